@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// No Swift package dependencies: the toolchain's FoundationEssentials plus Debian's C libraries,
+// each reached through exactly one system-library module and one Swift adapter target.
+let package = Package(
+    name: "presignd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "presignd", targets: ["presignd"]),
+    ],
+    targets: [
+        // C libraries: a module map and a shim header each, no logic.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Thin Swift wrappers: the only targets that import the C modules.
+        .target(name: "PresigndCrypto", dependencies: ["CCrypto"]),
+        .target(name: "PresigndFastCGI", dependencies: ["CFastCGI", "PresigndCore"]),
+        .target(name: "PresigndPostgres", dependencies: ["CLibPQ"]),
+        .target(name: "PresigndHTTPClient", dependencies: ["CCurl"]),
+
+        // Pure logic, no I/O: signing, policies, JWT, routing, validation, JSON.
+        .target(name: "PresigndCore", dependencies: ["PresigndCrypto"], linkerSettings: [.linkedLibrary("m")]),
+
+        // The product's routes and flows, written against protocols the adapters implement.
+        .target(name: "PresigndApp", dependencies: ["PresigndCore"]),
+
+        // Wiring only.
+        .executableTarget(
+            name: "presignd",
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
+        ),
+
+        .testTarget(
+            name: "PresigndCoreTests",
+            dependencies: ["PresigndCore", "PresigndCrypto"]
+        ),
+    ]
+)

@@ -1,0 +1,31 @@
+#ifndef PRESIGND_CCRYPTO_SHIM_H
+#define PRESIGND_CCRYPTO_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/param_build.h>
+
+// Macros Swift cannot import.
+static inline int presignd_EVP_PKEY_CTX_set_rsa_padding(EVP_PKEY_CTX *ctx, int padding) {
+    return EVP_PKEY_CTX_set_rsa_padding(ctx, padding);
+}
+static inline int presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(EVP_PKEY_CTX *ctx, int len) {
+    return EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, len);
+}
+static inline BIO *presignd_BIO_new_mem_buf(const void *buf, int len) {
+    return BIO_new_mem_buf(buf, len);
+}
+#endif

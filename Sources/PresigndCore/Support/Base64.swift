@@ -1,0 +1,92 @@
+/// Base64 (RFC 4648) in the standard and URL-safe alphabets, with strict decoding.
+public enum Base64 {
+    static let standardAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static let urlAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode<Bytes: Collection>(_ bytes: Bytes, urlSafe: Bool = false, padded: Bool = true) -> String
+    where Bytes.Element == UInt8 {
+        let alphabet = urlSafe ? urlAlphabet : standardAlphabet
+        let input = Array(bytes)
+        var output: [UInt8] = []
+        output.reserveCapacity((input.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= input.count {
+            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+            output.append(alphabet[Int(n >> 18 & 63)])
+            output.append(alphabet[Int(n >> 12 & 63)])
+            output.append(alphabet[Int(n >> 6 & 63)])
+            output.append(alphabet[Int(n & 63)])
+            i += 3
+        }
+        let rest = input.count - i
+        if rest == 1 {
+            let n = UInt32(input[i]) << 16
+            output.append(alphabet[Int(n >> 18 & 63)])
+            output.append(alphabet[Int(n >> 12 & 63)])
+            if padded { output.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")]) }
+        } else if rest == 2 {
+            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+            output.append(alphabet[Int(n >> 18 & 63)])
+            output.append(alphabet[Int(n >> 12 & 63)])
+            output.append(alphabet[Int(n >> 6 & 63)])
+            if padded { output.append(UInt8(ascii: "=")) }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// base64url without padding, as JOSE uses it.
+    public static func encodeURL<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        encode(bytes, urlSafe: true, padded: false)
+    }
+
+    /// Decodes strictly: one alphabet, no whitespace, padding only where it belongs (optional
+    /// when `requirePadding` is false), and unused trailing bits must be zero so one text has
+    /// exactly one meaning.
+    public static func decode(_ string: String, urlSafe: Bool = false, requirePadding: Bool = true) -> [UInt8]? {
+        var chars = Array(string.utf8)
+        var padding = 0
+        while chars.last == UInt8(ascii: "=") {
+            chars.removeLast()
+            padding += 1
+        }
+        if padding > 2 { return nil }
+        if padding > 0 || requirePadding {
+            guard (chars.count + padding) % 4 == 0 else { return nil }
+        }
+        if chars.count % 4 == 1 { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(chars.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for char in chars {
+            guard let value = sextet(char, urlSafe: urlSafe) else { return nil }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        // Leftover bits must be zero (rejects non-canonical encodings).
+        if bits > 0, buffer & ((1 << UInt32(bits)) - 1) != 0 { return nil }
+        return output
+    }
+
+    /// base64url, padding optional, as JOSE uses it.
+    public static func decodeURL(_ string: String) -> [UInt8]? {
+        decode(string, urlSafe: true, requirePadding: false)
+    }
+
+    static func sextet(_ char: UInt8, urlSafe: Bool) -> UInt8? {
+        switch char {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return char - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return char - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return char - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+") where !urlSafe: return 62
+        case UInt8(ascii: "/") where !urlSafe: return 63
+        case UInt8(ascii: "-") where urlSafe: return 62
+        case UInt8(ascii: "_") where urlSafe: return 63
+        default: return nil
+        }
+    }
+}

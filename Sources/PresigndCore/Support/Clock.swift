@@ -1,0 +1,105 @@
+/// Seconds since the Unix epoch. Passed in everywhere a signature or a claim depends on time,
+/// so every result is reproducible in a test.
+public typealias UnixSeconds = Int64
+
+/// Where "now" comes from.
+public protocol Clock: Sendable {
+    func now() -> UnixSeconds
+}
+
+/// A clock that always says the same time, for tests and `--at`.
+public struct FixedClock: Clock {
+    public let time: UnixSeconds
+    public init(_ time: UnixSeconds) { self.time = time }
+    public func now() -> UnixSeconds { time }
+}
+
+/// UTC calendar arithmetic without Foundation's formatters (which pull in ICU).
+public struct UTCDateTime: Sendable, Equatable {
+    public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+        (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+    }
+
+    /// Howard Hinnant's civil-from-days algorithm.
+    public init(_ time: UnixSeconds) {
+        let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
+        let secondsOfDay = Int(time - days * 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.init(year: Int(y), month: Int(m), day: Int(d),
+                  hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60, second: secondsOfDay % 60)
+    }
+
+    public var unixSeconds: UnixSeconds {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64(month > 2 ? month - 3 : month + 9)
+        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// `20260314T150926Z`, as SigV4's X-Amz-Date.
+    public var amzDate: String { "\(pad(year, 4))\(pad(month))\(pad(day))T\(pad(hour))\(pad(minute))\(pad(second))Z" }
+    /// `20260314`, as SigV4's credential scope.
+    public var dateStamp: String { "\(pad(year, 4))\(pad(month))\(pad(day))" }
+    /// `2026-03-14T15:09:26Z`.
+    public var iso8601: String { "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second))Z" }
+    /// `2026-03-14T15:09:26.000Z`, the form S3 POST policies use for `expiration`.
+    public var iso8601Milliseconds: String { "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second)).000Z" }
+
+    /// `Sat, 14 Mar 2026 15:09:26 GMT`, as HTTP dates and cookie `Expires` are written.
+    public var httpDate: String {
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let days = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        return "\(weekday), \(pad(day)) \(months[month - 1]) \(pad(year, 4)) \(pad(hour)):\(pad(minute)):\(pad(second)) GMT"
+    }
+
+    /// Parses exactly `20260314T150926Z` or `2026-03-14T15:09:26Z` (optionally `.sss` before the Z).
+    public static func parse(_ text: String) -> UTCDateTime? {
+        let chars = Array(text.utf8)
+        let shape: [UInt8]
+        switch chars.count {
+        case 16: shape = Array("ddddddddTddddddZ".utf8)
+        case 20: shape = Array("dddd-dd-ddTdd:dd:ddZ".utf8)
+        case 24: shape = Array("dddd-dd-ddTdd:dd:dd.dddZ".utf8)
+        default: return nil
+        }
+        var digits: [Int] = []
+        for (char, expected) in zip(chars, shape) {
+            if expected == UInt8(ascii: "d") {
+                guard char >= UInt8(ascii: "0"), char <= UInt8(ascii: "9") else { return nil }
+                digits.append(Int(char - UInt8(ascii: "0")))
+            } else if char != expected {
+                return nil
+            }
+        }
+        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
+        let value = UTCDateTime(year: number(0..<4), month: number(4..<6), day: number(6..<8),
+                                hour: number(8..<10), minute: number(10..<12), second: number(12..<14))
+        guard (1...12).contains(value.month), (1...31).contains(value.day), value.hour < 24, value.minute < 60, value.second < 60 else {
+            return nil
+        }
+        // Round-trip to reject 31 February and the like.
+        guard UTCDateTime(value.unixSeconds) == value else { return nil }
+        return value
+    }
+
+    private func pad(_ value: Int, _ width: Int = 2) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}

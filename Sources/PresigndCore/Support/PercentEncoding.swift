@@ -1,0 +1,68 @@
+/// RFC 3986 percent-encoding as AWS signs it: only `A-Za-z0-9-_.~` stay as they are.
+public enum PercentEncoding {
+    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    @inline(__always)
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Encodes every byte but the unreserved ones; `keepSlash` leaves `/` alone (S3 object paths).
+    public static func encode(_ string: String, keepSlash: Bool = false) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(string.utf8.count + 8)
+        for byte in string.utf8 {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                output.append(byte)
+            } else {
+                output.append(UInt8(ascii: "%"))
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Decodes `%XX`; nil when an escape is malformed or the result is not UTF-8.
+    public static func decode(_ string: String) -> String? {
+        decodeBytes(Array(string.utf8), plusAsSpace: false)
+    }
+
+    /// Decodes a form/query component, where `+` means a space.
+    public static func decodeFormComponent(_ string: String) -> String? {
+        decodeBytes(Array(string.utf8), plusAsSpace: true)
+    }
+
+    static func decodeBytes(_ bytes: [UInt8], plusAsSpace: Bool) -> String? {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) else { return nil }
+                output.append(high << 4 | low)
+                i += 3
+            } else {
+                output.append(plusAsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                i += 1
+            }
+        }
+        return String(validating: output, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

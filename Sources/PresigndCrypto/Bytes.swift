@@ -1,0 +1,20 @@
+import CCrypto
+
+public enum SecureBytes {
+    /// Cryptographically secure random bytes from libcrypto's DRBG.
+    public static func random(count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let ok = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
+        precondition(ok == 1, "libcrypto's random generator failed")
+        return bytes
+    }
+
+    /// Compares in time that depends only on the lengths, so a forger learns nothing from timing.
+    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        if lhs.isEmpty { return true }
+        return lhs.withUnsafeBufferPointer { l in
+            rhs.withUnsafeBufferPointer { r in CRYPTO_memcmp(l.baseAddress, r.baseAddress, l.count) == 0 }
+        }
+    }
+}

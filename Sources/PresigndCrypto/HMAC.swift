@@ -1,0 +1,44 @@
+import CCrypto
+
+/// HMAC through EVP_MAC, fetched once per process.
+public enum HMAC {
+    // Safe: an EVP_MAC is immutable once fetched and shared read-only across threads.
+    nonisolated(unsafe) static let mac: OpaquePointer = EVP_MAC_fetch(nil, "HMAC", nil)!
+
+    /// HMAC of `data` keyed by `key`, using `algorithm` as the hash.
+    public static func authenticationCode<Key: Collection, Bytes: Collection>(
+        _ algorithm: DigestAlgorithm, key: Key, data: Bytes
+    ) -> [UInt8] where Key.Element == UInt8, Bytes.Element == UInt8 {
+        let ctx = EVP_MAC_CTX_new(mac)!
+        defer { EVP_MAC_CTX_free(ctx) }
+        let keyBytes = Array(key)
+        // OSSL_PARAM keeps the raw C string pointer, so the digest name must outlive init.
+        algorithm.name.withCString { digestName in
+            var params = [
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: digestName), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            keyBytes.withUnsafeBufferPointer { keyBuffer in
+                _ = EVP_MAC_init(ctx, keyBuffer.baseAddress, keyBuffer.count, &params)
+            }
+        }
+        let done: Void? = data.withContiguousStorageIfAvailable { buffer in
+            _ = EVP_MAC_update(ctx, buffer.baseAddress, buffer.count)
+        }
+        if done == nil {
+            let copy = Array(data)
+            copy.withUnsafeBufferPointer { _ = EVP_MAC_update(ctx, $0.baseAddress, $0.count) }
+        }
+        var output = [UInt8](repeating: 0, count: algorithm.outputSize)
+        var length = 0
+        output.withUnsafeMutableBufferPointer { out in
+            _ = EVP_MAC_final(ctx, out.baseAddress, &length, out.count)
+        }
+        return output
+    }
+
+    public static func sha256<Key: Collection, Bytes: Collection>(key: Key, data: Bytes) -> [UInt8]
+    where Key.Element == UInt8, Bytes.Element == UInt8 {
+        authenticationCode(.sha256, key: key, data: data)
+    }
+}
