@@ -38,5 +38,9 @@ let package = Package(
             name: "PresigndCoreTests",
             dependencies: ["PresigndCore", "PresigndCrypto"]
         ),
+        .testTarget(
+            name: "PresigndAdapterTests",
+            dependencies: ["PresigndHTTPClient"]
+        ),
     ]
 )
