@@ -28,15 +28,18 @@ let package = Package(
         // The product's routes and flows, written against protocols the adapters implement.
         .target(name: "PresigndApp", dependencies: ["PresigndCore"]),
 
+        // The flows' adapters: the PostgreSQL document store and the S3 object store.
+        .target(name: "PresigndStorage", dependencies: ["PresigndApp", "PresigndCore", "PresigndPostgres", "PresigndHTTPClient"]),
+
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient", "PresigndStorage"]
         ),
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto"]
+            dependencies: ["PresigndCore", "PresigndCrypto", "PresigndApp"]
         ),
         .testTarget(
             name: "PresigndAdapterTests",

@@ -1,3 +1,5 @@
+import PresigndCrypto
+
 /// Maps a token's user id (`auth0|123`, `alice@example.com`, even `../bob`) to one object-key
 /// segment, so no user can ever be signed into another user's prefix.
 ///
@@ -39,6 +41,11 @@ public enum UserKeySegment {
             return "~~" + Hex.encode(sha256(Array(userID.utf8)))
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The segment for `userID`, hashing long ids with SHA-256.
+    public static func make(_ userID: String) -> String? {
+        make(userID, sha256: { Digest.sha256($0) })
     }
 
     /// The id a short-form segment came from; nil for hashed or malformed segments. Used by
