@@ -42,6 +42,10 @@ let package = Package(
             dependencies: ["PresigndCore", "PresigndCrypto", "PresigndApp"]
         ),
         .testTarget(
+            name: "PresigndAppTests",
+            dependencies: ["PresigndApp", "PresigndCore"]
+        ),
+        .testTarget(
             name: "PresigndAdapterTests",
             dependencies: ["PresigndHTTPClient"]
         ),
