@@ -21,7 +21,7 @@ public struct PostgresSettings: Sendable, Equatable {
     var parameters: [(String, String)] {
         [
             ("connect_timeout", String(connectTimeoutSeconds)),
-            ("options", "-c statement_timeout=\(statementTimeoutMilliseconds)"),
+            ("options", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning"),
             ("application_name", "presignd"),
             ("dbname", conninfo),
         ]

@@ -11,6 +11,8 @@ case "--version", "version":
     Output.out("presignd \(PresigndVersion.current)")
 case "--help", "-h", "help":
     Output.out(Usage.text)
+case "migrate":
+    exit(MigrateCommand.run(environment: ProcessEnvironment.current()))
 default:
     Output.err("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)")
     exit(2)

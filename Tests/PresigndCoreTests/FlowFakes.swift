@@ -97,8 +97,8 @@ final class MemoryObjectStore: ObjectStore {
 
 /// Records what it was asked to sign and returns recognisable text.
 struct FakeURLSigner: ObjectURLSigner {
-    func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> PresignedPost {
-        PresignedPost(url: "https://s3.test/bucket", fields: [
+    func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
+        UploadForm(url: "https://s3.test/bucket", fields: [
             ("key", rules.key), ("Content-Type", rules.contentType), ("Content-Disposition", rules.contentDisposition),
             ("x-test-rule", "max=\(rules.maxSize) prefix=\(rules.contentTypePrefix) exp=\(expiresIn)"),
         ])

@@ -85,8 +85,8 @@ public protocol ObjectStore: Sendable {
     func delete(key: String) throws
 }
 
-/// A presigned POST form: where to send it and the fields to send before the file.
-public struct PresignedPost: Sendable, Equatable {
+/// A presigned POST form as the upload flow hands it out: where to send it and the fields to send before the file.
+public struct UploadForm: Sendable, Equatable {
     public let url: String
     public let fields: [(name: String, value: String)]
 
@@ -95,7 +95,7 @@ public struct PresignedPost: Sendable, Equatable {
         self.fields = fields
     }
 
-    public static func == (lhs: PresignedPost, rhs: PresignedPost) -> Bool {
+    public static func == (lhs: UploadForm, rhs: UploadForm) -> Bool {
         lhs.url == rhs.url && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
     }
 }
@@ -112,7 +112,7 @@ public struct PostUploadRules: Sendable, Equatable {
 
 /// Signs URLs and forms for the object store (SigV4). Pure computation: nothing is sent.
 public protocol ObjectURLSigner: Sendable {
-    func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> PresignedPost
+    func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm
     /// A PUT URL with `Content-Type` signed; returns the URL and the headers the client must send.
     func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws
         -> (url: String, headers: [(name: String, value: String)])
