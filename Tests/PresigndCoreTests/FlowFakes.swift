@@ -101,13 +101,14 @@ struct FakeURLSigner: ObjectURLSigner {
         UploadForm(url: "https://s3.test/bucket", fields: [
             ("key", rules.key), ("Content-Type", rules.contentType), ("Content-Disposition", rules.contentDisposition),
             ("x-test-rule", "max=\(rules.maxSize) prefix=\(rules.contentTypePrefix) exp=\(expiresIn)"),
-        ])
+        ], expiresAt: now + expiresIn)
     }
-    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)]) {
-        ("https://s3.test/bucket/\(key)?put", [("Content-Type", contentType)])
+    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        SignedURL(url: "https://s3.test/bucket/\(key)?put", headers: [("Content-Type", contentType)], expiresAt: now + expiresIn)
     }
-    func presignGet(key: String, responseContentDisposition: String, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> String {
-        "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition))&ct=\(responseContentType ?? "")&exp=\(expiresIn)"
+    func presignGet(key: String, responseContentDisposition: String, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",
+                  expiresAt: now + expiresIn)
     }
 }
 

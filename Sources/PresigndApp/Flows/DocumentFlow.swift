@@ -81,13 +81,13 @@ public struct DocumentFlow: Sendable {
             throw APIError.notFound("no document \(id) for you")
         }
         let expiresIn = config.expiries.download
-        let url = try signer.presignGet(key: record.objectKey,
+        let signed = try signer.presignGet(key: record.objectKey,
                                         responseContentDisposition: ContentDisposition.header(kind, fileName: record.fileName),
                                         responseContentType: record.actualType ?? record.declaredType,
                                         expiresIn: expiresIn, now: context.now)
         return .json([
-            "url": .string(url),
-            "expiresAt": .string(UTCDateTime(context.now + expiresIn).iso8601),
+            "url": .string(signed.url),
+            "expiresAt": .string(UTCDateTime(signed.expiresAt).iso8601),
             "fileName": .string(record.fileName),
         ])
     }

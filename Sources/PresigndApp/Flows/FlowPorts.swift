@@ -86,22 +86,42 @@ public protocol ObjectStore: Sendable {
 }
 
 /// A presigned POST form as the upload flow hands it out: where to send it and the fields to send before the file.
-public struct UploadForm: Sendable, Equatable {
+public struct UploadForm: Sendable {
     public let url: String
     public let fields: [(name: String, value: String)]
+    /// When the signature stops working (earlier than asked if the credentials expire first).
+    public let expiresAt: UnixSeconds
 
-    public init(url: String, fields: [(name: String, value: String)]) {
+    public init(url: String, fields: [(name: String, value: String)], expiresAt: UnixSeconds) {
         self.url = url
         self.fields = fields
+        self.expiresAt = expiresAt
     }
+}
 
-    public static func == (lhs: UploadForm, rhs: UploadForm) -> Bool {
-        lhs.url == rhs.url && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
+/// A presigned URL, the headers the client must send with it, and when it stops working.
+public struct SignedURL: Sendable {
+    public let url: String
+    public let headers: [(name: String, value: String)]
+    public let expiresAt: UnixSeconds
+
+    public init(url: String, headers: [(name: String, value: String)] = [], expiresAt: UnixSeconds) {
+        self.url = url
+        self.headers = headers
+        self.expiresAt = expiresAt
     }
 }
 
 /// What a presigned POST policy must enforce for one upload.
 public struct PostUploadRules: Sendable, Equatable {
+    public init(key: String, contentType: String, contentTypePrefix: String, maxSize: Int64, contentDisposition: String) {
+        self.key = key
+        self.contentType = contentType
+        self.contentTypePrefix = contentTypePrefix
+        self.maxSize = maxSize
+        self.contentDisposition = contentDisposition
+    }
+
     public let key: String
     public let contentType: String
     /// `starts-with $Content-Type` value; empty allows any type.
@@ -114,10 +134,9 @@ public struct PostUploadRules: Sendable, Equatable {
 public protocol ObjectURLSigner: Sendable {
     func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm
     /// A PUT URL with `Content-Type` signed; returns the URL and the headers the client must send.
-    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws
-        -> (url: String, headers: [(name: String, value: String)])
+    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
     func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
-                    expiresIn: Int64, now: UnixSeconds) throws -> String
+                    expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
 }
 
 /// Signs CloudFront custom-policy cookies for one resource pattern.

@@ -47,6 +47,7 @@ public struct UploadFlow: Sendable {
         var fields: JSONObject = [:]
         var headers: JSONObject = [:]
         let url: String
+        let expiresAt: UnixSeconds
         switch upload.method {
         case .post:
             let rules = PostUploadRules(key: key, contentType: upload.contentType, contentTypePrefix: upload.purpose.allowedTypePrefix,
@@ -54,10 +55,12 @@ public struct UploadFlow: Sendable {
                                         contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName))
             let post = try signer.presignPost(rules, expiresIn: expiresIn, now: context.now)
             url = post.url
+            expiresAt = post.expiresAt
             for field in post.fields { fields[field.name] = .string(field.value) }
         case .put:
             let put = try signer.presignPut(key: key, contentType: upload.contentType, expiresIn: expiresIn, now: context.now)
             url = put.url
+            expiresAt = put.expiresAt
             for header in put.headers { headers[header.name] = .string(header.value) }
         }
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
@@ -71,7 +74,7 @@ public struct UploadFlow: Sendable {
             "url": .string(url),
             "fields": .object(fields),
             "headers": .object(headers),
-            "expiresAt": .string(UTCDateTime(context.now + expiresIn).iso8601),
+            "expiresAt": .string(UTCDateTime(expiresAt).iso8601),
         ])
     }
 
