@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PresigndAdapterTests",
-            dependencies: ["PresigndHTTPClient"]
+            dependencies: ["PresigndHTTPClient", "PresigndPostgres", "PresigndStorage", "PresigndApp", "PresigndCore"]
         ),
     ]
 )
