@@ -39,7 +39,7 @@ let package = Package(
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto", "PresigndApp"]
+            dependencies: ["PresigndCore", "PresigndCrypto"]
         ),
         .testTarget(
             name: "PresigndAppTests",
