@@ -36,7 +36,8 @@ let package = Package(
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto"]
+            dependencies: ["PresigndCore", "PresigndCrypto"],
+            exclude: ["Vectors"]
         ),
         .testTarget(
             name: "PresigndAppTests",
