@@ -13,8 +13,8 @@ extension AsymmetricKey {
         let e = try bigNumber(exponent)
         defer { BN_free(e) }
         return try fromData(type: "RSA") { builder in
-            OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, n) == 1
-                && OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, e) == 1
+            OSSL_PARAM_BLD_push_BN(builder, ParamName.rsaN, n) == 1
+                && OSSL_PARAM_BLD_push_BN(builder, ParamName.rsaE, e) == 1
         }
     }
 
@@ -31,8 +31,8 @@ extension AsymmetricKey {
             try point.withUnsafeBytes { pointBytes in
                 // The builder keeps these pointers until to_param, which runs inside fromData.
                 try fromData(type: "EC") { builder in
-                    OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, groupName, 0) == 1
-                        && OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY, pointBytes.baseAddress, pointBytes.count) == 1
+                    OSSL_PARAM_BLD_push_utf8_string(builder, ParamName.group, groupName, 0) == 1
+                        && OSSL_PARAM_BLD_push_octet_string(builder, ParamName.publicKey, pointBytes.baseAddress, pointBytes.count) == 1
                 }
             }
         }
@@ -81,4 +81,14 @@ extension AsymmetricKey {
         }
         return AsymmetricKey(takingOwnershipOf: pkey, isPrivate: false)
     }
+}
+
+/// Parameter names as C strings that live as long as the process: OSSL_PARAM_BLD keeps the
+/// name pointers it is given, and a bridged Swift string would dangle after the call.
+enum ParamName {
+    // Safe: written once by the static initialiser, never mutated or freed, only read.
+    nonisolated(unsafe) static let rsaN = strdup(OSSL_PKEY_PARAM_RSA_N)!
+    nonisolated(unsafe) static let rsaE = strdup(OSSL_PKEY_PARAM_RSA_E)!
+    nonisolated(unsafe) static let group = strdup(OSSL_PKEY_PARAM_GROUP_NAME)!
+    nonisolated(unsafe) static let publicKey = strdup(OSSL_PKEY_PARAM_PUB_KEY)!
 }
