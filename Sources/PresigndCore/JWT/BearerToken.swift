@@ -7,10 +7,10 @@ public enum BearerToken {
         if authorizations.count > 1 { throw BearerError.invalidRequest("send one Authorization header") }
         if let authorization = authorizations.first {
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            guard parts.first?.lowercased() == "bearer" else {
                 throw BearerError.missingToken()  // another scheme: challenge for Bearer
             }
-            let token = parts[1].trimmingSpaces()
+            let token = parts.count == 2 ? parts[1].trimmingSpaces() : ""
             guard !token.isEmpty, !token.contains(" ") else {
                 throw BearerError.invalidRequest("the Authorization header must be Bearer followed by one token")
             }
