@@ -39,6 +39,10 @@ let package = Package(
             dependencies: ["PresigndCore", "PresigndCrypto"]
         ),
         .testTarget(
+            name: "PresigndAppTests",
+            dependencies: ["PresigndApp", "PresigndCore"]
+        ),
+        .testTarget(
             name: "PresigndAdapterTests",
             dependencies: ["PresigndHTTPClient"]
         ),
