@@ -9,6 +9,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "--version", "version":
     Output.out("presignd \(PresigndVersion.current)")
+case "jwt":
+    exit(runJWTCommand(Array(arguments.dropFirst())))
 case "--help", "-h", "help":
     Output.out(Usage.text)
 default:
