@@ -40,6 +40,14 @@ final class JWTVectorTests: XCTestCase {
         XCTAssertNoThrow(try JWTVerifier(keys: KeySet([example.key]), policy: ClaimsPolicy()).verifySignature(jws, now: 0))
     }
 
+    /// RFC 9864 names the same algorithm "Ed25519"; both spellings verify with an Ed25519 key.
+    func testFullySpecifiedEd25519NameIsAccepted() throws {
+        let verifier = JWTVerifier(keys: KeySet([TokenMinter.verificationKey(.edDSA)]), policy: ClaimsPolicy())
+        let token = TokenMinter.mint(header: #"{"alg":"Ed25519"}"#, claims: #"{"sub":"u","exp":2000000000}"#,
+                                     sign: TokenMinter.signer(.edDSA))
+        XCTAssertEqual(try verifier.verify(token, now: testNow).id, "u")
+    }
+
     /// Changing any single character of the signature or payload breaks every example.
     func testEveryExampleFailsWithOneCharacterChanged() {
         for example in examples("rfc7515-appendix-a.json") + examples("rfc8037-appendix-a.json") {

@@ -47,7 +47,7 @@ public struct CompactJWS: Sendable {
         guard let name = value.stringValue else { throw .unsupportedAlg }
         // Any spelling of none ("none", "None", "NONE") gets its own refusal, for the log.
         if name.lowercased() == "none" { throw .algNone }
-        guard let algorithm = JWSAlgorithm(rawValue: name) else { throw .unsupportedAlg }
+        guard let algorithm = JWSAlgorithm.named(name) else { throw .unsupportedAlg }
         return algorithm
     }
 

@@ -42,7 +42,7 @@ public enum JWKSParser {
         var declared: JWSAlgorithm? = nil
         if let alg = object["alg"] {
             guard let name = alg.stringValue else { throw KeyLoadError("alg is not a string") }
-            guard let algorithm = JWSAlgorithm(rawValue: name) else { return nil }  // e.g. RSA-OAEP, ES512
+            guard let algorithm = JWSAlgorithm.named(name) else { return nil }  // e.g. RSA-OAEP, ES512
             declared = algorithm
         }
         switch kty {

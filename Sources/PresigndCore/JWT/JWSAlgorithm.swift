@@ -9,6 +9,12 @@ public enum JWSAlgorithm: String, Sendable, CaseIterable, Hashable {
     case es256 = "ES256", es384 = "ES384"
     case edDSA = "EdDSA"
 
+    /// The algorithm a JOSE `alg` value names. RFC 9864's fully-specified "Ed25519" is the same
+    /// primitive as "EdDSA" with an Ed25519 key, so both spellings reach the one algorithm.
+    public static func named(_ name: String) -> JWSAlgorithm? {
+        name == "Ed25519" ? .edDSA : JWSAlgorithm(rawValue: name)
+    }
+
     /// Families never mix: a key loaded for one family cannot verify another's tokens.
     public enum Family: Sendable, Equatable {
         case hmac, rsaPKCS1, rsaPSS, ecdsa, edDSA

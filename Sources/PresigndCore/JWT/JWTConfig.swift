@@ -117,7 +117,7 @@ public struct JWTConfig: ConfigSection {
         guard let name = env.string("PRESIGND_JWT_PUBLIC_KEY_ALG") else {
             throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG", problem: "set the key's one algorithm (RS256, PS256, ES256, EdDSA, …)")
         }
-        guard let algorithm = JWSAlgorithm(rawValue: name), algorithm.family != .hmac else {
+        guard let algorithm = JWSAlgorithm.named(name), algorithm.family != .hmac else {
             throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG", problem: "expected one of RS256/384/512, PS256/384/512, ES256, ES384, EdDSA; got \"\(name)\"")
         }
         guard let pem = env.readFile(path) else { throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: "cannot read the file \(path)") }
