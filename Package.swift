@@ -31,13 +31,13 @@ let package = Package(
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
         ),
 
         .testTarget(
             name: "PresigndCoreTests",
             dependencies: ["PresigndCore", "PresigndCrypto"],
-            exclude: ["Vectors"]
+            exclude: ["Vectors"]  // read through #filePath, not bundled
         ),
         .testTarget(
             name: "PresigndAppTests",

@@ -17,6 +17,12 @@ func writeOut(_ text: String, to fd: Int32 = 1) {
     }
 }
 
+/// Whole lines to stdout/stderr, a newline added.
+enum Output {
+    static func out(_ line: String) { writeOut(line.hasSuffix("\n") ? line : line + "\n") }
+    static func err(_ line: String) { writeOut(line.hasSuffix("\n") ? line : line + "\n", to: 2) }
+}
+
 /// `presignd: error: …` on stderr.
 func writeError(_ message: String) { writeOut("presignd: error: " + message + "\n", to: 2) }
 

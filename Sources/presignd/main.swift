@@ -14,6 +14,8 @@ case "cloudfront":
     exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
 case "--version", "version":
     writeOut("presignd \(PresigndVersion.current)\n")
+case "jwt":
+    exit(runJWTCommand(Array(arguments.dropFirst())))
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
 default:
