@@ -34,12 +34,14 @@ let package = Package(
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient", "PresigndStorage"]
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient",
+                           "PresigndStorage"]
         ),
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto"]
+            dependencies: ["PresigndCore", "PresigndCrypto"],
+            exclude: ["Vectors"]  // read through #filePath, not bundled
         ),
         .testTarget(
             name: "PresigndAppTests",

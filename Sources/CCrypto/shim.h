@@ -28,4 +28,8 @@ static inline int presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(EVP_PKEY_CTX *ctx, i
 static inline BIO *presignd_BIO_new_mem_buf(const void *buf, int len) {
     return BIO_new_mem_buf(buf, len);
 }
+// EVP_PKEY_PUBLIC_KEY is an OR of other macros, which Swift does not import.
+static inline int presignd_EVP_PKEY_PUBLIC_KEY(void) {
+    return EVP_PKEY_PUBLIC_KEY;
+}
 #endif

@@ -11,17 +11,17 @@ enum MigrateCommand {
             let connection = try PostgresConnection(settings)
             let applied = try Migrator().run(on: connection)
             if applied.isEmpty {
-                Output.out("presignd migrate: schema is current (version \(Migrations.all.map(\.version).max() ?? 0))")
+                writeOut("presignd migrate: schema is current (version \(Migrations.all.map(\.version).max() ?? 0))\n")
             } else {
-                Output.out("presignd migrate: applied \(applied.map(String.init).joined(separator: ", "))")
+                writeOut("presignd migrate: applied \(applied.map(String.init).joined(separator: ", "))\n")
             }
             return 0
         } catch let error as PostgresError {
             // The operator needs the server's message here; it carries no secrets.
-            Output.err("presignd migrate: \(error.debugDescription)")
+            writeOut("presignd migrate: \(error.debugDescription)\n", to: 2)
             return 1
         } catch {
-            Output.err("presignd migrate: \(error)")
+            writeOut("presignd migrate: \(error)\n", to: 2)
             return 1
         }
     }
