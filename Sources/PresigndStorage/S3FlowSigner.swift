@@ -1,16 +1,15 @@
 import PresigndApp
 import PresigndCore
-import PresigndStorage
 
 /// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
 /// URLs for one bucket, and header-signed HeadObject/DeleteObject requests.
-struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
+public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
     let bucket: String
     let presigner: S3Presigner
     let postSigner: S3PostSigner
     let requestSigner: S3RequestSigner
 
-    init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
+    public init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
         let signer = SigV4Signer(credentials: credentials)
         self.bucket = bucket
         presigner = S3Presigner(endpoint: endpoint, signer: signer)
@@ -20,7 +19,7 @@ struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
 
     /// The seed's policy: size 1…maxSize, the exact key, the type's prefix (any type still
     /// needs a `starts-with` so S3 accepts the field), and the Content-Disposition field.
-    func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
+    public func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
         var policy = PostPolicy(bucket: bucket, key: rules.key, expires: Int(expiresIn))
         policy.contentLength(1...rules.maxSize)
         policy.contentType(startingWith: rules.contentTypePrefix, initial: rules.contentType)
@@ -29,7 +28,7 @@ struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
         return UploadForm(url: post.url, fields: post.fields, expiresAt: post.expiresAt)
     }
 
-    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    public func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         let signed = try presigner.presign(
             S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: ["Content-Type": contentType]),
             at: now)
@@ -38,7 +37,7 @@ struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
         return SignedURL(url: signed.url, headers: headers, expiresAt: signed.expiresAt)
     }
 
-    func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
+    public func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var query: [(name: String, value: String)] = [("response-content-disposition", responseContentDisposition)]
         if let responseContentType { query.append(("response-content-type", responseContentType)) }
@@ -47,17 +46,19 @@ struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
         return SignedURL(url: signed.url, expiresAt: signed.expiresAt)
     }
 
-    func signedObjectRequest(method: String, key: String, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)]) {
+    public func signedObjectRequest(method: String, key: String, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)]) {
         let signed = try requestSigner.sign(method: method, bucket: bucket, key: key, payloadHash: S3RequestSigner.emptyPayloadHash, at: now)
         return (signed.url, signed.request.headers.map { (name: $0.name, value: $0.value) })
     }
 }
 
 /// CloudFront custom-policy cookies for the configured resource pattern.
-struct CloudFrontCookieSigner: CDNCookieSigner {
+public struct CloudFrontCookieSigner: CDNCookieSigner {
     let signer: CloudFrontSigner
 
-    func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
+    public init(signer: CloudFrontSigner) { self.signer = signer }
+
+    public func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
         try signer.cookies(policy: .custom(resource: resource, dateLessThan: expiresAt))
     }
 }
