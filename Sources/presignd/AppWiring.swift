@@ -18,7 +18,7 @@ func makeApplication(environment: [String: String]) throws -> Application {
 
 enum AppWiring {
     static func makeApplication(environment env: Environment, logger: Logger) throws -> Application {
-        let clock = WallClock()
+        let clock = FlowsWallClock()
         let jwt = try JWTConfig.load(env)
         let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
                                                   log: { logger.warning($0) })
@@ -80,6 +80,6 @@ enum AppWiring {
 }
 
 /// The system clock, in whole seconds.
-struct WallClock: Clock {
+struct FlowsWallClock: Clock {
     func now() -> UnixSeconds { UnixSeconds(time(nil)) }
 }
