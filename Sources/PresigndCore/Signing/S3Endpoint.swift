@@ -87,15 +87,25 @@ enum S3Validation {
     static let maxKeyBytes = 1024
 
     static func validateBucket(_ bucket: String) throws(SigningError) {
-        let bytes = Array(bucket.utf8)
-        guard (3...63).contains(bytes.count) else {
+        let count = bucket.utf8.count
+        guard (3...63).contains(count) else {
             throw .invalidBucket("a bucket name must be 3 to 63 characters long")
         }
-        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == 0x2E || $0 == 0x2D }),
-              isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!), !bucket.contains("..") else {
+        // One pass: allowed bytes, no "..", letter or digit at both ends, and whether it is all digits and dots.
+        var valid = true, digitsAndDots = true, dots = 0
+        var previous: UInt8 = 0
+        for (index, byte) in bucket.utf8.enumerated() {
+            let alnum = isLowerAlnum(byte)
+            if !alnum && byte != 0x2E && byte != 0x2D { valid = false; break }
+            if (index == 0 || index == count - 1) && !alnum { valid = false; break }
+            if byte == 0x2E { dots += 1; if previous == 0x2E { valid = false; break } }
+            if !(0x30...0x39).contains(byte) && byte != 0x2E { digitsAndDots = false }
+            previous = byte
+        }
+        guard valid else {
             throw .invalidBucket("a bucket name may hold only lower-case letters, digits, dots and dashes, and must start and end with a letter or digit")
         }
-        if bytes.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E }) && bucket.split(separator: ".").count == 4 {
+        if digitsAndDots && dots == 3 {
             throw .invalidBucket("a bucket name must not look like an IP address")
         }
     }
@@ -105,14 +115,14 @@ enum S3Validation {
         guard key.utf8.count <= maxKeyBytes else {
             throw .invalidKey("the object key is \(key.utf8.count) bytes; S3 allows at most 1024 bytes of UTF-8")
         }
-        guard !key.unicodeScalars.contains(where: { $0.value == 0 }) else {
+        guard !key.utf8.contains(0) else {
             throw .invalidKey("the object key must not contain a NUL character")
         }
     }
 
     /// A bucket that can be a DNS label and sit under a TLS wildcard: no dots.
     static func isDNSCompatible(_ bucket: String) -> Bool {
-        !bucket.contains(".") && (try? validateBucket(bucket)) != nil
+        !bucket.utf8.contains(0x2E) && (try? validateBucket(bucket)) != nil
     }
 
     private static func isLowerAlnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
