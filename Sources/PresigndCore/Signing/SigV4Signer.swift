@@ -101,9 +101,15 @@ public final class SigV4Signer: Sendable {
 extension Hex {
     /// Appends lower-case hex of `bytes` to `output` without an intermediate String.
     static func append(_ bytes: UnsafeRawBufferPointer, to output: inout [UInt8]) {
-        for byte in bytes {
-            output.append(lowerDigits[Int(byte >> 4)])
-            output.append(lowerDigits[Int(byte & 0x0F)])
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        output.withUnsafeMutableBufferPointer { buffer in
+            lowerDigits.withUnsafeBufferPointer { digits in
+                for (index, byte) in bytes.enumerated() {
+                    buffer[start + 2 * index] = digits[Int(byte >> 4)]
+                    buffer[start + 2 * index + 1] = digits[Int(byte & 0x0F)]
+                }
+            }
         }
     }
 
