@@ -6,7 +6,7 @@ import PresigndCrypto
 
 // In-process signing throughput, next to the bare HMAC/SHA-256 (or RSA) work on the same
 // inputs. Prints one tab-separated line per case: name, operations, CPU µs per op, ops per CPU second.
-// Usage: presignd-bench [iterations-scale] [cloudfront-pem-file]
+// Usage: presignd-bench [iterations-scale] [cloudfront-rsa-pem-file] [cloudfront-ecdsa-pem-file]
 
 func cpuSeconds() -> Double {
     var ts = timespec()
@@ -87,6 +87,11 @@ if arguments.count > 2, let pem = readPEM(arguments[2]) {
     let json = Array(#"{"Statement":[{"Resource":"https://d111111abcdef8.cloudfront.net/private/*","Condition":{"DateLessThan":{"AWS:EpochTime":1773504566}}}]}"#.utf8)
     try measure("CloudFront cookies (RSA-2048, SHA-1)", iterations: 2000 * scale) { try cloudFront.cookies(policy: cfPolicy).count }
     try measure("bound: CloudFront (RSA-2048 sign alone)", iterations: 2000 * scale) { try rsa.sign(json, digest: .sha1).count }
+}
+if arguments.count > 3, let pem = readPEM(arguments[3]) {
+    let cloudFront = try CloudFrontSigner(keyPairID: "KEC256", privateKeyPEM: pem, hashAlgorithm: .sha256)
+    let cfPolicy = CloudFrontPolicy.custom(resource: "https://d111111abcdef8.cloudfront.net/private/*", dateLessThan: time + 3600)
+    try measure("CloudFront cookies (ECDSA P-256, SHA-256)", iterations: 20_000 * scale) { try cloudFront.cookies(policy: cfPolicy).count }
 }
 if sink == 42 { print("") }
 
