@@ -7,10 +7,12 @@ public struct SHA256State: @unchecked Sendable {
 
     public init() { presignd_sha256_init(&context) }
 
+    /// Hashes more bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         presignd_sha256_update(&context, bytes.baseAddress, bytes.count)
     }
 
+    /// Hashes more bytes.
     public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
@@ -21,6 +23,7 @@ public struct SHA256State: @unchecked Sendable {
         presignd_sha256_final(output.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
     }
 
+    /// The 32-byte digest; the state is spent afterwards.
     public mutating func finalize() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         digest.withUnsafeMutableBytes { finalize(into: $0) }
@@ -61,6 +64,7 @@ public struct HMACSHA256Key: Sendable {
         }
     }
 
+    /// HMAC of `message`.
     public func authenticate(_ message: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: 32)
         message.withUnsafeBytes { input in output.withUnsafeMutableBytes { authenticate(input, into: $0) } }

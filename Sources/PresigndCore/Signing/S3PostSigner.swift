@@ -22,6 +22,7 @@ public struct S3PostSigner: Sendable {
         self.signer = signer
     }
 
+    /// Signs `policy` at `time`: the form is valid from `time` for `expiresIn` seconds.
     public func sign(_ policy: PostPolicy, at time: UnixSeconds) throws(SigningError) -> PresignedPost {
         try policy.validate()
         let lifetime = try SigningLifetime(requested: policy.expires, at: time, credentials: signer.credentials)
