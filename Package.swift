@@ -34,6 +34,9 @@ let package = Package(
             dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
         ),
 
+        // Not part of the product: in-process signing throughput for bench/signing.sh.
+        .executableTarget(name: "presignd-bench", dependencies: ["PresigndCore", "PresigndCrypto"]),
+
         .testTarget(
             name: "PresigndCoreTests",
             dependencies: ["PresigndCore", "PresigndCrypto"],
