@@ -38,6 +38,9 @@ let package = Package(
                            "PresigndStorage"]
         ),
 
+        // Not part of the product: in-process signing throughput for bench/signing.sh.
+        .executableTarget(name: "presignd-bench", dependencies: ["PresigndCore", "PresigndCrypto"]),
+
         .testTarget(
             name: "PresigndCoreTests",
             dependencies: ["PresigndCore", "PresigndCrypto"],

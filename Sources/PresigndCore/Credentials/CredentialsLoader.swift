@@ -3,6 +3,7 @@
 /// then the shared credentials file's `AWS_PROFILE` (default `default`) section. Temporary
 /// credentials may carry an expiry (`AWS_CREDENTIAL_EXPIRATION`, or `aws_expiration` in the file).
 public enum CredentialsLoader {
+    /// The credentials to sign with, or a `ConfigError` naming the variable to fix.
     public static func load(from environment: Environment) throws(ConfigError) -> AWSCredentials {
         let expiration = try expiry(environment.string("AWS_CREDENTIAL_EXPIRATION"), variable: "AWS_CREDENTIAL_EXPIRATION")
         if let accessKey = environment.string("AWS_ACCESS_KEY_ID") {

@@ -15,10 +15,14 @@ enum CanonicalQuery {
     }
 
     static func write(encoded pairs: [Pair], to output: inout [UInt8]) {
-        let sorted = pairs.sorted { lhs, rhs in
+        writeSorted(pairs.sorted { lhs, rhs in
             if lhs.name != rhs.name { return lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8) }
             return lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
-        }
+        }, to: &output)
+    }
+
+    /// Joins pairs that are already in canonical order.
+    static func writeSorted(_ sorted: [Pair], to output: inout [UInt8]) {
         for (index, pair) in sorted.enumerated() {
             if index > 0 { output.append(UInt8(ascii: "&")) }
             output.append(contentsOf: pair.name.utf8)

@@ -55,10 +55,9 @@ public struct GenericSigV4Signer: Sendable {
         contentSHA256Header: Bool = false, signSessionToken: Bool = true
     ) throws(SigningError) -> HeaderSignedRequest {
         let method = try SigV4Request.validMethod(request.method)
-        let date = UTCDateTime(time)
-        let amzDate = date.amzDate
+        let date = SigV4Time(time)
         var headers = request.headers
-        headers.set("X-Amz-Date", amzDate)
+        headers.set("X-Amz-Date", date.amzDate)
         if let token = signer.credentials.sessionToken, signSessionToken { headers.set("X-Amz-Security-Token", token) }
         if contentSHA256Header { headers.set("X-Amz-Content-SHA256", payloadHash) }
         let canonicalHeaders = try CanonicalHeaders(headers)
@@ -66,7 +65,7 @@ public struct GenericSigV4Signer: Sendable {
         let scope = SigV4Scope(date: date.dateStamp, region: region, service: service)
         let (authorization, signature) = signer.signHeaders(
             method: method, canonicalPath: pathRule.canonical(request.path), query: request.query,
-            headers: canonicalHeaders, payloadHash: payloadHash, scope: scope, amzDate: amzDate)
+            headers: canonicalHeaders, payloadHash: payloadHash, scope: scope, time: date)
         if let token = signer.credentials.sessionToken, !signSessionToken { headers.set("X-Amz-Security-Token", token) }
         headers.set("Authorization", authorization)
         return HeaderSignedRequest(headers: headers, authorization: authorization, signature: signature)
@@ -80,16 +79,16 @@ public struct GenericSigV4Signer: Sendable {
         guard (1...604_800).contains(expires) else {
             throw .invalidExpiry("expires must be between 1 and 604800 seconds (7 days), got \(expires)")
         }
-        let date = UTCDateTime(time)
+        let date = SigV4Time(time)
         let canonicalHeaders = try CanonicalHeaders(request.headers)
         guard canonicalHeaders.contains("host") else { throw .invalidHeader("the Host header must be signed; add it") }
         try SigV4Request.refuseAuthParameters(request.query)
         let scope = SigV4Scope(date: date.dateStamp, region: region, service: service)
         let signed = signer.signQuery(
-            method: method, canonicalPath: pathRule.canonical(request.path), extra: request.query,
-            headers: canonicalHeaders, payloadHash: payloadHash, scope: scope, amzDate: date.amzDate, expires: expires,
+            method: method, canonicalPath: pathRule.canonical(request.path), urlPrefix: nil, extra: request.query,
+            headers: canonicalHeaders, payloadHash: payloadHash, scope: scope, time: date, expires: expires,
             includeSessionToken: signSessionToken)
-        return QuerySignedRequest(query: signed.urlQuery, signature: signed.signature)
+        return QuerySignedRequest(query: signed.url, signature: signed.signature)
     }
 }
 

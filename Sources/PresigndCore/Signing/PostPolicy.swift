@@ -56,6 +56,7 @@ public struct PostPolicy: Sendable {
         conditions.append(.startsWith("Content-Type", prefix))
     }
 
+    /// Exactly this Content-Disposition, stored with the object.
     public mutating func contentDisposition(_ value: String) { field("Content-Disposition", value) }
 
     /// The status S3 answers with: 200, 201 (with an XML body) or 204.

@@ -23,6 +23,8 @@ public struct S3Endpoint: Sendable {
             throw .invalidRegion("the region must look like us-east-1 (lower-case letters, digits and dashes)")
         }
         self.region = region
+        self.awsRegionalHost = region == "us-east-1" ? "s3.amazonaws.com"
+            : "s3." + region + (region.hasPrefix("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com")
         self.custom = try endpoint.map { (text: String) throws(SigningError) in try EndpointURL(text) }
         self.addressing = addressing
         if addressing == .virtual, let custom, custom.isIPLiteral {
@@ -31,44 +33,39 @@ public struct S3Endpoint: Sendable {
     }
 
     /// AWS's regional host: the legacy global name for us-east-1, `.com.cn` in China.
-    var awsRegionalHost: String {
-        if region == "us-east-1" { return "s3.amazonaws.com" }
-        return "s3." + region + (region.hasPrefix("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com")
-    }
+    let awsRegionalHost: String
 
     /// The scheme, host and wire path for `bucket` and, optionally, `key` (nil: the bucket itself).
     func locate(bucket: String, key: String?) -> S3Location {
-        let encodedKey = key.map { PercentEncoding.encode($0, keepSlash: true) }
         let virtual: Bool
-        let base: EndpointURL
+        let scheme: String, baseHost: String, port: Int?
         switch (addressing, custom) {
         case (.virtual, let custom?):
-            virtual = true
-            base = custom
+            (virtual, scheme, baseHost, port) = (true, custom.scheme, custom.host, custom.port)
         case (.path, let custom?), (.auto, let custom?):
-            virtual = false
-            base = custom
+            (virtual, scheme, baseHost, port) = (false, custom.scheme, custom.host, custom.port)
         case (.virtual, nil):
-            virtual = true
-            base = EndpointURL(scheme: "https", host: awsRegionalHost, port: nil)
+            (virtual, scheme, baseHost, port) = (true, "https", awsRegionalHost, nil)
         case (.path, nil):
-            virtual = false
-            base = EndpointURL(scheme: "https", host: awsRegionalHost, port: nil)
+            (virtual, scheme, baseHost, port) = (false, "https", awsRegionalHost, nil)
         case (.auto, nil):
             virtual = S3Validation.isDNSCompatible(bucket)
-            base = EndpointURL(scheme: "https", host: virtual ? "s3.amazonaws.com" : awsRegionalHost, port: nil)
+            (scheme, baseHost, port) = ("https", virtual ? "s3.amazonaws.com" : awsRegionalHost, nil)
         }
-        let host = virtual ? bucket + "." + base.host : base.host
-        let path: String
-        if virtual {
-            path = "/" + (encodedKey ?? "")
-        } else {
-            path = "/" + bucket + (encodedKey.map { "/" + $0 } ?? "")
+        let host = virtual ? bucket + "." + baseHost : baseHost
+        var path: [UInt8] = []
+        path.reserveCapacity(2 + bucket.utf8.count + (key?.utf8.count ?? 0) * 3 / 2)
+        path.append(UInt8(ascii: "/"))
+        if !virtual {
+            path.append(contentsOf: bucket.utf8)
+            if key != nil { path.append(UInt8(ascii: "/")) }
         }
+        if let key { PercentEncoding.append(key, keepSlash: true, to: &path) }
+        let hostHeader = EndpointURL.hostHeader(scheme: scheme, host: host, port: port)
         return S3Location(
-            origin: base.scheme + "://" + host + (base.port.map { ":" + String($0) } ?? ""),
-            hostHeader: EndpointURL.hostHeader(scheme: base.scheme, host: host, port: base.port),
-            path: path)
+            origin: scheme + "://" + (port.map { host + ":" + String($0) } ?? host),
+            hostHeader: hostHeader,
+            path: String(decoding: path, as: UTF8.self))
     }
 }
 
@@ -87,15 +84,25 @@ enum S3Validation {
     static let maxKeyBytes = 1024
 
     static func validateBucket(_ bucket: String) throws(SigningError) {
-        let bytes = Array(bucket.utf8)
-        guard (3...63).contains(bytes.count) else {
+        let count = bucket.utf8.count
+        guard (3...63).contains(count) else {
             throw .invalidBucket("a bucket name must be 3 to 63 characters long")
         }
-        guard bytes.allSatisfy({ isLowerAlnum($0) || $0 == 0x2E || $0 == 0x2D }),
-              isLowerAlnum(bytes.first!), isLowerAlnum(bytes.last!), !bucket.contains("..") else {
+        // One pass: allowed bytes, no "..", letter or digit at both ends, and whether it is all digits and dots.
+        var valid = true, digitsAndDots = true, dots = 0
+        var previous: UInt8 = 0
+        for (index, byte) in bucket.utf8.enumerated() {
+            let alnum = isLowerAlnum(byte)
+            if !alnum && byte != 0x2E && byte != 0x2D { valid = false; break }
+            if (index == 0 || index == count - 1) && !alnum { valid = false; break }
+            if byte == 0x2E { dots += 1; if previous == 0x2E { valid = false; break } }
+            if !(0x30...0x39).contains(byte) && byte != 0x2E { digitsAndDots = false }
+            previous = byte
+        }
+        guard valid else {
             throw .invalidBucket("a bucket name may hold only lower-case letters, digits, dots and dashes, and must start and end with a letter or digit")
         }
-        if bytes.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E }) && bucket.split(separator: ".").count == 4 {
+        if digitsAndDots && dots == 3 {
             throw .invalidBucket("a bucket name must not look like an IP address")
         }
     }
@@ -105,14 +112,14 @@ enum S3Validation {
         guard key.utf8.count <= maxKeyBytes else {
             throw .invalidKey("the object key is \(key.utf8.count) bytes; S3 allows at most 1024 bytes of UTF-8")
         }
-        guard !key.unicodeScalars.contains(where: { $0.value == 0 }) else {
+        guard !key.utf8.contains(0) else {
             throw .invalidKey("the object key must not contain a NUL character")
         }
     }
 
     /// A bucket that can be a DNS label and sit under a TLS wildcard: no dots.
     static func isDNSCompatible(_ bucket: String) -> Bool {
-        !bucket.contains(".") && (try? validateBucket(bucket)) != nil
+        !bucket.utf8.contains(0x2E) && (try? validateBucket(bucket)) != nil
     }
 
     private static func isLowerAlnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }

@@ -22,12 +22,13 @@ public struct S3PostSigner: Sendable {
         self.signer = signer
     }
 
+    /// Signs `policy` at `time`: the form is valid from `time` for `expiresIn` seconds.
     public func sign(_ policy: PostPolicy, at time: UnixSeconds) throws(SigningError) -> PresignedPost {
         try policy.validate()
         let lifetime = try SigningLifetime(requested: policy.expires, at: time, credentials: signer.credentials)
-        let date = UTCDateTime(time)
+        let date = SigV4Time(time)
         let scope = SigV4Scope(date: date.dateStamp, region: endpoint.region, service: "s3")
-        let credential = signer.credentials.accessKeyID + "/" + scope.text
+        let credential = signer.material(for: scope).credential
 
         var fields = policy.fields
         var conditions = policy.conditions.map(\.json)

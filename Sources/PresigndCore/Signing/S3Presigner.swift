@@ -40,8 +40,6 @@ public struct PresignedURL: Sendable {
 /// Presigns S3 requests (SigV4 in the query, `UNSIGNED-PAYLOAD`), byte for byte as the AWS SDKs do.
 public struct S3Presigner: Sendable {
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
-    /// Methods a presigned S3 URL is useful for (POST: multipart create/complete).
-    public static let methods: Set<String> = ["GET", "PUT", "HEAD", "DELETE", "POST"]
     /// Headers the signer owns; a caller may not set them.
     static let reservedHeaders: Set<String> = ["host", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
 
@@ -59,36 +57,36 @@ public struct S3Presigner: Sendable {
 
     /// Signs `request` at `time`; the URL is valid from `time` for `expiresIn` seconds.
     public func presign(_ request: S3PresignRequest, at time: UnixSeconds) throws(SigningError) -> PresignedURL {
-        guard S3Presigner.methods.contains(request.method) else {
-            throw .invalidMethod("a presigned S3 URL must be for GET, PUT, HEAD, DELETE or POST")
+        switch request.method {
+        case "GET", "PUT", "HEAD", "DELETE", "POST": break
+        default: throw .invalidMethod("a presigned S3 URL must be for GET, PUT, HEAD, DELETE or POST")
         }
         try S3Validation.validateBucket(request.bucket)
         try S3Validation.validateKey(request.key)
-        try SigV4Request.refuseAuthParameters(request.query)
+        if !request.query.isEmpty { try SigV4Request.refuseAuthParameters(request.query) }
         let lifetime = try SigningLifetime(requested: request.expires, at: time, credentials: signer.credentials)
 
         let location = endpoint.locate(bucket: request.bucket, key: request.key)
-        var headers = HTTPHeaders()
-        for field in request.headers {
-            guard !S3Presigner.reservedHeaders.contains(field.name.lowercased()) else {
+        let headers: CanonicalHeaders
+        var toSend = HTTPHeaders()
+        if request.headers.fields.isEmpty {
+            headers = try CanonicalHeaders(host: location.hostHeader)
+        } else {
+            for field in request.headers where S3Presigner.reservedHeaders.contains(field.name.lowercased()) {
                 throw .invalidHeader("the header \(field.name) is set by the signer; remove it")
             }
-            headers.add(field.name, field.value)
+            let clientHeaders = try CanonicalHeaders(request.headers)
+            for entry in clientHeaders.entries { toSend.add(entry.name, entry.value) }
+            headers = try clientHeaders.adding(host: location.hostHeader)
         }
-        let clientHeaders = try CanonicalHeaders(headers)
-        headers.add("host", location.hostHeader)
-        let canonicalHeaders = try CanonicalHeaders(headers)
 
-        let date = UTCDateTime(time)
+        let date = SigV4Time(time)
         let scope = SigV4Scope(date: date.dateStamp, region: endpoint.region, service: "s3")
         let signed = signer.signQuery(
-            method: request.method, canonicalPath: location.path, extra: request.query, headers: canonicalHeaders,
-            payloadHash: S3Presigner.unsignedPayload, scope: scope, amzDate: date.amzDate, expires: lifetime.seconds)
-
-        var toSend = HTTPHeaders()
-        for entry in clientHeaders.entries { toSend.add(entry.name, entry.value) }
+            method: request.method, canonicalPath: location.path, urlPrefix: location.origin, extra: request.query, headers: headers,
+            payloadHash: S3Presigner.unsignedPayload, scope: scope, time: date, expires: lifetime.seconds)
         return PresignedURL(
-            method: request.method, url: location.origin + location.path + "?" + signed.urlQuery, headers: toSend,
+            method: request.method, url: signed.url, headers: toSend,
             expiresIn: lifetime.seconds, expiresAt: lifetime.expiresAt, clampedByCredentials: lifetime.clampedByCredentials,
             signature: signed.signature)
     }
