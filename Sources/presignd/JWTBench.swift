@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import PresigndCore
 import PresigndCrypto
 
@@ -29,11 +28,11 @@ func runJWTBench(_ arguments: [String]) -> Int32 {
                 signature = HMAC.authenticationCode(algorithm.digest!, key: secret, data: Array(input.utf8))
             } else {
                 let file = ["rsaPKCS1": "rsa2048", "rsaPSS": "rsa2048", "ecdsa": algorithm == .es256 ? "p256" : "p384", "edDSA": "ed25519"]["\(algorithm.family)"]!
-                guard let pem = FileManager.default.contents(atPath: "\(directory)/\(file).pem") else {
+                guard let pem = readWholeFile("\(directory)/\(file).pem") else {
                     Output.err("cannot read \(directory)/\(file).pem")
                     return 2
                 }
-                let privateKey = try AsymmetricKey.privateKey(pem: String(decoding: pem, as: UTF8.self))
+                let privateKey = try AsymmetricKey.privateKey(pem: pem)
                 key = try .publicKey(pem: privateKey.publicKeyPEM(), algorithm: algorithm, keyID: "bench")
                 let padding: RSAPadding = algorithm.family == .rsaPSS ? .pss : .pkcs1v15
                 let produced = try privateKey.sign(Array(input.utf8), digest: algorithm.digest, padding: padding)

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import PresigndCore
 import PresigndHTTPClient
 
@@ -36,7 +35,7 @@ func runJWTVerify(_ options: [String]) -> Int32 {
         }
     }
     let config: JWTConfig
-    do { config = try JWTConfig.load(processEnvironment()) } catch {
+    do { config = try JWTConfig.load(Environment(ProcessEnvironment.current(), readFile: { readWholeFile($0) })) } catch {
         Output.err("presignd: \(error)")
         return 2
     }
@@ -45,7 +44,7 @@ func runJWTVerify(_ options: [String]) -> Int32 {
     func answer(_ token: String) -> Bool {
         let request = HTTPRequest(method: "GET", path: "/", headers: ["Authorization": "Bearer \(token)"])
         do {
-            let user = try authenticator.authenticate(request, now: fixedNow ?? UnixSeconds(time(nil)))
+            let user = try authenticator.authenticate(request, now: fixedNow ?? currentUnixTime())
             Output.out((["ok", user.id] + user.scopes.sorted()).joined(separator: " "))
             return true
         } catch {
@@ -74,12 +73,4 @@ func jwksFetch(_ client: HTTPClient) -> JWKSKeySource.Fetch {
         for field in response.headers { headers.add(field.name, field.value) }
         return (status: response.status, headers: headers, body: response.body)
     }
-}
-
-/// The process environment, with `*_FILE` secrets read from disk.
-func processEnvironment() -> Environment {
-    Environment(ProcessInfo.processInfo.environment, readFile: { path in
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    })
 }

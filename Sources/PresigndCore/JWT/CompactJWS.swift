@@ -21,16 +21,14 @@ public struct CompactJWS: Sendable {
         let headerText = String(decoding: bytes[..<dots[0]], as: UTF8.self)
         let payloadText = String(decoding: bytes[(dots[0] + 1)..<dots[1]], as: UTF8.self)
         let signatureText = String(decoding: bytes[(dots[1] + 1)...], as: UTF8.self)
-        guard !headerText.isEmpty, !signatureText.isEmpty,
-              let headerBytes = Base64.decodeURL(headerText),
-              let payload = Base64.decodeURL(payloadText),
-              let signature = Base64.decodeURL(signatureText)
-        else { throw .malformed }
-
+        guard !headerText.isEmpty, let headerBytes = Base64.decodeURL(headerText) else { throw .malformed }
         guard let headerValue = try? JSONParser(rejectDuplicateKeys: true, maxDepth: 8).parse(headerBytes),
               let header = headerValue.objectValue
         else { throw .headerInvalid }
+        // Read before the signature part, so an unsigned `alg: none` token is named as such.
         let algorithm = try readAlgorithm(header)
+        guard !signatureText.isEmpty, let payload = Base64.decodeURL(payloadText), let signature = Base64.decodeURL(signatureText)
+        else { throw .malformed }
         // We implement no JWS extension, so any critical one makes the token unverifiable (§4.1.11).
         guard header["crit"] == nil else { throw .unsupportedCrit }
         var keyID: String? = nil
