@@ -18,6 +18,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from harness.postgres import PostgresCluster
 
+try:
+    from harness.nginx import Nginx
+    from harness.presignd import Presignd
+except ImportError:  # the nginx/presignd harness arrives with the serving layer
+    pytest.skip("needs harness/nginx.py and harness/presignd.py", allow_module_level=True)
+
 BINARY = os.environ.get("PRESIGND_BINARY", "")
 JWT_SECRET = "flows-test-secret-0123456789abcdef0123456789"
 KEY_PAIR_ID = "K2JCJMDEHXQW5F"
@@ -71,6 +77,24 @@ def flows_env(postgres, ministack, cloudfront_key):
     again = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "schema is current" in again.stdout
     return env
+
+
+@pytest.fixture(scope="module")
+def api(flows_env, tmp_path_factory):
+    """presignd (2 workers x 4 threads on a unix socket) behind a real nginx."""
+    root = tmp_path_factory.mktemp("flows-stack")
+    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=flows_env)
+    server.start()
+    proxy = Nginx(root / "nginx", server.upstream)
+    try:
+        proxy.start()
+        yield API(proxy.url)
+    finally:
+        proxy.stop()
+        try:
+            server.stop(timeout=20)
+        finally:
+            server.kill()
 
 
 class API:
