@@ -33,7 +33,7 @@ public struct UploadFlow: Sendable {
             purpose: try body.string("purpose", maxLength: 64),
             fileName: try body.string("fileName", maxLength: 1024),
             contentType: try body.string("contentType", maxLength: 255),
-            fileSize: try body.integer("fileSize", in: 0...UploadPurposes.largestAllowedSize),
+            fileSize: try body.integer("fileSize", in: 0...Int64.max),
             method: try body.optionalString("method", maxLength: 8),
             purposes: config.purposes)
         guard let segment = UserKeySegment.make(user.id) else {
