@@ -8,6 +8,7 @@ like the integration tests, and prints a markdown table.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ def token(user):
 
 
 def wrk(url, script, env):
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", os.path.join(HERE, "flows", script), url],
+    out = subprocess.run(["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", os.path.join(HERE, "flows", script), url],
                          env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
     fields = dict(item.split("=") for item in re.search(r"FLOWS (.*)", out).group(1).split())
     return {"rps": int(fields["requests"]) / float(fields["seconds"]), "p50": float(fields["p50_ms"]),
@@ -96,7 +97,7 @@ def main():
         tps, latency = pgbench(pg.url)
         inserts = pg.psql("SELECT count(*) FROM audit_log")[0][0]
 
-        print(f"\nFlows through nginx -> presignd ({WORKERS} workers x {THREADS} threads), wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; "
+        print(f"\nFlows through nginx -> presignd ({WORKERS} workers x {THREADS} threads), wrk -t{min(2, CONNECTIONS)} -c{CONNECTIONS} -d{SECONDS}s; "
               f"PostgreSQL 15 on loopback TCP, synchronous_commit=on\n")
         print("| what | req/s | p50 ms | p99 ms | failed |")
         print("| --- | ---: | ---: | ---: | ---: |")
@@ -115,6 +116,7 @@ def main():
                 server.kill()
         s3.stop()
         pg.destroy()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
