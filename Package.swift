@@ -38,5 +38,13 @@ let package = Package(
             name: "PresigndCoreTests",
             dependencies: ["PresigndCore", "PresigndCrypto"]
         ),
+        .testTarget(
+            name: "PresigndAppTests",
+            dependencies: ["PresigndApp", "PresigndCore"]
+        ),
+        .testTarget(
+            name: "PresigndAdapterTests",
+            dependencies: ["PresigndHTTPClient"]
+        ),
     ]
 )

@@ -1,1 +1,17 @@
-print("presignd")
+#if canImport(Glibc)
+import Glibc
+#endif
+import PresigndCore
+
+// Wiring only: each subcommand lives in its own file.
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+switch arguments.first {
+case "--version", "version":
+    Output.out("presignd \(PresigndVersion.current)")
+case "--help", "-h", "help":
+    Output.out(Usage.text)
+default:
+    Output.err("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)")
+    exit(2)
+}

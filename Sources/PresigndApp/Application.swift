@@ -1,0 +1,106 @@
+import PresigndCore
+
+/// A route's handler and the scope group it belongs to (for per-group required scopes).
+public struct Endpoint: Sendable {
+    public let group: String?
+    public let handle: @Sendable (RequestContext) throws -> HTTPResponse
+
+    public init(group: String? = nil, _ handle: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+        self.group = group
+        self.handle = handle
+    }
+}
+
+/// Limits applied to every request before a handler sees it.
+public struct RequestLimits: Sendable {
+    public var maxBodyBytes: Int
+    public var maxPathBytes: Int
+
+    public init(maxBodyBytes: Int = 65_536, maxPathBytes: Int = 2_048) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxPathBytes = maxPathBytes
+    }
+}
+
+/// Turns an `HTTPRequest` into an `HTTPResponse`: routing, 404/405, limits, authentication,
+/// scope checks, and mapping every failure to the one error shape. Stateless apart from what
+/// it is built with, so every worker thread shares one instance.
+public struct Application: Sendable {
+    public let router: Router<Endpoint>
+    public let authenticator: any Authenticator
+    /// Checks a user against a route group's required scopes; throws the 403 to send.
+    public let authorize: @Sendable (AuthenticatedUser, String) throws(APIError) -> Void
+    public let clock: any Clock
+    public let limits: RequestLimits
+    public let logger: Logger
+
+    public init(
+        routes: [Route<Endpoint>], authenticator: any Authenticator,
+        authorize: @escaping @Sendable (AuthenticatedUser, String) throws(APIError) -> Void = { _, _ in },
+        clock: any Clock, limits: RequestLimits = RequestLimits(), logger: Logger
+    ) {
+        self.router = Router(routes)
+        self.authenticator = authenticator
+        self.authorize = authorize
+        self.clock = clock
+        self.limits = limits
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var response: HTTPResponse
+        do {
+            response = try dispatch(request)
+        } catch let error as APIErrorConvertible {
+            response = error.apiError.response
+        } catch {
+            // Only the error's type is logged: its text may quote input or secrets.
+            logger.error("unhandled \(type(of: error)) on \(request.method) \(loggablePath(request.path))")
+            response = APIError.internalError().response
+        }
+        if request.method == "HEAD" { response.body = [] }
+        return response
+    }
+
+    func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
+        guard request.path.utf8.count <= limits.maxPathBytes else {
+            throw APIError(status: 414, code: "path_too_long",
+                           message: "the path is \(request.path.utf8.count) bytes; the limit is \(limits.maxPathBytes)")
+        }
+        guard request.body.count <= limits.maxBodyBytes else {
+            throw APIError(status: 413, code: "body_too_large",
+                           message: "request body is \(request.body.count) bytes; the limit is \(limits.maxBodyBytes)")
+        }
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            throw APIError.notFound("no route for \(loggablePath(request.path))")
+        case .badPath(let why):
+            throw APIError.badRequest("invalid_path", why)
+        case .methodNotAllowed(let allowed):
+            throw APIError(status: 405, code: "method_not_allowed",
+                           message: "\(loggableMethod(request.method)) is not allowed here; use \(allowed.joined(separator: " or "))",
+                           headers: ["Allow": allowed.joined(separator: ", ")])
+        case .found(let route, let parameters):
+            let now = clock.now()
+            var user: AuthenticatedUser? = nil
+            if route.access == .user {
+                let authenticated = try authenticator.authenticate(request, now: now)
+                if let group = route.handler.group { try authorize(authenticated, group) }
+                user = authenticated
+            }
+            let context = RequestContext(request: request, parameters: parameters, user: user, now: now)
+            return try route.handler.handle(context)
+        }
+    }
+
+    /// Paths are logged at most 200 bytes long; they never carry secrets (signatures live in
+    /// query strings, which are not logged).
+    func loggablePath(_ path: String) -> String {
+        let printable = path.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }
+        return String(String.UnicodeScalarView(printable.prefix(200)))
+    }
+
+    func loggableMethod(_ method: String) -> String {
+        String(String.UnicodeScalarView(method.unicodeScalars.filter { $0.value >= 0x21 && $0.value < 0x7F }.prefix(20)))
+    }
+}

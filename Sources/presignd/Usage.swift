@@ -1,0 +1,14 @@
+enum Usage {
+    static let text = """
+    usage: presignd [COMMAND] [OPTIONS]
+
+    commands:
+      serve            serve FastCGI (unix socket, TCP, fd 0 or systemd socket); the default
+                       when started by a web server; plain CGI when started as a CGI program
+      check-config     print the effective configuration, secrets masked, and exit non-zero on errors
+      migrate          apply the database migrations (safe to run on every deploy)
+      presign          sign an S3 URL or POST form: presign get|put|post|head|delete s3://BUCKET/KEY …
+      cloudfront       sign a CloudFront URL or cookies: cloudfront url|cookies …
+      --version        print the version
+    """
+}
