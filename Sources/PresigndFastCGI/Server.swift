@@ -36,4 +36,11 @@ public enum Server {
         if ListeningSocket.isListening(0) { return .inheritedSocket }
         return FastCGIRequest.isCGI && getenv("REQUEST_METHOD") != nil ? .cgi : .unknown
     }
+
+    /// The process environment as text (configuration is read from it in each worker).
+    public static func environmentVariables() -> [String: String] {
+        var variables: [String: String] = [:]
+        for param in CGIGateway.environment() { variables[param.name] = String(decoding: param.value, as: UTF8.self) }
+        return variables
+    }
 }

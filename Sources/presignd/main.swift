@@ -9,6 +9,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "--version", "version":
     Output.out("presignd \(PresigndVersion.current)")
+case "serve":
+    exit(ServeCommand.run(arguments: Array(arguments.dropFirst())))
+case nil:
+    exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
     Output.out(Usage.text)
 default:
