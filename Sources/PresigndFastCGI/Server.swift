@@ -32,8 +32,8 @@ public enum Server {
 
     public static func detectStartMode() -> StartMode {
         if InheritedSocket.isSystemdActivated { return .systemdSocket }
-        if getenv("GATEWAY_INTERFACE") != nil { return .cgi }
         if ListeningSocket.isListening(0) { return .inheritedSocket }
+        if getenv("GATEWAY_INTERFACE") != nil { return .cgi }
         return FastCGIRequest.isCGI && getenv("REQUEST_METHOD") != nil ? .cgi : .unknown
     }
 

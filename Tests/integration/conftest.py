@@ -1,0 +1,37 @@
+"""Shared fixtures for the integration tests. Logic lives in harness/; each fixture stops
+exactly the processes it started."""
+import pytest
+
+from harness.nginx import Nginx
+from harness.presignd import Presignd
+
+
+@pytest.fixture
+def serving_stack(tmp_path):
+    """Factory: `serving_stack(mode, **presignd_options)` starts presignd in that mode and a
+    real nginx in front of it; returns (presignd, nginx). Both are stopped at teardown."""
+    started = []
+
+    def start(mode="unix", nginx_keepalive=16, **options):
+        server = Presignd(tmp_path / f"presignd-{len(started)}", mode=mode, **options)
+        started.append(server)
+        server.start()
+        extra = ""
+        if mode == "fcgiwrap":
+            from harness.presignd import binary
+            extra = f"    fastcgi_param SCRIPT_FILENAME {binary()};"
+        proxy = Nginx(tmp_path / f"nginx-{len(started)}", server.upstream,
+                      keepalive=0 if mode == "fcgiwrap" else nginx_keepalive, extra_location_lines=extra)
+        started.append(proxy)
+        proxy.start()
+        return server, proxy
+
+    yield start
+    for process in reversed(started):
+        if isinstance(process, Presignd):
+            try:
+                process.stop(timeout=20)
+            finally:
+                process.kill()
+        else:
+            process.stop()
