@@ -96,7 +96,7 @@ final class GatewayRequestTests: XCTestCase {
 final class ServerConfigTests: XCTestCase {
     func testDefaults() throws {
         let config = try ServerConfig.parse(environment: Environment([:]), cpuCount: 3)
-        XCTAssertEqual(config, ServerConfig(listen: .inherited, socketMode: 0o660, workers: 3, threads: 4,
+        XCTAssertEqual(config, ServerConfig(listen: .inherited, socketMode: 0o660, workers: 3, threads: 8,
                                             bodyLimit: 65536, headerLimit: 32768, drainTimeout: 10))
     }
 

@@ -56,7 +56,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
     public var drainTimeout: Int
 
     public init(
-        listen: ListenAddress = .inherited, socketMode: Int = 0o660, workers: Int = 1, threads: Int = 4,
+        listen: ListenAddress = .inherited, socketMode: Int = 0o660, workers: Int = 1, threads: Int = 8,
         bodyLimit: Int = 65536, headerLimit: Int = 32768, drainTimeout: Int = 10
     ) {
         self.listen = listen
@@ -133,7 +133,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
             config.socketMode = mode
         }
         config.workers = try environment.integer("PRESIGND_WORKERS", default: max(1, cpuCount), range: 1...256)
-        config.threads = try environment.integer("PRESIGND_THREADS", default: 4, range: 1...256)
+        config.threads = try environment.integer("PRESIGND_THREADS", default: 8, range: 1...256)
         config.bodyLimit = try environment.integer("PRESIGND_BODY_LIMIT", default: 65536, range: 0...(1 << 30))
         config.headerLimit = try environment.integer("PRESIGND_HEADER_LIMIT", default: 32768, range: 1024...(1 << 20))
         config.drainTimeout = try environment.integer("PRESIGND_DRAIN_TIMEOUT", default: 10, range: 0...3600)
