@@ -3,6 +3,9 @@
 #include <fcgiapp.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 
 // glibc keeps sa_handler in a union that Swift cannot set directly; install a plain handler
 // without SA_RESTART so a blocking accept()/read() returns EINTR and the serving loop can look
@@ -30,5 +33,16 @@ static inline int presignd_default_signal(int signo) {
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
     return sigaction(signo, &action, NULL);
+}
+
+// prctl is variadic: ask the kernel to send `signo` to this worker when its supervisor dies,
+// so no orphaned worker keeps serving an old configuration.
+static inline int presignd_set_parent_death_signal(int signo) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signo, 0UL, 0UL, 0UL);
+}
+// `environ` is a mutable C global, which Swift 6 refuses to touch; CGI reads it once at start.
+static inline char **presignd_environ(void) {
+    extern char **environ;
+    return environ;
 }
 #endif

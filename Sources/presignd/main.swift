@@ -16,6 +16,10 @@ case "--version", "version":
     writeOut("presignd \(PresigndVersion.current)\n")
 case "jwt":
     exit(runJWTCommand(Array(arguments.dropFirst())))
+case "serve":
+    exit(ServeCommand.run(arguments: Array(arguments.dropFirst())))
+case nil:
+    exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
 case "migrate":

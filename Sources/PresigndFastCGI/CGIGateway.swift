@@ -1,0 +1,62 @@
+import CFastCGI
+import Glibc
+import PresigndCore
+
+/// Plain CGI: one request per process, the head in the environment, the body on stdin, the
+/// response on stdout with a `Status:` line. Needs nothing from libfcgi.
+enum CGIGateway {
+    static func run(limits: GatewayLimits, makeHandler: @Sendable () throws -> RequestHandler) -> Int32 {
+        presignd_ignore_signal(SIGPIPE)
+        let response: HTTPResponse
+        do {
+            let handler = try makeHandler()
+            response = RequestExchange.respond(params: environment(), limits: limits, readBody: readStdin, handler: handler).response
+        } catch {
+            ServerLog.event("cannot handle the CGI request: \(error)")
+            response = APIError.internalError().response
+        }
+        writeAll(GatewayResponse.serialize(response), to: 1)
+        return 0
+    }
+
+    static func environment() -> [GatewayParam] {
+        var params: [GatewayParam] = []
+        guard var entry = presignd_environ() else { return params }
+        while let pair = entry.pointee {
+            let length = strlen(pair)
+            pair.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let buffer = UnsafeBufferPointer(start: bytes, count: length)
+                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
+                    params.append(GatewayParam(String(decoding: buffer[..<equals], as: UTF8.self), Array(buffer[(equals + 1)...])))
+                }
+            }
+            entry += 1
+        }
+        return params
+    }
+
+    static func readStdin(_ count: Int) -> [UInt8] {
+        var body = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = body.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, count - filled) }
+            if got < 0 && errno == EINTR { continue }
+            if got <= 0 { break }
+            filled += got
+        }
+        body.removeLast(count - filled)
+        return body
+    }
+
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}

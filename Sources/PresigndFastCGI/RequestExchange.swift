@@ -1,0 +1,36 @@
+import PresigndCore
+
+/// The handler the application supplies: one request in, one response out.
+public typealias RequestHandler = @Sendable (HTTPRequest) -> HTTPResponse
+
+/// The flow shared by FastCGI and CGI: read the head, refuse what is too big before reading the
+/// body, read the body, ask the handler.
+enum RequestExchange {
+    struct Outcome {
+        let response: HTTPResponse
+        /// False when the body was left unread (refused before reading): the caller discards it.
+        let bodyConsumed: Bool
+    }
+
+    static func respond(
+        params: [GatewayParam], limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
+    ) -> Outcome {
+        let head: GatewayRequestHead
+        do {
+            head = try GatewayRequestHead.parse(params, limits: limits)
+            try GatewayBody.check(head, limit: limits.bodyLimit)
+        } catch {
+            return Outcome(response: error.response, bodyConsumed: false)
+        }
+        let body: [UInt8]
+        do {
+            body = try GatewayBody.read(head, limit: limits.bodyLimit, using: readBody)
+        } catch {
+            return Outcome(response: error.response, bodyConsumed: false)
+        }
+        let request = HTTPRequest(
+            method: head.method, path: head.path, query: head.query, headers: head.headers, body: body,
+            remoteAddress: head.remoteAddress)
+        return Outcome(response: handler(request), bodyConsumed: true)
+    }
+}

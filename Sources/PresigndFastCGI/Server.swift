@@ -1,0 +1,46 @@
+import Glibc
+import PresigndCore
+
+/// presignd's serving layer: FastCGI behind nginx (prefork workers × threads) or plain CGI.
+public enum Server {
+    /// Serves FastCGI until SIGTERM/SIGINT; returns the exit status. `makeHandler` runs in each
+    /// worker after fork, so workers started by SIGHUP see a freshly read configuration.
+    public static func run(config: ServerConfig, makeHandler: @escaping @Sendable () throws -> RequestHandler) -> Int32 {
+        // Before the first fork and before any thread: every worker inherits the mask.
+        Signals.blockLifecycle()
+        let socket: ListeningSocket
+        do {
+            socket = try ListeningSocket.open(config.listen, socketMode: config.socketMode)
+        } catch {
+            ServerLog.event("cannot listen: \(error)")
+            return 78
+        }
+        let source = socket.fd == 0 ? "inherited fd 0" : socket.fd == 3 && config.listen == .inherited ? "systemd fd 3" : config.listen.description
+        ServerLog.event("serving FastCGI on \(source) with \(config.workers) worker(s) × \(config.threads) thread(s)")
+        return Supervisor(config: config, socket: socket, makeHandler: makeHandler).run()
+    }
+
+    /// Answers the one CGI request described by the environment and stdin.
+    public static func runCGI(config: ServerConfig, makeHandler: @Sendable () throws -> RequestHandler) -> Int32 {
+        CGIGateway.run(limits: GatewayLimits(bodyLimit: config.bodyLimit, headerLimit: config.headerLimit), makeHandler: makeHandler)
+    }
+
+    /// How the process was started, for the default (no subcommand) behaviour.
+    public enum StartMode: Sendable, Equatable {
+        case systemdSocket, inheritedSocket, cgi, unknown
+    }
+
+    public static func detectStartMode() -> StartMode {
+        if InheritedSocket.isSystemdActivated { return .systemdSocket }
+        if ListeningSocket.isListening(0) { return .inheritedSocket }
+        if getenv("GATEWAY_INTERFACE") != nil { return .cgi }
+        return FastCGIRequest.isCGI && getenv("REQUEST_METHOD") != nil ? .cgi : .unknown
+    }
+
+    /// The process environment as text (configuration is read from it in each worker).
+    public static func environmentVariables() -> [String: String] {
+        var variables: [String: String] = [:]
+        for param in CGIGateway.environment() { variables[param.name] = String(decoding: param.value, as: UTF8.self) }
+        return variables
+    }
+}

@@ -1,0 +1,20 @@
+import Glibc
+
+/// One line per event on stderr, written with write(2) so lines from several workers and threads
+/// do not interleave. Callers never pass tokens, signatures or query strings.
+enum ServerLog {
+    static func event(_ message: String) {
+        var line = "presignd[\(getpid())]: \(message)\n"
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { if errno == EINTR { continue } else { return } }
+                offset += written
+            }
+        }
+    }
+
+    /// The text of the current errno, for messages about system calls.
+    static var lastError: String { String(cString: strerror(errno)) }
+}

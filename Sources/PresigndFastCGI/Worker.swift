@@ -1,0 +1,144 @@
+import Glibc
+import PresigndCore
+import Synchronization
+
+/// One prefork worker process: `threads` serving threads, each owning one `FCGX_Request` and
+/// serving one connection at a time, so a connection nginx keeps alive never stalls the others.
+/// SIGTERM stops accepting, lets in-flight requests finish, then exits.
+final class Worker: Sendable {
+    let listenFD: Int32
+    let limits: GatewayLimits
+    let handler: RequestHandler
+    /// Readable once the worker is stopping: every idle thread polls it next to its socket.
+    let wakeRead: Int32
+    let wakeWrite: Int32
+    let stopping = Atomic<Bool>(false)
+    let liveThreads = Atomic<Int>(0)
+    let busyThreads = Atomic<Int>(0)
+
+    /// Largest refused body still read and dropped to keep a kept-alive connection usable.
+    static let discardLimit = 16 << 20
+
+    init(listenFD: Int32, limits: GatewayLimits, handler: @escaping RequestHandler, wake: (read: Int32, write: Int32)) {
+        self.listenFD = listenFD
+        self.limits = limits
+        self.handler = handler
+        self.wakeRead = wake.read
+        self.wakeWrite = wake.write
+    }
+
+    /// Runs in a freshly forked child; returns the process's exit status.
+    static func run(
+        listenFD: Int32, config: ServerConfig, readyFD: Int32, makeHandler: @Sendable () throws -> RequestHandler
+    ) -> Int32 {
+        Signals.terminateWithParent()
+        if getppid() == 1 { return 0 } // the supervisor died before the line above
+        let handler: RequestHandler
+        do {
+            handler = try makeHandler()
+        } catch {
+            ServerLog.event("worker cannot start: \(error)")
+            return 78 // EX_CONFIG
+        }
+        guard FastCGIRequest.initializeLibrary() else {
+            ServerLog.event("worker cannot start: FCGX_Init failed")
+            return 70
+        }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            ServerLog.event("worker cannot start: pipe: \(ServerLog.lastError)")
+            return 71
+        }
+        // Threads that lose the race for a new connection must get EAGAIN, not block in accept().
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
+        let limits = GatewayLimits(bodyLimit: config.bodyLimit, headerLimit: config.headerLimit)
+        let worker = Worker(listenFD: listenFD, limits: limits, handler: handler, wake: (fds[0], fds[1]))
+        for _ in 0..<config.threads {
+            worker.liveThreads.add(1, ordering: .sequentiallyConsistent)
+            guard Threads.start({ worker.serveConnections() }) else {
+                ServerLog.event("worker cannot start a thread: \(ServerLog.lastError)")
+                return 71
+            }
+        }
+        var pid = getpid()
+        _ = write(readyFD, &pid, MemoryLayout<pid_t>.size)
+        close(readyFD)
+        return worker.waitForStop(drainTimeout: config.drainTimeout)
+    }
+
+    /// Blocks until SIGTERM/SIGINT, then drains.
+    func waitForStop(drainTimeout: Int) -> Int32 {
+        var set = Signals.set([SIGTERM, SIGINT])
+        var signal: Int32 = 0
+        sigwait(&set, &signal)
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+        let deadline = Monotonic.now() + Double(drainTimeout)
+        while liveThreads.load(ordering: .sequentiallyConsistent) > 0 && Monotonic.now() < deadline {
+            usleep(5_000)
+        }
+        let busy = busyThreads.load(ordering: .sequentiallyConsistent)
+        if busy > 0 {
+            ServerLog.event("drain timeout after \(drainTimeout) s: abandoning \(busy) unfinished request(s)")
+            return 1
+        }
+        return 0
+    }
+
+    /// One serving thread's life.
+    func serveConnections() {
+        let request = FastCGIRequest()
+        while !stopping.load(ordering: .sequentiallyConsistent) {
+            if request.connectionFD < 0 {
+                guard let connection = acceptConnection() else { continue }
+                request.adopt(connection: connection)
+            } else if !waitForData(request.connectionFD, timeout: -1) {
+                continue
+            }
+            if request.readNextRequest() { serve(request) }
+        }
+        // nginx may already have sent the next request on a kept-alive connection: it is in
+        // flight, so serve it; an idle connection is closed.
+        while request.connectionFD >= 0 && waitForData(request.connectionFD, timeout: 0) && request.readNextRequest() {
+            serve(request)
+        }
+        if request.connectionFD >= 0 { request.closeConnection() }
+        liveThreads.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    func serve(_ request: FastCGIRequest) {
+        busyThreads.add(1, ordering: .sequentiallyConsistent)
+        let outcome = RequestExchange.respond(
+            params: request.params(), limits: limits, readBody: request.readBody, handler: handler)
+        request.write(GatewayResponse.serialize(outcome.response))
+        if !outcome.bodyConsumed { request.discardBody(limit: Worker.discardLimit) }
+        request.finish()
+        busyThreads.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// A new connection, or nil when another thread took it or the worker is stopping.
+    func acceptConnection() -> Int32? {
+        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 2, -1) > 0, fds[1].revents == 0 else { return nil }
+        let connection = accept(listenFD, nil, nil)
+        guard connection >= 0 else {
+            if errno != EAGAIN && errno != EINTR && errno != ECONNABORTED {
+                ServerLog.event("accept failed: \(ServerLog.lastError)")
+                usleep(10_000) // e.g. EMFILE: do not spin
+            }
+            return nil
+        }
+        // libfcgi writes a response in several small records; on TCP, Nagle would hold the last.
+        var one: Int32 = 1
+        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return connection
+    }
+
+    /// Whether `fd` has data (or end of stream) before `timeout` ms pass and the worker is not stopping.
+    func waitForData(_ fd: Int32, timeout: Int32) -> Bool {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, timeout == 0 ? 1 : 2, timeout)
+        return ready > 0 && fds[0].revents != 0
+    }
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PresigndApp
+import PresigndCore
+import PresigndFastCGI
+
+/// `presignd serve [--listen …] [--socket-mode 0660] [--workers N] [--threads N] …`, and what a
+/// bare `presignd` does when a web server, spawn-fcgi or systemd starts it.
+enum ServeCommand {
+    /// `serve` with flags: FastCGI on the given or inherited socket.
+    static func run(arguments: [String]) -> Int32 {
+        guard let config = serverConfig(arguments: arguments) else { return 78 }
+        return Server.run(config: config, makeHandler: makeHandler)
+    }
+
+    /// No subcommand: CGI when started as a CGI program, FastCGI on fd 0 or systemd's socket.
+    static func runDetected() -> Int32 {
+        switch Server.detectStartMode() {
+        case .cgi:
+            guard let config = serverConfig(arguments: []) else { return 78 }
+            return Server.runCGI(config: config, makeHandler: makeHandler)
+        case .systemdSocket, .inheritedSocket:
+            guard var config = serverConfig(arguments: []) else { return 78 }
+            config.listen = .inherited
+            return Server.run(config: config, makeHandler: makeHandler)
+        case .unknown:
+            Output.err("presignd: not started by a web server (no CGI environment, no inherited socket)\n\n\(Usage.text)")
+            return 2
+        }
+    }
+
+    static func serverConfig(arguments: [String]) -> ServerConfig? {
+        do {
+            return try ServerConfig.parse(
+                environment: Environment(currentEnvironment()), arguments: arguments,
+                cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        } catch {
+            Output.err("presignd serve: \(error)")
+            return nil
+        }
+    }
+
+    /// Runs in every worker after fork, so a SIGHUP's new workers read the environment afresh.
+    @Sendable static func makeHandler() throws -> RequestHandler {
+        let environment = Environment(currentEnvironment())
+        let logger = Logger { Output.err($0) }
+        let application = Application(
+            routes: HealthRoutes.routes(), authenticator: NoAuthenticator(), clock: WallClock(), logger: logger)
+        let handler: RequestHandler = { application.handle($0) }
+        return try TestDelay.enabled(in: environment) ? TestDelay.wrap(handler) : handler
+    }
+
+    static func currentEnvironment() -> [String: String] {
+        Server.environmentVariables()
+    }
+}
+
+/// Stand-in until the JWT authenticator is wired: every protected route answers 401.
+struct NoAuthenticator: Authenticator {
+    func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
+        throw APIError(status: 401, code: "unauthenticated", message: "no authenticator is configured",
+                       headers: ["WWW-Authenticate": "Bearer"])
+    }
+}
+
+/// The system's wall clock.
+struct WallClock: Clock {
+    func now() -> UnixSeconds {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UnixSeconds(time.tv_sec)
+    }
+}

@@ -1,0 +1,108 @@
+"""A real nginx with its own prefix, temp dirs and a rendered copy of nginx/example-server.conf,
+listening on a free loopback port. Stopped by PID; its exit status is checked."""
+import grp
+import os
+import pwd
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+NGINX_DIR = ROOT / "nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def render(template, values):
+    text = template
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", str(value))
+    if re.search(r"\{\{[A-Z_]+\}\}", text):
+        raise ValueError("unrendered placeholder in nginx config")
+    return text
+
+
+class Nginx:
+    """nginx in front of `upstream` ("unix:/path" or "127.0.0.1:PORT")."""
+
+    def __init__(self, prefix, upstream, keepalive=16, workers=1, extra_location_lines=""):
+        self.prefix = pathlib.Path(prefix)
+        self.upstream = upstream
+        self.keepalive = keepalive
+        self.workers = workers
+        self.extra_location_lines = extra_location_lines
+        self.port = None
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_config(self):
+        for sub in ("conf", "logs", "tmp"):
+            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        conf = self.prefix / "conf"
+        shutil.copy("/etc/nginx/fastcgi_params", conf / "fastcgi_params")
+        snippet = (NGINX_DIR / "presignd.conf").read_text()
+        if self.extra_location_lines:
+            # What an operator adds for a different peer, e.g. fcgiwrap's SCRIPT_FILENAME.
+            snippet = snippet.replace("    fastcgi_pass presignd;", self.extra_location_lines + "\n    fastcgi_pass presignd;")
+        (conf / "presignd.conf").write_text(snippet)
+        self.port = free_port()
+        text = render((NGINX_DIR / "example-server.conf").read_text(), {
+            "USER": f"{pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name}",
+            "NGINX_WORKERS": self.workers,
+            "PREFIX": self.prefix,
+            "ACCESS_LOG": "off",
+            "UPSTREAM": self.upstream,
+            "KEEPALIVE": f"keepalive {self.keepalive};" if self.keepalive else "",
+            "PORT": self.port,
+        })
+        (conf / "nginx.conf").write_text(text)
+        return conf / "nginx.conf"
+
+    def start(self):
+        conf = self.write_config()
+        log = open(self.prefix / "logs" / "stderr.log", "wb")
+        self.process = subprocess.Popen(
+            ["nginx", "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "logs" / "error.log")],
+            stdout=log, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def error_log(self):
+        path = self.prefix / "logs" / "error.log"
+        return path.read_text() if path.exists() else ""
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGQUIT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        # nginx's own worker processes are its children and exit with it.
+        assert self.process.returncode == 0, f"nginx exited with {self.process.returncode}"
