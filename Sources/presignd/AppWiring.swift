@@ -18,7 +18,7 @@ func makeApplication(environment: [String: String]) throws -> Application {
 
 enum AppWiring {
     static func makeApplication(environment env: Environment, logger: Logger) throws -> Application {
-        let clock = FlowsWallClock()
+        let clock = WallClock()
         let jwt = try JWTConfig.load(env)
         let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
                                                   log: { logger.warning($0) })
@@ -77,9 +77,4 @@ enum AppWiring {
             throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(error)")
         }
     }
-}
-
-/// The system clock, in whole seconds.
-struct FlowsWallClock: Clock {
-    func now() -> UnixSeconds { UnixSeconds(time(nil)) }
 }

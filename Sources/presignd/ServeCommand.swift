@@ -44,23 +44,13 @@ enum ServeCommand {
     /// Runs in every worker after fork, so a SIGHUP's new workers read the environment afresh.
     @Sendable static func makeHandler() throws -> RequestHandler {
         let environment = Environment(currentEnvironment())
-        let logger = Logger { Output.err($0) }
-        let application = Application(
-            routes: HealthRoutes.routes(), authenticator: NoAuthenticator(), clock: WallClock(), logger: logger)
+        let application = try makeApplication(environment: currentEnvironment())
         let handler: RequestHandler = { application.handle($0) }
         return try TestDelay.enabled(in: environment) ? TestDelay.wrap(handler) : handler
     }
 
     static func currentEnvironment() -> [String: String] {
         Server.environmentVariables()
-    }
-}
-
-/// Stand-in until the JWT authenticator is wired: every protected route answers 401.
-struct NoAuthenticator: Authenticator {
-    func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
-        throw APIError(status: 401, code: "unauthenticated", message: "no authenticator is configured",
-                       headers: ["WWW-Authenticate": "Bearer"])
     }
 }
 
