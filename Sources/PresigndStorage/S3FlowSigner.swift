@@ -4,7 +4,7 @@ import PresigndCore
 /// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
 /// URLs for one bucket, and header-signed HeadObject/DeleteObject requests.
 public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
-    let bucket: String
+    public let bucket: String
     let presigner: S3Presigner
     let postSigner: S3PostSigner
     let requestSigner: S3RequestSigner

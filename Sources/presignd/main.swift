@@ -12,6 +12,8 @@ case "presign":
     exit(runPresignCommand(Array(arguments.dropFirst()), environment: environment))
 case "cloudfront":
     exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
+case "check-config":
+    exit(CheckConfigCommand.run(Array(arguments.dropFirst()), environment: environment))
 case "--version", "version":
     writeOut("presignd \(PresigndVersion.current)\n")
 case "jwt":
