@@ -34,9 +34,12 @@ enum AppWiring {
         if let cdn = flows.cdn {
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
         }
+        // The gateway refuses larger bodies before reading them; the application applies the
+        // same PRESIGND_BODY_LIMIT so a raised limit is honoured in both places.
+        let server = try ServerConfig.parse(environment: env, cpuCount: 1)
         return Application(routes: routes, authenticator: authenticator,
                            authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
-                           clock: clock, logger: logger)
+                           clock: clock, limits: RequestLimits(maxBodyBytes: server.bodyLimit), logger: logger)
     }
 
     /// `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, `PRESIGND_S3_ADDRESSING`, `PRESIGND_BUCKET` and the
