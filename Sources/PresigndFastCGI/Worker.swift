@@ -29,10 +29,11 @@ final class Worker: Sendable {
 
     /// Runs in a freshly forked child; returns the process's exit status.
     static func run(
-        listenFD: Int32, config: ServerConfig, readyFD: Int32, makeHandler: @Sendable () throws -> RequestHandler
+        listenFD: Int32, config: ServerConfig, supervisor: pid_t, readyFD: Int32,
+        makeHandler: @Sendable () throws -> RequestHandler
     ) -> Int32 {
         Signals.terminateWithParent()
-        if getppid() == 1 { return 0 } // the supervisor died before the line above
+        if getppid() != supervisor { return 0 } // the supervisor died before the line above
         let handler: RequestHandler
         do {
             handler = try makeHandler()
