@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import stat
+import subprocess
 import threading
 import time
 
@@ -12,9 +13,6 @@ import requests
 
 from harness import fastcgi_client
 from harness.presignd import Presignd, run_cgi, parse_cgi_response
-
-HEALTH = {"status": "ok", "version": None}
-
 
 def assert_healthy(response):
     assert response.status_code == 200, response.text
@@ -46,21 +44,24 @@ def test_unix_socket_gets_the_configured_mode_and_is_removed_on_exit(tmp_path):
 
 
 def test_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path):
-    stale = Presignd(tmp_path, mode="unix", workers=1)
+    first = Presignd(tmp_path, mode="unix", workers=1)
     leftover = socket.socket(socket.AF_UNIX)
-    leftover.bind(str(stale.socket_path))
-    leftover.close()  # the file stays, nobody listens: what a crashed server leaves behind
-    stale.start()
+    leftover.bind(str(first.socket_path))
+    leftover.close()  # the file stays and nobody listens: what a crashed server leaves behind
+    first.start()
     try:
-        second = Presignd(tmp_path, mode="unix", workers=1)
-        second.start_error = None
-        second.process = __import__("subprocess").Popen(second.command(), env=second.env,
-                                                       stderr=open(tmp_path / "second.log", "wb"))
-        assert second.process.wait(timeout=10) == 78
-        assert "in use by a running server" in (tmp_path / "second.log").read_text()
-        assert stale.stop() == 0
+        assert "removing stale socket" in first.log()
+        second = Presignd(tmp_path / "second", mode="unix", workers=1)
+        second_log = tmp_path / "second.log"
+        command = second.command()
+        command[command.index("--listen") + 1] = str(first.socket_path)
+        with open(second_log, "wb") as log:
+            result = subprocess.run(command, env=second.env, stderr=log, timeout=10)
+        assert result.returncode == 78
+        assert "in use by a running server" in second_log.read_text()
+        assert first.stop() == 0
     finally:
-        stale.kill()
+        first.kill()
 
 
 def test_cgi_mode_through_fcgiwrap_and_nginx(serving_stack):
