@@ -31,12 +31,16 @@ let package = Package(
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
         ),
+
+        // Not part of the product: in-process signing throughput for bench/signing.sh.
+        .executableTarget(name: "presignd-bench", dependencies: ["PresigndCore", "PresigndCrypto"]),
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto"]
+            dependencies: ["PresigndCore", "PresigndCrypto"],
+            exclude: ["Vectors"]  // read through #filePath, not bundled
         ),
         .testTarget(
             name: "PresigndAppTests",

@@ -28,4 +28,20 @@ static inline int presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(EVP_PKEY_CTX *ctx, i
 static inline BIO *presignd_BIO_new_mem_buf(const void *buf, int len) {
     return BIO_new_mem_buf(buf, len);
 }
+// EVP_PKEY_PUBLIC_KEY is an OR of other macros, which Swift does not import.
+static inline int presignd_EVP_PKEY_PUBLIC_KEY(void) {
+    return EVP_PKEY_PUBLIC_KEY;
+}
+
+// SigV4 hashes ~300-byte texts: EVP's per-call context bookkeeping costs several times the
+// hashing itself there, so the signer uses the plain SHA256_CTX API (deprecated in OpenSSL 3
+// but present, and still SHA-NI accelerated). A SHA256_CTX is a plain struct, so HMAC's inner
+// and outer states can be precomputed once per key and copied.
+#include <openssl/sha.h>
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static inline void presignd_sha256_init(SHA256_CTX *c) { SHA256_Init(c); }
+static inline void presignd_sha256_update(SHA256_CTX *c, const void *data, size_t len) { SHA256_Update(c, data, len); }
+static inline void presignd_sha256_final(unsigned char *md, SHA256_CTX *c) { SHA256_Final(md, c); }
+#pragma GCC diagnostic pop
 #endif

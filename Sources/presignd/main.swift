@@ -5,17 +5,24 @@ import PresigndCore
 
 // Wiring only: each subcommand lives in its own file.
 let arguments = Array(CommandLine.arguments.dropFirst())
+let environment = ProcessEnvironment.current()
 
 switch arguments.first {
+case "presign":
+    exit(runPresignCommand(Array(arguments.dropFirst()), environment: environment))
+case "cloudfront":
+    exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
 case "--version", "version":
-    Output.out("presignd \(PresigndVersion.current)")
+    writeOut("presignd \(PresigndVersion.current)\n")
+case "jwt":
+    exit(runJWTCommand(Array(arguments.dropFirst())))
 case "serve":
     exit(ServeCommand.run(arguments: Array(arguments.dropFirst())))
 case nil:
     exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
-    Output.out(Usage.text)
+    writeOut(Usage.text + "\n")
 default:
-    Output.err("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)")
+    writeOut("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)\n", to: 2)
     exit(2)
 }

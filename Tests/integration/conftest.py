@@ -1,9 +1,23 @@
-"""Shared fixtures for the integration tests. Logic lives in harness/; each fixture stops
-exactly the processes it started."""
+"""Shared pytest fixtures for presignd's integration tests. Logic lives in harness/; each
+fixture stops exactly the processes it started."""
+import os
+import sys
+
 import pytest
 
-from harness.nginx import Nginx
-from harness.presignd import Presignd
+sys.path.insert(0, os.path.dirname(__file__))
+
+from harness import ministack as _ministack  # noqa: E402
+from harness.nginx import Nginx  # noqa: E402
+from harness.presignd import Presignd  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ministack():
+    """A strict S3 server (ministack, AUTH=true) with an IAM user's key and a bucket."""
+    stack = _ministack.start()
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture

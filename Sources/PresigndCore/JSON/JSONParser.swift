@@ -164,6 +164,15 @@ public struct JSONParser {
                 guard index < bytes.count else { throw fail("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
+                    if scalars.isEmpty {
+                        // No escape seen (the common case): one validated copy, no scalar appends.
+                        let text = bytes[runStart..<index].withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+                        guard let text else {
+                            throw JSONParseError(offset: runStart, reason: "invalid UTF-8 in a string")
+                        }
+                        index += 1
+                        return text
+                    }
                     try flushRun(self, index, into: &scalars)
                     index += 1
                     return String(scalars)

@@ -29,6 +29,19 @@ public enum PercentEncoding {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Appends the encoding of `string` to `output` (no intermediate String).
+    static func append(_ string: String, keepSlash: Bool, to output: inout [UInt8]) {
+        for byte in string.utf8 {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                output.append(byte)
+            } else {
+                output.append(UInt8(ascii: "%"))
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+    }
+
     /// Decodes `%XX`; nil when an escape is malformed or the result is not UTF-8.
     public static func decode(_ string: String) -> String? {
         decodeBytes(Array(string.utf8), plusAsSpace: false)

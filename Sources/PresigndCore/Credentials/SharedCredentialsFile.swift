@@ -1,0 +1,35 @@
+/// The AWS shared credentials file (`~/.aws/credentials`): INI sections named after profiles,
+/// `key = value` lines, `#`/`;` comments. Parsing only; the caller reads the file.
+public struct SharedCredentialsFile: Sendable {
+    public let profiles: [String: [String: String]]
+
+    public init(parsing text: String) {
+        var profiles: [String: [String: String]] = [:]
+        var current: String?
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                var name = line.dropFirst().dropLast().trimmingWhitespace()
+                if name.hasPrefix("profile ") { name = name.dropFirst("profile ".count).trimmingWhitespace() }
+                current = String(name)
+                if profiles[String(name)] == nil { profiles[String(name)] = [:] }
+                continue
+            }
+            guard let current, let equals = line.firstIndex(of: "=") else { continue }
+            let key = line[..<equals].trimmingWhitespace().lowercased()
+            let value = line[line.index(after: equals)...].trimmingWhitespace()
+            profiles[current]?[key] = String(value)
+        }
+        self.profiles = profiles
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+}

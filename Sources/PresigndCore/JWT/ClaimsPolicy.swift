@@ -1,0 +1,97 @@
+/// What a token's claims must satisfy (RFC 7519 §4.1), checked after its signature.
+public struct ClaimsPolicy: Sendable, Equatable {
+    /// When set, `iss` must equal one of these.
+    public var issuers: [String]
+    /// When set, `aud` (a string or an array) must contain one of these.
+    public var audiences: [String]
+    /// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+    public var leeway: Int64
+    public var requireExpiry: Bool
+    /// The claim holding the user id; a dotted path (`realm_access.id`) reaches into objects.
+    public var userClaim: String
+    /// Claims whose values are scopes or roles: a space-separated string or an array of strings.
+    public var scopeClaims: [String]
+
+    public static let defaultScopeClaims = ["scope", "scp", "permissions", "roles"]
+
+    public init(issuers: [String] = [], audiences: [String] = [], leeway: Int64 = 60, requireExpiry: Bool = true,
+                userClaim: String = "sub", scopeClaims: [String] = ClaimsPolicy.defaultScopeClaims) {
+        self.issuers = issuers
+        self.audiences = audiences
+        self.leeway = leeway
+        self.requireExpiry = requireExpiry
+        self.userClaim = userClaim
+        self.scopeClaims = scopeClaims
+    }
+
+    /// The user a set of verified claims describes, if the claims hold at `now`.
+    public func validate(_ claims: JSONObject, now: UnixSeconds) throws(JWTRefusal) -> AuthenticatedUser {
+        let expiry = try time(claims, "exp")
+        let notBefore = try time(claims, "nbf")
+        let issuedAt = try time(claims, "iat")
+        if expiry == nil && requireExpiry { throw .missingExp }
+        if let expiry, now - leeway >= expiry { throw .expired }
+        if let notBefore, now + leeway < notBefore { throw .notYetValid }
+        if let issuedAt, now + leeway < issuedAt { throw .issuedInFuture }
+        if !issuers.isEmpty {
+            guard let issuer = claims["iss"]?.stringValue, issuers.contains(issuer) else { throw .wrongIssuer }
+        }
+        if !audiences.isEmpty {
+            let granted: [String]
+            switch claims["aud"] {
+            case .string(let one): granted = [one]
+            case .array(let many): granted = many.compactMap(\.stringValue)
+            default: granted = []
+            }
+            guard granted.contains(where: audiences.contains) else { throw .wrongAudience }
+        }
+        return AuthenticatedUser(id: try userID(claims), scopes: scopes(claims))
+    }
+
+    /// A NumericDate: seconds, possibly fractional (RFC 7519 §2); fractions are dropped.
+    func time(_ claims: JSONObject, _ name: String) throws(JWTRefusal) -> UnixSeconds? {
+        guard let value = claims[name] else { return nil }
+        switch value {
+        case .int(let seconds): return seconds
+        case .double(let seconds) where abs(seconds) < 1e15: return UnixSeconds(seconds.rounded(.down))
+        default: throw .badTimeClaim
+        }
+    }
+
+    /// A non-empty printable id of at most 256 bytes; numbers are accepted for custom claims.
+    func userID(_ claims: JSONObject) throws(JWTRefusal) -> String {
+        let id: String
+        switch lookup(claims, userClaim) {
+        case .string(let text): id = text
+        case .int(let number): id = String(number)
+        default: throw .missingUser
+        }
+        guard !id.isEmpty, id.utf8.count <= 256, id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+            throw .missingUser
+        }
+        return id
+    }
+
+    func scopes(_ claims: JSONObject) -> Set<String> {
+        var scopes: Set<String> = []
+        for name in scopeClaims {
+            switch lookup(claims, name) {
+            case .string(let text): scopes.formUnion(text.split(separator: " ").map(String.init))
+            case .array(let items): scopes.formUnion(items.compactMap(\.stringValue))
+            default: break
+            }
+        }
+        return scopes
+    }
+
+    /// The claim named exactly `name` (namespaced claims contain dots: `https://example.com/roles`),
+    /// else the dotted path into nested objects (Keycloak's `realm_access.roles`).
+    func lookup(_ claims: JSONObject, _ name: String) -> JSONValue? {
+        if let value = claims[name] { return value }
+        var current: JSONValue? = .object(claims)
+        for part in name.split(separator: ".", omittingEmptySubsequences: false) {
+            current = current?[String(part)]
+        }
+        return current
+    }
+}

@@ -1,0 +1,107 @@
+/// One condition of an S3 POST policy.
+public enum PostPolicyCondition: Sendable, Equatable {
+    /// `{"field": "value"}`: the form field must equal `value`.
+    case exact(String, String)
+    /// `["eq", "$field", "value"]`: the same, in array form.
+    case equals(String, String)
+    /// `["starts-with", "$field", "prefix"]`; an empty prefix allows any value.
+    case startsWith(String, String)
+    /// `["content-length-range", min, max]`: the file's size in bytes, both ends included.
+    case contentLengthRange(Int64, Int64)
+
+    var json: JSONValue {
+        switch self {
+        case .exact(let field, let value): return .object(JSONObject([(key: field, value: .string(value))]))
+        case .equals(let field, let value): return ["eq", .string("$" + field), .string(value)]
+        case .startsWith(let field, let prefix): return ["starts-with", .string("$" + field), .string(prefix)]
+        case .contentLengthRange(let min, let max): return ["content-length-range", .int(min), .int(max)]
+        }
+    }
+}
+
+/// What a browser may upload with one POST form: the fields it sends and the conditions S3
+/// enforces on them. Build it with the mutating helpers; `S3PostSigner` signs it.
+public struct PostPolicy: Sendable {
+    public var bucket: String
+    /// The exact key, or a prefix followed by `${filename}` (S3 substitutes the file's name).
+    public var key: String
+    /// Seconds, 1…604800.
+    public var expires: Int
+    /// Form fields besides the ones the signer adds, in the order the form sends them.
+    public private(set) var fields: [(name: String, value: String)] = []
+    /// Conditions besides the ones the signer adds (bucket, key, x-amz-*).
+    public private(set) var conditions: [PostPolicyCondition] = []
+
+    public init(bucket: String, key: String, expires: Int) {
+        self.bucket = bucket
+        self.key = key
+        self.expires = expires
+    }
+
+    /// Adds a form field and, unless `condition` is false, the exact-match condition for it.
+    public mutating func field(_ name: String, _ value: String, condition: Bool = true) {
+        fields.append((name: name, value: value))
+        if condition { conditions.append(.exact(name, value)) }
+    }
+
+    /// Adds a condition without a field (the browser supplies the value).
+    public mutating func condition(_ condition: PostPolicyCondition) { conditions.append(condition) }
+
+    /// Exactly this Content-Type.
+    public mutating func contentType(_ type: String) { field("Content-Type", type) }
+
+    /// A Content-Type starting with `prefix` (e.g. `image/`); `initial` is the form's value.
+    public mutating func contentType(startingWith prefix: String, initial: String) {
+        field("Content-Type", initial, condition: false)
+        conditions.append(.startsWith("Content-Type", prefix))
+    }
+
+    /// Exactly this Content-Disposition, stored with the object.
+    public mutating func contentDisposition(_ value: String) { field("Content-Disposition", value) }
+
+    /// The status S3 answers with: 200, 201 (with an XML body) or 204.
+    public mutating func successActionStatus(_ status: Int) { field("success_action_status", String(status)) }
+
+    /// `x-amz-meta-<name>`, stored with the object.
+    public mutating func metadata(_ name: String, _ value: String) { field("x-amz-meta-" + name.lowercased(), value) }
+
+    /// The file must be `range` bytes long.
+    public mutating func contentLength(_ range: ClosedRange<Int64>) { conditions.append(.contentLengthRange(range.lowerBound, range.upperBound)) }
+
+    /// Field names the signer writes itself; a policy may not set them.
+    static let reservedFields: Set<String> = [
+        "key", "bucket", "policy", "file", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature", "x-amz-security-token",
+    ]
+
+    func validate() throws(SigningError) {
+        try S3Validation.validateBucket(bucket)
+        let keyPrefix = key.hasSuffix("${filename}") ? String(key.dropLast("${filename}".count)) : key
+        if !keyPrefix.isEmpty || !key.hasSuffix("${filename}") { try S3Validation.validateKey(key) }
+        for field in fields {
+            guard !PostPolicy.reservedFields.contains(field.name.lowercased()) else {
+                throw .invalidPolicy("the form field \(field.name) is set by the signer; remove it")
+            }
+            guard !field.name.isEmpty, field.name.utf8.allSatisfy(CanonicalHeaders.isTokenByte) else {
+                throw .invalidPolicy("the form field name \"\(CanonicalHeaders.printable(field.name))\" is not a valid field name")
+            }
+        }
+        if let status = fields.first(where: { $0.name == "success_action_status" }), !["200", "201", "204"].contains(status.value) {
+            throw .invalidPolicy("success_action_status must be 200, 201 or 204")
+        }
+        for condition in conditions {
+            switch condition {
+            case .contentLengthRange(let min, let max):
+                guard min >= 0, min <= max else {
+                    throw .invalidPolicy("content-length-range needs 0 <= minimum <= maximum, got \(min)…\(max)")
+                }
+                guard max <= 5 * 1024 * 1024 * 1024 else {
+                    throw .invalidPolicy("content-length-range maximum must be at most 5 GiB, the largest single POST upload S3 accepts")
+                }
+            case .exact(let field, _), .equals(let field, _), .startsWith(let field, _):
+                guard !field.isEmpty, !field.hasPrefix("$") else {
+                    throw .invalidPolicy("a condition names its field without the leading $ (e.g. Content-Type)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// A signed POST form: where the browser posts, and the fields to send before the file.
+public struct PresignedPost: Sendable {
+    /// The bucket's URL (`https://bucket.s3.region.amazonaws.com/` or path-style `…/bucket`).
+    public let url: String
+    /// Every field in form order; the `file` field must come after all of them.
+    public let fields: [(name: String, value: String)]
+    public let expiresIn: Int
+    public let expiresAt: UnixSeconds
+    /// True when the credentials expire before the requested lifetime ends.
+    public let clampedByCredentials: Bool
+    /// The policy's JSON text (base64 of it is the `policy` field).
+    public let policyJSON: String
+}
+
+/// Signs S3 POST policies (SigV4: the signature is HMAC of the policy's base64 text).
+public struct S3PostSigner: Sendable {
+    public let endpoint: S3Endpoint
+    public let signer: SigV4Signer
+
+    public init(endpoint: S3Endpoint, signer: SigV4Signer) {
+        self.endpoint = endpoint
+        self.signer = signer
+    }
+
+    /// Signs `policy` at `time`: the form is valid from `time` for `expiresIn` seconds.
+    public func sign(_ policy: PostPolicy, at time: UnixSeconds) throws(SigningError) -> PresignedPost {
+        try policy.validate()
+        let lifetime = try SigningLifetime(requested: policy.expires, at: time, credentials: signer.credentials)
+        let date = SigV4Time(time)
+        let scope = SigV4Scope(date: date.dateStamp, region: endpoint.region, service: "s3")
+        let credential = signer.material(for: scope).credential
+
+        var fields = policy.fields
+        var conditions = policy.conditions.map(\.json)
+        conditions.append(PostPolicyCondition.exact("bucket", policy.bucket).json)
+        if policy.key.hasSuffix("${filename}") {
+            conditions.append(PostPolicyCondition.startsWith("key", String(policy.key.dropLast("${filename}".count))).json)
+        } else {
+            conditions.append(PostPolicyCondition.exact("key", policy.key).json)
+        }
+        fields.append((name: "key", value: policy.key))
+        var signed: [(String, String)] = [
+            ("x-amz-algorithm", SigV4Signer.algorithm), ("x-amz-credential", credential), ("x-amz-date", date.amzDate),
+        ]
+        if let token = signer.credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
+        for (name, value) in signed {
+            fields.append((name: name, value: value))
+            conditions.append(PostPolicyCondition.exact(name, value).json)
+        }
+        let document: JSONValue = .object(JSONObject([
+            (key: "expiration", value: .string(UTCDateTime(lifetime.expiresAt).iso8601)),
+            (key: "conditions", value: .array(conditions)),
+        ]))
+        let json = document.serialized()
+        let base64 = Base64.encode(Array(json.utf8))
+        fields.append((name: "policy", value: base64))
+        fields.append((name: "x-amz-signature", value: signer.signString(base64, scope: scope)))
+
+        let location = endpoint.locate(bucket: policy.bucket, key: nil)
+        return PresignedPost(
+            url: location.origin + location.path, fields: fields, expiresIn: lifetime.seconds, expiresAt: lifetime.expiresAt,
+            clampedByCredentials: lifetime.clampedByCredentials, policyJSON: json)
+    }
+
+    /// The `x-amz-signature` for a policy's base64 text signed at `time` (for policies written elsewhere).
+    public func signature(forPolicy base64: String, at time: UnixSeconds) -> String {
+        signer.signString(base64, scope: SigV4Scope(date: UTCDateTime(time).dateStamp, region: endpoint.region, service: "s3"))
+    }
+}

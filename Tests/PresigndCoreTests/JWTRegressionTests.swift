@@ -1,0 +1,174 @@
+import PresigndCore
+import PresigndCrypto
+import XCTest
+
+/// One named test per known attack on JWT verifiers; each must be refused with its reason.
+final class JWTRegressionTests: XCTestCase {
+    let rsa = TokenMinter.verificationKey(.rs256)
+    let claims = #"{"sub":"user-1","exp":2000000000}"#
+
+    func verifier(_ keys: [VerificationKey], policy: ClaimsPolicy = ClaimsPolicy()) -> JWTVerifier {
+        JWTVerifier(keys: KeySet(keys), policy: policy)
+    }
+
+    func testRegressionAlgNoneIsRefused() {
+        let v = verifier([rsa, TokenMinter.verificationKey(.hs256)])
+        for spelling in ["none", "None", "NONE", "nOnE"] {
+            let unsigned = TokenMinter.encode(#"{"alg":"\#(spelling)"}"#) + "." + TokenMinter.encode(claims) + "."
+            XCTAssertRefused(.algNone) { try v.verify(unsigned, now: testNow) }
+            let withJunk = unsigned + "AAAA"
+            XCTAssertRefused(.algNone) { try v.verify(withJunk, now: testNow) }
+        }
+    }
+
+    /// The classic confusion: the RSA public key (which is public) used as an HMAC secret.
+    func testRegressionHS256SignedWithRSAPublicKeyIsRefused() {
+        let pem = Array(JOSEVectors.publicPEM("rsa2048").utf8)
+        let forged = TokenMinter.mint(header: #"{"alg":"HS256"}"#, claims: claims) { HMAC.authenticationCode(.sha256, key: pem, data: $0) }
+        XCTAssertRefused(.noKeyForAlg) { try verifier([rsa]).verify(forged, now: testNow) }
+        let rsaWithKid = try! VerificationKey.publicKey(pem: JOSEVectors.publicPEM("rsa2048"), algorithm: .rs256, keyID: "k1")
+        let forgedWithKid = TokenMinter.mint(header: #"{"alg":"HS256","kid":"k1"}"#, claims: claims) { HMAC.authenticationCode(.sha256, key: pem, data: $0) }
+        XCTAssertRefused(.algMismatch) { try verifier([rsaWithKid]).verify(forgedWithKid, now: testNow) }
+        // Nor can an RSA key be loaded for HMAC in the first place.
+        XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("rsa2048"), algorithm: .hs256))
+    }
+
+    /// Within one family too: a key bound to RS256 does not verify PS256 or RS512.
+    func testRegressionAlgCannotSwitchWithinRSAFamily() {
+        for other in [JWSAlgorithm.ps256, .rs512] {
+            XCTAssertRefused(.noKeyForAlg) { try verifier([rsa]).verify(TokenMinter.token(other), now: testNow) }
+        }
+    }
+
+    func testRegressionES256WithDERInsteadOfRawSignatureIsRefused() {
+        let key = TokenMinter.verificationKey(.es256)
+        let der = TokenMinter.mint(header: #"{"alg":"ES256"}"#, claims: claims) { try! TokenMinter.privateKey(.es256).sign($0, digest: .sha256) }
+        XCTAssertRefused(.badSignature) { try verifier([key]).verify(der, now: testNow) }
+        // The same signature converted to raw r||s verifies: only the encoding was wrong.
+        let parts = der.split(separator: ".")
+        let raw = ECDSASignature.raw(fromDER: Base64.decodeURL(String(parts[2]))!, coordinateSize: 32)!
+        let fixed = parts[0] + "." + parts[1] + "." + Base64.encodeURL(raw)
+        XCTAssertEqual(try verifier([key]).verify(String(fixed), now: testNow).id, "user-1")
+    }
+
+    /// CVE-2022-21449 ("psychic signatures"): r = s = 0 must never verify.
+    func testRegressionES256ZeroSignatureIsRefused() {
+        let zero = TokenMinter.mint(header: #"{"alg":"ES256"}"#, claims: claims) { _ in [UInt8](repeating: 0, count: 64) }
+        XCTAssertRefused(.badSignature) { try verifier([TokenMinter.verificationKey(.es256)]).verify(zero, now: testNow) }
+    }
+
+    func testRegressionKidPointingNowhereIsRefused() {
+        // A kid-less key is present and would verify the signature: it must not be used as a fallback.
+        let token = TokenMinter.token(.rs256, kid: "nowhere")
+        XCTAssertRefused(.unknownKid) { try verifier([rsa]).verify(token, now: testNow) }
+        let named = TokenMinter.verificationKey(.rs256, keyID: "known")
+        XCTAssertRefused(.unknownKid) { try verifier([named]).verify(token, now: testNow) }
+        XCTAssertEqual(try verifier([named]).verify(TokenMinter.token(.rs256, kid: "known"), now: testNow).id, "user-1")
+    }
+
+    func testRegressionExpiredIsRefused() {
+        let token = TokenMinter.token(.rs256, claims: #"{"sub":"u","exp":\#(testNow - 61)}"#)
+        XCTAssertRefused(.expired) { try verifier([rsa]).verify(token, now: testNow) }
+    }
+
+    func testRegressionNotYetValidIsRefused() {
+        let token = TokenMinter.token(.rs256, claims: #"{"sub":"u","exp":2000000000,"nbf":\#(testNow + 61)}"#)
+        XCTAssertRefused(.notYetValid) { try verifier([rsa]).verify(token, now: testNow) }
+    }
+
+    func testRegressionWrongAudienceIsRefused() {
+        let policy = ClaimsPolicy(audiences: ["presignd"])
+        for aud in [#""other""#, #"["a","b"]"#, "42", "[]"] {
+            let token = TokenMinter.token(.rs256, claims: #"{"sub":"u","exp":2000000000,"aud":\#(aud)}"#)
+            XCTAssertRefused(.wrongAudience) { try verifier([rsa], policy: policy).verify(token, now: testNow) }
+        }
+        let missing = TokenMinter.token(.rs256)
+        XCTAssertRefused(.wrongAudience) { try verifier([rsa], policy: policy).verify(missing, now: testNow) }
+    }
+
+    func testRegressionWrongIssuerIsRefused() {
+        let policy = ClaimsPolicy(issuers: ["https://issuer.example/"])
+        for iss in [#""https://issuer.example""#, #""https://evil.example/""#, #"["https://issuer.example/"]"#] {
+            let token = TokenMinter.token(.rs256, claims: #"{"sub":"u","exp":2000000000,"iss":\#(iss)}"#)
+            XCTAssertRefused(.wrongIssuer) { try verifier([rsa], policy: policy).verify(token, now: testNow) }
+        }
+    }
+
+    func testRegressionPayloadSwappedBetweenTwoValidTokensIsRefused() {
+        let alice = TokenMinter.token(.rs256, claims: #"{"sub":"alice","exp":2000000000}"#).split(separator: ".")
+        let bob = TokenMinter.token(.rs256, claims: #"{"sub":"bob","exp":2000000000}"#).split(separator: ".")
+        let swapped = "\(alice[0]).\(bob[1]).\(alice[2])"
+        XCTAssertRefused(.badSignature) { try verifier([rsa]).verify(swapped, now: testNow) }
+        let hmac = TokenMinter.verificationKey(.hs256)
+        let a = TokenMinter.token(.hs256, claims: #"{"sub":"alice","exp":2000000000}"#).split(separator: ".")
+        let b = TokenMinter.token(.hs256, claims: #"{"sub":"bob","exp":2000000000}"#).split(separator: ".")
+        XCTAssertRefused(.badSignature) { try verifier([hmac]).verify("\(a[0]).\(b[1]).\(a[2])", now: testNow) }
+    }
+
+    func testRegressionOversizedTokenIsRefused() {
+        let padding = String(repeating: "x", count: 8_200)
+        let token = TokenMinter.token(.hs256, claims: #"{"sub":"u","exp":2000000000,"pad":"\#(padding)"}"#)
+        XCTAssertRefused(.tooLarge) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
+    }
+
+    func testRegressionDuplicateHeaderFieldIsRefused() {
+        let token = TokenMinter.mint(header: #"{"alg":"HS256","alg":"none"}"#, claims: claims, sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.headerInvalid) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
+    }
+
+    func testRegressionDuplicateClaimIsRefused() {
+        let token = TokenMinter.mint(header: #"{"alg":"HS256"}"#, claims: #"{"sub":"alice","sub":"admin","exp":2000000000}"#,
+                                     sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.claimsInvalid) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
+    }
+
+    func testRegressionMissingOrMistypedHeaderFieldsAreRefused() {
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        let cases: [(String, JWTRefusal)] = [
+            (#"{"typ":"JWT"}"#, .missingAlg),
+            (#"{"alg":256}"#, .unsupportedAlg),
+            (#"{"alg":"HS256","kid":7}"#, .badKid),
+            (#"{"alg":"HS256","crit":["exp"],"exp":1}"#, .unsupportedCrit),
+            (#"{"alg":"ES512"}"#, .unsupportedAlg),
+            (#"["alg","HS256"]"#, .headerInvalid),
+            (#"{"alg":"HS256""#, .headerInvalid),
+        ]
+        for (header, reason) in cases {
+            let token = TokenMinter.mint(header: header, claims: claims, sign: TokenMinter.signer(.hs256))
+            XCTAssertRefused(reason) { try v.verify(token, now: testNow) }
+        }
+    }
+
+    func testRegressionBadBase64urlIsRefused() {
+        let good = TokenMinter.token(.hs256)
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        for bad in [good + "=", good.replacingOccurrences(of: "-", with: "+") + "+", " " + good, good + ".x", "a.b",
+                    good.replacingOccurrences(of: ".", with: ". ")] {
+            XCTAssertRefused(.malformed) { try v.verify(bad, now: testNow) }
+        }
+        // Non-canonical trailing bits: the last character of a 2-byte remainder with low bits set.
+        let parts = good.split(separator: ".")
+        let nonCanonical = "\(parts[0]).\(parts[1]).\(parts[2].dropLast())" + (parts[2].last == "B" ? "C" : "B")
+        XCTAssertThrowsError(try v.verify(nonCanonical, now: testNow))
+    }
+
+    func testRegressionNonJSONClaimsAreRefused() {
+        let token = TokenMinter.mint(header: #"{"alg":"HS256"}"#, claims: "not json", sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.claimsInvalid) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
+    }
+
+    /// A key embedded in the header (`jwk`, `jku`, `x5c`) is never trusted.
+    func testRegressionEmbeddedHeaderKeyIsIgnored() {
+        let header = #"{"alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"},"jku":"https://evil.example/jwks"}"#
+        let forged = TokenMinter.mint(header: header, claims: claims) { _ in [UInt8](repeating: 1, count: 256) }
+        XCTAssertRefused(.badSignature) { try verifier([rsa]).verify(forged, now: testNow) }
+    }
+
+    func testRegressionWeakKeysAreRefusedAtLoad() {
+        XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("rsa1024"), algorithm: .rs256))
+        XCTAssertThrowsError(try VerificationKey.hmac(Array(repeating: 7, count: 31), algorithm: .hs256))
+        XCTAssertThrowsError(try VerificationKey.hmac(Array(repeating: 7, count: 63), algorithm: .hs512))
+        XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("p384"), algorithm: .es256))
+        XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("ed25519"), algorithm: .es256))
+    }
+}
