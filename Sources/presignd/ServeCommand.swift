@@ -33,7 +33,7 @@ enum ServeCommand {
     static func serverConfig(arguments: [String]) -> ServerConfig? {
         do {
             return try ServerConfig.parse(
-                environment: Environment(currentEnvironment()), arguments: arguments,
+                environment: Environment(ProcessEnvironment.current()), arguments: arguments,
                 cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         } catch {
             Output.err("presignd serve: \(error)")
@@ -43,16 +43,12 @@ enum ServeCommand {
 
     /// Runs in every worker after fork, so a SIGHUP's new workers read the environment afresh.
     @Sendable static func makeHandler() throws -> RequestHandler {
-        let environment = Environment(currentEnvironment())
+        let environment = Environment(ProcessEnvironment.current(), readFile: { readWholeFile($0) })
         let logger = Logger { Output.err($0) }
         let application = Application(
             routes: HealthRoutes.routes(), authenticator: NoAuthenticator(), clock: WallClock(), logger: logger)
         let handler: RequestHandler = { application.handle($0) }
         return try TestDelay.enabled(in: environment) ? TestDelay.wrap(handler) : handler
-    }
-
-    static func currentEnvironment() -> [String: String] {
-        Server.environmentVariables()
     }
 }
 
