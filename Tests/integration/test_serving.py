@@ -188,6 +188,11 @@ def test_bad_input_through_nginx_gets_clear_4xx(serving_stack):
     assert big.status_code == 413
     assert big.json() == {"error": {"code": "body_too_large", "message": "request body is 70000 bytes; the limit is 65536"}}
 
+    # Past nginx's own client_max_body_size the snippet still answers in the one error shape.
+    huge_body = requests.post(url + "/api/anything", data=b"x" * (2 << 20), headers={"Content-Type": "application/json"}, timeout=5)
+    assert huge_body.status_code == 413
+    assert huge_body.json()["error"]["code"] == "body_too_large"
+
     brew = requests.request("BREW", url + "/healthz", timeout=5)
     assert brew.status_code == 405 and "GET" in brew.headers["Allow"]
 
