@@ -181,6 +181,37 @@ def test_sighup_replaces_workers_without_failed_requests(serving_stack):
     assert server.stop() == 0
 
 
+def test_sighup_rereads_the_env_file_and_keeps_old_workers_when_it_is_broken(serving_stack, tmp_path):
+    env_file = tmp_path / "presignd.env"
+    env_file.write_text("PRESIGND_TEST_DELAY=1\n")
+    server, proxy = serving_stack("unix", workers=1, threads=2,
+                                  env={"PRESIGND_TEST_DELAY": "0", "PRESIGND_ENV_FILE": str(env_file)})
+
+    def delayed():
+        started = time.monotonic()
+        assert_healthy(requests.get(proxy.url + "/healthz?delay_ms=400", timeout=10))
+        return time.monotonic() - started
+
+    assert delayed() >= 0.4, "the file's PRESIGND_TEST_DELAY=1 overrides the environment"
+    first = server.worker_pids()
+
+    env_file.write_text("PRESIGND_TEST_DELAY=maybe\n")
+    server.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "reload failed" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "reload failed" in server.log() and "PRESIGND_TEST_DELAY" in server.log()
+    assert server.wait_for_workers(1) == first, "the old worker keeps serving"
+    assert delayed() >= 0.4
+
+    env_file.write_text("# delays off again\nPRESIGND_TEST_DELAY=0\n")
+    server.signal(signal.SIGHUP)
+    second = server.wait_for_workers(1, exclude=first, timeout=15)
+    assert second != first
+    assert delayed() < 0.3, "the new worker read the new file"
+    assert server.stop() == 0
+
+
 def test_bad_input_through_nginx_gets_clear_4xx(serving_stack):
     server, proxy = serving_stack("unix", workers=1, threads=2)
     url = proxy.url
