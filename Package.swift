@@ -28,10 +28,14 @@ let package = Package(
         // The product's routes and flows, written against protocols the adapters implement.
         .target(name: "PresigndApp", dependencies: ["PresigndCore"]),
 
+        // The flows' adapters: the PostgreSQL document store and the S3 object store.
+        .target(name: "PresigndStorage", dependencies: ["PresigndApp", "PresigndCore", "PresigndPostgres", "PresigndHTTPClient"]),
+
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient"]
+            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient",
+                           "PresigndStorage"]
         ),
 
         // Not part of the product: in-process signing throughput for bench/signing.sh.
@@ -48,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PresigndAdapterTests",
-            dependencies: ["PresigndHTTPClient"]
+            dependencies: ["PresigndHTTPClient", "PresigndPostgres", "PresigndStorage", "PresigndApp", "PresigndCore"]
         ),
     ]
 )

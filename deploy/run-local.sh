@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Starts presignd locally on a fresh Debian 12 machine with Swift: installs the system packages,
-# builds the release binary, starts presignd (prefork FastCGI workers on a unix socket) and a
-# real nginx on a loopback port with the shipped config in front of it, prints what to try,
-# and stops both on Ctrl-C.
+# Starts the whole stack locally on a fresh Debian 12 machine with Swift: installs the system
+# packages, builds the release binary, starts a throwaway PostgreSQL (schema applied with
+# `presignd migrate`), ministack as a strict S3 server (IAM user key, bucket), presignd
+# (prefork FastCGI workers on a unix socket) and a real nginx on a loopback port with the
+# shipped config in front of it, prints a development token and curl commands that walk the
+# upload / confirm / download / share / CDN-cookie flows, and stops everything on Ctrl-C.
 #   PORT=8080 WORKERS=2 deploy/run-local.sh      (SCRATCH_PATH: swift build's directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +12,7 @@ root=$(pwd)
 port=${PORT:-8080}
 workers=${WORKERS:-2}
 
-packages=(pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light curl)
+packages=(pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light curl postgresql python3-venv jq)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,6 +26,14 @@ echo "== building presignd (release)"
 scratch=${SCRATCH_PATH:-$root/.build}
 swift build -c release --scratch-path "$scratch" 2>&1 | tail -n 1
 binary="$scratch/release/presignd"
+
+venv="$root/.venv"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s deploy/requirements-test.txt "$venv/.requirements"; then
+    echo "== python tools for the local S3 server (.venv)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r deploy/requirements-test.txt
+    cp deploy/requirements-test.txt "$venv/.requirements"
+fi
 
 run="$root/.run"
 prefix="$run/nginx"
@@ -39,10 +49,22 @@ cleanup() {
     trap - EXIT INT TERM
     echo
     echo "== stopping"
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # presignd and nginx first, the services they use last.
+    for ((i=${#pids[@]}-1; i>=0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; wait "${pids[$i]}" 2>/dev/null || true; done
 }
 trap cleanup EXIT INT TERM
+
+echo "== starting PostgreSQL and ministack"
+rm -f "$run/stack.env"
+"$venv/bin/python" deploy/local_stack.py "$run" "$binary" >"$run/stack.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do
+    [ -f "$run/stack.env" ] && break
+    kill -0 "${pids[0]}" 2>/dev/null || { echo "the backing services did not start; see $run/stack.log" >&2; cat "$run/stack.log" >&2; exit 1; }
+    sleep 0.1
+done
+# shellcheck disable=SC1091
+. "$run/stack.env"
 
 "$binary" serve --listen "$run/presignd.sock" --socket-mode 0660 --workers "$workers" 2>>"$run/presignd.log" &
 pids+=($!)
@@ -66,7 +88,34 @@ Try:
   curl -i http://127.0.0.1:$port/api/nothing-here                     # 404, JSON error body
   head -c 70000 /dev/zero | curl -i -H 'Content-Type: application/json' \\
        --data-binary @- http://127.0.0.1:$port/api/anything             # 413 body_too_large
-  kill -HUP ${pids[0]}     # reload: new workers re-read the environment, no dropped requests
-Logs: $run/presignd.log (presignd), $prefix/logs/ (nginx). Ctrl-C stops both.
+  kill -HUP ${pids[1]}     # reload: new workers re-read the environment, no dropped requests
+Logs: $run/presignd.log (presignd), $prefix/logs/ (nginx), $run/stack.log. Ctrl-C stops everything.
+
+The product's flows (PostgreSQL at $DATABASE_URL, S3 at $AWS_ENDPOINT_URL_S3 bucket $PRESIGND_BUCKET).
+Development tokens (HS256, 12 h) for alice and bob:
+  . $run/stack.env       # sets TOKEN_ALICE, TOKEN_BOB and the service variables in your shell
+  api=http://127.0.0.1:$port
+  curl -s \$api/readyz
+  # 1. presign an upload (POST form), send the file to S3 (fields first, file last), confirm
+  printf 'hello, presignd\\n' > /tmp/hello.txt
+  p=\$(curl -s -H "Authorization: Bearer \$TOKEN_ALICE" -H 'Content-Type: application/json' \\
+       -d '{"purpose":"document","fileName":"hello.txt","contentType":"text/plain","fileSize":16}' \$api/api/uploads/presign)
+  echo "\$p" | jq .
+  form=(); while IFS= read -r kv; do form+=(--form-string "\$kv"); done < <(echo "\$p" | jq -r '.fields | to_entries[] | "\\(.key)=\\(.value)"')
+  curl -s "\${form[@]}" -F file=@/tmp/hello.txt "\$(echo "\$p" | jq -r .url)"
+  id=\$(echo "\$p" | jq -r .fileId)
+  curl -s -H "Authorization: Bearer \$TOKEN_ALICE" -H 'Content-Type: application/json' -d "{\\"fileId\\":\\"\$id\\"}" \$api/api/uploads/confirm | jq .
+  # 2. list, download (presigned GET with Content-Disposition), share with bob, revoke
+  curl -s -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/documents | jq .
+  curl -si "\$(curl -s -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/documents/\$id/download | jq -r .url)"
+  curl -s -o /dev/null -w '%{http_code}\\n' -H "Authorization: Bearer \$TOKEN_BOB" \$api/api/documents/\$id/download   # 404
+  curl -s -H "Authorization: Bearer \$TOKEN_ALICE" -H 'Content-Type: application/json' -d '{"userId":"bob"}' \$api/api/documents/\$id/shares
+  curl -s -H "Authorization: Bearer \$TOKEN_BOB" \$api/api/documents/\$id/download | jq .                     # now allowed
+  curl -s -X DELETE -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/documents/\$id/shares/bob
+  # 3. CloudFront signed cookies for the CDN (verify with $run/cloudfront-public.pem), then log out
+  curl -si -X POST -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/auth/cdn-cookies
+  curl -si -X POST -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/auth/logout
+  # 4. delete: the object first, then the row
+  curl -si -X DELETE -H "Authorization: Bearer \$TOKEN_ALICE" \$api/api/documents/\$id
 TRY
 wait

@@ -55,20 +55,10 @@ enum ServeCommand {
     /// `*_FILE` secrets and, when `PRESIGND_ENV_FILE` names one, an environment file whose
     /// variables override the process environment.
     @Sendable static func makeHandler() throws -> RequestHandler {
-        let environment = Environment(try reloadableVariables(), readFile: { readWholeFile($0) })
-        let logger = Logger { Output.err($0) }
-        let application = Application(
-            routes: HealthRoutes.routes(), authenticator: NoAuthenticator(), clock: WallClock(), logger: logger)
+        let variables = try reloadableVariables()
+        let application = try makeApplication(environment: variables)
         let handler: RequestHandler = { application.handle($0) }
-        return try TestDelay.enabled(in: environment) ? TestDelay.wrap(handler) : handler
-    }
-}
-
-/// Stand-in until the JWT authenticator is wired: every protected route answers 401.
-struct NoAuthenticator: Authenticator {
-    func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
-        throw APIError(status: 401, code: "unauthenticated", message: "no authenticator is configured",
-                       headers: ["WWW-Authenticate": "Bearer"])
+        return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
     }
 }
 

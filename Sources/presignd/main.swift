@@ -12,6 +12,8 @@ case "presign":
     exit(runPresignCommand(Array(arguments.dropFirst()), environment: environment))
 case "cloudfront":
     exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
+case "check-config":
+    exit(CheckConfigCommand.run(Array(arguments.dropFirst()), environment: environment))
 case "--version", "version":
     writeOut("presignd \(PresigndVersion.current)\n")
 case "jwt":
@@ -22,6 +24,8 @@ case nil:
     exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
+case "migrate":
+    exit(MigrateCommand.run(environment: Environment(environment, readFile: { readWholeFile($0) })))
 default:
     writeOut("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)\n", to: 2)
     exit(2)

@@ -85,3 +85,13 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(ConfigEntry("NONE", nil, secret: true).value, "(unset)")
     }
 }
+
+final class ConnectionStringTests: XCTestCase {
+    func testPasswordsAreMaskedInBothForms() {
+        XCTAssertEqual(ConnectionString.masked("postgres://app:s3cr3t@db:5432/presignd"), "postgres://app:******@db:5432/presignd")
+        XCTAssertEqual(ConnectionString.masked("postgresql://app:p@ss@db/x"), "postgresql://app:******@db/x")
+        XCTAssertEqual(ConnectionString.masked("postgres://app@db/x"), "postgres://app@db/x")
+        XCTAssertEqual(ConnectionString.masked("host=db user=app Password=s3cr3t dbname=x"), "host=db user=app password=****** dbname=x")
+        XCTAssertEqual(ConnectionString.masked("host=/run/postgresql dbname=x"), "host=/run/postgresql dbname=x")
+    }
+}

@@ -35,6 +35,18 @@ def wait_for_unix_socket(path, timeout=10.0, process=None):
     raise TimeoutError(f"nothing listens on {path}")
 
 
+# A minimal valid product configuration, so presignd starts; nothing is contacted until a
+# route needs it (PostgreSQL connects lazily, signing is local). Tests override what they use.
+MINIMAL_CONFIG = {
+    "PRESIGND_JWT_HS256_SECRET": "serving-tests-secret-0123456789abcdef",
+    "PRESIGND_BUCKET": "serving-tests",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "DATABASE_URL": "postgresql://presignd@127.0.0.1:1/presignd",
+}
+
+
 class Presignd:
     MODES = ("unix", "tcp", "spawn-fcgi", "systemd", "fcgiwrap")
 
@@ -55,6 +67,7 @@ class Presignd:
             "PRESIGND_THREADS": str(threads),
             "PRESIGND_DRAIN_TIMEOUT": str(drain_timeout),
             "PRESIGND_TEST_DELAY": "1",
+            **MINIMAL_CONFIG,
         }
         self.env.update(env or {})
 
@@ -145,7 +158,7 @@ class Presignd:
 
 def run_cgi(env, body=b"", timeout=10):
     """Runs presignd once as a CGI program; returns (status, headers, body, seconds)."""
-    base = {"PATH": os.environ.get("PATH", ""), "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    base = {"PATH": os.environ.get("PATH", ""), "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1", **MINIMAL_CONFIG}
     base.update(env)
     started = time.perf_counter()
     result = subprocess.run([binary()], env=base, input=body, capture_output=True, timeout=timeout)

@@ -1,0 +1,66 @@
+import PresigndCore
+import Synchronization
+
+/// `POST /api/auth/cdn-cookies` and `POST /api/auth/logout`: CloudFront signed cookies for
+/// the configured CDN, and clearing them.
+///
+/// The policy depends only on the resource and the expiry, and expiries are rounded to a
+/// window (`CDNCookieWindow`), so one RSA signature (about 1 ms) serves every caller in that
+/// window: the cookie triple is cached until the window moves on.
+public final class CDNCookieFlow: Sendable {
+    static let cookieNames = ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"]
+
+    let cdn: CDNConfig
+    let window: CDNCookieWindow
+    let signer: any CDNCookieSigner
+    let store: any DocumentStore
+    let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)])?>(nil)
+
+    public init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore) {
+        self.cdn = cdn
+        self.window = CDNCookieWindow(lifetime: lifetime)
+        self.signer = signer
+        self.store = store
+    }
+
+    public var routes: [Route<Endpoint>] {
+        [
+            Route("POST", "/api/auth/cdn-cookies", access: .user, handler: Endpoint(group: "cdn") { [self] in try issue($0) }),
+            Route("POST", "/api/auth/logout", access: .user, handler: Endpoint { [self] in try logout($0) }),
+        ]
+    }
+
+    func issue(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let expiresAt = window.expiry(at: context.now)
+        let cookies = try signedCookies(expiresAt: expiresAt)
+        try store.record(AuditEntry(actor: user.id, action: "cdn.cookies", resource: "cdn:\(cdn.domain)",
+                                    clientAddress: context.request.remoteAddress, at: context.now))
+        let attributes = CookieAttributes(domain: cdn.cookieDomain)
+        var headers = HTTPHeaders()
+        for cookie in cookies {
+            headers.add("Set-Cookie", attributes.setCookie(name: cookie.name, value: cookie.value, expiresAt: expiresAt, now: context.now))
+        }
+        return .json(["expiresAt": .string(UTCDateTime(expiresAt).iso8601)], headers: headers)
+    }
+
+    func logout(_ context: RequestContext) throws -> HTTPResponse {
+        _ = try context.requireUser()
+        let attributes = CookieAttributes(domain: cdn.cookieDomain)
+        var headers = HTTPHeaders()
+        for name in CDNCookieFlow.cookieNames { headers.add("Set-Cookie", attributes.clearCookie(name: name)) }
+        return .json(["ok": true], headers: headers)
+    }
+
+    /// The cached triple for `expiresAt`, signing only when the window has moved on. Two
+    /// threads crossing into a new window at once may both sign; that costs one extra
+    /// signature and never a wrong cookie, and keeps the lock out of the 1 ms signing.
+    func signedCookies(expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
+        if let hit = cache.withLock({ $0 }), hit.expiresAt == expiresAt { return hit.cookies }
+        let cookies = try signer.cookies(resource: cdn.resource, expiresAt: expiresAt)
+        cache.withLock { current in
+            if current == nil || current!.expiresAt < expiresAt { current = (expiresAt, cookies) }
+        }
+        return cookies
+    }
+}

@@ -1,0 +1,137 @@
+import PresigndCore
+
+/// Listing, downloading, sharing and deleting documents. Anything the caller may not see is
+/// a 404 exactly like a document that does not exist, so ids reveal nothing.
+public struct DocumentFlow: Sendable {
+    let config: FlowsConfig
+    let store: any DocumentStore
+    let objects: any ObjectStore
+    let signer: any ObjectURLSigner
+
+    public init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner) {
+        self.config = config
+        self.store = store
+        self.objects = objects
+        self.signer = signer
+    }
+
+    public var routes: [Route<Endpoint>] {
+        [
+            Route("GET", "/api/documents", access: .user, handler: Endpoint(group: "documents") { try list($0) }),
+            Route("GET", "/api/documents/{id}/download", access: .user, handler: Endpoint(group: "documents") { try download($0) }),
+            Route("POST", "/api/documents/{id}/shares", access: .user, handler: Endpoint(group: "documents") { try share($0) }),
+            Route("DELETE", "/api/documents/{id}/shares/{userId}", access: .user, handler: Endpoint(group: "documents") { try unshare($0) }),
+            Route("DELETE", "/api/documents/{id}", access: .user, handler: Endpoint(group: "documents") { try delete($0) }),
+        ]
+    }
+
+    static let defaultPageSize = 50
+    static let maxPageSize = 100
+
+    func list(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        var limit = DocumentFlow.defaultPageSize
+        if let text = context.request.queryValue("limit") {
+            guard let value = Int(text), (1...DocumentFlow.maxPageSize).contains(value) else {
+                throw APIError.badRequest("invalid_field", "the parameter \"limit\" must be a whole number from 1 to \(DocumentFlow.maxPageSize)")
+            }
+            limit = value
+        }
+        var cursor: DocumentCursor? = nil
+        if let text = context.request.queryValue("cursor") {
+            guard let decoded = DocumentCursor.decode(text) else {
+                throw APIError.badRequest("invalid_field", "the parameter \"cursor\" is not one this server issued; start from the first page")
+            }
+            cursor = decoded
+        }
+        // One extra row tells whether another page follows.
+        let rows = try store.listAccessible(userID: user.id, after: cursor, limit: limit + 1)
+        let page = rows.prefix(limit)
+        var body: JSONObject = ["documents": .array(page.map { describe($0, for: user) })]
+        if rows.count > limit, let last = page.last {
+            body["nextCursor"] = .string(DocumentCursor(createdAt: last.createdAt, id: last.id).encoded)
+        } else {
+            body["nextCursor"] = .null
+        }
+        return .json(.object(body))
+    }
+
+    func describe(_ record: DocumentRecord, for user: AuthenticatedUser) -> JSONValue {
+        [
+            "id": .string(record.id),
+            "fileName": .string(record.fileName),
+            "purpose": .string(record.purpose),
+            "size": .int(record.actualSize ?? record.declaredSize),
+            "contentType": .string(record.actualType ?? record.declaredType),
+            "owned": .bool(record.ownerID == user.id),
+            "createdAt": .string(UTCDateTime(record.createdAt).iso8601),
+        ]
+    }
+
+    func download(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let kind: ContentDisposition.Kind
+        switch context.request.queryValue("disposition") {
+        case nil, "attachment": kind = .attachment
+        case "inline": kind = .inline
+        default: throw APIError.badRequest("invalid_field", "the parameter \"disposition\" must be attachment or inline")
+        }
+        let id = try documentID(context)
+        guard let record = try store.openForDownload(id: id, userID: user.id, audit: audit(context, user, "document.download", id)) else {
+            throw APIError.notFound("no document \(id) for you")
+        }
+        let expiresIn = config.expiries.download
+        let signed = try signer.presignGet(key: record.objectKey,
+                                        responseContentDisposition: ContentDisposition.header(kind, fileName: record.fileName),
+                                        responseContentType: record.actualType ?? record.declaredType,
+                                        expiresIn: expiresIn, now: context.now)
+        return .json([
+            "url": .string(signed.url),
+            "expiresAt": .string(UTCDateTime(signed.expiresAt).iso8601),
+            "fileName": .string(record.fileName),
+        ])
+    }
+
+    func share(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let id = try documentID(context)
+        let target = try context.jsonBody().string("userId", maxLength: 256)
+        let record = try ownedDocument(id, by: user)
+        guard record.status == .ready else { throw APIError.notFound("no document \(id) for you") }
+        try store.share(documentID: id, with: target, audit: audit(context, user, "document.share", id))
+        return .json(["documentId": .string(id), "userId": .string(target)], status: 201)
+    }
+
+    func unshare(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let id = try documentID(context)
+        _ = try ownedDocument(id, by: user)
+        try store.unshare(documentID: id, from: context.parameter("userId"), audit: audit(context, user, "document.unshare", id))
+        return HTTPResponse(status: 204)
+    }
+
+    func delete(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let id = try documentID(context)
+        let record = try ownedDocument(id, by: user)
+        // The object first: if that fails the row stays and the delete can be retried; the
+        // other order could leave an object no row points to.
+        try objects.delete(key: record.objectKey)
+        try store.delete(documentID: id, audit: audit(context, user, "document.delete", id))
+        return HTTPResponse(status: 204)
+    }
+
+    /// The path's id, lower-cased; anything not shaped like a UUID cannot exist.
+    func documentID(_ context: RequestContext) throws(APIError) -> String {
+        let id = context.parameter("id")
+        guard UUIDv4.isValid(id) else { throw APIError.notFound("no such document") }
+        return id.lowercased()
+    }
+
+    func ownedDocument(_ id: String, by user: AuthenticatedUser) throws -> DocumentRecord {
+        guard let record = try store.document(id: id), record.ownerID == user.id else {
+            throw APIError.notFound("no document \(id) for you")
+        }
+        return record
+    }
+}

@@ -1,0 +1,42 @@
+/// CloudFront cookie expiries rounded to a window boundary, so everyone who asks within one
+/// window gets the same policy and the same signature: one RSA signature per window instead
+/// of one per request. Lifetimes then fall between `lifetime - window` and `lifetime`.
+public struct CDNCookieWindow: Sendable, Equatable {
+    public let lifetime: Int64
+    public let window: Int64
+
+    /// `window` defaults to a tenth of the lifetime, at most five minutes.
+    public init(lifetime: Int64, window: Int64? = nil) {
+        precondition(lifetime >= 1)
+        self.lifetime = lifetime
+        self.window = max(1, min(window ?? min(300, lifetime / 10), lifetime))
+    }
+
+    /// The expiry for cookies issued at `now`: the start of `now`'s window plus the lifetime.
+    public func expiry(at now: UnixSeconds) -> UnixSeconds {
+        let start = now >= 0 ? now / window * window : (now - window + 1) / window * window
+        return start + lifetime
+    }
+}
+
+/// `Set-Cookie` values for the CloudFront cookies.
+public struct CookieAttributes: Sendable, Equatable {
+    public let domain: String
+    public let path: String
+
+    public init(domain: String, path: String = "/") {
+        self.domain = domain
+        self.path = path
+    }
+
+    /// `name=value; Domain=…; Path=/; Expires=…; Max-Age=…; HttpOnly; Secure; SameSite=Lax`.
+    public func setCookie(name: String, value: String, expiresAt: UnixSeconds, now: UnixSeconds) -> String {
+        let maxAge = max(0, expiresAt - now)
+        return "\(name)=\(value); Domain=\(domain); Path=\(path); Expires=\(UTCDateTime(expiresAt).httpDate); Max-Age=\(maxAge); HttpOnly; Secure; SameSite=Lax"
+    }
+
+    /// A `Set-Cookie` that makes the browser drop `name` at once.
+    public func clearCookie(name: String) -> String {
+        "\(name)=; Domain=\(domain); Path=\(path); Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax"
+    }
+}

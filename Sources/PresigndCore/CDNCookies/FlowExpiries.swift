@@ -1,0 +1,24 @@
+/// How long signed permissions live, in seconds. The seed's defaults: uploads and downloads
+/// five minutes, CDN cookies one hour. SigV4 allows at most seven days.
+public struct FlowExpiries: Sendable, Equatable {
+    public static let maximum: Int64 = 7 * 24 * 3600
+
+    public let upload: Int64
+    public let download: Int64
+    public let cdnCookies: Int64
+
+    public init(upload: Int64 = 300, download: Int64 = 300, cdnCookies: Int64 = 3600) {
+        self.upload = upload
+        self.download = download
+        self.cdnCookies = cdnCookies
+    }
+
+    /// From `PRESIGND_UPLOAD_EXPIRES`, `PRESIGND_DOWNLOAD_EXPIRES`, `PRESIGND_CDN_COOKIE_EXPIRES`.
+    public static func from(_ environment: Environment) throws(ConfigError) -> FlowExpiries {
+        let range = 1...Int(maximum)
+        return FlowExpiries(
+            upload: Int64(try environment.integer("PRESIGND_UPLOAD_EXPIRES", default: 300, range: range)),
+            download: Int64(try environment.integer("PRESIGND_DOWNLOAD_EXPIRES", default: 300, range: range)),
+            cdnCookies: Int64(try environment.integer("PRESIGND_CDN_COOKIE_EXPIRES", default: 3600, range: range)))
+    }
+}

@@ -1,0 +1,56 @@
+/// A client-supplied file name made safe to store, sign into a header and show back.
+public enum FileName {
+    /// Longest name kept, in UTF-8 bytes.
+    public static let maxBytes = 255
+    /// Longest extension kept in an object key, without the dot.
+    public static let maxExtensionLength = 10
+
+    /// Strips path parts (after the last `/` or `\`), removes control and bidi-override
+    /// characters, trims spaces and dots at the ends, and caps the length (keeping the
+    /// extension). Nil when nothing is left.
+    public static func sanitize(_ raw: String) -> String? {
+        let lastPart = raw.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? ""
+        let kept = lastPart.unicodeScalars.filter { !isRemoved($0) }
+        var name = Substring(String(String.UnicodeScalarView(kept)))
+        while let first = name.first, first == " " || first == "." { name = name.dropFirst() }
+        while let last = name.last, last == " " || last == "." { name = name.dropLast() }
+        guard !name.isEmpty else { return nil }
+        return capped(String(name))
+    }
+
+    /// The extension for an object key (`.pdf`), lower-cased: kept only when it is 1–10 ASCII
+    /// letters or digits, so a key never carries odd characters from a name.
+    public static func keyExtension(_ sanitizedName: String) -> String {
+        guard let dot = sanitizedName.lastIndex(of: "."), dot != sanitizedName.startIndex else { return "" }
+        let ext = sanitizedName[sanitizedName.index(after: dot)...]
+        guard (1...maxExtensionLength).contains(ext.utf8.count),
+              ext.utf8.allSatisfy({ isASCIIAlphanumeric($0) }) else { return "" }
+        return "." + ext.lowercased()
+    }
+
+    static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// C0, DEL, C1, line/paragraph separators and the bidi controls that can disguise an
+    /// extension (`evil\u{202E}fdp.exe`).
+    static func isRemoved(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Cuts the stem on a character boundary so stem + extension fits in `maxBytes`.
+    static func capped(_ name: String) -> String {
+        guard name.utf8.count > maxBytes else { return name }
+        let ext = keyExtension(name)
+        let budget = maxBytes - ext.utf8.count
+        var stem = ext.isEmpty ? Substring(name) : name[..<name.lastIndex(of: ".")!]
+        while stem.utf8.count > budget { stem = stem.dropLast() }
+        return ext.isEmpty ? String(stem) : String(stem) + String(name[name.lastIndex(of: ".")!...])
+    }
+}

@@ -1,0 +1,34 @@
+/// Media-type syntax (RFC 9110 §8.3.1), checked before a type is signed into a policy or a
+/// header, so nothing but `type/subtype` and simple parameters reaches S3.
+public enum MediaType {
+    /// RFC 9110 `tchar`.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// Whether `text` is `type/subtype` optionally followed by `; name=value` parameters of
+    /// tokens, at most 255 bytes: no spaces inside tokens, no quotes, no control characters.
+    public static func isValid(_ text: String) -> Bool {
+        guard text.utf8.count <= 255 else { return false }
+        let parts = text.split(separator: ";", omittingEmptySubsequences: false)
+        let essence = parts[0].split(separator: "/", omittingEmptySubsequences: false)
+        guard essence.count == 2, essence.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isTokenByte) }) else { return false }
+        for parameter in parts.dropFirst() {
+            let trimmed = parameter.drop { $0 == " " }
+            let pair = trimmed.split(separator: "=", omittingEmptySubsequences: false)
+            guard pair.count == 2, pair.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isTokenByte) }) else { return false }
+        }
+        return true
+    }
+
+    /// `type/subtype` in lower case, without parameters, for comparing two types.
+    public static func essence(_ text: String) -> String {
+        let head = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(head.filter { $0 != " " && $0 != "\t" }).lowercased()
+    }
+}

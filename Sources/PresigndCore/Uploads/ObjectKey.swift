@@ -1,0 +1,35 @@
+/// Object keys for uploads: `{prefix}/{userSegment}/{fileId}{ext}`.
+public enum ObjectKey {
+    public static func make(purpose: UploadPurpose, userSegment: String, fileID: String, fileName: String) -> String {
+        "\(purpose.prefix)/\(userSegment)/\(fileID)\(FileName.keyExtension(fileName))"
+    }
+}
+
+/// RFC 4122 version-4 UUIDs from 16 random bytes (passed in, so tests are reproducible).
+public enum UUIDv4 {
+    /// `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` in lower case.
+    public static func make(randomBytes: [UInt8]) -> String {
+        precondition(randomBytes.count == 16, "a UUID needs 16 random bytes")
+        var bytes = randomBytes
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = Hex.encode(bytes)
+        let chars = Array(hex)
+        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
+            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+    }
+
+    /// Whether `text` is a lower- or upper-case UUID in the canonical 8-4-4-4-12 form.
+    public static func isValid(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard PercentEncoding.hexValue(byte) != nil else { return false }
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,56 @@
+/// How the client will send the bytes.
+public enum UploadMethod: String, Sendable {
+    /// A presigned POST form: S3 enforces size, key and type from the policy (the default).
+    case post = "POST"
+    /// A presigned PUT URL: the type is signed, the size cannot be enforced by S3.
+    case put = "PUT"
+}
+
+/// A presign request after validation against its purpose: everything needed to sign and to
+/// insert the pending row.
+public struct ValidatedUpload: Sendable, Equatable {
+    public let purpose: UploadPurpose
+    public let fileName: String
+    public let contentType: String
+    public let declaredSize: Int64
+    public let method: UploadMethod
+}
+
+/// Checks a presign request against the purposes, in the order of the seed's error table:
+/// purpose, size, type. Errors are 400s naming the field.
+public enum UploadValidation {
+    public static func validate(
+        purpose purposeName: String, fileName rawName: String, contentType: String, fileSize: Int64,
+        method rawMethod: String?, purposes: UploadPurposes
+    ) throws(APIError) -> ValidatedUpload {
+        guard let purpose = purposes[purposeName] else {
+            let names = purposes.all.map(\.name).joined(separator: ", ")
+            throw APIError.badRequest("invalid_purpose", "the field \"purpose\" must be one of: \(names)")
+        }
+        guard let fileName = FileName.sanitize(rawName) else {
+            throw APIError.badRequest("invalid_field", "the field \"fileName\" has no usable characters")
+        }
+        guard fileSize >= 1 else {
+            throw APIError.badRequest("invalid_field", "the field \"fileSize\" must be at least 1 byte")
+        }
+        guard fileSize <= purpose.maxSize else {
+            throw APIError.badRequest("file_too_large",
+                                      "the field \"fileSize\" is \(fileSize) bytes; \(purpose.name) files may be at most \(purpose.maxSize) bytes")
+        }
+        guard MediaType.isValid(contentType) else {
+            throw APIError.badRequest("invalid_field", "the field \"contentType\" must be a media type such as image/png")
+        }
+        guard purpose.allows(contentType: contentType) else {
+            throw APIError.badRequest("content_type_not_allowed",
+                                      "the field \"contentType\" must start with \(purpose.allowedTypePrefix) for \(purpose.name) files")
+        }
+        let method: UploadMethod
+        switch rawMethod?.uppercased() {
+        case nil, "POST": method = .post
+        case "PUT": method = .put
+        default: throw APIError.badRequest("invalid_field", "the field \"method\" must be POST or PUT")
+        }
+        return ValidatedUpload(purpose: purpose, fileName: fileName, contentType: contentType,
+                               declaredSize: fileSize, method: method)
+    }
+}

@@ -1,0 +1,106 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One libpq connection. Not thread-safe: the pool hands it to one thread at a time. Each
+/// distinct SQL text is prepared once per connection and then executed by name.
+public final class PostgresConnection: @unchecked Sendable {
+    let connection: OpaquePointer
+    var preparedNames: [String: String] = [:]
+
+    /// Connects, or throws a `.connection` error carrying libpq's message.
+    public init(_ settings: PostgresSettings) throws(PostgresError) {
+        let pairs = settings.parameters
+        let keywords = pairs.map { strdup($0.0) }
+        let values = pairs.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
+        var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
+        guard let connection = PQconnectdbParams(&keywordPointers, &valuePointers, 1) else {
+            throw PostgresError(.connection, detail: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(.connection, detail: message)
+        }
+        self.connection = connection
+    }
+
+    deinit { PQfinish(connection) }
+
+    /// False once the server has gone away; such a connection is thrown away, not reused.
+    public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+
+    /// Runs one statement (prepared on first use) and copies its rows out.
+    public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
+        let name = try preparedName(for: sql)
+        let owned = sql.binds.map { $0.map { strdup($0) } ?? nil }
+        defer { owned.forEach { free($0) } }
+        var values: [UnsafePointer<CChar>?] = owned.map { $0.map { UnsafePointer($0) } }
+        let result = values.withUnsafeMutableBufferPointer { buffer in
+            PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
+        }
+        return try rows(of: result)
+    }
+
+    /// Runs SQL text without parameters, possibly several statements (migrations, BEGIN/COMMIT).
+    public func execute(_ sql: SQL) throws(PostgresError) {
+        precondition(sql.binds.isEmpty, "execute takes no parameters; use query")
+        _ = try rows(of: PQexec(connection, sql.text))
+    }
+
+    func preparedName(for sql: SQL) throws(PostgresError) -> String {
+        if let name = preparedNames[sql.text] { return name }
+        let name = "p\(preparedNames.count)"
+        let result = PQprepare(connection, name, sql.text, Int32(sql.binds.count), nil)
+        _ = try rows(of: result)
+        preparedNames[sql.text] = name
+        return name
+    }
+
+    /// Copies the result into Swift values and frees it; errors become `PostgresError`.
+    func rows(of result: OpaquePointer?) throws(PostgresError) -> [PostgresRow] {
+        guard let result else { throw failure(nil) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return []
+        case PGRES_TUPLES_OK:
+            let rowCount = PQntuples(result), columnCount = PQnfields(result)
+            var rows: [PostgresRow] = []
+            rows.reserveCapacity(Int(rowCount))
+            for row in 0..<rowCount {
+                var values: [String?] = []
+                values.reserveCapacity(Int(columnCount))
+                for column in 0..<columnCount {
+                    if PQgetisnull(result, row, column) == 1 {
+                        values.append(nil)
+                    } else {
+                        values.append(String(cString: PQgetvalue(result, row, column)))
+                    }
+                }
+                rows.append(PostgresRow(values))
+            }
+            return rows
+        default:
+            throw failure(result)
+        }
+    }
+
+    func failure(_ result: OpaquePointer?) -> PostgresError {
+        let message = String(cString: PQerrorMessage(connection))
+        if !isHealthy { return PostgresError(.connection, detail: message) }
+        guard let result, let state = PQresultErrorField(result, presignd_pg_diag_sqlstate()) else {
+            return PostgresError(.connection, detail: message)
+        }
+        let primary = PQresultErrorField(result, presignd_pg_diag_message_primary()).map { String(cString: $0) } ?? message
+        return PostgresError(.server(sqlState: String(cString: state)), detail: primary)
+    }
+}

@@ -1,0 +1,62 @@
+import Synchronization
+
+/// Connections shared by a worker's serving threads: a mutex-guarded stack of idle ones.
+///
+/// Why a pool and not one connection per thread: Swift offers no portable thread-local
+/// storage without Foundation, and a pool gives the same "one connection per busy thread"
+/// (a thread borrows one for a statement and gives it back) while letting idle threads hold
+/// none. Connections are made lazily on first use, so a pool built before `fork` holds
+/// nothing the children would share.
+public final class PostgresPool: Sendable {
+    let settings: PostgresSettings
+    let maxIdle: Int
+    let idle = Mutex<[PostgresConnection]>([])
+
+    public init(settings: PostgresSettings, maxIdle: Int = 8) {
+        self.settings = settings
+        self.maxIdle = maxIdle
+    }
+
+    /// Runs `body` on a connection. When a reused connection turns out to be dead (the server
+    /// restarted while it sat idle), the statement never ran, so it is tried once more on a
+    /// fresh connection; a fresh connection that fails is reported as it is.
+    public func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        let reused = idle.withLock { $0.popLast() }
+        if let reused {
+            do {
+                let value = try body(reused)
+                giveBack(reused)
+                return value
+            } catch {
+                guard error.kind == .connection, !reused.isHealthy else {
+                    if reused.isHealthy { giveBack(reused) }
+                    throw error
+                }
+                // Dead connection dropped here; fall through to a fresh one.
+            }
+        }
+        let fresh = try PostgresConnection(settings)
+        do {
+            let value = try body(fresh)
+            giveBack(fresh)
+            return value
+        } catch {
+            if fresh.isHealthy { giveBack(fresh) }
+            throw error
+        }
+    }
+
+    /// One statement on a pooled connection.
+    public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
+        try withConnection { connection throws(PostgresError) in try connection.query(sql) }
+    }
+
+    /// Drops every idle connection (after a fork, or at shutdown).
+    public func reset() { idle.withLock { $0.removeAll() } }
+
+    func giveBack(_ connection: PostgresConnection) {
+        idle.withLock { connections in
+            if connections.count < maxIdle { connections.append(connection) }
+        }
+    }
+}

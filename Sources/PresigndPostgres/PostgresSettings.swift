@@ -1,0 +1,29 @@
+/// How to reach PostgreSQL. The connection string comes from `DATABASE_URL` (a `postgresql://`
+/// URI or `key=value` string); when it is unset, libpq reads its own `PG*` variables
+/// (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE …).
+public struct PostgresSettings: Sendable, Equatable {
+    /// Empty means "let libpq use the PG* variables".
+    public var conninfo: String
+    /// Seconds to wait for a connection (libpq's `connect_timeout`).
+    public var connectTimeoutSeconds: Int
+    /// Server-side limit for one statement, in milliseconds.
+    public var statementTimeoutMilliseconds: Int
+
+    public init(conninfo: String = "", connectTimeoutSeconds: Int = 5, statementTimeoutMilliseconds: Int = 5_000) {
+        self.conninfo = conninfo
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+    }
+
+    /// The keyword/value pairs handed to `PQconnectdbParams`. Our defaults come first and the
+    /// connection string last, so a `connect_timeout` or `options` spelled in `DATABASE_URL`
+    /// wins (libpq lets later entries override earlier ones when it expands `dbname`).
+    var parameters: [(String, String)] {
+        [
+            ("connect_timeout", String(connectTimeoutSeconds)),
+            ("options", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning"),
+            ("application_name", "presignd"),
+            ("dbname", conninfo),
+        ]
+    }
+}

@@ -1,0 +1,61 @@
+/// A statement and its parameters. Interpolated values become `$1, $2 …` binds, never SQL
+/// text; SQL built at run time must be spelled `unsafeSQL:` so it stands out in review.
+public struct SQL: Sendable, ExpressibleByStringInterpolation {
+    public private(set) var text: String
+    /// Parameter values in text format; nil is SQL NULL.
+    public private(set) var binds: [String?]
+
+    /// A literal without interpolations is fixed at compile time, so it is safe as it is.
+    public init(stringLiteral value: StaticString) {
+        text = value.description
+        binds = []
+    }
+
+    public init(stringInterpolation: Interpolation) {
+        text = stringInterpolation.text
+        binds = stringInterpolation.binds
+    }
+
+    /// SQL text taken as it is: only for text the program itself wrote (migrations).
+    public init(unsafeSQL text: String) {
+        self.text = text
+        binds = []
+    }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var text = ""
+        var binds: [String?] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: StaticString) { text += literal.description }
+
+        public mutating func appendInterpolation(_ value: String?) { bind(value) }
+        public mutating func appendInterpolation(_ value: Int64?) { bind(value.map { String($0) }) }
+        public mutating func appendInterpolation(_ value: Int?) { bind(value.map { String($0) }) }
+
+        mutating func bind(_ value: String?) {
+            binds.append(value)
+            text += "$\(binds.count)"
+        }
+    }
+}
+
+/// One result row, copied out of libpq into Swift strings (text format).
+public struct PostgresRow: Sendable, Equatable {
+    public let values: [String?]
+
+    public init(_ values: [String?]) { self.values = values }
+
+    public subscript(index: Int) -> String? { values[index] }
+
+    /// A non-null column as text; a schema mismatch is a programming error worth a clear trap.
+    public func string(_ index: Int) -> String {
+        guard let value = values[index] else { preconditionFailure("column \(index) is NULL") }
+        return value
+    }
+
+    public func int64(_ index: Int) -> Int64? { values[index].flatMap { Int64($0) } }
+}

@@ -1,0 +1,14 @@
+import PresigndCore
+import PresigndPostgres
+
+extension PostgresSettings {
+    /// libpq's conventions: `DATABASE_URL` when set, otherwise libpq reads PGHOST, PGPORT,
+    /// PGDATABASE, PGUSER, PGPASSWORD… itself. `PGCONNECT_TIMEOUT` (seconds, default 5) and
+    /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait.
+    public static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
+        PostgresSettings(
+            conninfo: try environment.secret("DATABASE_URL") ?? "",
+            connectTimeoutSeconds: try environment.integer("PGCONNECT_TIMEOUT", default: 5, range: 1...60),
+            statementTimeoutMilliseconds: try environment.integer("PRESIGND_DB_STATEMENT_TIMEOUT_MS", default: 5_000, range: 100...600_000))
+    }
+}

@@ -1,0 +1,64 @@
+import PresigndApp
+import PresigndCore
+
+/// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
+/// URLs for one bucket, and header-signed HeadObject/DeleteObject requests.
+public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
+    public let bucket: String
+    let presigner: S3Presigner
+    let postSigner: S3PostSigner
+    let requestSigner: S3RequestSigner
+
+    public init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
+        let signer = SigV4Signer(credentials: credentials)
+        self.bucket = bucket
+        presigner = S3Presigner(endpoint: endpoint, signer: signer)
+        postSigner = S3PostSigner(endpoint: endpoint, signer: signer)
+        requestSigner = S3RequestSigner(endpoint: endpoint, signer: signer)
+    }
+
+    /// The seed's policy: size 1…maxSize, the exact key, the type's prefix (any type still
+    /// needs a `starts-with` so S3 accepts the field), and the Content-Disposition field.
+    public func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
+        var policy = PostPolicy(bucket: bucket, key: rules.key, expires: Int(expiresIn))
+        policy.contentLength(1...rules.maxSize)
+        policy.contentType(startingWith: rules.contentTypePrefix, initial: rules.contentType)
+        policy.contentDisposition(rules.contentDisposition)
+        let post = try postSigner.sign(policy, at: now)
+        return UploadForm(url: post.url, fields: post.fields, expiresAt: post.expiresAt)
+    }
+
+    public func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        let signed = try presigner.presign(
+            S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: ["Content-Type": contentType]),
+            at: now)
+        // The client must send the signed headers exactly; name them as browsers write them.
+        let headers = signed.headers.map { (name: $0.name.lowercased() == "content-type" ? "Content-Type" : $0.name, value: $0.value) }
+        return SignedURL(url: signed.url, headers: headers, expiresAt: signed.expiresAt)
+    }
+
+    public func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
+                    expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        var query: [(name: String, value: String)] = [("response-content-disposition", responseContentDisposition)]
+        if let responseContentType { query.append(("response-content-type", responseContentType)) }
+        let signed = try presigner.presign(
+            S3PresignRequest(method: "GET", bucket: bucket, key: key, expires: Int(expiresIn), query: query), at: now)
+        return SignedURL(url: signed.url, expiresAt: signed.expiresAt)
+    }
+
+    public func signedObjectRequest(method: String, key: String, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)]) {
+        let signed = try requestSigner.sign(method: method, bucket: bucket, key: key, payloadHash: S3RequestSigner.emptyPayloadHash, at: now)
+        return (signed.url, signed.request.headers.map { (name: $0.name, value: $0.value) })
+    }
+}
+
+/// CloudFront custom-policy cookies for the configured resource pattern.
+public struct CloudFrontCookieSigner: CDNCookieSigner {
+    let signer: CloudFrontSigner
+
+    public init(signer: CloudFrontSigner) { self.signer = signer }
+
+    public func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
+        try signer.cookies(policy: .custom(resource: resource, dateLessThan: expiresAt))
+    }
+}

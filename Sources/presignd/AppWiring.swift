@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PresigndApp
+import PresigndCore
+import PresigndCrypto
+import PresigndHTTPClient
+import PresigndPostgres
+import PresigndStorage
+
+/// The whole application from the environment: JWT authentication, the flows' routes, the
+/// PostgreSQL store, the S3 object store and signers, CloudFront cookies when a CDN is set.
+/// `serve` calls it in each worker after the fork, so connections are never shared.
+func makeApplication(environment: [String: String]) throws -> Application {
+    try AppWiring.makeApplication(environment: Environment(environment, readFile: { readWholeFile($0) }),
+                                  logger: Logger { writeOut($0 + "\n", to: 2) })
+}
+
+enum AppWiring {
+    static func makeApplication(environment env: Environment, logger: Logger) throws -> Application {
+        let clock = WallClock()
+        let jwt = try JWTConfig.load(env)
+        let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
+                                                  log: { logger.warning($0) })
+        let flows = try FlowsConfig.from(env)
+        let s3 = try s3Signer(env)
+        let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)), logger: logger)
+        let objects = S3ObjectStore(signer: s3, client: HTTPClient(), clock: clock, logger: logger)
+
+        var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
+        routes += UploadFlow(config: flows, store: store, objects: objects, signer: s3,
+                             newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) }).routes
+        routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
+        if let cdn = flows.cdn {
+            routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
+        }
+        return Application(routes: routes, authenticator: authenticator,
+                           authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
+                           clock: clock, logger: logger)
+    }
+
+    /// `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, `PRESIGND_S3_ADDRESSING`, `PRESIGND_BUCKET` and the
+    /// AWS credentials.
+    static func s3Signer(_ env: Environment) throws -> S3FlowSigner {
+        guard let bucket = env.string("PRESIGND_BUCKET") else {
+            throw ConfigError(variable: "PRESIGND_BUCKET", problem: "set the bucket uploads go to")
+        }
+        let region = env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
+        let custom = env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL")
+        let styleText = env.string("PRESIGND_S3_ADDRESSING") ?? (custom == nil ? "virtual" : "path")
+        guard let style = S3AddressingStyle(rawValue: styleText) else {
+            throw ConfigError(variable: "PRESIGND_S3_ADDRESSING", problem: "expected virtual, path or auto, got \"\(styleText)\"")
+        }
+        let endpoint: S3Endpoint
+        do {
+            endpoint = try S3Endpoint(region: region, endpoint: custom, addressing: style)
+        } catch {
+            throw ConfigError(variable: custom == nil ? "AWS_REGION" : "AWS_ENDPOINT_URL_S3", problem: error.message)
+        }
+        return S3FlowSigner(bucket: bucket, endpoint: endpoint, credentials: try CredentialsLoader.load(from: env))
+    }
+
+    /// `PRESIGND_CLOUDFRONT_KEY_PAIR_ID` and the PEM at `PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE`.
+    static func cloudFrontSigner(_ env: Environment) throws -> CloudFrontCookieSigner {
+        guard let keyPairID = env.string("PRESIGND_CLOUDFRONT_KEY_PAIR_ID") else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "required when PRESIGND_CDN_DOMAIN is set")
+        }
+        guard let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE") else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "required when PRESIGND_CDN_DOMAIN is set")
+        }
+        guard let pem = readWholeFile(path) else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "cannot read the file \(path)")
+        }
+        do {
+            return CloudFrontCookieSigner(signer: try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem))
+        } catch {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(error)")
+        }
+    }
+}

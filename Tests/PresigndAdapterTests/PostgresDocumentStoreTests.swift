@@ -1,0 +1,95 @@
+import XCTest
+import Foundation
+import PresigndApp
+import PresigndCore
+import PresigndPostgres
+import PresigndStorage
+
+/// Runs the SQL of the document store against a real PostgreSQL named by
+/// `PRESIGND_TEST_DATABASE_URL` (the integration suite's harness/postgres.py makes one);
+/// skipped without it.
+final class PostgresDocumentStoreTests: XCTestCase {
+    var pool: PostgresPool!
+    var store: PostgresDocumentStore!
+
+    override func setUpWithError() throws {
+        guard let url = ProcessInfo.processInfo.environment["PRESIGND_TEST_DATABASE_URL"] else {
+            throw XCTSkip("set PRESIGND_TEST_DATABASE_URL to run against PostgreSQL")
+        }
+        pool = PostgresPool(settings: PostgresSettings(conninfo: url))
+        try pool.withConnection { connection throws(PostgresError) in
+            try connection.execute("DROP TABLE IF EXISTS document_shares, documents, audit_log, schema_migrations CASCADE; DROP FUNCTION IF EXISTS audit_log_is_append_only")
+            XCTAssertEqual(try Migrator().run(on: connection), [1])
+            XCTAssertEqual(try Migrator().run(on: connection), [])
+        }
+        store = PostgresDocumentStore(pool: pool, logger: .discarding)
+    }
+
+    func entry(_ action: String, _ id: String, actor: String = "alice", at: UnixSeconds = 1_700_000_000) -> AuditEntry {
+        AuditEntry(actor: actor, action: action, resource: "document:\(id)", clientAddress: "192.0.2.1", at: at)
+    }
+
+    func pending(_ n: Int, owner: String = "alice", at: UnixSeconds = 1_700_000_000) -> DocumentRecord {
+        let id = "00000000-0000-4000-8000-00000000000\(n)"
+        return DocumentRecord(id: id, ownerID: owner, objectKey: "documents/\(owner)/\(id).pdf", purpose: "document",
+                              fileName: "a \"b\".pdf", declaredSize: 100, declaredType: "application/pdf", status: .pending, createdAt: at)
+    }
+
+    func testLifecycleSharingListingAndAudit() throws {
+        let record = pending(1)
+        try store.insertPending(record, audit: entry("upload.presign", record.id))
+        XCTAssertEqual(try store.document(id: record.id), record)
+        XCTAssertNil(try store.openForDownload(id: record.id, userID: "alice", audit: entry("document.download", record.id)))
+        XCTAssertTrue(try store.markReady(id: record.id, size: 90, contentType: "application/pdf", audit: entry("upload.confirm", record.id)))
+        XCTAssertFalse(try store.markReady(id: record.id, size: 90, contentType: "application/pdf", audit: entry("upload.confirm", record.id)))
+        XCTAssertEqual(try store.document(id: record.id)?.actualSize, 90)
+
+        XCTAssertNotNil(try store.openForDownload(id: record.id, userID: "alice", audit: entry("document.download", record.id)))
+        XCTAssertNil(try store.openForDownload(id: record.id, userID: "bob", audit: entry("document.download", record.id, actor: "bob")))
+        try store.share(documentID: record.id, with: "bob", audit: entry("document.share", record.id))
+        try store.share(documentID: record.id, with: "bob", audit: entry("document.share", record.id))
+        XCTAssertNotNil(try store.openForDownload(id: record.id, userID: "bob", audit: entry("document.download", record.id, actor: "bob")))
+        XCTAssertEqual(try store.listAccessible(userID: "bob", after: nil, limit: 10).map(\.id), [record.id])
+        try store.unshare(documentID: record.id, from: "bob", audit: entry("document.unshare", record.id))
+        XCTAssertEqual(try store.listAccessible(userID: "bob", after: nil, limit: 10).map(\.id), [])
+
+        let other = pending(2, at: 1_700_000_100)
+        try store.insertPending(other, audit: entry("upload.presign", other.id))
+        _ = try store.markReady(id: other.id, size: 1, contentType: "application/pdf", audit: entry("upload.confirm", other.id))
+        let third = pending(3, at: 1_700_000_100)
+        try store.insertPending(third, audit: entry("upload.presign", third.id))
+        _ = try store.markReady(id: third.id, size: 1, contentType: "application/pdf", audit: entry("upload.confirm", third.id))
+        let page1 = try store.listAccessible(userID: "alice", after: nil, limit: 2)
+        XCTAssertEqual(page1.map(\.id), [third.id, other.id])
+        let page2 = try store.listAccessible(userID: "alice", after: DocumentCursor(createdAt: page1[1].createdAt, id: page1[1].id), limit: 2)
+        XCTAssertEqual(page2.map(\.id), [record.id])
+
+        try store.delete(documentID: record.id, audit: entry("document.delete", record.id))
+        XCTAssertNil(try store.document(id: record.id))
+
+        let audit = try pool.query("SELECT action FROM audit_log WHERE resource = \("document:" + record.id) ORDER BY id").map { $0.string(0) }
+        XCTAssertEqual(audit, ["upload.presign", "upload.confirm", "document.download", "document.share", "document.share",
+                               "document.download", "document.unshare", "document.delete"])
+        XCTAssertThrowsError(try pool.query("DELETE FROM audit_log"))
+    }
+
+    func testRejectionAndUnavailableServer() throws {
+        let record = pending(4)
+        try store.insertPending(record, audit: entry("upload.presign", record.id))
+        try store.markRejected(id: record.id, reason: "too big", audit: entry("upload.reject", record.id))
+        XCTAssertEqual(try store.document(id: record.id)?.status, .rejected)
+        XCTAssertEqual(try store.document(id: record.id)?.rejection, "too big")
+
+        let nowhere = PostgresDocumentStore(pool: PostgresPool(settings: PostgresSettings(conninfo: "postgresql://nobody@127.0.0.1:1/x")), logger: .discarding)
+        XCTAssertThrowsError(try nowhere.ping()) { error in
+            XCTAssertEqual((error as? APIErrorConvertible)?.apiError.code, "database_unavailable")
+            XCTAssertEqual((error as? APIErrorConvertible)?.apiError.headers["Retry-After"], "5")
+        }
+    }
+
+    func testSQLValuesAreBoundNotSpliced() throws {
+        let hostile = "x'); DROP TABLE documents; --"
+        let rows = try pool.query("SELECT \(hostile)::text, \(Int64(42))::bigint, \(nil as String?)::text")
+        XCTAssertEqual(rows, [PostgresRow([hostile, "42", nil])])
+    }
+}

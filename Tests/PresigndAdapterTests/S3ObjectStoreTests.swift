@@ -1,0 +1,65 @@
+import XCTest
+import Foundation
+import PresigndApp
+import PresigndCore
+import PresigndHTTPClient
+import PresigndStorage
+
+/// The S3 adapters against a strict S3 server named by `PRESIGND_TEST_S3_ENDPOINT`,
+/// `PRESIGND_TEST_S3_BUCKET`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (the integration
+/// harness's ministack provides them); skipped without them.
+final class S3ObjectStoreTests: XCTestCase {
+    struct Now: Clock { func now() -> UnixSeconds { UnixSeconds(Date().timeIntervalSince1970) } }
+
+    var signer: S3FlowSigner!
+    var store: S3ObjectStore!
+    let client = HTTPClient()
+
+    override func setUpWithError() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let endpoint = env["PRESIGND_TEST_S3_ENDPOINT"], let bucket = env["PRESIGND_TEST_S3_BUCKET"] else {
+            throw XCTSkip("set PRESIGND_TEST_S3_ENDPOINT and PRESIGND_TEST_S3_BUCKET to run against an S3 server")
+        }
+        let credentials = try CredentialsLoader.load(from: Environment(env))
+        signer = S3FlowSigner(bucket: bucket, endpoint: try S3Endpoint(region: env["AWS_REGION"] ?? "us-east-1", endpoint: endpoint, addressing: .path),
+                              credentials: credentials)
+        store = S3ObjectStore(signer: signer, client: client, clock: Now(), logger: .discarding)
+    }
+
+    func testPutHeadGetDelete() throws {
+        let key = "documents/t~7C1/\(UUID().uuidString.lowercased()).pdf"
+        let now = Now().now()
+        XCTAssertNil(try store.head(key: key))
+
+        let put = try signer.presignPut(key: key, contentType: "application/pdf", expiresIn: 300, now: now)
+        XCTAssertEqual(put.headers.map(\.name), ["Content-Type"])
+        let body = Array("%PDF-1.4 hello".utf8)
+        let refused = try client.send(OutboundRequest(method: "PUT", url: put.url, headers: [("Content-Type", "text/html")], body: body))
+        XCTAssertEqual(refused.status, 403)
+        let stored = try client.send(OutboundRequest(method: "PUT", url: put.url, headers: put.headers, body: body))
+        XCTAssertEqual(stored.status, 200)
+
+        XCTAssertEqual(try store.head(key: key), ObjectHead(size: Int64(body.count), contentType: "application/pdf"))
+
+        let disposition = ContentDisposition.header(.attachment, fileName: "résumé \"1\".pdf")
+        let get = try signer.presignGet(key: key, responseContentDisposition: disposition, responseContentType: "application/pdf",
+                                        expiresIn: 300, now: now)
+        let fetched = try client.send(OutboundRequest(method: "GET", url: get.url))
+        XCTAssertEqual(fetched.status, 200)
+        XCTAssertEqual(fetched.body, body)
+        XCTAssertEqual(fetched.header("Content-Disposition"), disposition)
+
+        try store.delete(key: key)
+        XCTAssertNil(try store.head(key: key))
+        try store.delete(key: key)  // deleting a missing object succeeds
+    }
+
+    func testUnreachableStoreIs503() throws {
+        let nowhere = S3FlowSigner(bucket: "unreachable-bucket", endpoint: try S3Endpoint(region: "us-east-1", endpoint: "http://127.0.0.1:1", addressing: .path),
+                                   credentials: AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x"))
+        let store = S3ObjectStore(signer: nowhere, client: client, clock: Now(), logger: .discarding, timeoutMilliseconds: 1000)
+        XCTAssertThrowsError(try store.head(key: "k")) { error in
+            XCTAssertEqual((error as? APIErrorConvertible)?.apiError.code, "storage_unavailable")
+        }
+    }
+}

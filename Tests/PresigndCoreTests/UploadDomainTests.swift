@@ -1,0 +1,248 @@
+import XCTest
+import PresigndCrypto
+@testable import PresigndCore
+
+final class UserKeySegmentTests: XCTestCase {
+    func segment(_ id: String) -> String? { UserKeySegment.make(id, sha256: { Digest.sha256($0) }) }
+
+    func testCommonIdsStayReadable() {
+        XCTAssertEqual(segment("user-123"), "user-123")
+        XCTAssertEqual(segment("auth0|123"), "auth0~7C123")
+        XCTAssertEqual(segment("alice@example.com"), "alice~40example.com")
+    }
+
+    func testHostileIdsNeverLeaveTheirSegment() {
+        XCTAssertEqual(segment("../bob"), "~2E~2E~2Fbob")
+        XCTAssertEqual(segment(".."), "~2E~2E")
+        XCTAssertEqual(segment("."), "~2E")
+        XCTAssertEqual(segment("a..b"), "a.~2Eb")
+        XCTAssertEqual(segment("a/b"), "a~2Fb")
+        XCTAssertEqual(segment("~"), "~7E")
+        XCTAssertEqual(segment("é"), "~C3~A9")
+        XCTAssertNil(segment(""))
+        for id in ["../bob", "..", "./x", "a/../b", "\u{0}", "a\\b", "%2e%2e", ". .", "...."] {
+            let s = segment(id)!
+            XCTAssertFalse(s.contains("/"), id)
+            XCTAssertFalse(s.contains(".."), id)
+            XCTAssertFalse(s.hasPrefix("."), id)
+        }
+    }
+
+    func testMappingIsReversibleSoDistinctIdsNeverCollide() {
+        let ids = ["bob", "Bob", "~7E", "~", "a.b", "a~2Eb", "a..b", "a.~2Eb", "../bob", "~2E~2E~2Fbob", "auth0|1", "auth0~7C1", "x y", "x+y"]
+        var seen: [String: String] = [:]
+        for id in ids {
+            let s = segment(id)!
+            XCTAssertEqual(UserKeySegment.decode(s), id)
+            if let other = seen[s] { XCTFail("\(id) and \(other) share \(s)") }
+            seen[s] = id
+        }
+    }
+
+    func testLongIdsAreHashedIntoAFormNoEscapeProduces() {
+        let long = String(repeating: "é", count: 100)
+        let s = segment(long)!
+        XCTAssertEqual(s, "~~" + Hex.encode(Digest.sha256(Array(long.utf8))))
+        XCTAssertEqual(s.count, 66)
+        XCTAssertNil(UserKeySegment.decode(s))
+        XCTAssertEqual(segment(String(repeating: "a", count: 200)), String(repeating: "a", count: 200))
+        XCTAssertTrue(segment(String(repeating: "a", count: 201))!.hasPrefix("~~"))
+    }
+}
+
+final class FileNameTests: XCTestCase {
+    func testPathPartsAreStripped() {
+        XCTAssertEqual(FileName.sanitize("../../etc/passwd"), "passwd")
+        XCTAssertEqual(FileName.sanitize("C:\\Users\\me\\report.pdf"), "report.pdf")
+        XCTAssertEqual(FileName.sanitize("dir/"), nil)
+        XCTAssertEqual(FileName.sanitize(".."), nil)
+        XCTAssertEqual(FileName.sanitize(" .hidden. "), "hidden")
+    }
+
+    func testControlAndBidiCharactersAreRemoved() {
+        XCTAssertEqual(FileName.sanitize("a\r\nb\u{0}.txt"), "ab.txt")
+        XCTAssertEqual(FileName.sanitize("evil\u{202E}fdp.exe"), "evilfdp.exe")
+        XCTAssertEqual(FileName.sanitize("résumé 2024.pdf"), "résumé 2024.pdf")
+    }
+
+    func testLengthIsCappedKeepingTheExtension() {
+        let name = String(repeating: "é", count: 200) + ".pdf"
+        let capped = FileName.sanitize(name)!
+        XCTAssertLessThanOrEqual(capped.utf8.count, 255)
+        XCTAssertEqual(capped.utf8.count, 254)  // 125 two-byte characters + ".pdf"
+        XCTAssertTrue(capped.hasSuffix("é.pdf"))
+    }
+
+    func testExtensionKeptOnlyWhenShortAndAlphanumeric() {
+        XCTAssertEqual(FileName.keyExtension("photo.JPG"), ".jpg")
+        XCTAssertEqual(FileName.keyExtension("archive.tar.gz"), ".gz")
+        XCTAssertEqual(FileName.keyExtension("README"), "")
+        XCTAssertEqual(FileName.keyExtension("x.verylongextension"), "")
+        XCTAssertEqual(FileName.keyExtension("x.p-f"), "")
+        XCTAssertEqual(FileName.keyExtension("x.pdf "), "")
+        XCTAssertEqual(FileName.keyExtension("x.é"), "")
+        XCTAssertEqual(FileName.keyExtension(".bashrc"), "")
+        XCTAssertEqual(FileName.keyExtension("x."), "")
+    }
+
+    func testObjectKeyLayout() {
+        let purpose = UploadPurposes.defaults["avatar"]!
+        XCTAssertEqual(ObjectKey.make(purpose: purpose, userSegment: "auth0~7C1", fileID: "f", fileName: "Me.PNG"),
+                       "avatars/auth0~7C1/f.png")
+        XCTAssertEqual(ObjectKey.make(purpose: UploadPurposes.defaults["document"]!, userSegment: "u", fileID: "f", fileName: "notes"),
+                       "documents/u/f")
+    }
+
+    func testUUIDv4SetsVersionAndVariantBits() {
+        let id = UUIDv4.make(randomBytes: [UInt8](repeating: 0xFF, count: 16))
+        XCTAssertEqual(id, "ffffffff-ffff-4fff-bfff-ffffffffffff")
+        XCTAssertEqual(UUIDv4.make(randomBytes: [UInt8](repeating: 0, count: 16)), "00000000-0000-4000-8000-000000000000")
+        XCTAssertTrue(UUIDv4.isValid(id))
+        XCTAssertFalse(UUIDv4.isValid("ffffffff-ffff-4fff-bfff-fffffffffff"))
+        XCTAssertFalse(UUIDv4.isValid("ffffffff-ffff-4fff-bfff-fffffffffffg"))
+        XCTAssertFalse(UUIDv4.isValid("ffffffffxffff-4fff-bfff-ffffffffffff"))
+    }
+}
+
+final class ContentDispositionTests: XCTestCase {
+    func testASCIINameHasBothForms() {
+        XCTAssertEqual(ContentDisposition.header(.attachment, fileName: "report.pdf"),
+                       "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf")
+        XCTAssertEqual(ContentDisposition.header(.inline, fileName: "a b.txt"),
+                       "inline; filename=\"a b.txt\"; filename*=UTF-8''a%20b.txt")
+    }
+
+    func testNonASCIIGetsUnderscoreFallbackAndUTF8Encoding() {
+        XCTAssertEqual(ContentDisposition.header(.attachment, fileName: "résumé.pdf"),
+                       "attachment; filename=\"r_sum_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf")
+    }
+
+    func testQuotesAndLineBreaksAreNeutralised() {
+        let value = ContentDisposition.header(.attachment, fileName: "a\"b\\c\r\nSet-Cookie: x=1;.pdf")
+        XCTAssertEqual(value, "attachment; filename=\"a_b_cSet-Cookie: x=1;.pdf\"; filename*=UTF-8''a%22b%5CcSet-Cookie%3A%20x%3D1%3B.pdf")
+        XCTAssertFalse(value.contains("\r") || value.contains("\n"))
+    }
+}
+
+final class UploadValidationTests: XCTestCase {
+    func validate(_ purpose: String = "avatar", name: String = "me.png", type: String = "image/png", size: Int64 = 1000, method: String? = nil) throws(APIError) -> ValidatedUpload {
+        try UploadValidation.validate(purpose: purpose, fileName: name, contentType: type, fileSize: size, method: method, purposes: .defaults)
+    }
+
+    func code(_ body: () throws -> ValidatedUpload) -> String? {
+        do { _ = try body(); return nil } catch { return (error as? APIError)?.code ?? "not an APIError" }
+    }
+
+    func testSeedErrorTable() {
+        XCTAssertEqual(code { try validate("banner") }, "invalid_purpose")
+        XCTAssertEqual(code { try validate(size: 5 * 1024 * 1024 + 1) }, "file_too_large")
+        XCTAssertEqual(code { try validate(type: "application/pdf") }, "content_type_not_allowed")
+        XCTAssertEqual(code { try validate(size: 0) }, "invalid_field")
+        XCTAssertEqual(code { try validate(type: "image/png\r\nX-Evil: 1") }, "invalid_field")
+        XCTAssertEqual(code { try validate(type: "image") }, "invalid_field")
+        XCTAssertEqual(code { try validate(name: "../") }, "invalid_field")
+        XCTAssertEqual(code { try validate(method: "GET") }, "invalid_field")
+    }
+
+    func testMessagesNameTheField() throws {
+        do { _ = try validate(size: 6 << 20); XCTFail() } catch {
+            XCTAssertEqual(error.message, "the field \"fileSize\" is 6291456 bytes; avatar files may be at most 5242880 bytes")
+        }
+        do { _ = try validate(type: "text/plain"); XCTFail() } catch {
+            XCTAssertEqual(error.message, "the field \"contentType\" must start with image/ for avatar files")
+        }
+    }
+
+    func testAcceptedRequest() throws {
+        let upload = try validate("document", name: "/tmp/Contract.PDF", type: "application/pdf; charset=binary", size: 20 << 20, method: "put")
+        XCTAssertEqual(upload.fileName, "Contract.PDF")
+        XCTAssertEqual(upload.method, .put)
+        XCTAssertEqual(upload.declaredSize, 20 << 20)
+        XCTAssertEqual(try validate().method, .post)
+        XCTAssertEqual(try validate(type: "IMAGE/PNG").contentType, "IMAGE/PNG")
+    }
+}
+
+final class PurposeConfigTests: XCTestCase {
+    func testParsesTheSeedShape() throws {
+        let purposes = try UploadPurposes.parse(#"{"avatar":{"prefix":"avatars","maxSize":5242880,"allowedType":"image/"},"doc":{"prefix":"docs","maxSize":10}}"#, variable: "PRESIGND_PURPOSES")
+        XCTAssertEqual(purposes.all, [
+            UploadPurpose(name: "avatar", prefix: "avatars", maxSize: 5_242_880, allowedTypePrefix: "image/"),
+            UploadPurpose(name: "doc", prefix: "docs", maxSize: 10, allowedTypePrefix: ""),
+        ])
+    }
+
+    func testRejectsBadEntriesNamingThem() {
+        let cases: [(String, String)] = [
+            (#"{}"#, "PRESIGND_PURPOSES: expected a non-empty JSON object of purposes"),
+            (#"{"a":{"prefix":"../x","maxSize":1}}"#, "PRESIGND_PURPOSES: purpose \"a\": \"prefix\" must be one segment of letters, digits, '-' and '_'"),
+            (#"{"a":{"prefix":"x","maxSize":0}}"#, "PRESIGND_PURPOSES: purpose \"a\": \"maxSize\" must be a whole number of bytes from 1 to 5368709120"),
+            (#"{"a":{"prefix":"x","maxSize":1,"allowed":"image/"}}"#, "PRESIGND_PURPOSES: purpose \"a\": unknown field \"allowed\" (expected prefix, maxSize, allowedType)"),
+            (#"{"a":{"prefix":"x","maxSize":1},"b":{"prefix":"x","maxSize":1}}"#, "PRESIGND_PURPOSES: purposes share the prefix \"x\"; give each its own"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try UploadPurposes.parse(text, variable: "PRESIGND_PURPOSES")) { error in
+                XCTAssertEqual("\(error)", expected)
+            }
+        }
+    }
+}
+
+final class ConfirmDecisionTests: XCTestCase {
+    let avatar = UploadPurposes.defaults["avatar"]!
+
+    func testMatchingObjectIsReady() {
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 900, contentType: "image/png"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .ready(size: 900, contentType: "image/png"))
+    }
+
+    func testMissingObjectIsNotYetUploaded() {
+        XCTAssertEqual(ConfirmDecision.decide(head: nil, purpose: avatar, declaredSize: 1000, declaredType: "image/png"), .notUploaded)
+    }
+
+    func testMismatchesAreRejectedWithReason() {
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 1001, contentType: "image/png"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .rejected(reason: "the uploaded object is 1001 bytes but 1000 bytes were declared"))
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 6 << 20, contentType: "image/png"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .rejected(reason: "the uploaded object is 6291456 bytes; avatar files may be at most 5242880 bytes"))
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 10, contentType: "text/html"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .rejected(reason: "the uploaded object's type is not allowed for avatar files (must start with image/)"))
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 10, contentType: "image/svg+xml"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .rejected(reason: "the uploaded object's type differs from the declared image/png"))
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 0, contentType: "image/png"), purpose: avatar, declaredSize: 1000, declaredType: "image/png"),
+                       .rejected(reason: "the uploaded object is empty"))
+    }
+
+    func testTypeComparisonIgnoresCaseAndParameters() {
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 5, contentType: "Image/PNG"), purpose: avatar, declaredSize: 5, declaredType: "image/png; x=y"),
+                       .ready(size: 5, contentType: "Image/PNG"))
+    }
+}
+
+final class CursorAndCookieWindowTests: XCTestCase {
+    func testCursorRoundTripsAndRejectsTampering() {
+        let cursor = DocumentCursor(createdAt: 1_700_000_000, id: "0b7e7a8e-3c1f-4a47-9b53-0e5f0c1f2a3b")
+        XCTAssertEqual(DocumentCursor.decode(cursor.encoded), cursor)
+        XCTAssertNil(DocumentCursor.decode(cursor.encoded + "A"))
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("1/x".utf8))))
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("-1/0b7e7a8e-3c1f-4a47-9b53-0e5f0c1f2a3b".utf8))))
+        XCTAssertNil(DocumentCursor.decode("!!"))
+    }
+
+    func testCookieExpiryIsSharedWithinAWindow() {
+        let window = CDNCookieWindow(lifetime: 3600)
+        XCTAssertEqual(window.window, 300)
+        XCTAssertEqual(window.expiry(at: 1_700_000_100), 1_700_000_100 - 1_700_000_100 % 300 + 3600)
+        XCTAssertEqual(window.expiry(at: 1_699_999_800), window.expiry(at: 1_700_000_099))
+        XCTAssertNotEqual(window.expiry(at: 1_700_000_099), window.expiry(at: 1_700_000_100))
+        XCTAssertEqual(CDNCookieWindow(lifetime: 60).window, 6)
+    }
+
+    func testSetCookieAttributes() {
+        let attributes = CookieAttributes(domain: ".app.test")
+        XCTAssertEqual(attributes.setCookie(name: "CloudFront-Policy", value: "abc", expiresAt: 3600, now: 0),
+                       "CloudFront-Policy=abc; Domain=.app.test; Path=/; Expires=Thu, 01 Jan 1970 01:00:00 GMT; Max-Age=3600; HttpOnly; Secure; SameSite=Lax")
+        XCTAssertEqual(attributes.clearCookie(name: "CloudFront-Policy"),
+                       "CloudFront-Policy=; Domain=.app.test; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+    }
+}

@@ -1,0 +1,77 @@
+"""A throwaway PostgreSQL cluster for integration tests.
+
+initdb in a temp dir, listening on a free loopback port and a socket directory inside that
+dir, started and stopped with pg_ctl. initdb and postgres refuse to run as root, so as root
+the cluster runs as the `postgres` system user (created by Debian's postgresql package).
+"""
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+PG_BIN = os.environ.get("PRESIGND_PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresCluster:
+    def __init__(self, database="presignd"):
+        self.root = tempfile.mkdtemp(prefix="presignd-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.sockets = os.path.join(self.root, "sockets")
+        self.log = os.path.join(self.root, "postgres.log")
+        self.port = free_port()
+        self.database = database
+        os.makedirs(self.sockets)
+        self.as_user = []
+        if os.geteuid() == 0:
+            # Run the server as `postgres`; it must own everything it touches.
+            pw = pwd.getpwnam("postgres")
+            os.chmod(self.root, 0o755)
+            for path in (self.root, self.sockets):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync", "--locale=C.UTF-8")
+        self.start()
+        self._run("createdb", "-h", self.sockets, "-p", str(self.port), "-U", "postgres", self.database)
+
+    def _run(self, tool, *args):
+        subprocess.run(self.as_user + [os.path.join(PG_BIN, tool), *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.root)
+
+    @property
+    def url(self):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    @property
+    def env(self):
+        """libpq-style variables for a client (DATABASE_URL)."""
+        return {"DATABASE_URL": self.url}
+
+    def start(self):
+        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 "
+                   "-c max_connections=200 -c shared_buffers=32MB")
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start")
+
+    def stop(self, mode="fast"):
+        """`immediate` kills the server without a clean shutdown, like a crash."""
+        subprocess.run(self.as_user + [os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", mode, "-w", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.root)
+
+    def psql(self, sql):
+        """Runs SQL with psql; returns rows as lists of strings (unaligned, tab-separated)."""
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                              "-d", self.url, "-c", sql], check=True, capture_output=True, text=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def destroy(self):
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
