@@ -36,11 +36,4 @@ public enum Server {
         if getenv("GATEWAY_INTERFACE") != nil { return .cgi }
         return FastCGIRequest.isCGI && getenv("REQUEST_METHOD") != nil ? .cgi : .unknown
     }
-
-    /// The process environment as text (configuration is read from it in each worker).
-    public static func environmentVariables() -> [String: String] {
-        var variables: [String: String] = [:]
-        for param in CGIGateway.environment() { variables[param.name] = String(decoding: param.value, as: UTF8.self) }
-        return variables
-    }
 }

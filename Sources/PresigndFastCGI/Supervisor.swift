@@ -67,11 +67,13 @@ final class Supervisor {
     }
 
     func spawn(slot: Int, generation: Int) {
+        let supervisor = getpid()
         let pid = fork()
         if pid == 0 {
             close(signalFD)
             close(readyPipe[0])
-            exit(Worker.run(listenFD: socket.fd, config: config, readyFD: readyPipe[1], makeHandler: makeHandler))
+            exit(Worker.run(listenFD: socket.fd, config: config, supervisor: supervisor, readyFD: readyPipe[1],
+                            makeHandler: makeHandler))
         }
         guard pid > 0 else {
             ServerLog.event("cannot fork a worker: \(ServerLog.lastError); retrying")

@@ -29,10 +29,11 @@ final class Worker: Sendable {
 
     /// Runs in a freshly forked child; returns the process's exit status.
     static func run(
-        listenFD: Int32, config: ServerConfig, readyFD: Int32, makeHandler: @Sendable () throws -> RequestHandler
+        listenFD: Int32, config: ServerConfig, supervisor: pid_t, readyFD: Int32,
+        makeHandler: @Sendable () throws -> RequestHandler
     ) -> Int32 {
         Signals.terminateWithParent()
-        if getppid() == 1 { return 0 } // the supervisor died before the line above
+        if getppid() != supervisor { return 0 } // the supervisor died before the line above
         let handler: RequestHandler
         do {
             handler = try makeHandler()
@@ -89,9 +90,11 @@ final class Worker: Sendable {
     /// One serving thread's life.
     func serveConnections() {
         let request = FastCGIRequest()
+        let idle = IdleWait(listenFD: listenFD, wakeFD: wakeRead)
+        defer { idle.close() }
         while !stopping.load(ordering: .sequentiallyConsistent) {
             if request.connectionFD < 0 {
-                guard let connection = acceptConnection() else { continue }
+                guard idle.waitForConnection(), let connection = acceptConnection() else { continue }
                 request.adopt(connection: connection)
             } else if !waitForData(request.connectionFD, timeout: -1) {
                 continue
@@ -117,10 +120,8 @@ final class Worker: Sendable {
         busyThreads.subtract(1, ordering: .sequentiallyConsistent)
     }
 
-    /// A new connection, or nil when another thread took it or the worker is stopping.
+    /// A new connection, or nil when another thread took it first.
     func acceptConnection() -> Int32? {
-        var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-        guard poll(&fds, 2, -1) > 0, fds[1].revents == 0 else { return nil }
         let connection = accept(listenFD, nil, nil)
         guard connection >= 0 else {
             if errno != EAGAIN && errno != EINTR && errno != ECONNABORTED {

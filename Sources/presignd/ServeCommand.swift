@@ -30,10 +30,20 @@ enum ServeCommand {
         }
     }
 
+    static func reloadableVariables() throws -> [String: String] {
+        var variables = ProcessEnvironment.current()
+        guard let path = variables["PRESIGND_ENV_FILE"], !path.isEmpty else { return variables }
+        guard let text = readWholeFile(path) else {
+            throw ConfigError(variable: "PRESIGND_ENV_FILE", problem: "cannot read \(path)")
+        }
+        variables.merge(try EnvironmentFile.parse(text, path: path)) { _, fromFile in fromFile }
+        return variables
+    }
+
     static func serverConfig(arguments: [String]) -> ServerConfig? {
         do {
             return try ServerConfig.parse(
-                environment: Environment(currentEnvironment()), arguments: arguments,
+                environment: Environment(try reloadableVariables()), arguments: arguments,
                 cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         } catch {
             Output.err("presignd serve: \(error)")
@@ -41,16 +51,14 @@ enum ServeCommand {
         }
     }
 
-    /// Runs in every worker after fork, so a SIGHUP's new workers read the environment afresh.
+    /// Runs in every worker after fork, so a SIGHUP's new workers read the configuration afresh:
+    /// `*_FILE` secrets and, when `PRESIGND_ENV_FILE` names one, an environment file whose
+    /// variables override the process environment.
     @Sendable static func makeHandler() throws -> RequestHandler {
-        let environment = Environment(currentEnvironment())
-        let application = try makeApplication(environment: currentEnvironment())
+        let variables = try reloadableVariables()
+        let application = try makeApplication(environment: variables)
         let handler: RequestHandler = { application.handle($0) }
-        return try TestDelay.enabled(in: environment) ? TestDelay.wrap(handler) : handler
-    }
-
-    static func currentEnvironment() -> [String: String] {
-        Server.environmentVariables()
+        return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
     }
 }
 

@@ -133,3 +133,19 @@ final class ServerConfigTests: XCTestCase {
         XCTAssertThrowsError(try ServerConfig.parse(environment: Environment([:]), arguments: ["--threads"], cpuCount: 1))
     }
 }
+
+final class EnvironmentFileTests: XCTestCase {
+    func testSystemdStyleLines() throws {
+        let text = "# comment\n; also\n\nPRESIGND_WORKERS=3\r\n  export PRESIGND_LISTEN = /run/p.sock \nQUOTED=\"a b\"\nSINGLE='x=y'\nEMPTY=\n"
+        let variables = try EnvironmentFile.parse(text, path: "/etc/presignd/presignd.env")
+        XCTAssertEqual(variables, ["PRESIGND_WORKERS": "3", "PRESIGND_LISTEN": "/run/p.sock", "QUOTED": "a b",
+                                   "SINGLE": "x=y", "EMPTY": ""])
+    }
+
+    func testBadLineNamesFileAndLine() {
+        XCTAssertThrowsError(try EnvironmentFile.parse("A=1\nnot a pair\n", path: "/x.env")) { error in
+            XCTAssertEqual((error as? ConfigError)?.description, "PRESIGND_ENV_FILE: /x.env line 2 is not NAME=value")
+        }
+        XCTAssertThrowsError(try EnvironmentFile.parse("1A=1\n", path: "/x.env"))
+    }
+}

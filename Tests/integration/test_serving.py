@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import stat
+import subprocess
 import threading
 import time
 
@@ -12,9 +13,6 @@ import requests
 
 from harness import fastcgi_client
 from harness.presignd import Presignd, run_cgi, parse_cgi_response
-
-HEALTH = {"status": "ok", "version": None}
-
 
 def assert_healthy(response):
     assert response.status_code == 200, response.text
@@ -46,21 +44,24 @@ def test_unix_socket_gets_the_configured_mode_and_is_removed_on_exit(tmp_path):
 
 
 def test_stale_socket_is_replaced_but_a_live_one_is_not(tmp_path):
-    stale = Presignd(tmp_path, mode="unix", workers=1)
+    first = Presignd(tmp_path, mode="unix", workers=1)
     leftover = socket.socket(socket.AF_UNIX)
-    leftover.bind(str(stale.socket_path))
-    leftover.close()  # the file stays, nobody listens: what a crashed server leaves behind
-    stale.start()
+    leftover.bind(str(first.socket_path))
+    leftover.close()  # the file stays and nobody listens: what a crashed server leaves behind
+    first.start()
     try:
-        second = Presignd(tmp_path, mode="unix", workers=1)
-        second.start_error = None
-        second.process = __import__("subprocess").Popen(second.command(), env=second.env,
-                                                       stderr=open(tmp_path / "second.log", "wb"))
-        assert second.process.wait(timeout=10) == 78
-        assert "in use by a running server" in (tmp_path / "second.log").read_text()
-        assert stale.stop() == 0
+        assert "removing stale socket" in first.log()
+        second = Presignd(tmp_path / "second", mode="unix", workers=1)
+        second_log = tmp_path / "second.log"
+        command = second.command()
+        command[command.index("--listen") + 1] = str(first.socket_path)
+        with open(second_log, "wb") as log:
+            result = subprocess.run(command, env=second.env, stderr=log, timeout=10)
+        assert result.returncode == 78
+        assert "in use by a running server" in second_log.read_text()
+        assert first.stop() == 0
     finally:
-        stale.kill()
+        first.kill()
 
 
 def test_cgi_mode_through_fcgiwrap_and_nginx(serving_stack):
@@ -180,12 +181,48 @@ def test_sighup_replaces_workers_without_failed_requests(serving_stack):
     assert server.stop() == 0
 
 
+def test_sighup_rereads_the_env_file_and_keeps_old_workers_when_it_is_broken(serving_stack, tmp_path):
+    env_file = tmp_path / "presignd.env"
+    env_file.write_text("PRESIGND_TEST_DELAY=1\n")
+    server, proxy = serving_stack("unix", workers=1, threads=2,
+                                  env={"PRESIGND_TEST_DELAY": "0", "PRESIGND_ENV_FILE": str(env_file)})
+
+    def delayed():
+        started = time.monotonic()
+        assert_healthy(requests.get(proxy.url + "/healthz?delay_ms=400", timeout=10))
+        return time.monotonic() - started
+
+    assert delayed() >= 0.4, "the file's PRESIGND_TEST_DELAY=1 overrides the environment"
+    first = server.worker_pids()
+
+    env_file.write_text("PRESIGND_TEST_DELAY=maybe\n")
+    server.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "reload failed" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "reload failed" in server.log() and "PRESIGND_TEST_DELAY" in server.log()
+    assert server.wait_for_workers(1) == first, "the old worker keeps serving"
+    assert delayed() >= 0.4
+
+    env_file.write_text("# delays off again\nPRESIGND_TEST_DELAY=0\n")
+    server.signal(signal.SIGHUP)
+    second = server.wait_for_workers(1, exclude=first, timeout=15)
+    assert second != first
+    assert delayed() < 0.3, "the new worker read the new file"
+    assert server.stop() == 0
+
+
 def test_bad_input_through_nginx_gets_clear_4xx(serving_stack):
     server, proxy = serving_stack("unix", workers=1, threads=2)
     url = proxy.url
     big = requests.post(url + "/api/anything", data=b"x" * 70000, headers={"Content-Type": "application/json"}, timeout=5)
     assert big.status_code == 413
     assert big.json() == {"error": {"code": "body_too_large", "message": "request body is 70000 bytes; the limit is 65536"}}
+
+    # Past nginx's own client_max_body_size the snippet still answers in the one error shape.
+    huge_body = requests.post(url + "/api/anything", data=b"x" * (2 << 20), headers={"Content-Type": "application/json"}, timeout=5)
+    assert huge_body.status_code == 413
+    assert huge_body.json()["error"]["code"] == "body_too_large"
 
     brew = requests.request("BREW", url + "/healthz", timeout=5)
     assert brew.status_code == 405 and "GET" in brew.headers["Allow"]
