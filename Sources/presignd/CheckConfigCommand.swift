@@ -10,7 +10,16 @@ import PresigndStorage
 /// prints the effective values with secrets masked, and exits 78 (EX_CONFIG) naming each
 /// variable that is wrong. Nothing is contacted: no database, store or JWKS URL.
 enum CheckConfigCommand {
-    static func run(_ arguments: [String], environment variables: [String: String]) -> Int32 {
+    static func run(_ arguments: [String]) -> Int32 {
+        // The same variables serve's workers see: the process environment overlaid with
+        // PRESIGND_ENV_FILE when one is named.
+        let variables: [String: String]
+        do {
+            variables = try ServeCommand.reloadableVariables()
+        } catch {
+            writeError("\(error)")
+            return 78
+        }
         let env = Environment(variables, readFile: { readWholeFile($0) })
         var problems: [String] = []
         var lines: [String] = []

@@ -13,7 +13,7 @@ case "presign":
 case "cloudfront":
     exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
 case "check-config":
-    exit(CheckConfigCommand.run(Array(arguments.dropFirst()), environment: environment))
+    exit(CheckConfigCommand.run(Array(arguments.dropFirst())))
 case "--version", "version":
     writeOut("presignd \(PresigndVersion.current)\n")
 case "jwt":

@@ -58,3 +58,18 @@ def test_missing_secret_file_is_named(tmp_path):
     result = run(env)
     assert result.returncode == 78
     assert "PRESIGND_JWT_HS256_SECRET_FILE: cannot read the file" in result.stderr
+
+
+def test_env_file_overrides_the_process_environment(tmp_path):
+    env = valid_env(tmp_path)
+    env_file = tmp_path / "presignd.env"
+    env_file.write_text("# reloaded on SIGHUP\nPRESIGND_WORKERS=5\nPRESIGND_BUCKET=from-file\n")
+    env["PRESIGND_ENV_FILE"] = str(env_file)
+    result = run(env)
+    assert result.returncode == 0, result.stderr
+    assert "PRESIGND_WORKERS = 5" in result.stdout
+    assert "PRESIGND_BUCKET = from-file" in result.stdout
+    env["PRESIGND_ENV_FILE"] = str(tmp_path / "missing.env")
+    result = run(env)
+    assert result.returncode == 78
+    assert "PRESIGND_ENV_FILE" in result.stderr
