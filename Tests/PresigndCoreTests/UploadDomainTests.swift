@@ -59,6 +59,18 @@ final class FileNameTests: XCTestCase {
         XCTAssertEqual(FileName.sanitize(" .hidden. "), "hidden")
     }
 
+    /// Regression: "/" or "\\" followed by a combining mark is one Character that is not "/",
+    /// so a Character-wise split kept the whole path ("a/\u{301}b.pdf" came back unchanged).
+    func testRegressionSeparatorHiddenInAGraphemeClusterIsStillStripped() {
+        // The orphaned combining mark stays (it is harmless); the path part does not.
+        XCTAssertEqual(FileName.sanitize("a/\u{301}b.pdf"), "\u{301}b.pdf")
+        XCTAssertEqual(FileName.sanitize("..\u{301}/\u{301}..\\\u{301}evil.pdf"), "\u{301}evil.pdf")
+        for raw in ["x/\u{301}y", "x\\\u{20DD}y", "../\u{FE0F}etc/\u{301}passwd"] {
+            let name = FileName.sanitize(raw) ?? ""
+            XCTAssertFalse(name.unicodeScalars.contains("/") || name.unicodeScalars.contains("\\"), "\(raw.debugDescription) → \(name.debugDescription)")
+        }
+    }
+
     func testControlAndBidiCharactersAreRemoved() {
         XCTAssertEqual(FileName.sanitize("a\r\nb\u{0}.txt"), "ab.txt")
         XCTAssertEqual(FileName.sanitize("evil\u{202E}fdp.exe"), "evilfdp.exe")
