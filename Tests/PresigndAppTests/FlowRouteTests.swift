@@ -177,6 +177,27 @@ final class FlowRouteTests: XCTestCase {
         ])
     }
 
+    /// Regression: the share target was any string, and PostgreSQL parameters end at a NUL, so
+    /// sharing with "bob\u0000x" shared with bob. Control characters are refused, naming the field,
+    /// before the document is looked up (so the answer says nothing about the document).
+    func testRegressionShareTargetWithControlCharactersIs400() {
+        let id = readyDocument()
+        for json in [#"{"userId":"bob\u0000x"}"#, #"{"userId":"bob\nx"}"#, #"{"userId":"\u007f"}"#,
+                     #"{"userId":"\#(String(repeating: "b", count: 257))"}"#] {
+            let r = send("POST", "/api/documents/\(id)/shares", json: json)
+            XCTAssertEqual(r.status, 400, json)
+            XCTAssertEqual(r.body["error"]?["code"], "invalid_field", json)
+            XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"userId\""), true, json)
+            let other = send("POST", "/api/documents/00000000-0000-4000-8000-999999999999/shares", json: json)
+            XCTAssertEqual(other.status, 400, "a document that does not exist answers the same: \(json)")
+        }
+        XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/bob%00x").status, 400)
+        XCTAssertEqual(store.state.withLock { $0.shares }, [])
+        XCTAssertEqual(send("POST", "/api/documents/\(id)/shares", json: #"{"userId":"auth0|bob@example.com"}"#).status, 201)
+        XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/auth0%7Cbob@example.com").status, 204)
+        XCTAssertEqual(store.state.withLock { $0.shares }, [])
+    }
+
     func testListingPagesNewestFirst() {
         var made: [String] = []
         for _ in 0..<3 {
