@@ -92,4 +92,13 @@ final class PostgresDocumentStoreTests: XCTestCase {
         let rows = try pool.query("SELECT \(hostile)::text, \(Int64(42))::bigint, \(nil as String?)::text")
         XCTAssertEqual(rows, [PostgresRow([hostile, "42", nil])])
     }
+
+    /// Regression: a NUL cut a bound value short, so sharing with "bob\0x" shared with bob.
+    func testRegressionNULInAValueIsRefusedNotTruncated() throws {
+        let record = pending(5)
+        try store.insertPending(record, audit: entry("upload.presign", record.id))
+        XCTAssertThrowsError(try store.share(documentID: record.id, with: "bob\u{0}x", audit: entry("document.share", record.id)))
+        XCTAssertEqual(try pool.query("SELECT count(*) FROM document_shares"), [PostgresRow(["0"])])
+        XCTAssertEqual(try pool.query("SELECT \("bob")::text"), [PostgresRow(["bob"])], "the connection is still usable")
+    }
 }

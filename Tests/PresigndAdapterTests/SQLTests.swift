@@ -12,6 +12,19 @@ final class SQLTests: XCTestCase {
         XCTAssertEqual(sql.binds, [name, nil, "10"])
     }
 
+    /// Regression: libpq reads parameters as C strings, so "bob\0x" was bound as "bob".
+    func testRegressionBindWithNULIsRefusedNotTruncated() {
+        let id = "bob\u{0}x"
+        let sql: SQL = "SELECT \(1) WHERE \(id) = \(id)"
+        XCTAssertThrowsError(try sql.checkBinds()) { error in
+            XCTAssertEqual((error as? PostgresError)?.kind, .server(sqlState: "22021"))
+            XCTAssertEqual("\(error)", "PostgreSQL error 22021", "the value stays out of the description")
+            XCTAssertEqual((error as? PostgresError)?.isUnavailable, false)
+        }
+        let clean: SQL = "SELECT \("bob") WHERE \(nil as String?) IS NULL"
+        XCTAssertNoThrow(try clean.checkBinds())
+    }
+
     func testLiteralsAndUnsafeSQLCarryNoBinds() {
         let literal: SQL = "SELECT 1"
         XCTAssertEqual(literal.text, "SELECT 1")
