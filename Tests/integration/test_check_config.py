@@ -58,3 +58,12 @@ def test_missing_secret_file_is_named(tmp_path):
     result = run(env)
     assert result.returncode == 78
     assert "PRESIGND_JWT_HS256_SECRET_FILE: cannot read the file" in result.stderr
+
+
+def test_regression_invalid_bucket_is_named_at_start_up(tmp_path):
+    # Before: accepted, then every presign answered 400 invalid_bucket as if the client were wrong.
+    env = valid_env(tmp_path)
+    env["PRESIGND_BUCKET"] = "Uploads_Bucket"
+    result = run(env)
+    assert result.returncode == 78
+    assert "PRESIGND_BUCKET: a bucket name may hold only lower-case letters" in result.stderr
