@@ -198,6 +198,15 @@ final class FlowRouteTests: XCTestCase {
         XCTAssertEqual(store.state.withLock { $0.shares }, [])
     }
 
+    /// Regression: a forged cursor whose time PostgreSQL cannot hold reached the query (a 500).
+    func testRegressionForgedCursorIs400() {
+        let forged = Base64.encodeURL(Array("9223372036854775807/00000000-0000-4000-8000-000000000001".utf8))
+        let r = send("GET", "/api/documents", query: "cursor=\(forged)")
+        XCTAssertEqual(r.status, 400)
+        XCTAssertEqual(r.body["error"]?["code"], "invalid_field")
+        XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"cursor\""), true)
+    }
+
     func testListingPagesNewestFirst() {
         var made: [String] = []
         for _ in 0..<3 {

@@ -241,6 +241,16 @@ final class CursorAndCookieWindowTests: XCTestCase {
         XCTAssertNil(DocumentCursor.decode("!!"))
     }
 
+    /// Regression: a hand-made cursor with a huge time decoded fine and made PostgreSQL fail
+    /// ("timestamp out of range"), a 500 for bad input.
+    func testRegressionCursorTimeBeyondPostgreSQLRangeIsRefused() {
+        let id = "0b7e7a8e-3c1f-4a47-9b53-0e5f0c1f2a3b"
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("9223372036854775807/\(id)".utf8))))
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("253402300800/\(id)".utf8))))
+        let latest = DocumentCursor(createdAt: 253_402_300_799, id: id)
+        XCTAssertEqual(DocumentCursor.decode(latest.encoded), latest)
+    }
+
     func testCookieExpiryIsSharedWithinAWindow() {
         let window = CDNCookieWindow(lifetime: 3600)
         XCTAssertEqual(window.window, 300)
