@@ -251,6 +251,17 @@ final class CursorAndCookieWindowTests: XCTestCase {
         XCTAssertEqual(DocumentCursor.decode(latest.encoded), latest)
     }
 
+    /// Regression: FlowExpiries and CDNCookieWindow took any lifetime (a 30-day cookie, or a
+    /// zero that trapped in a precondition); every flow expiry now stays within 1 s…7 days.
+    func testRegressionFlowExpiriesNeverExceedSevenDays() {
+        let week: Int64 = 604_800
+        let expiries = FlowExpiries(upload: 0, download: week + 1, cdnCookies: 30 * 86_400)
+        XCTAssertEqual([expiries.upload, expiries.download, expiries.cdnCookies], [1, week, week])
+        let window = CDNCookieWindow(lifetime: 30 * 86_400)
+        XCTAssertLessThanOrEqual(window.expiry(at: 1_700_000_123) - 1_700_000_123, week)
+        XCTAssertEqual(CDNCookieWindow(lifetime: 0).lifetime, 1)
+    }
+
     func testCookieExpiryIsSharedWithinAWindow() {
         let window = CDNCookieWindow(lifetime: 3600)
         XCTAssertEqual(window.window, 300)
