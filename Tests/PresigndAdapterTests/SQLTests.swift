@@ -38,4 +38,11 @@ final class SQLTests: XCTestCase {
         XCTAssertEqual(settings.parameters[1].1, "-c statement_timeout=1500 -c client_min_messages=warning")
         XCTAssertEqual(settings.parameters.last?.1, "postgresql://u@h/db?connect_timeout=9")
     }
+
+    /// Regression: the default description printed DATABASE_URL, password included.
+    func testRegressionSettingsDescriptionMasksTheConnectionString() {
+        let settings = PostgresSettings(conninfo: "postgresql://app:dbpassword123@db/presignd")
+        XCTAssertEqual("\(settings)", "PostgresSettings(conninfo: ******, connectTimeoutSeconds: 5, statementTimeoutMilliseconds: 5000)")
+        XCTAssertFalse(String(reflecting: settings).contains("dbpassword123"))
+    }
 }

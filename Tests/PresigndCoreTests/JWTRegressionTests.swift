@@ -171,4 +171,16 @@ final class JWTRegressionTests: XCTestCase {
         XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("p384"), algorithm: .es256))
         XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("ed25519"), algorithm: .es256))
     }
+
+    /// Regression: a VerificationKey's default description listed an HMAC secret's bytes, so
+    /// printing a key, a KeySet or a JWTConfig would have logged the secret.
+    func testRegressionKeyDescriptionsCarryNoSecret() throws {
+        let secret = Array("an-hs256-secret-of-at-least-32-bytes!".utf8)
+        let hmac = try VerificationKey.hmac(secret, algorithm: .hs256, keyID: "k1")
+        XCTAssertEqual("\(hmac)", #"VerificationKey(HS256, kid: "k1", secret: ******)"#)
+        let printed = "\(KeySet([hmac, rsa]))" + String(reflecting: KeySet([hmac]))
+        XCTAssertFalse(printed.contains(secret.map(String.init).joined(separator: ", ")), printed)
+        XCTAssertFalse(printed.contains("an-hs256-secret"), printed)
+        XCTAssertTrue("\(rsa)".hasPrefix("VerificationKey(RS256, kid: none, 2048-bit RSA public key"), "\(rsa)")
+    }
 }
