@@ -198,6 +198,31 @@ final class FlowRouteTests: XCTestCase {
         XCTAssertEqual(store.state.withLock { $0.shares }, [])
     }
 
+    /// Ids that cannot exist are a 404 (or a 400 naming the field), on every route, never a 500
+    /// and never different from another user's real document.
+    func testMalformedIdsAreNeverA500() {
+        let real = readyDocument()
+        for id in ["not-a-uuid", "..", "%2E%2E", "%00", "00000000-0000-4000-8000-00000000000g", String(repeating: "a", count: 300),
+                   "\(real)%00", "\(real)x", "'%3B%20DROP%20TABLE%20documents%3B--"] {
+            for (method, path) in [("GET", "/api/documents/\(id)/download"), ("DELETE", "/api/documents/\(id)"),
+                                   ("POST", "/api/documents/\(id)/shares"), ("DELETE", "/api/documents/\(id)/shares/bob")] {
+                let r = send(method, path, json: method == "POST" ? #"{"userId":"bob"}"# : nil)
+                XCTAssertEqual(r.status, 404, "\(method) \(path)")
+                XCTAssertEqual(r.body["error"]?["code"], "not_found", "\(method) \(path)")
+            }
+        }
+        for json in [#"{"fileId":"not-a-uuid"}"#, #"{"fileId":"\#(real)\u0000"}"#, #"{"fileId":"00000000-0000-4000-8000-999999999999"}"#] {
+            XCTAssertEqual(send("POST", "/api/uploads/confirm", json: json).status, 404, json)
+        }
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", json: #"{"fileId":"\#(real)"}"#).status, 200, "the real id, for contrast")
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", as: "bob", json: #"{"fileId":"\#(real)"}"#).status, 404)
+        for json in [#"{"fileId":42}"#, #"{"fileId":"\#(String(repeating: "a", count: 65))"}"#, #"{}"#] {
+            let r = send("POST", "/api/uploads/confirm", json: json)
+            XCTAssertEqual(r.status, 400, json)
+            XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"fileId\""), true, json)
+        }
+    }
+
     /// Regression: a forged cursor whose time PostgreSQL cannot hold reached the query (a 500).
     func testRegressionForgedCursorIs400() {
         let forged = Base64.encodeURL(Array("9223372036854775807/00000000-0000-4000-8000-000000000001".utf8))
