@@ -30,7 +30,8 @@ public enum FileName {
         return "." + ext.lowercased()
     }
 
-    static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
+    /// `A-Z`, `a-z`, `0-9`.
+    public static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
