@@ -46,8 +46,9 @@ func runCloudFrontCommand(_ arguments: [String], environment: [String: String]) 
             expires = date.unixSeconds
         } else {
             let seconds = try options.integer("expires") ?? 3600
-            guard seconds > 0 else { throw UsageError("--expires must be positive") }
-            expires = now + Int64(seconds)
+            let (end, overflow) = now.addingReportingOverflow(Int64(seconds))
+            guard seconds > 0, !overflow else { throw UsageError("--expires must be a positive number of seconds") }
+            expires = end
         }
         guard expires > now else { throw UsageError("the expiry is in the past") }
         var notBefore: UnixSeconds?
