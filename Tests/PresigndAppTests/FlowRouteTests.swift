@@ -223,6 +223,20 @@ final class FlowRouteTests: XCTestCase {
         }
     }
 
+    /// Regression: "IMAGE/PNG" passed the purpose check (types compare case-insensitively) and was
+    /// signed as given, but S3's `starts-with $Content-Type image/` is case-sensitive, so the
+    /// upload could never succeed. The type/subtype is signed lower-cased, parameters kept.
+    func testRegressionUpperCaseContentTypeIsSignedLowerCased() {
+        let post = presign("avatar", name: "me.png", type: "IMAGE/PNG")
+        XCTAssertEqual(post.status, 200)
+        XCTAssertEqual(post.body["fields"]?["Content-Type"], "image/png")
+        XCTAssertEqual(post.body["fields"]?["x-test-rule"]?.stringValue?.contains("prefix=image/"), true)
+        let put = presign("document", name: "a.txt", type: "Text/Plain;charset=UTF-8", method: "PUT")
+        XCTAssertEqual(put.body["headers"]?["Content-Type"], "text/plain;charset=UTF-8")
+        let id = put.body["fileId"]!.stringValue!
+        XCTAssertEqual(store.state.withLock { $0.documents[id]?.declaredType }, "text/plain;charset=UTF-8")
+    }
+
     /// Regression: a forged cursor whose time PostgreSQL cannot hold reached the query (a 500).
     func testRegressionForgedCursorIs400() {
         let forged = Base64.encodeURL(Array("9223372036854775807/00000000-0000-4000-8000-000000000001".utf8))

@@ -171,7 +171,9 @@ final class UploadValidationTests: XCTestCase {
         XCTAssertEqual(upload.method, .put)
         XCTAssertEqual(upload.declaredSize, 20 << 20)
         XCTAssertEqual(try validate().method, .post)
-        XCTAssertEqual(try validate(type: "IMAGE/PNG").contentType, "IMAGE/PNG")
+        // Signed lower-cased: S3's starts-with against the purpose's "image/" is case-sensitive.
+        XCTAssertEqual(try validate(type: "IMAGE/PNG").contentType, "image/png")
+        XCTAssertEqual(try validate(type: "Image/PNG; q=A").contentType, "image/png; q=A")
     }
 }
 

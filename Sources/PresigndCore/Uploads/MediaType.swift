@@ -19,6 +19,14 @@ public enum MediaType {
         return true
     }
 
+    /// `text` with its `type/subtype` lower-cased and its parameters as given. Types compare
+    /// case-insensitively, but an S3 POST policy's `starts-with` does not: `IMAGE/PNG` would
+    /// pass our check and then never match the policy's `image/`.
+    public static func lowercasingEssence(_ text: String) -> String {
+        guard let semicolon = text.firstIndex(of: ";") else { return text.lowercased() }
+        return text[..<semicolon].lowercased() + text[semicolon...]
+    }
+
     /// `type/subtype` in lower case, without parameters, for comparing two types.
     public static func essence(_ text: String) -> String {
         let head = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
