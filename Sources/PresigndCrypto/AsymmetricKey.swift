@@ -44,7 +44,7 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// A private key from PEM (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#8).
     public static func privateKey(pem: String) throws -> AsymmetricKey {
-        let key: OpaquePointer? = withMemoryBIO(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, nil, nil) }
+        let key: OpaquePointer? = withMemoryBIO(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, refusePassphrase, nil) }
         guard let key else { throw CryptoError.unreadableKey("not a PEM private key (\(lastOpenSSLError()))") }
         return AsymmetricKey(takingOwnershipOf: key, isPrivate: true)
     }
@@ -52,15 +52,15 @@ public final class AsymmetricKey: @unchecked Sendable {
     /// A public key from PEM: SubjectPublicKeyInfo ("PUBLIC KEY"), PKCS#1 ("RSA PUBLIC KEY"),
     /// or a certificate, whose public key is taken.
     public static func publicKey(pem: String) throws -> AsymmetricKey {
-        if let key = withMemoryBIO(pem, { bio in PEM_read_bio_PUBKEY(bio, nil, nil, nil) }) {
+        if let key = withMemoryBIO(pem, { bio in PEM_read_bio_PUBKEY(bio, nil, refusePassphrase, nil) }) {
             return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
         }
-        if let rsa = withMemoryBIO(pem, { bio in PEM_read_bio_RSAPublicKey(bio, nil, nil, nil) }) {
+        if let rsa = withMemoryBIO(pem, { bio in PEM_read_bio_RSAPublicKey(bio, nil, refusePassphrase, nil) }) {
             let key = EVP_PKEY_new()!
             EVP_PKEY_assign(key, EVP_PKEY_RSA, UnsafeMutableRawPointer(rsa))
             return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
         }
-        if let cert = withMemoryBIO(pem, { bio in PEM_read_bio_X509(bio, nil, nil, nil) }) {
+        if let cert = withMemoryBIO(pem, { bio in PEM_read_bio_X509(bio, nil, refusePassphrase, nil) }) {
             defer { X509_free(cert) }
             if let key = X509_get_pubkey(cert) {
                 return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
@@ -149,6 +149,11 @@ public final class AsymmetricKey: @unchecked Sendable {
         return .other(String(cString: EVP_PKEY_get0_type_name(pkey)))
     }
 }
+
+/// Passed to every PEM read: with a nil callback libcrypto asks for a passphrase on the
+/// terminal (or reads one from stdin), which would block a server or consume its input.
+/// An encrypted key is refused instead.
+let refusePassphrase: @convention(c) (UnsafeMutablePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32 = { _, _, _, _ in -1 }
 
 func withMemoryBIO<T>(_ text: String, _ body: (OpaquePointer) -> T?) -> T? {
     var bytes = Array(text.utf8)

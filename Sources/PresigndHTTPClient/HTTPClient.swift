@@ -56,7 +56,9 @@ public final class HTTPClient: Sendable {
     }
 
     public func send(_ request: OutboundRequest) throws(HTTPClientError) -> OutboundResponse {
-        let handle = idleHandles.withLock { $0.popLast() } ?? EasyHandle()
+        guard let handle = idleHandles.withLock({ $0.popLast() }) ?? EasyHandle() else {
+            throw HTTPClientError(reason: "libcurl could not allocate a handle")
+        }
         defer {
             idleHandles.withLock { handles in
                 if handles.count < 16 { handles.append(handle) }
@@ -70,8 +72,9 @@ public final class HTTPClient: Sendable {
 final class EasyHandle: @unchecked Sendable {
     let curl: UnsafeMutableRawPointer
 
-    init() {
-        guard let curl = curl_easy_init() else { fatalError("curl_easy_init failed") }
+    /// Nil when libcurl cannot allocate one (out of memory): the request fails, the process lives.
+    init?() {
+        guard let curl = curl_easy_init() else { return nil }
         self.curl = curl
     }
 

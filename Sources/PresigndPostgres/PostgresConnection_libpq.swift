@@ -40,6 +40,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one statement (prepared on first use) and copies its rows out.
     public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
+        try sql.checkBinds()
         let name = try preparedName(for: sql)
         let owned = sql.binds.map { $0.map { strdup($0) } ?? nil }
         defer { owned.forEach { free($0) } }

@@ -1,7 +1,7 @@
 /// How to reach PostgreSQL. The connection string comes from `DATABASE_URL` (a `postgresql://`
 /// URI or `key=value` string); when it is unset, libpq reads its own `PG*` variables
 /// (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE …).
-public struct PostgresSettings: Sendable, Equatable {
+public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// Empty means "let libpq use the PG* variables".
     public var conninfo: String
     /// Seconds to wait for a connection (libpq's `connect_timeout`).
@@ -13,6 +13,12 @@ public struct PostgresSettings: Sendable, Equatable {
         self.conninfo = conninfo
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+    }
+
+    /// The connection string is masked: it may hold the password.
+    public var description: String {
+        "PostgresSettings(conninfo: \(conninfo.isEmpty ? "(PG* variables)" : "******"), connectTimeoutSeconds: \(connectTimeoutSeconds), "
+            + "statementTimeoutMilliseconds: \(statementTimeoutMilliseconds))"
     }
 
     /// The keyword/value pairs handed to `PQconnectdbParams`. Our defaults come first and the

@@ -22,6 +22,14 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         binds = []
     }
 
+    /// libpq takes parameters as C strings, so a NUL would silently cut a value short
+    /// (`bob\u{0}x` bound as `bob`); such a statement is refused instead (SQLSTATE 22021).
+    func checkBinds() throws(PostgresError) {
+        for (index, value) in binds.enumerated() where value?.utf8.contains(0) == true {
+            throw PostgresError(.server(sqlState: "22021"), detail: "parameter $\(index + 1) contains a NUL byte")
+        }
+    }
+
     public struct Interpolation: StringInterpolationProtocol {
         var text = ""
         var binds: [String?] = []

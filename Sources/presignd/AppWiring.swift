@@ -48,6 +48,8 @@ enum AppWiring {
         guard let bucket = env.string("PRESIGND_BUCKET") else {
             throw ConfigError(variable: "PRESIGND_BUCKET", problem: "set the bucket uploads go to")
         }
+        // Checked here, or every request would fail with a 400 blaming the client.
+        do { try S3Validation.validateBucket(bucket) } catch { throw ConfigError(variable: "PRESIGND_BUCKET", problem: error.message) }
         let region = env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
         let custom = env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL")
         let styleText = env.string("PRESIGND_S3_ADDRESSING") ?? (custom == nil ? "virtual" : "path")

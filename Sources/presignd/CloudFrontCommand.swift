@@ -17,7 +17,7 @@ let cloudFrontUsage = """
 
 /// `presignd cloudfront url|cookies …`: CloudFront signed URLs and cookies for operators and tests.
 func runCloudFrontCommand(_ arguments: [String], environment: [String: String]) -> Int32 {
-    do {
+    reportingErrors(usage: cloudFrontUsage) {
         let options = try CommandOptions(
             arguments[...],
             valueOptions: ["key-pair-id", "private-key", "expires", "date-less-than", "date-greater-than", "ip-address",
@@ -46,8 +46,9 @@ func runCloudFrontCommand(_ arguments: [String], environment: [String: String]) 
             expires = date.unixSeconds
         } else {
             let seconds = try options.integer("expires") ?? 3600
-            guard seconds > 0 else { throw UsageError("--expires must be positive") }
-            expires = now + Int64(seconds)
+            let (end, overflow) = now.addingReportingOverflow(Int64(seconds))
+            guard seconds > 0, !overflow else { throw UsageError("--expires must be a positive number of seconds") }
+            expires = end
         }
         guard expires > now else { throw UsageError("the expiry is in the past") }
         var notBefore: UnixSeconds?
@@ -69,15 +70,5 @@ func runCloudFrontCommand(_ arguments: [String], environment: [String: String]) 
             writeOut(JSONValue.object(cookies).serialized() + "\n")
         }
         return 0
-    } catch let error as UsageError {
-        writeError(error.message)
-        writeOut(cloudFrontUsage, to: 2)
-        return 2
-    } catch let error as SigningError {
-        writeError(error.message)
-        return 1
-    } catch {
-        writeError("\(error)")
-        return 1
     }
 }

@@ -51,6 +51,24 @@ struct UsageError: Error {
     init(_ message: String) { self.message = message }
 }
 
+/// Runs a signing command's body and reports what it throws: a usage mistake with `usage`
+/// (exit 2), a `SigningError` by its message, anything else by its description (exit 1).
+func reportingErrors(usage: String, _ body: () throws -> Int32) -> Int32 {
+    do {
+        return try body()
+    } catch let error as UsageError {
+        writeError(error.message)
+        writeOut(usage, to: 2)
+        return 2
+    } catch let error as SigningError {
+        writeError(error.message)
+        return 1
+    } catch {
+        writeError("\(error)")
+        return 1
+    }
+}
+
 /// `--name value` / `--flag` options after positional arguments, parsed without surprises:
 /// unknown options and missing values are errors, repeated options keep every value.
 struct CommandOptions {

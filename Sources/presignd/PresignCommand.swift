@@ -25,7 +25,7 @@ let presignUsage = """
 
 /// `presignd presign …`: signs one S3 request like `aws s3 presign`, for operators and tests.
 func runPresignCommand(_ arguments: [String], environment: [String: String]) -> Int32 {
-    do {
+    reportingErrors(usage: presignUsage) {
         let options = try CommandOptions(
             arguments[...],
             valueOptions: ["region", "endpoint", "addressing", "expires", "content-type", "disposition", "response-content-type", "meta",
@@ -96,19 +96,6 @@ func runPresignCommand(_ arguments: [String], environment: [String: String]) -> 
             for field in signed.headers { writeOut("presignd: note: the client must send \(field.name): \(field.value)\n", to: 2) }
         }
         return 0
-    } catch let error as UsageError {
-        writeError(error.message)
-        writeOut(presignUsage, to: 2)
-        return 2
-    } catch let error as SigningError {
-        writeError(error.message)
-        return 1
-    } catch let error as ConfigError {
-        writeError(error.description)
-        return 1
-    } catch {
-        writeError("\(error)")
-        return 1
     }
 }
 

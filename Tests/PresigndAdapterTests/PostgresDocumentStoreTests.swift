@@ -92,4 +92,21 @@ final class PostgresDocumentStoreTests: XCTestCase {
         let rows = try pool.query("SELECT \(hostile)::text, \(Int64(42))::bigint, \(nil as String?)::text")
         XCTAssertEqual(rows, [PostgresRow([hostile, "42", nil])])
     }
+
+    /// The latest time a cursor may carry is one PostgreSQL can hold; one more was a 500.
+    func testLatestCursorTimeIsWithinPostgreSQLRange() throws {
+        let latest = DocumentCursor.decode(DocumentCursor(createdAt: 253_402_300_799, id: "00000000-0000-4000-8000-000000000001").encoded)
+        XCTAssertNotNil(latest)
+        XCTAssertEqual(try store.listAccessible(userID: "alice", after: latest, limit: 5), [])
+        XCTAssertThrowsError(try store.listAccessible(userID: "alice", after: DocumentCursor(createdAt: .max, id: "00000000-0000-4000-8000-000000000001"), limit: 5))
+    }
+
+    /// Regression: a NUL cut a bound value short, so sharing with "bob\0x" shared with bob.
+    func testRegressionNULInAValueIsRefusedNotTruncated() throws {
+        let record = pending(5)
+        try store.insertPending(record, audit: entry("upload.presign", record.id))
+        XCTAssertThrowsError(try store.share(documentID: record.id, with: "bob\u{0}x", audit: entry("document.share", record.id)))
+        XCTAssertEqual(try pool.query("SELECT count(*) FROM document_shares"), [PostgresRow(["0"])])
+        XCTAssertEqual(try pool.query("SELECT \("bob")::text"), [PostgresRow(["bob"])], "the connection is still usable")
+    }
 }

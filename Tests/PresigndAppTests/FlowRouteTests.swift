@@ -177,6 +177,75 @@ final class FlowRouteTests: XCTestCase {
         ])
     }
 
+    /// Regression: the share target was any string, and PostgreSQL parameters end at a NUL, so
+    /// sharing with "bob\u0000x" shared with bob. Control characters are refused, naming the field,
+    /// before the document is looked up (so the answer says nothing about the document).
+    func testRegressionShareTargetWithControlCharactersIs400() {
+        let id = readyDocument()
+        for json in [#"{"userId":"bob\u0000x"}"#, #"{"userId":"bob\nx"}"#, #"{"userId":"\u007f"}"#,
+                     #"{"userId":"\#(String(repeating: "b", count: 257))"}"#] {
+            let r = send("POST", "/api/documents/\(id)/shares", json: json)
+            XCTAssertEqual(r.status, 400, json)
+            XCTAssertEqual(r.body["error"]?["code"], "invalid_field", json)
+            XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"userId\""), true, json)
+            let other = send("POST", "/api/documents/00000000-0000-4000-8000-999999999999/shares", json: json)
+            XCTAssertEqual(other.status, 400, "a document that does not exist answers the same: \(json)")
+        }
+        XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/bob%00x").status, 400)
+        XCTAssertEqual(store.state.withLock { $0.shares }, [])
+        XCTAssertEqual(send("POST", "/api/documents/\(id)/shares", json: #"{"userId":"auth0|bob@example.com"}"#).status, 201)
+        XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/auth0%7Cbob@example.com").status, 204)
+        XCTAssertEqual(store.state.withLock { $0.shares }, [])
+    }
+
+    /// Ids that cannot exist are a 404 (or a 400 naming the field), on every route, never a 500
+    /// and never different from another user's real document.
+    func testMalformedIdsAreNeverA500() {
+        let real = readyDocument()
+        for id in ["not-a-uuid", "..", "%2E%2E", "%00", "00000000-0000-4000-8000-00000000000g", String(repeating: "a", count: 300),
+                   "\(real)%00", "\(real)x", "'%3B%20DROP%20TABLE%20documents%3B--"] {
+            for (method, path) in [("GET", "/api/documents/\(id)/download"), ("DELETE", "/api/documents/\(id)"),
+                                   ("POST", "/api/documents/\(id)/shares"), ("DELETE", "/api/documents/\(id)/shares/bob")] {
+                let r = send(method, path, json: method == "POST" ? #"{"userId":"bob"}"# : nil)
+                XCTAssertEqual(r.status, 404, "\(method) \(path)")
+                XCTAssertEqual(r.body["error"]?["code"], "not_found", "\(method) \(path)")
+            }
+        }
+        for json in [#"{"fileId":"not-a-uuid"}"#, #"{"fileId":"\#(real)\u0000"}"#, #"{"fileId":"00000000-0000-4000-8000-999999999999"}"#] {
+            XCTAssertEqual(send("POST", "/api/uploads/confirm", json: json).status, 404, json)
+        }
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", json: #"{"fileId":"\#(real)"}"#).status, 200, "the real id, for contrast")
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", as: "bob", json: #"{"fileId":"\#(real)"}"#).status, 404)
+        for json in [#"{"fileId":42}"#, #"{"fileId":"\#(String(repeating: "a", count: 65))"}"#, #"{}"#] {
+            let r = send("POST", "/api/uploads/confirm", json: json)
+            XCTAssertEqual(r.status, 400, json)
+            XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"fileId\""), true, json)
+        }
+    }
+
+    /// Regression: "IMAGE/PNG" passed the purpose check (types compare case-insensitively) and was
+    /// signed as given, but S3's `starts-with $Content-Type image/` is case-sensitive, so the
+    /// upload could never succeed. The type/subtype is signed lower-cased, parameters kept.
+    func testRegressionUpperCaseContentTypeIsSignedLowerCased() {
+        let post = presign("avatar", name: "me.png", type: "IMAGE/PNG")
+        XCTAssertEqual(post.status, 200)
+        XCTAssertEqual(post.body["fields"]?["Content-Type"], "image/png")
+        XCTAssertEqual(post.body["fields"]?["x-test-rule"]?.stringValue?.contains("prefix=image/"), true)
+        let put = presign("document", name: "a.txt", type: "Text/Plain;charset=UTF-8", method: "PUT")
+        XCTAssertEqual(put.body["headers"]?["Content-Type"], "text/plain;charset=UTF-8")
+        let id = put.body["fileId"]!.stringValue!
+        XCTAssertEqual(store.state.withLock { $0.documents[id]?.declaredType }, "text/plain;charset=UTF-8")
+    }
+
+    /// Regression: a forged cursor whose time PostgreSQL cannot hold reached the query (a 500).
+    func testRegressionForgedCursorIs400() {
+        let forged = Base64.encodeURL(Array("9223372036854775807/00000000-0000-4000-8000-000000000001".utf8))
+        let r = send("GET", "/api/documents", query: "cursor=\(forged)")
+        XCTAssertEqual(r.status, 400)
+        XCTAssertEqual(r.body["error"]?["code"], "invalid_field")
+        XCTAssertEqual(r.body["error"]?["message"]?.stringValue?.contains("\"cursor\""), true)
+    }
+
     func testListingPagesNewestFirst() {
         var made: [String] = []
         for _ in 0..<3 {

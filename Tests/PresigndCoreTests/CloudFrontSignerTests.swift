@@ -69,6 +69,56 @@ final class CloudFrontSignerTests: XCTestCase {
         }
     }
 
+    // The P-256 key below, encrypted with the passphrase "x" in both PEM encryption styles.
+    static let encryptedPKCS8 = """
+        -----BEGIN ENCRYPTED PRIVATE KEY-----
+        MIHsMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAh0QfRyGHgLvgICCAAw
+        DAYIKoZIhvcNAgkFADAdBglghkgBZQMEAQIEEGvj8RXl9w2tXPhjH6dz79MEgZD4
+        /VHfvK1RRejaE+UOJt7KCOeJ2GzJomdVtSyZP+d+zpZzUVovkgWmzuYuyr83GDHx
+        GqvxQBTPyYmAIArhqmXm3++yZ0QYrObuIpqGzKbGugOXqQDKhiE5c9JmLEOk8PpS
+        Z5z78EmyTU2VzWKq26kWibQtU81fte0NHPhZYjQp/a/Xe4YTam7+4G4JH7elypY=
+        -----END ENCRYPTED PRIVATE KEY-----
+        """
+    static let encryptedSEC1 = """
+        -----BEGIN EC PRIVATE KEY-----
+        Proc-Type: 4,ENCRYPTED
+        DEK-Info: AES-128-CBC,D8B2ADFB3215D6B35A18C33078BD736B
+
+        yN3eOdWRsxYj4ZCro/wLJJc78+V68IIGogweWulTJiZP+u9vNywfyUU16QvfaJr9
+        BUVwLlMFR+KimWr1+i3+yryVpQ0BSj6Tv8hw5aa9xRcKGgN9vUaCR+OQTJnrOEQC
+        ifsgcHORXKFkrOWtan3cEbSr0v3hGBaiVhM8343S7ok=
+        -----END EC PRIVATE KEY-----
+        """
+
+    /// Regression: with no passphrase callback libcrypto prompted "Enter PEM pass phrase:" and read
+    /// the answer from the terminal, or from stdin when there is none, so a server could block at
+    /// start-up or swallow its input. The passphrase is offered on stdin here: it must not be read.
+    func testRegressionEncryptedPEMIsRefusedWithoutAskingForAPassphrase() throws {
+        for (name, pem) in [("PKCS#8", Self.encryptedPKCS8), ("SEC1", Self.encryptedSEC1)] {
+            let refused = try withStdin("x\nx\nx\nx\n") { () -> Bool in
+                do { _ = try CloudFrontSigner(keyPairID: "K1", privateKeyPEM: pem); return false } catch { return true }
+            }
+            XCTAssertTrue(refused, "\(name): an encrypted key must be refused, not decrypted with a passphrase read from stdin")
+        }
+    }
+
+    /// Runs `body` with fd 0 reading `input` from a pipe, then puts the real stdin back.
+    func withStdin<T>(_ input: String, _ body: () throws -> T) throws -> T {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let bytes = Array(input.utf8)
+        XCTAssertEqual(write(fds[1], bytes, bytes.count), bytes.count)
+        close(fds[1])
+        let saved = dup(0)
+        dup2(fds[0], 0)
+        close(fds[0])
+        defer {
+            dup2(saved, 0)
+            close(saved)
+        }
+        return try body()
+    }
+
     func testPolicyMistakesAreRefused() throws {
         let signer = try CloudFrontSigner(keyPairID: "K2JCJMDEHXQW5F", privateKeyPEM: Self.rsaPEM)
         XCTAssertThrowsError(try signer.cookies(policy: .canned(resource: "https://d1.cloudfront.net/*", expires: 10)))

@@ -116,6 +116,40 @@ final class JWTRegressionTests: XCTestCase {
         XCTAssertRefused(.headerInvalid) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
     }
 
+    /// The same field spelled with an escape is still the same field, and the 8 KiB limit is exact.
+    func testRegressionEscapedDuplicateAndLengthBoundary() {
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        let escaped = TokenMinter.mint(header: #"{"alg":"HS256","\u0061lg":"none"}"#, claims: claims, sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.headerInvalid) { try v.verify(escaped, now: testNow) }
+        let escapedClaim = TokenMinter.mint(header: #"{"alg":"HS256"}"#, claims: #"{"sub":"alice","s\u0075b":"admin","exp":2000000000}"#,
+                                            sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.claimsInvalid) { try v.verify(escapedClaim, now: testNow) }
+
+        // Grow the claims until the token is exactly 8192 bytes, then one byte more.
+        func token(padding: Int) -> String {
+            TokenMinter.token(.hs256, claims: #"{"sub":"u","exp":2000000000,"pad":"\#(String(repeating: "x", count: padding))"}"#)
+        }
+        var padding = 6_000
+        while token(padding: padding).utf8.count < CompactJWS.maxLength { padding += 1 }
+        let exact = token(padding: padding)
+        XCTAssertEqual(exact.utf8.count, CompactJWS.maxLength)
+        XCTAssertEqual(try v.verify(exact, now: testNow).id, "u", "8192 bytes is still accepted")
+        XCTAssertRefused(.tooLarge) { try v.verify(exact + "A", now: testNow) }
+    }
+
+    /// A header that is not one JSON object of unique fields, in every shape that reached the parser.
+    func testRegressionNonObjectHeadersAreRefused() {
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        let nested = String(repeating: #"{"a":"#, count: 9) + "1" + String(repeating: "}", count: 9)
+        for header in ["not json", "null", "7", #""HS256""#, #"{"alg":"HS256"}x"#, #"{"alg":"HS256","x":\#(nested)}"#] {
+            let token = TokenMinter.mint(header: header, claims: claims, sign: TokenMinter.signer(.hs256))
+            XCTAssertRefused(.headerInvalid) { try v.verify(token, now: testNow) }
+        }
+        let invalidUTF8 = Base64.encodeURL([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])  // {"\xFF":1}
+        XCTAssertRefused(.headerInvalid) { try v.verify(invalidUTF8 + "." + TokenMinter.encode(claims) + ".AAAA", now: testNow) }
+        XCTAssertRefused(.malformed) { try v.verify("." + TokenMinter.encode(claims) + ".AAAA", now: testNow) }
+    }
+
     func testRegressionDuplicateClaimIsRefused() {
         let token = TokenMinter.mint(header: #"{"alg":"HS256"}"#, claims: #"{"sub":"alice","sub":"admin","exp":2000000000}"#,
                                      sign: TokenMinter.signer(.hs256))
@@ -170,5 +204,17 @@ final class JWTRegressionTests: XCTestCase {
         XCTAssertThrowsError(try VerificationKey.hmac(Array(repeating: 7, count: 63), algorithm: .hs512))
         XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("p384"), algorithm: .es256))
         XCTAssertThrowsError(try VerificationKey.publicKey(pem: JOSEVectors.publicPEM("ed25519"), algorithm: .es256))
+    }
+
+    /// Regression: a VerificationKey's default description listed an HMAC secret's bytes, so
+    /// printing a key, a KeySet or a JWTConfig would have logged the secret.
+    func testRegressionKeyDescriptionsCarryNoSecret() throws {
+        let secret = Array("an-hs256-secret-of-at-least-32-bytes!".utf8)
+        let hmac = try VerificationKey.hmac(secret, algorithm: .hs256, keyID: "k1")
+        XCTAssertEqual("\(hmac)", #"VerificationKey(HS256, kid: "k1", secret: ******)"#)
+        let printed = "\(KeySet([hmac, rsa]))" + String(reflecting: KeySet([hmac]))
+        XCTAssertFalse(printed.contains(secret.map(String.init).joined(separator: ", ")), printed)
+        XCTAssertFalse(printed.contains("an-hs256-secret"), printed)
+        XCTAssertTrue("\(rsa)".hasPrefix("VerificationKey(RS256, kid: none, 2048-bit RSA public key"), "\(rsa)")
     }
 }

@@ -92,4 +92,18 @@ final class SigningBadInputTests: XCTestCase {
         assertRefused("invalid_expiry") { _ = try signer.sign(PostPolicy(bucket: "bucket", key: "k", expires: 604_801), at: Self.time) }
         assertRefused("invalid_key") { _ = try signer.sign(PostPolicy(bucket: "bucket", key: "", expires: 60), at: Self.time) }
     }
+
+    /// Regression: POST form field values were signed as given, CR/LF and non-ASCII included,
+    /// though S3 turns them into the object's headers; a presigned PUT refused the same values.
+    func testRegressionPostFieldValuesMustBePrintableASCII() throws {
+        let signer = S3PostSigner(endpoint: try S3Endpoint(region: "us-east-1"), signer: SigV4Signer(credentials: Self.credentials))
+        for (name, value) in [("Content-Disposition", "attachment\r\nX-Evil: 1"), ("x-amz-meta-name", "zoë"), ("Content-Type", "text/plain\u{0}")] {
+            var policy = PostPolicy(bucket: "bucket", key: "k", expires: 60)
+            policy.field(name, value)
+            assertRefused("invalid_policy", "\(name) value \(value.debugDescription)") { _ = try signer.sign(policy, at: Self.time) }
+        }
+        var policy = PostPolicy(bucket: "bucket", key: "k", expires: 60)
+        policy.contentDisposition(ContentDisposition.header(.attachment, fileName: "résumé\r\n.pdf"))
+        XCTAssertNoThrow(try signer.sign(policy, at: Self.time), "the flows' Content-Disposition is ASCII by construction")
+    }
 }

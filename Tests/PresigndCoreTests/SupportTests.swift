@@ -94,4 +94,25 @@ final class ConnectionStringTests: XCTestCase {
         XCTAssertEqual(ConnectionString.masked("host=db user=app Password=s3cr3t dbname=x"), "host=db user=app password=****** dbname=x")
         XCTAssertEqual(ConnectionString.masked("host=/run/postgresql dbname=x"), "host=/run/postgresql dbname=x")
     }
+
+    /// Regression: a password in the URI's query, spelled with spaces around `=`, or quoted with
+    /// a space in it was printed by check-config in full (or in part).
+    func testRegressionEveryLibpqPasswordSpellingIsMasked() {
+        let cases = [
+            ("postgresql://db/x?sslmode=require&password=s3cr3t", "postgresql://db/x?sslmode=require&password=******"),
+            ("postgresql://app@db/x?password=s3cr3t&connect_timeout=3", "postgresql://app@db/x?password=******&connect_timeout=3"),
+            ("host=db password = s3cr3t dbname=x", "host=db password = ****** dbname=x"),
+            ("host=db password='s3 cr3t' dbname=x", "host=db password=****** dbname=x"),
+            ("host=db password='s3\\' cr3t' dbname=x", "host=db password=****** dbname=x"),
+            ("host=db password=s3\\ cr3t dbname=x", "host=db password=****** dbname=x"),
+            ("password=s3cr3t", "password=******"),
+            ("password=", "password=******"),
+            ("host=db password='unterminated", "host=db password=******"),
+        ]
+        for (text, expected) in cases {
+            let masked = ConnectionString.masked(text)
+            XCTAssertEqual(masked, expected, text)
+            XCTAssertFalse(masked.contains("s3") || masked.contains("cr3t"), masked)
+        }
+    }
 }

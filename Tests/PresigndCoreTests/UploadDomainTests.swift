@@ -59,6 +59,18 @@ final class FileNameTests: XCTestCase {
         XCTAssertEqual(FileName.sanitize(" .hidden. "), "hidden")
     }
 
+    /// Regression: "/" or "\\" followed by a combining mark is one Character that is not "/",
+    /// so a Character-wise split kept the whole path ("a/\u{301}b.pdf" came back unchanged).
+    func testRegressionSeparatorHiddenInAGraphemeClusterIsStillStripped() {
+        // The orphaned combining mark stays (it is harmless); the path part does not.
+        XCTAssertEqual(FileName.sanitize("a/\u{301}b.pdf"), "\u{301}b.pdf")
+        XCTAssertEqual(FileName.sanitize("..\u{301}/\u{301}..\\\u{301}evil.pdf"), "\u{301}evil.pdf")
+        for raw in ["x/\u{301}y", "x\\\u{20DD}y", "../\u{FE0F}etc/\u{301}passwd"] {
+            let name = FileName.sanitize(raw) ?? ""
+            XCTAssertFalse(name.unicodeScalars.contains("/") || name.unicodeScalars.contains("\\"), "\(raw.debugDescription) → \(name.debugDescription)")
+        }
+    }
+
     func testControlAndBidiCharactersAreRemoved() {
         XCTAssertEqual(FileName.sanitize("a\r\nb\u{0}.txt"), "ab.txt")
         XCTAssertEqual(FileName.sanitize("evil\u{202E}fdp.exe"), "evilfdp.exe")
@@ -159,7 +171,9 @@ final class UploadValidationTests: XCTestCase {
         XCTAssertEqual(upload.method, .put)
         XCTAssertEqual(upload.declaredSize, 20 << 20)
         XCTAssertEqual(try validate().method, .post)
-        XCTAssertEqual(try validate(type: "IMAGE/PNG").contentType, "IMAGE/PNG")
+        // Signed lower-cased: S3's starts-with against the purpose's "image/" is case-sensitive.
+        XCTAssertEqual(try validate(type: "IMAGE/PNG").contentType, "image/png")
+        XCTAssertEqual(try validate(type: "Image/PNG; q=A").contentType, "image/png; q=A")
     }
 }
 
@@ -227,6 +241,27 @@ final class CursorAndCookieWindowTests: XCTestCase {
         XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("1/x".utf8))))
         XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("-1/0b7e7a8e-3c1f-4a47-9b53-0e5f0c1f2a3b".utf8))))
         XCTAssertNil(DocumentCursor.decode("!!"))
+    }
+
+    /// Regression: a hand-made cursor with a huge time decoded fine and made PostgreSQL fail
+    /// ("timestamp out of range"), a 500 for bad input.
+    func testRegressionCursorTimeBeyondPostgreSQLRangeIsRefused() {
+        let id = "0b7e7a8e-3c1f-4a47-9b53-0e5f0c1f2a3b"
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("9223372036854775807/\(id)".utf8))))
+        XCTAssertNil(DocumentCursor.decode(Base64.encodeURL(Array("253402300800/\(id)".utf8))))
+        let latest = DocumentCursor(createdAt: 253_402_300_799, id: id)
+        XCTAssertEqual(DocumentCursor.decode(latest.encoded), latest)
+    }
+
+    /// Regression: FlowExpiries and CDNCookieWindow took any lifetime (a 30-day cookie, or a
+    /// zero that trapped in a precondition); every flow expiry now stays within 1 s…7 days.
+    func testRegressionFlowExpiriesNeverExceedSevenDays() {
+        let week: Int64 = 604_800
+        let expiries = FlowExpiries(upload: 0, download: week + 1, cdnCookies: 30 * 86_400)
+        XCTAssertEqual([expiries.upload, expiries.download, expiries.cdnCookies], [1, week, week])
+        let window = CDNCookieWindow(lifetime: 30 * 86_400)
+        XCTAssertLessThanOrEqual(window.expiry(at: 1_700_000_123) - 1_700_000_123, week)
+        XCTAssertEqual(CDNCookieWindow(lifetime: 0).lifetime, 1)
     }
 
     func testCookieExpiryIsSharedWithinAWindow() {

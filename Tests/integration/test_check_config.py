@@ -73,3 +73,12 @@ def test_env_file_overrides_the_process_environment(tmp_path):
     result = run(env)
     assert result.returncode == 78
     assert "PRESIGND_ENV_FILE" in result.stderr
+
+
+def test_regression_invalid_bucket_is_named_at_start_up(tmp_path):
+    # Before: accepted, then every presign answered 400 invalid_bucket as if the client were wrong.
+    env = valid_env(tmp_path)
+    env["PRESIGND_BUCKET"] = "Uploads_Bucket"
+    result = run(env)
+    assert result.returncode == 78
+    assert "PRESIGND_BUCKET: a bucket name may hold only lower-case letters" in result.stderr

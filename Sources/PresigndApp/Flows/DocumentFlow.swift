@@ -95,7 +95,8 @@ public struct DocumentFlow: Sendable {
     func share(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let id = try documentID(context)
-        let target = try context.jsonBody().string("userId", maxLength: 256)
+        let target = try context.jsonBody().string("userId", maxLength: AuthenticatedUser.maxIDBytes)
+        try DocumentFlow.checkUserID(target)
         let record = try ownedDocument(id, by: user)
         guard record.status == .ready else { throw APIError.notFound("no document \(id) for you") }
         try store.share(documentID: id, with: target, audit: audit(context, user, "document.share", id))
@@ -105,8 +106,10 @@ public struct DocumentFlow: Sendable {
     func unshare(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let id = try documentID(context)
+        let target = context.parameter("userId")
+        try DocumentFlow.checkUserID(target)
         _ = try ownedDocument(id, by: user)
-        try store.unshare(documentID: id, from: context.parameter("userId"), audit: audit(context, user, "document.unshare", id))
+        try store.unshare(documentID: id, from: target, audit: audit(context, user, "document.unshare", id))
         return HTTPResponse(status: 204)
     }
 
@@ -119,6 +122,14 @@ public struct DocumentFlow: Sendable {
         try objects.delete(key: record.objectKey)
         try store.delete(documentID: id, audit: audit(context, user, "document.delete", id))
         return HTTPResponse(status: 204)
+    }
+
+    /// A user id to share with or unshare from must be one a token could carry.
+    static func checkUserID(_ id: String) throws(APIError) {
+        guard AuthenticatedUser.isValidID(id) else {
+            throw APIError.badRequest("invalid_field",
+                                      "the field \"userId\" must be 1 to \(AuthenticatedUser.maxIDBytes) bytes without control characters")
+        }
     }
 
     /// The path's id, lower-cased; anything not shaped like a UUID cannot exist.

@@ -57,14 +57,7 @@ public struct FlowsConfig: Sendable, Equatable {
 
     static func isHostName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 253 && text.utf8.allSatisfy { byte in
-            FileNameBytes.isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+            FileName.isASCIIAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
-    }
-}
-
-enum FileNameBytes {
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 }

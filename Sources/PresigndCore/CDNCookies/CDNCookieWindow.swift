@@ -5,9 +5,10 @@ public struct CDNCookieWindow: Sendable, Equatable {
     public let lifetime: Int64
     public let window: Int64
 
-    /// `window` defaults to a tenth of the lifetime, at most five minutes.
+    /// `window` defaults to a tenth of the lifetime, at most five minutes. The lifetime is held
+    /// to 1 s…7 days like every other flow expiry.
     public init(lifetime: Int64, window: Int64? = nil) {
-        precondition(lifetime >= 1)
+        let lifetime = FlowExpiries.bounded(lifetime)
         self.lifetime = lifetime
         self.window = max(1, min(window ?? min(300, lifetime / 10), lifetime))
     }

@@ -7,11 +7,15 @@ public struct FlowExpiries: Sendable, Equatable {
     public let download: Int64
     public let cdnCookies: Int64
 
+    /// Each value is held to 1 s…7 days, so no code path can hand out a longer permission
+    /// (the environment's values are range-checked with an error before they get here).
     public init(upload: Int64 = 300, download: Int64 = 300, cdnCookies: Int64 = 3600) {
-        self.upload = upload
-        self.download = download
-        self.cdnCookies = cdnCookies
+        self.upload = FlowExpiries.bounded(upload)
+        self.download = FlowExpiries.bounded(download)
+        self.cdnCookies = FlowExpiries.bounded(cdnCookies)
     }
+
+    static func bounded(_ seconds: Int64) -> Int64 { min(max(seconds, 1), maximum) }
 
     /// From `PRESIGND_UPLOAD_EXPIRES`, `PRESIGND_DOWNLOAD_EXPIRES`, `PRESIGND_CDN_COOKIE_EXPIRES`.
     public static func from(_ environment: Environment) throws(ConfigError) -> FlowExpiries {

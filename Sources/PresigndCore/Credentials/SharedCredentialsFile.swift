@@ -7,29 +7,20 @@ public struct SharedCredentialsFile: Sendable {
         var profiles: [String: [String: String]] = [:]
         var current: String?
         for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let line = rawLine.trimmingWhitespace()
+            let line = rawLine.trimmingSpaces()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") && line.hasSuffix("]") {
-                var name = line.dropFirst().dropLast().trimmingWhitespace()
-                if name.hasPrefix("profile ") { name = name.dropFirst("profile ".count).trimmingWhitespace() }
+                var name = line.dropFirst().dropLast().trimmingSpaces()
+                if name.hasPrefix("profile ") { name = name.dropFirst("profile ".count).trimmingSpaces() }
                 current = String(name)
                 if profiles[String(name)] == nil { profiles[String(name)] = [:] }
                 continue
             }
             guard let current, let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingWhitespace().lowercased()
-            let value = line[line.index(after: equals)...].trimmingWhitespace()
+            let key = line[..<equals].trimmingSpaces().lowercased()
+            let value = line[line.index(after: equals)...].trimmingSpaces()
             profiles[current]?[key] = String(value)
         }
         self.profiles = profiles
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

@@ -66,9 +66,7 @@ public struct ClaimsPolicy: Sendable, Equatable {
         case .int(let number): id = String(number)
         default: throw .missingUser
         }
-        guard !id.isEmpty, id.utf8.count <= 256, id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw .missingUser
-        }
+        guard AuthenticatedUser.isValidID(id) else { throw .missingUser }
         return id
     }
 

@@ -80,14 +80,3 @@ public struct JWKSCache: Sendable {
         return min(max(maxAge, policy.lifetimeRange.lowerBound), policy.lifetimeRange.upperBound)
     }
 }
-
-extension Substring {
-    func trimmingSpaces() -> Substring { trimmingCharacters(in: " \t") }
-
-    func trimmingCharacters(in set: String) -> Substring {
-        var text = self
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return text
-    }
-}

@@ -9,7 +9,7 @@ public struct KeyLoadError: Error, Sendable, Equatable, CustomStringConvertible 
 
 /// A key bound to exactly one algorithm when it is loaded. The token's `alg` is only ever
 /// compared with that binding, so it can never switch the key to another family.
-public struct VerificationKey: Sendable {
+public struct VerificationKey: Sendable, CustomStringConvertible {
     enum Material: Sendable {
         case secret([UInt8])
         case asymmetric(AsymmetricKey)
@@ -71,6 +71,17 @@ public struct VerificationKey: Sendable {
                 return false
             }
         }
+    }
+
+    /// Algorithm and kid only: the default description would print an HMAC secret's bytes
+    /// (and anything holding a key, a `KeySet` or a `JWTConfig`, with it).
+    public var description: String {
+        let kind: String
+        switch material {
+        case .secret: kind = "secret: ******"
+        case .asymmetric(let key): kind = VerificationKey.describe(key.family) + " public key"
+        }
+        return "VerificationKey(\(algorithm.rawValue), kid: \(keyID.map { "\"\($0)\"" } ?? "none"), \(kind))"
     }
 
     static func describe(_ family: KeyFamily) -> String {

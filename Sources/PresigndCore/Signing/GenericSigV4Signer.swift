@@ -76,9 +76,7 @@ public struct GenericSigV4Signer: Sendable {
         _ request: SigV4Request, payloadHash: String, at time: UnixSeconds, expires: Int, signSessionToken: Bool = true
     ) throws(SigningError) -> QuerySignedRequest {
         let method = try SigV4Request.validMethod(request.method)
-        guard (1...604_800).contains(expires) else {
-            throw .invalidExpiry("expires must be between 1 and 604800 seconds (7 days), got \(expires)")
-        }
+        try SigningLifetime.check(expires)
         let date = SigV4Time(time)
         let canonicalHeaders = try CanonicalHeaders(request.headers)
         guard canonicalHeaders.contains("host") else { throw .invalidHeader("the Host header must be signed; add it") }

@@ -84,6 +84,11 @@ public struct PostPolicy: Sendable {
             guard !field.name.isEmpty, field.name.utf8.allSatisfy(CanonicalHeaders.isTokenByte) else {
                 throw .invalidPolicy("the form field name \"\(CanonicalHeaders.printable(field.name))\" is not a valid field name")
             }
+            // Form fields become the object's headers (Content-Type, Content-Disposition,
+            // x-amz-meta-*): held to the same rule as a presigned PUT's signed headers.
+            guard field.value.utf8.allSatisfy({ $0 == 0x09 || (0x20...0x7E).contains($0) }) else {
+                throw .invalidPolicy("the value of form field \(field.name) must be printable ASCII; encode other characters first (e.g. RFC 2047 or percent-encoding)")
+            }
         }
         if let status = fields.first(where: { $0.name == "success_action_status" }), !["200", "201", "204"].contains(status.value) {
             throw .invalidPolicy("success_action_status must be 200, 201 or 204")

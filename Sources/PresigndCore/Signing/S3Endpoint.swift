@@ -80,10 +80,12 @@ struct S3Location {
 }
 
 /// Checks on bucket names and object keys, before anything is signed.
-enum S3Validation {
+public enum S3Validation {
     static let maxKeyBytes = 1024
 
-    static func validateBucket(_ bucket: String) throws(SigningError) {
+    /// 3–63 lower-case letters, digits, dots and dashes, letter or digit at both ends, no `..`,
+    /// not shaped like an IP address.
+    public static func validateBucket(_ bucket: String) throws(SigningError) {
         let count = bucket.utf8.count
         guard (3...63).contains(count) else {
             throw .invalidBucket("a bucket name must be 3 to 63 characters long")

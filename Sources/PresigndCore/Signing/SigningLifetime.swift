@@ -8,9 +8,7 @@ struct SigningLifetime {
     let clampedByCredentials: Bool
 
     init(requested: Int, at time: UnixSeconds, credentials: AWSCredentials) throws(SigningError) {
-        guard (1...SigningLifetime.maximum).contains(requested) else {
-            throw .invalidExpiry("expires must be between 1 and 604800 seconds (7 days), got \(requested)")
-        }
+        try SigningLifetime.check(requested)
         var seconds = requested
         var clamped = false
         if let end = credentials.expiresAt {
@@ -24,5 +22,12 @@ struct SigningLifetime {
         self.seconds = seconds
         self.expiresAt = time + Int64(seconds)
         self.clampedByCredentials = clamped
+    }
+
+    /// A requested lifetime must be 1…604800 seconds.
+    static func check(_ requested: Int) throws(SigningError) {
+        guard (1...maximum).contains(requested) else {
+            throw .invalidExpiry("expires must be between 1 and 604800 seconds (7 days), got \(requested)")
+        }
     }
 }

@@ -17,15 +17,7 @@ public enum PercentEncoding {
     public static func encode(_ string: String, keepSlash: Bool = false) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(string.utf8.count + 8)
-        for byte in string.utf8 {
-            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
-                output.append(byte)
-            } else {
-                output.append(UInt8(ascii: "%"))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-            }
-        }
+        append(string, keepSlash: keepSlash, to: &output)
         return String(decoding: output, as: UTF8.self)
     }
 

@@ -9,8 +9,10 @@ public enum FileName {
     /// characters, trims spaces and dots at the ends, and caps the length (keeping the
     /// extension). Nil when nothing is left.
     public static func sanitize(_ raw: String) -> String? {
-        let lastPart = raw.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(String.init) ?? ""
-        let kept = lastPart.unicodeScalars.filter { !isRemoved($0) }
+        // Split on scalars, not Characters: "/" followed by a combining mark is one Character
+        // that is not "/", and would otherwise keep the path part.
+        let lastPart = raw.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(Array.init) ?? []
+        let kept = lastPart.filter { !isRemoved($0) }
         var name = Substring(String(String.UnicodeScalarView(kept)))
         while let first = name.first, first == " " || first == "." { name = name.dropFirst() }
         while let last = name.last, last == " " || last == "." { name = name.dropLast() }
@@ -28,7 +30,8 @@ public enum FileName {
         return "." + ext.lowercased()
     }
 
-    static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
+    /// `A-Z`, `a-z`, `0-9`.
+    public static func isASCIIAlphanumeric(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }

@@ -1,15 +1,8 @@
 /// Media-type syntax (RFC 9110 §8.3.1), checked before a type is signed into a policy or a
 /// header, so nothing but `type/subtype` and simple parameters reaches S3.
 public enum MediaType {
-    /// RFC 9110 `tchar`.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
-    }
+    /// RFC 9110 `tchar`, the same alphabet as a header name.
+    static func isTokenByte(_ byte: UInt8) -> Bool { CanonicalHeaders.isTokenByte(byte) }
 
     /// Whether `text` is `type/subtype` optionally followed by `; name=value` parameters of
     /// tokens, at most 255 bytes: no spaces inside tokens, no quotes, no control characters.
@@ -24,6 +17,14 @@ public enum MediaType {
             guard pair.count == 2, pair.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isTokenByte) }) else { return false }
         }
         return true
+    }
+
+    /// `text` with its `type/subtype` lower-cased and its parameters as given. Types compare
+    /// case-insensitively, but an S3 POST policy's `starts-with` does not: `IMAGE/PNG` would
+    /// pass our check and then never match the policy's `image/`.
+    public static func lowercasingEssence(_ text: String) -> String {
+        guard let semicolon = text.firstIndex(of: ";") else { return text.lowercased() }
+        return text[..<semicolon].lowercased() + text[semicolon...]
     }
 
     /// `type/subtype` in lower case, without parameters, for comparing two types.

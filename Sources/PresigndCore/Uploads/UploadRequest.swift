@@ -50,7 +50,7 @@ public enum UploadValidation {
         case "PUT": method = .put
         default: throw APIError.badRequest("invalid_field", "the field \"method\" must be POST or PUT")
         }
-        return ValidatedUpload(purpose: purpose, fileName: fileName, contentType: contentType,
+        return ValidatedUpload(purpose: purpose, fileName: fileName, contentType: MediaType.lowercasingEssence(contentType),
                                declaredSize: fileSize, method: method)
     }
 }
