@@ -133,6 +133,7 @@ class Presignd:
         """SIGTERM, wait, return the exit status."""
         if self.process is None:
             return None
+        children = self.worker_pids()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -140,6 +141,13 @@ class Presignd:
             except subprocess.TimeoutExpired:
                 self.kill()
                 raise
+        # fcgiwrap's pre-forked children outlive their parent's SIGTERM; no test may leave
+        # a process behind, so any child still running now is ended here.
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         return self.process.returncode
 
     def kill(self):
