@@ -12,15 +12,8 @@ root=$(pwd)
 port=${PORT:-8080}
 workers=${WORKERS:-2}
 
-packages=(pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light curl postgresql python3-venv jq)
-missing=()
-for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+. deploy/setup-lib.sh
+ensure_packages pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light curl postgresql python3-venv jq
 
 echo "== building presignd (release)"
 scratch=${SCRATCH_PATH:-$root/.build}
@@ -28,12 +21,7 @@ swift build -c release --scratch-path "$scratch" 2>&1 | tail -n 1
 binary="$scratch/release/presignd"
 
 venv="$root/.venv"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s deploy/requirements-test.txt "$venv/.requirements"; then
-    echo "== python tools for the local S3 server (.venv)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r deploy/requirements-test.txt
-    cp deploy/requirements-test.txt "$venv/.requirements"
-fi
+ensure_venv "$venv"
 
 run="$root/.run"
 prefix="$run/nginx"

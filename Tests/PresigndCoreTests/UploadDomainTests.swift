@@ -117,6 +117,17 @@ final class FileNameTests: XCTestCase {
 }
 
 final class ContentDispositionTests: XCTestCase {
+    func testRegressionInlineOnlyForTypesThatRunNoScript() {
+        for safe in ["image/png", "IMAGE/JPEG", "application/pdf", "text/plain; charset=utf-8", "video/mp4", "audio/mpeg"] {
+            XCTAssertEqual(ContentDisposition.allowedKind(.inline, contentType: safe), .inline, safe)
+        }
+        for risky in ["text/html", "image/svg+xml", "Image/SVG+XML; charset=utf-8", "application/xhtml+xml",
+                      "application/javascript", "text/xml", "application/octet-stream", ""] {
+            XCTAssertEqual(ContentDisposition.allowedKind(.inline, contentType: risky), .attachment, risky)
+        }
+        XCTAssertEqual(ContentDisposition.allowedKind(.attachment, contentType: "image/png"), .attachment)
+    }
+
     func testASCIINameHasBothForms() {
         XCTAssertEqual(ContentDisposition.header(.attachment, fileName: "report.pdf"),
                        "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf")

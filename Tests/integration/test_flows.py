@@ -361,3 +361,14 @@ def test_postgres_outage_gives_503_and_service_returns(api, postgres):
     # Every worker's connections recover: a burst of requests all succeed.
     for _ in range(20):
         assert api.call("GET", f"/api/documents/{doc}/download").status_code == 200
+
+
+def test_regression_html_is_never_served_inline(api):
+    """An uploaded HTML page opened inline would run its script on the store's origin."""
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    p = upload_ready(api, name="page.html", data=page, purpose="document", content_type="text/html")
+    d = api.call("GET", f"/api/documents/{p['fileId']}/download", params={"disposition": "inline"})
+    assert d.status_code == 200, d.text
+    got = requests.get(d.json()["url"], timeout=30)
+    assert got.status_code == 200 and got.content == page
+    assert got.headers["Content-Disposition"].startswith("attachment; filename=\"page.html\"")

@@ -81,9 +81,12 @@ public struct DocumentFlow: Sendable {
             throw APIError.notFound("no document \(id) for you")
         }
         let expiresIn = config.expiries.download
+        let contentType = record.actualType ?? record.declaredType
+        let disposition = ContentDisposition.header(ContentDisposition.allowedKind(kind, contentType: contentType),
+                                                    fileName: record.fileName)
         let signed = try signer.presignGet(key: record.objectKey,
-                                        responseContentDisposition: ContentDisposition.header(kind, fileName: record.fileName),
-                                        responseContentType: record.actualType ?? record.declaredType,
+                                        responseContentDisposition: disposition,
+                                        responseContentType: contentType,
                                         expiresIn: expiresIn, now: context.now)
         return .json([
             "url": .string(signed.url),

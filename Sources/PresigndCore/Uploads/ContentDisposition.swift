@@ -6,6 +6,20 @@ public enum ContentDisposition {
         case inline
     }
 
+    /// What a download may be served as. `inline` is honoured only for types a browser shows
+    /// without running anything (images but SVG, PDF, plain text, audio, video): an uploaded
+    /// HTML or SVG file opened inline would run its scripts on the store's origin.
+    public static func allowedKind(_ requested: Kind, contentType: String) -> Kind {
+        guard requested == .inline else { return .attachment }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            String($0).lowercased().filter { $0 != " " && $0 != "\t" }
+        } ?? ""
+        let safe = (mediaType.hasPrefix("image/") && mediaType != "image/svg+xml")
+            || mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/")
+            || mediaType == "application/pdf" || mediaType == "text/plain"
+        return safe ? .inline : .attachment
+    }
+
     /// `attachment; filename="r_sum_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`. Quotes,
     /// backslashes and non-ASCII become `_` in the fallback; control characters (CR, LF, …) are
     /// dropped from both, so the value can never end the header or add one.
