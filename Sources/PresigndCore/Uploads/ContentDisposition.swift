@@ -11,9 +11,7 @@ public enum ContentDisposition {
     /// HTML or SVG file opened inline would run its scripts on the store's origin.
     public static func allowedKind(_ requested: Kind, contentType: String) -> Kind {
         guard requested == .inline else { return .attachment }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            String($0).lowercased().filter { $0 != " " && $0 != "\t" }
-        } ?? ""
+        let mediaType = MediaType.essence(contentType)
         let safe = (mediaType.hasPrefix("image/") && mediaType != "image/svg+xml")
             || mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/")
             || mediaType == "application/pdf" || mediaType == "text/plain"
