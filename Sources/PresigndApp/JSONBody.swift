@@ -9,7 +9,7 @@ public struct JSONBody: Sendable {
     static func parse(_ request: HTTPRequest) throws(APIError) -> JSONBody {
         let contentType = request.headers["Content-Type"] ?? ""
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: " \t").lowercased()
+            $0.trimmingSpaces().lowercased()
         } ?? ""
         guard mediaType == "application/json" else {
             let got = contentType.isEmpty ? "no Content-Type" : "Content-Type \(String(contentType.prefix(100)))"
@@ -67,14 +67,5 @@ public struct JSONBody: Sendable {
                                       "the field \"\(field)\" must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
         }
         return number
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in characters: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

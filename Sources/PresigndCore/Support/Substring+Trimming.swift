@@ -1,8 +1,9 @@
 extension Substring {
     /// Without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> Substring { trimmingCharacters(in: " \t") }
+    public func trimmingSpaces() -> Substring { trimmingCharacters(in: " \t") }
 
-    func trimmingCharacters(in set: String) -> Substring {
+    /// Without leading and trailing characters from `set`.
+    public func trimmingCharacters(in set: String) -> Substring {
         var text = self
         while let first = text.first, set.contains(first) { text = text.dropFirst() }
         while let last = text.last, set.contains(last) { text = text.dropLast() }
