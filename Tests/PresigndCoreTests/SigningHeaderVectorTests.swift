@@ -11,8 +11,7 @@ final class SigningHeaderVectorTests: XCTestCase {
         for vector in cases {
             let id = vector["id"]!.stringValue!
             let inputs = vector["inputs"]!, outputs = vector["outputs"]!
-            let endpoint = try S3Endpoint(region: inputs["region"]!.stringValue!, endpoint: inputs["endpoint_url"]?.stringValue,
-                                          addressing: S3AddressingStyle(rawValue: inputs["addressing_style"]!.stringValue!)!)
+            let endpoint = try SigningVectors.endpoint(inputs)
             let signer = S3RequestSigner(endpoint: endpoint, signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)))
             let payloadHash = outputs["payload_hash"]!.stringValue!
             if let body = outputs["body_b64"]?.stringValue, !payloadHash.hasPrefix("STREAMING-") {

@@ -35,8 +35,7 @@ final class SigningPostVectorTests: XCTestCase {
         for vector in cases {
             let id = vector["id"]!.stringValue!
             let inputs = vector["inputs"]!, outputs = vector["outputs"]!
-            let endpoint = try S3Endpoint(region: inputs["region"]!.stringValue!, endpoint: inputs["endpoint_url"]?.stringValue,
-                                          addressing: S3AddressingStyle(rawValue: inputs["addressing_style"]!.stringValue!)!)
+            let endpoint = try SigningVectors.endpoint(inputs)
             let signer = S3PostSigner(endpoint: endpoint, signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)))
             var policy = PostPolicy(bucket: inputs["bucket"]!.stringValue!, key: inputs["key"]!.stringValue!,
                                     expires: Int(inputs["expires"]!.int64Value!))

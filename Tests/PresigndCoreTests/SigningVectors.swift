@@ -22,6 +22,12 @@ enum SigningVectors {
         publicFile["cases"]!.arrayValue!.filter { $0["category"]?.stringValue == category }
     }
 
+    /// The S3 endpoint a case's inputs describe (region, optional custom endpoint, addressing style).
+    static func endpoint(_ inputs: JSONValue) throws -> S3Endpoint {
+        try S3Endpoint(region: inputs["region"]!.stringValue!, endpoint: inputs["endpoint_url"]?.stringValue,
+                       addressing: S3AddressingStyle(rawValue: inputs["addressing_style"]!.stringValue!)!)
+    }
+
     static func credentials(_ value: JSONValue) -> AWSCredentials {
         AWSCredentials(accessKeyID: value["access_key"]!.stringValue!, secretAccessKey: value["secret_key"]!.stringValue!,
                        sessionToken: value["session_token"]?.stringValue)
