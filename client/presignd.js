@@ -1,0 +1,298 @@
+/*! presignd browser client: one ES module, no dependencies.
+ *
+ *   import { createClient, PresignError } from '/app/presignd.js'
+ *   const api = createClient({ getToken: () => auth.currentToken() })
+ *   const controller = new AbortController()
+ *   try {
+ *     const doc = await api.upload(input.files[0], { purpose: 'document', signal: controller.signal,
+ *       onProgress: (loaded, total) => { bar.value = loaded / total } })
+ *     await api.share(doc.fileId, 'bob')
+ *     await api.download(doc.fileId, { save: true })          // the browser saves the file
+ *   } catch (e) { if (e instanceof PresignError) show(e.message) } // e.code: the API's code
+ *   api.startCdnCookies(); api.watchImages(document.body)       // CloudFront cookies stay fresh
+ */
+
+/** Every failure: the API's {error: {code, message}}, `network_error`, or `aborted` (AbortError). */
+export class PresignError extends Error {
+  constructor(code, message, status = 0) {
+    super(message)
+    this.name = code === 'aborted' ? 'AbortError' : 'PresignError'
+    this.code = code
+    this.status = status
+  }
+}
+
+const aborted = () => new PresignError('aborted', 'the upload was cancelled')
+const unreachable = (what) => new PresignError('network_error', `could not reach ${what}; check the connection and try again`)
+
+// Headers a page may not set (the Fetch standard's forbidden request headers): the browser
+// writes Content-Length and Host itself, and XMLHttpRequest refuses the rest.
+const FORBIDDEN = /^(accept-charset|accept-encoding|access-control-request-.*|connection|content-length|cookie2?|date|dnt|expect|host|keep-alive|origin|referer|set-cookie|te|trailer|transfer-encoding|upgrade|via|proxy-.*|sec-.*)$/i
+
+const sleep = (ms, signal) => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => { signal?.removeEventListener('abort', stop); resolve() }, ms)
+  const stop = () => { clearTimeout(timer); reject(aborted()) }
+  signal?.addEventListener('abort', stop, { once: true })
+})
+
+/** The store's XML error (`<Code>`, `<Message>`) as a PresignError. */
+function storeError(status, text) {
+  const tag = (name) => (text.match(new RegExp(`<${name}>([^<]*)</${name}>`)) || [])[1]
+  const code = tag('Code') || `store_${status}`
+  return new PresignError(code, `the storage refused the upload (${code}${tag('Message') ? ': ' + tag('Message') : ''})`, status)
+}
+
+/** One request with XMLHttpRequest, the only browser API that reports upload progress. */
+function send(method, url, body, headers, onProgress, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(aborted())
+    const xhr = new XMLHttpRequest()
+    const stop = () => xhr.abort()
+    xhr.open(method, url)
+    for (const [name, value] of Object.entries(headers || {})) if (!FORBIDDEN.test(name)) xhr.setRequestHeader(name, value)
+    xhr.upload.onloadstart = (e) => onProgress(0, e.total)
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total)
+    xhr.onload = () => resolve({ status: xhr.status, etag: xhr.getResponseHeader('ETag'), text: xhr.responseText })
+    xhr.onerror = xhr.ontimeout = () => reject(unreachable('the storage'))
+    xhr.onabort = () => reject(aborted())
+    xhr.onloadend = () => signal?.removeEventListener('abort', stop)
+    signal?.addEventListener('abort', stop, { once: true })
+    xhr.send(body)
+  })
+}
+
+/**
+ * A client for one presignd API. `token` or `getToken()` gives the bearer token; uploads of
+ * `multipartThreshold` bytes or more go in parts.
+ */
+export function createClient({
+  baseUrl = '', token, getToken, multipartThreshold = 64 * 1024 * 1024, fetch: fetcher,
+  tries = 4, retryDelay = 500, concurrency = 4,
+} = {}) {
+  const doFetch = fetcher || ((...args) => globalThis.fetch(...args))
+  const stops = []
+
+  async function call(method, path, body, signal, init) {
+    const headers = {}
+    const bearer = getToken ? await getToken() : token
+    if (bearer) headers.Authorization = `Bearer ${bearer}`
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    let response, text
+    try {
+      response = await doFetch(baseUrl + path, { method, headers, signal, ...init,
+        body: body === undefined ? undefined : JSON.stringify(body) })
+      text = await response.text()
+    } catch (e) {
+      throw signal?.aborted ? aborted() : unreachable('the server')
+    }
+    let data = null
+    try { data = text ? JSON.parse(text) : null } catch { /* not JSON: the status speaks */ }
+    if (!response.ok) {
+      const error = data?.error || {}
+      throw new PresignError(error.code || `http_${response.status}`,
+        error.message || `${method} ${path} answered ${response.status}`, response.status)
+    }
+    return data
+  }
+
+  // Network errors and 5xx are retried with exponential back-off (with jitter), `tries` in all;
+  // an error with `retry` set (an expired part URL) is retried too.
+  async function retrying(attempt, signal) {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt()
+      } catch (e) {
+        const transient = e.code === 'network_error' || e.status >= 500 || e.retry
+        if (!transient || n >= tries || signal?.aborted) throw signal?.aborted ? aborted() : e
+        await sleep(retryDelay * 2 ** (n - 1) * (0.75 + Math.random() / 2), signal)
+      }
+    }
+  }
+
+  // Cancels an unfinished upload so no pending row is left. Before the abort route existed,
+  // DELETE /api/documents/{id} removed a pending upload, so a server without it still works.
+  async function discard(fileId) {
+    try {
+      await call('DELETE', `/api/uploads/${encodeURIComponent(fileId)}`)
+    } catch (e) {
+      if (e.status === 404 || e.status === 405) await call('DELETE', `/api/documents/${encodeURIComponent(fileId)}`).catch(() => {})
+    }
+  }
+
+  async function single(file, declared, method, progress, signal) {
+    const presigned = await call('POST', '/api/uploads/presign', { ...declared, ...(method && { method }) }, signal)
+    let confirming = false
+    try {
+      await retrying(async () => {
+        let body = file
+        if (presigned.method !== 'PUT') {
+          body = new FormData()
+          for (const [name, value] of Object.entries(presigned.fields || {})) body.append(name, value)
+          body.append('file', file) // last: S3 ignores fields after the file
+        }
+        // A POST body is larger than the file (the form fields), so progress is scaled to the file.
+        const r = await send(presigned.method || 'POST', presigned.url, body,
+          presigned.method === 'PUT' ? presigned.headers : null,
+          (loaded, total) => progress(total ? Math.min(file.size, Math.round(loaded / total * file.size)) : 0), signal)
+        if (r.status < 200 || r.status > 299) throw storeError(r.status, r.text)
+        progress(file.size)
+      }, signal)
+      confirming = true
+      return await call('POST', '/api/uploads/confirm', { fileId: presigned.fileId }, signal)
+    } catch (e) {
+      // A confirm the server answered (409, 422) decided the upload's fate itself.
+      if (!confirming || !e.status) await discard(presigned.fileId)
+      throw e
+    }
+  }
+
+  async function multipart(file, declared, progress, outer) {
+    const upload = await call('POST', '/api/uploads/multipart', declared, outer)
+    const id = encodeURIComponent(upload.fileId)
+    // One failing part stops the others.
+    const controller = new AbortController()
+    const signal = controller.signal
+    const relay = () => controller.abort()
+    outer?.addEventListener('abort', relay, { once: true })
+    const urls = new Map(), batches = new Map(), etags = new Map(), loaded = new Map()
+    const report = () => progress([...loaded.values()].reduce((a, b) => a + b, 0))
+    const sign = async (numbers) => {
+      const signed = await call('POST', `/api/uploads/${id}/parts`, { partNumbers: numbers }, signal)
+      for (const part of signed.parts) urls.set(part.partNumber, part)
+    }
+    // Part URLs are signed 100 at a time, when the first part of a batch is reached.
+    const urlFor = async (n) => {
+      const batch = Math.floor((n - 1) / 100)
+      if (!batches.has(batch)) {
+        const first = batch * 100 + 1
+        batches.set(batch, sign(Array.from({ length: Math.min(100, upload.partCount - first + 1) }, (_, i) => first + i)))
+      }
+      await batches.get(batch)
+      if (!urls.has(n)) await sign([n])
+      return urls.get(n)
+    }
+    const putPart = async (n) => {
+      const part = await urlFor(n)
+      const start = (n - 1) * upload.partSize
+      const r = await send('PUT', part.url, file.slice(start, start + part.size), null,
+        (bytes) => { loaded.set(n, bytes); report() }, signal)
+      if (r.status >= 200 && r.status <= 299) {
+        if (!r.etag) throw new PresignError('etag_not_exposed', 'the storage hides the ETag header from this page; its CORS rule must expose ETag', r.status)
+        etags.set(n, r.etag)
+        loaded.set(n, part.size)
+        return report()
+      }
+      loaded.set(n, 0)
+      const error = storeError(r.status, r.text)
+      if (r.status === 403) { urls.delete(n); error.retry = true } // most likely expired: sign it again
+      throw error
+    }
+    let next = 1
+    const worker = async () => {
+      while (next <= upload.partCount) {
+        const n = next++
+        await retrying(() => putPart(n), signal)
+      }
+    }
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, upload.partCount) }, worker))
+      const parts = [...etags].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }))
+      return await call('POST', `/api/uploads/${id}/complete`, { parts }, outer)
+    } catch (e) {
+      controller.abort()
+      await discard(upload.fileId)
+      throw outer?.aborted ? aborted() : e
+    } finally {
+      outer?.removeEventListener('abort', relay)
+    }
+  }
+
+  let lastRefresh = 0, refreshing = null
+  const client = {
+    /** Presigns, sends the bytes straight to the store, confirms; resolves to the document. */
+    async upload(file, { purpose, onProgress, signal, method, contentType, fileName } = {}) {
+      if (signal?.aborted) throw aborted()
+      const declared = {
+        purpose,
+        fileName: fileName || file.name || 'upload',
+        contentType: contentType || file.type || 'application/octet-stream',
+        fileSize: file.size,
+      }
+      const progress = (loaded) => onProgress?.(loaded, file.size)
+      return file.size >= multipartThreshold
+        ? multipart(file, declared, progress, signal)
+        : single(file, declared, method, progress, signal)
+    },
+
+    /** A page of the caller's documents and those shared with them: {documents, nextCursor}. */
+    list({ limit, cursor } = {}) {
+      const query = new URLSearchParams()
+      if (limit) query.set('limit', limit)
+      if (cursor) query.set('cursor', cursor)
+      return call('GET', `/api/documents${String(query) ? '?' + query : ''}`)
+    },
+
+    /** A short-lived download URL; with `save` the browser also starts downloading it. */
+    async download(id, { disposition = 'attachment', save = false } = {}) {
+      const { url, fileName } = await call('GET', `/api/documents/${encodeURIComponent(id)}/download?disposition=${disposition}`)
+      if (save) {
+        const link = Object.assign(document.createElement('a'), { href: url, download: fileName || '', rel: 'noopener' })
+        document.body.append(link)
+        link.click()
+        link.remove()
+      }
+      return url
+    },
+
+    share: (id, userId) => call('POST', `/api/documents/${encodeURIComponent(id)}/shares`, { userId }),
+    revoke: (id, userId) => call('DELETE', `/api/documents/${encodeURIComponent(id)}/shares/${encodeURIComponent(userId)}`),
+    remove: (id) => call('DELETE', `/api/documents/${encodeURIComponent(id)}`),
+
+    /** Sets fresh CloudFront cookies now ({expiresAt}); calls within 5 s share one request. */
+    refreshCdnCookies() {
+      if (refreshing) return refreshing
+      if (Date.now() - lastRefresh < 5000) return Promise.resolve(null)
+      refreshing = call('POST', '/api/auth/cdn-cookies', undefined, undefined, { credentials: 'include' })
+        .finally(() => { lastRefresh = Date.now(); refreshing = null })
+      return refreshing
+    },
+
+    /** Refreshes the CDN cookies now and whenever the tab comes back; returns a stop function. */
+    startCdnCookies({ onError } = {}) {
+      const refresh = () => client.refreshCdnCookies().catch((e) => onError?.(e))
+      const visible = () => document.visibilityState === 'visible' && refresh()
+      addEventListener('focus', refresh)
+      document.addEventListener('visibilitychange', visible)
+      refresh()
+      const stop = () => {
+        removeEventListener('focus', refresh)
+        document.removeEventListener('visibilitychange', visible)
+      }
+      stops.push(stop)
+      return stop
+    },
+
+    /** An <img> under `root` that fails to load refreshes the cookies and retries once. */
+    watchImages(root = document) {
+      const retried = new WeakSet()
+      const failed = (e) => {
+        const img = e.target
+        if (img.tagName !== 'IMG' || retried.has(img)) return
+        retried.add(img)
+        lastRefresh = 0
+        client.refreshCdnCookies().then(() => { img.src = img.src }, () => {})
+      }
+      root.addEventListener('error', failed, true) // error does not bubble; capture sees it
+      const stop = () => root.removeEventListener('error', failed, true)
+      stops.push(stop)
+      return stop
+    },
+
+    /** Clears the CDN cookies and stops refreshing them. */
+    logout() {
+      stops.splice(0).forEach((stop) => stop())
+      return call('POST', '/api/auth/logout', undefined, undefined, { credentials: 'include' })
+    },
+  }
+  return client
+}
