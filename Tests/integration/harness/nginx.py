@@ -46,12 +46,14 @@ def render(template, values):
 class Nginx:
     """nginx in front of `upstream` ("unix:/path" or "127.0.0.1:PORT")."""
 
-    def __init__(self, prefix, upstream, keepalive=16, workers=1, extra_location_lines=""):
+    def __init__(self, prefix, upstream, keepalive=16, workers=1, extra_location_lines="", extra_server_lines=""):
         self.prefix = pathlib.Path(prefix)
         self.upstream = upstream
         self.keepalive = keepalive
         self.workers = workers
         self.extra_location_lines = extra_location_lines
+        # More of the server {} block, e.g. a location serving a web page next to /api/.
+        self.extra_server_lines = extra_server_lines
         self.port = None
         self.process = None
 
@@ -79,6 +81,9 @@ class Nginx:
             "KEEPALIVE": f"keepalive {self.keepalive};" if self.keepalive else "",
             "PORT": self.port,
         })
+        if self.extra_server_lines:
+            assert "        include presignd.conf;" in text, "example-server.conf no longer includes presignd.conf"
+            text = text.replace("        include presignd.conf;", self.extra_server_lines + "\n        include presignd.conf;")
         (conf / "nginx.conf").write_text(text)
         return conf / "nginx.conf"
 

@@ -1,0 +1,124 @@
+"""A headless Chromium driven by Selenium, and the nginx lines that serve client/ (the browser
+client and its demo page) on the same origin as /api/."""
+import os
+import pathlib
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+CLIENT_DIR = ROOT / "client"
+CHROMIUM = os.environ.get("PRESIGND_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("PRESIGND_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+# client/ under /app/: /app/presignd.js and /app/demo/index.html. The types block is what
+# a module script needs (a browser refuses to run a module served as application/octet-stream).
+STATIC_LOCATION = f"""
+        location /app/ {{
+            alias {CLIENT_DIR}/;
+            types {{
+                text/html html;
+                text/javascript js mjs;
+                text/css css;
+            }}
+            add_header Cache-Control no-store;
+        }}"""
+
+
+def missing():
+    """Why a browser cannot run here, or None."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} is missing (Debian packages chromium and chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed in this Python"
+    return None
+
+
+def chromium(download_dir=None, width=1280, height=1000):
+    """A headless Chromium (Selenium 4); the caller quits it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--window-size={width},{height}", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-extensions", "--lang=en-US"):
+        options.add_argument(arg)
+    if download_dir:
+        options.add_experimental_option("prefs", {
+            "download.default_directory": str(download_dir),
+            "download.prompt_for_download": False,
+            "safebrowsing.enabled": False,
+        })
+    # Browser console messages, so a failing test can show what the page logged.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
+    """Polls predicate() until it returns something truthy; returns that value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as error:  # the element may not exist yet
+            last = error
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {message} (last: {last!r})")
+
+
+def migrate(env):
+    """`presignd migrate` with env; raises with its stderr when it fails."""
+    import subprocess
+
+    from .presignd import binary
+    out = subprocess.run([binary(), "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise RuntimeError(f"presignd migrate failed: {out.stderr}")
+
+
+def start_demo_stack(workdir, env):
+    """presignd (unix socket) behind a real nginx that also serves client/ under /app/;
+    returns (presignd, nginx). Stop with stop_demo_stack."""
+    from .nginx import Nginx
+    from .presignd import Presignd
+
+    workdir = pathlib.Path(workdir)
+    server = Presignd(workdir / "presignd", mode="unix", workers=2, threads=4, env=env)
+    server.start()
+    proxy = Nginx(workdir / "nginx", server.upstream, extra_server_lines=STATIC_LOCATION)
+    try:
+        proxy.start()
+    except BaseException:
+        stop_demo_stack(server, None)
+        raise
+    return server, proxy
+
+
+def stop_demo_stack(server, proxy):
+    try:
+        if proxy is not None:
+            proxy.stop()
+    finally:
+        try:
+            server.stop(timeout=20)
+        finally:
+            server.kill()
+
+
+def allow_origin_on_bucket(ministack, origin):
+    """The bucket CORS rule a browser page at `origin` needs: POST forms and PUTs (with any
+    signed headers) and reading the ETag of a part upload."""
+    ministack.client().put_bucket_cors(Bucket=ministack.bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [origin],
+        "AllowedMethods": ["GET", "HEAD", "PUT", "POST"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+        "MaxAgeSeconds": 600,
+    }]})
