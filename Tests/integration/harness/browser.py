@@ -35,8 +35,9 @@ def missing():
     return None
 
 
-def chromium(download_dir=None, width=1280, height=1000):
-    """A headless Chromium (Selenium 4); the caller quits it."""
+def chromium(download_dir=None, width=1280, height=1000, network_log=False):
+    """A headless Chromium (Selenium 4); the caller quits it. With network_log the DevTools
+    Network events can be read with driver.get_log("performance")."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -53,7 +54,7 @@ def chromium(download_dir=None, width=1280, height=1000):
             "safebrowsing.enabled": False,
         })
     # Browser console messages, so a failing test can show what the page logged.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
