@@ -1,0 +1,236 @@
+// Unit tests of client/presignd.js without a browser: a scripted XMLHttpRequest stands in for
+// the object store and a scripted fetch for the API. Run: node --test client/test/
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createClient, PresignError } from '../presignd.js'
+
+/** Installs a fake XMLHttpRequest whose answers come from `store(request)`; returns the requests. */
+function fakeStore(store) {
+  const requests = []
+  globalThis.XMLHttpRequest = class {
+    constructor() { this.upload = {}; this.headers = {} }
+    open(method, url) { this.method = method; this.url = url }
+    setRequestHeader(name, value) {
+      if (/^(content-length|host)$/i.test(name)) throw new Error(`browser refuses ${name}`)
+      this.headers[name] = value
+    }
+    getResponseHeader(name) { return name === 'ETag' ? this.etag ?? null : null }
+    abort() { if (!this.done) { this.done = true; this.onabort?.(); this.onloadend?.() } }
+    send(body) {
+      const request = { method: this.method, url: this.url, headers: this.headers, body, xhr: this }
+      requests.push(request)
+      const size = body?.size ?? 0
+      setTimeout(async () => {
+        if (this.done) return
+        this.upload.onloadstart?.({ loaded: 0, total: size })
+        this.upload.onprogress?.({ loaded: Math.floor(size / 2), total: size })
+        const answer = await store(request)
+        if (this.done) return
+        this.done = true
+        if (answer === 'network') this.onerror?.()
+        else if (answer !== 'hang') {
+          this.upload.onprogress?.({ loaded: size, total: size })
+          Object.assign(this, { status: answer.status ?? 200, etag: answer.etag, responseText: answer.text ?? '' })
+          this.onload?.()
+        }
+        if (answer !== 'hang') this.onloadend?.()
+      }, 1)
+    }
+  }
+  return requests
+}
+
+/** A fetch answering from `routes['METHOD /path']` (a function of the parsed body); records calls. */
+function fakeApi(routes) {
+  const calls = []
+  const fetch = async (url, init) => {
+    if (init.signal?.aborted) throw new DOMException('aborted', 'AbortError')
+    const body = init.body ? JSON.parse(init.body) : undefined
+    const key = `${init.method} ${url.split('?')[0]}`
+    calls.push({ key, url, body, headers: init.headers, credentials: init.credentials })
+    const route = routes[key]
+    const [status, data] = route ? await route(body) : [404, { error: { code: 'not_found', message: `no route for ${url}` } }]
+    return { ok: status < 300, status, text: async () => (data === undefined ? '' : JSON.stringify(data)) }
+  }
+  return { fetch, calls }
+}
+
+const presignPut = () => [200, {
+  fileId: 'f1', method: 'PUT', url: 'http://s3/b/k?X-Amz-Signature=s', fields: {},
+  headers: { 'Content-Type': 'text/plain', 'Content-Length': '5', Host: 's3', 'x-amz-meta-a': '1' },
+}]
+const confirmed = (body) => [200, { fileId: body.fileId, status: 'ready', size: 5, contentType: 'text/plain' }]
+
+test('PUT sends the signed headers except those the browser sets, then confirms', async () => {
+  const requests = fakeStore(() => ({ status: 200 }))
+  const api = fakeApi({ 'POST /api/uploads/presign': presignPut, 'POST /api/uploads/confirm': confirmed })
+  const seen = []
+  const client = createClient({ token: 't', fetch: api.fetch })
+  const doc = await client.upload(new File(['hello'], 'a.txt', { type: 'text/plain' }),
+    { purpose: 'document', method: 'PUT', onProgress: (l, t) => seen.push([l, t]) })
+  assert.deepEqual(doc, { fileId: 'f1', status: 'ready', size: 5, contentType: 'text/plain' })
+  assert.deepEqual(requests[0].headers, { 'Content-Type': 'text/plain', 'x-amz-meta-a': '1' })
+  assert.equal(requests[0].method, 'PUT')
+  assert.deepEqual(api.calls[0].body, { purpose: 'document', fileName: 'a.txt', contentType: 'text/plain', fileSize: 5, method: 'PUT' })
+  assert.equal(api.calls[0].headers.Authorization, 'Bearer t')
+  assert.deepEqual(seen.at(-1), [5, 5])
+  assert.deepEqual(seen[0], [0, 5])
+})
+
+test('a POST form has every field first and the file last; an empty type is octet-stream', async () => {
+  const requests = fakeStore(() => ({ status: 204 }))
+  const api = fakeApi({
+    'POST /api/uploads/presign': () => [200, { fileId: 'f2', method: 'POST', url: 'http://s3/b', fields: { key: 'k', policy: 'p' }, headers: {} }],
+    'POST /api/uploads/confirm': confirmed,
+  })
+  await createClient({ getToken: async () => 'g', fetch: api.fetch }).upload(new File(['hello'], 'README'), { purpose: 'document' })
+  assert.equal(api.calls[0].body.contentType, 'application/octet-stream')
+  assert.equal(api.calls[0].headers.Authorization, 'Bearer g')
+  assert.deepEqual([...requests[0].body.keys()], ['key', 'policy', 'file'])
+})
+
+test("the API's error becomes a PresignError with its code, message and status", async () => {
+  fakeStore(() => ({ status: 200 }))
+  const api = fakeApi({ 'POST /api/uploads/presign': () => [400, { error: { code: 'content_type_not_allowed', message: 'must be image/' } }] })
+  const error = await createClient({ fetch: api.fetch }).upload(new File(['x'], 'a.txt'), { purpose: 'avatar' }).catch((e) => e)
+  assert.ok(error instanceof PresignError)
+  assert.deepEqual([error.name, error.code, error.message, error.status], ['PresignError', 'content_type_not_allowed', 'must be image/', 400])
+})
+
+test('network errors and 5xx are retried, at most `tries` times, then the upload is discarded', async () => {
+  let attempts = 0
+  fakeStore(() => (++attempts === 1 ? 'network' : attempts === 2 ? { status: 503, text: '<Error><Code>SlowDown</Code></Error>' } : { status: 200 }))
+  const api = fakeApi({ 'POST /api/uploads/presign': presignPut, 'POST /api/uploads/confirm': confirmed })
+  const client = createClient({ fetch: api.fetch, retryDelay: 1 })
+  await client.upload(new File(['hello'], 'a.txt'), { purpose: 'document' })
+  assert.equal(attempts, 3)
+
+  attempts = 0
+  fakeStore(() => { attempts++; return 'network' })
+  const error = await client.upload(new File(['hello'], 'a.txt'), { purpose: 'document' }).catch((e) => e)
+  assert.equal(error.code, 'network_error')
+  assert.equal(attempts, 4)
+  // Without the abort route (404 "no route") the pending upload is deleted as a document.
+  assert.deepEqual(api.calls.slice(-2).map((c) => c.key), ['DELETE /api/uploads/f1', 'DELETE /api/documents/f1'])
+})
+
+test('a store refusal is not retried and carries the XML code', async () => {
+  let attempts = 0
+  fakeStore(() => { attempts++; return { status: 400, text: '<Error><Code>EntityTooLarge</Code><Message>too big</Message></Error>' } })
+  const api = fakeApi({ 'POST /api/uploads/presign': presignPut, 'DELETE /api/uploads/f1': () => [200, { fileId: 'f1', status: 'aborted' }] })
+  const error = await createClient({ fetch: api.fetch, retryDelay: 1 }).upload(new File(['hello'], 'a'), { purpose: 'document' }).catch((e) => e)
+  assert.deepEqual([error.code, error.status, attempts], ['EntityTooLarge', 400, 1])
+  assert.match(error.message, /too big/)
+  assert.equal(api.calls.at(-1).key, 'DELETE /api/uploads/f1')
+})
+
+function multipartApi(partSize, size) {
+  const partCount = Math.ceil(size / partSize)
+  const signs = []
+  const api = fakeApi({
+    'POST /api/uploads/multipart': () => [200, { fileId: 'm1', key: 'k', uploadId: 'u', partSize, partCount, expiresAt: 'x' }],
+    'POST /api/uploads/m1/parts': (body) => {
+      signs.push(body.partNumbers)
+      return [200, { parts: body.partNumbers.map((n) => ({ partNumber: n, url: `http://s3/k?partNumber=${n}&sig=${signs.length}`,
+        size: Math.min(partSize, size - (n - 1) * partSize) })), expiresAt: 'x' }]
+    },
+    'POST /api/uploads/m1/complete': (body) => [200, { fileId: 'm1', status: 'ready', size, contentType: 'video/mp4', parts: body.parts }],
+    'DELETE /api/uploads/m1': () => [200, { fileId: 'm1', status: 'aborted' }],
+  })
+  return { ...api, signs }
+}
+
+test('multipart: parts are signed in batches, sliced exactly, an expired URL (403) is re-signed, complete gets the ETags in order', async () => {
+  const data = new Uint8Array(250).map((_, i) => i)
+  const failed = new Set()
+  const requests = fakeStore(async (r) => {
+    const n = Number(new URL(r.url).searchParams.get('partNumber'))
+    if (n === 2 && !failed.has(n)) { failed.add(n); return { status: 403, text: '<Error><Code>AccessDenied</Code></Error>' } }
+    return { status: 200, etag: `"etag-${n}"` }
+  })
+  const api = multipartApi(100, data.length)
+  const seen = []
+  const doc = await createClient({ fetch: api.fetch, multipartThreshold: 200, retryDelay: 1 })
+    .upload(new File([data], 'v.mp4', { type: 'video/mp4' }), { purpose: 'document', onProgress: (l, t) => seen.push([l, t]) })
+  assert.deepEqual(doc.parts, [1, 2, 3].map((n) => ({ partNumber: n, etag: `"etag-${n}"` })))
+  assert.deepEqual(api.signs, [[1, 2, 3], [2]])
+  const bodies = new Map()
+  for (const r of requests) bodies.set(new URL(r.url).searchParams.get('partNumber'), new Uint8Array(await r.body.arrayBuffer()))
+  assert.deepEqual([...bodies.get('1')], [...data.slice(0, 100)])
+  assert.deepEqual([...bodies.get('3')], [...data.slice(200)])
+  assert.deepEqual(seen.at(-1), [250, 250])
+  assert.ok(seen.every(([l]) => l <= 250))
+})
+
+test('multipart: more than 100 parts are signed 100 at a time', async () => {
+  fakeStore((r) => ({ status: 200, etag: `"${r.url}"` }))
+  const api = multipartApi(1, 150)
+  await createClient({ fetch: api.fetch, multipartThreshold: 1 }).upload(new File([new Uint8Array(150)], 'x'), { purpose: 'document' })
+  assert.deepEqual(api.signs.map((s) => [s[0], s.length]), [[1, 100], [101, 50]])
+})
+
+test('multipart: a hidden ETag (no ExposeHeaders in the CORS rule) fails clearly', async () => {
+  fakeStore(() => ({ status: 200 }))
+  const api = multipartApi(100, 250)
+  const error = await createClient({ fetch: api.fetch, multipartThreshold: 200 })
+    .upload(new File([new Uint8Array(250)], 'x'), { purpose: 'document' }).catch((e) => e)
+  assert.equal(error.code, 'etag_not_exposed')
+  assert.equal(api.calls.at(-1).key, 'DELETE /api/uploads/m1')
+})
+
+test('aborting a multipart upload stops every part and aborts it on the server', async () => {
+  const requests = fakeStore(() => 'hang')
+  const api = multipartApi(100, 250)
+  const controller = new AbortController()
+  const pending = createClient({ fetch: api.fetch, multipartThreshold: 200 })
+    .upload(new File([new Uint8Array(250)], 'x'), { purpose: 'document', signal: controller.signal })
+  while (requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 1))
+  controller.abort()
+  const error = await pending.catch((e) => e)
+  assert.deepEqual([error.name, error.code], ['AbortError', 'aborted'])
+  assert.ok(requests.every((r) => r.xhr.done))
+  assert.equal(api.calls.at(-1).key, 'DELETE /api/uploads/m1')
+})
+
+test('an already aborted signal rejects before anything is sent', async () => {
+  const api = fakeApi({})
+  const controller = new AbortController()
+  controller.abort()
+  const error = await createClient({ fetch: api.fetch }).upload(new File(['x'], 'a'), { purpose: 'document', signal: controller.signal }).catch((e) => e)
+  assert.equal(error.code, 'aborted')
+  assert.equal(api.calls.length, 0)
+})
+
+test('list, download, share, revoke, remove and the CDN cookie calls hit the documented routes', async () => {
+  const api = fakeApi({
+    'GET /api/documents': () => [200, { documents: [], nextCursor: null }],
+    'GET /api/documents/d%2F1/download': () => [200, { url: 'http://s3/signed', fileName: 'a' }],
+    'POST /api/documents/d1/shares': (body) => [201, { documentId: 'd1', userId: body.userId }],
+    'DELETE /api/documents/d1/shares/b%20b': () => [204],
+    'DELETE /api/documents/d1': () => [204],
+    'POST /api/auth/cdn-cookies': () => [200, { expiresAt: 'x' }],
+    'POST /api/auth/logout': () => [200, {}],
+  })
+  const client = createClient({ baseUrl: '', fetch: api.fetch })
+  await client.list({ limit: 10, cursor: 'c' })
+  assert.equal(api.calls[0].url, '/api/documents?limit=10&cursor=c')
+  assert.equal(await client.download('d/1', { disposition: 'inline' }), 'http://s3/signed')
+  assert.equal(api.calls[1].url, '/api/documents/d%2F1/download?disposition=inline')
+  assert.deepEqual(await client.share('d1', 'bob'), { documentId: 'd1', userId: 'bob' })
+  assert.equal(await client.revoke('d1', 'b b'), null)
+  assert.equal(await client.remove('d1'), null)
+  const [a, b] = [client.refreshCdnCookies(), client.refreshCdnCookies()]
+  assert.equal(a, b) // one request for concurrent refreshes
+  await a
+  assert.equal(api.calls.filter((c) => c.key === 'POST /api/auth/cdn-cookies').length, 1)
+  assert.equal(api.calls.at(-1).credentials, 'include')
+  await client.logout()
+  assert.equal(api.calls.at(-1).key, 'POST /api/auth/logout')
+  const missing = await client.remove('nope').catch((e) => e)
+  assert.deepEqual([missing.code, missing.status], ['not_found', 404])
+})
+
+test('an unreachable API is network_error', async () => {
+  const error = await createClient({ fetch: async () => { throw new TypeError('Failed to fetch') } }).list().catch((e) => e)
+  assert.deepEqual([error.code, error.status], ['network_error', 0])
+})
