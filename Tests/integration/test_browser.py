@@ -66,7 +66,18 @@ def postgres():
 
 
 @pytest.fixture(scope="module")
-def stack(postgres, ministack, tmp_path_factory):
+def cloudfront_key_file(tmp_path_factory):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path_factory.mktemp("cloudfront") / "private.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def stack(postgres, ministack, cloudfront_key_file, tmp_path_factory):
     env = ministack.env()
     env.update(postgres.env)
     env.update(
@@ -75,6 +86,10 @@ def stack(postgres, ministack, tmp_path_factory):
         PRESIGND_BUCKET=ministack.bucket,
         PRESIGND_PURPOSES=json.dumps(PURPOSES),
         PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
+        PRESIGND_CDN_DOMAIN="cdn.app.test",
+        PRESIGND_CDN_PATH_PATTERN="/avatars/*",
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F",
+        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key_file,
         PGCONNECT_TIMEOUT="2",
     )
     harness_browser.migrate(env)
@@ -390,7 +405,8 @@ def test_multipart_upload_of_12_mib(alice, base, files, postgres, multipart_rout
     file_id = uploaded(alice, path, purpose="document")
     got = requests.get(client_download_url(alice, file_id), timeout=60)
     assert got.status_code == 200 and got.content == data
-    assert db_rows(postgres, path.name)[-1] == ["ready", "video/mp4", "video/mp4"]
+    assert got.headers["Content-Type"] == "video/mp4"
+    assert db_rows(postgres, path.name)[-1][:2] == ["ready", "video/mp4"]
 
 
 def test_cancel_of_a_multipart_upload_aborts_it(alice, base, files, postgres, ministack, multipart_routes):
@@ -399,10 +415,26 @@ def test_cancel_of_a_multipart_upload_aborts_it(alice, base, files, postgres, mi
     throttle(alice, 1024 * 1024)
     row = choose_file(alice, path, purpose="document")
     cancel_midway(alice, row)
-    wait_until(lambda: db_rows(postgres, path.name) and all(r[0] not in ("pending", "uploading")
-                                                            for r in db_rows(postgres, path.name)),
+    # Under way means the multipart upload (and its row) exists; cancel must end it.
+    wait_until(lambda: all(r[0] not in ("pending", "uploading") for r in db_rows(postgres, path.name)),
                timeout=15, message="the upload to be aborted")
-    assert ministack.client().list_multipart_uploads(Bucket=ministack.bucket).get("Uploads", []) == []
+    # Keys are documents/alice/<id>.mov; no other test uploads a .mov.
+    in_progress = ministack.client().list_multipart_uploads(Bucket=ministack.bucket, Prefix="documents/alice/")
+    assert [u["Key"] for u in in_progress.get("Uploads", []) if u["Key"].endswith(".mov")] == []
+
+
+def test_cdn_cookies_are_refreshed_at_start_and_once_when_an_image_fails(alice, base, postgres):
+    def issued():
+        return int(postgres.psql("SELECT count(*) FROM audit_log WHERE action = 'cdn.cookies' AND actor = 'carol'")[0][0])
+    open_demo(alice, base, "carol")
+    wait_until(lambda: issued() == 1, timeout=10, message="cookies at start")
+    alice.execute_script("const img = document.createElement('img');"
+                         "img.src = '/app/no-such-image.png'; img.id = 'broken'; document.body.append(img)")
+    wait_until(lambda: issued() == 2, timeout=10, message="cookies after the image failed")
+    # The image is loaded again once; failing again refreshes nothing more.
+    time.sleep(1)
+    assert issued() == 2
+    assert alice.execute_script("return document.getElementById('broken').naturalWidth") == 0
 
 
 def test_avatar_shows_inline_and_the_page_renders(alice, base, files):
