@@ -1,8 +1,12 @@
 // Unit tests of client/presignd.js without a browser: a scripted XMLHttpRequest stands in for
-// the object store and a scripted fetch for the API. Run: node --test client/test/
+// the object store and a scripted fetch for the API. Run: node --test client/test/presignd.test.mjs
 import assert from 'node:assert/strict'
+import { File as BufferFile } from 'node:buffer'
 import { test } from 'node:test'
 import { createClient, PresignError } from '../presignd.js'
+
+// File is global from Node 20; Debian 12's Node 18 has it in node:buffer.
+const File = globalThis.File ?? BufferFile
 
 /** Installs a fake XMLHttpRequest whose answers come from `store(request)`; returns the requests. */
 function fakeStore(store) {
