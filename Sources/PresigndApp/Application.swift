@@ -3,10 +3,15 @@ import PresigndCore
 /// A route's handler and the scope group it belongs to (for per-group required scopes).
 public struct Endpoint: Sendable {
     public let group: String?
+    /// How this route's errors are written, when not in the project's one shape (Uppy's routes
+    /// add the top-level `message` Uppy shows); applies to authentication errors too.
+    public let renderError: (@Sendable (APIError) -> HTTPResponse)?
     public let handle: @Sendable (RequestContext) throws -> HTTPResponse
 
-    public init(group: String? = nil, _ handle: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
+    public init(group: String? = nil, renderError: (@Sendable (APIError) -> HTTPResponse)? = nil,
+                _ handle: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         self.group = group
+        self.renderError = renderError
         self.handle = handle
     }
 }
@@ -81,16 +86,25 @@ public struct Application: Sendable {
                            message: "\(loggableMethod(request.method)) is not allowed here; use \(allowed.joined(separator: " or "))",
                            headers: ["Allow": allowed.joined(separator: ", ")])
         case .found(let route, let parameters):
-            let now = clock.now()
-            var user: AuthenticatedUser? = nil
-            if route.access == .user {
-                let authenticated = try authenticator.authenticate(request, now: now)
-                if let group = route.handler.group { try authorize(authenticated, group) }
-                user = authenticated
+            do {
+                return try serve(route, parameters: parameters, request)
+            } catch let error as APIErrorConvertible {
+                guard let render = route.handler.renderError else { throw error }
+                return render(error.apiError)
             }
-            let context = RequestContext(request: request, parameters: parameters, user: user, now: now)
-            return try route.handler.handle(context)
         }
+    }
+
+    func serve(_ route: Route<Endpoint>, parameters: [String: String], _ request: HTTPRequest) throws -> HTTPResponse {
+        let now = clock.now()
+        var user: AuthenticatedUser? = nil
+        if route.access == .user {
+            let authenticated = try authenticator.authenticate(request, now: now)
+            if let group = route.handler.group { try authorize(authenticated, group) }
+            user = authenticated
+        }
+        let context = RequestContext(request: request, parameters: parameters, user: user, now: now)
+        return try route.handler.handle(context)
     }
 
     /// Paths are logged at most 200 bytes long; they never carry secrets (signatures live in

@@ -68,4 +68,40 @@ public struct JSONBody: Sendable {
         }
         return number
     }
+
+    /// A required array of whole numbers within `range`, at most `maxCount` of them.
+    public func integers(_ field: String, in range: ClosedRange<Int64>, maxCount: Int = 10_000) throws(APIError) -> [Int64] {
+        guard let value = object[field], value != .null else {
+            throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
+        }
+        guard let items = value.arrayValue, items.count <= maxCount else {
+            throw APIError.badRequest("invalid_field", "the field \"\(field)\" must be an array of at most \(maxCount) whole numbers")
+        }
+        var numbers: [Int64] = []
+        for item in items {
+            guard let number = item.int64Value, range.contains(number) else {
+                throw APIError.badRequest("invalid_field",
+                                          "the field \"\(field)\" must hold whole numbers from \(range.lowerBound) to \(range.upperBound)")
+            }
+            numbers.append(number)
+        }
+        return numbers
+    }
+
+    /// The `parts` array of a multipart completion: objects with a part number and an ETag,
+    /// under the field names of the protocol at hand (`partNumber`/`etag`, or Uppy's
+    /// `PartNumber`/`ETag`).
+    public func parts(numberField: String, etagField: String) throws(APIError) -> [(number: Int, etag: String)] {
+        let problem = APIError.badRequest("invalid_parts",
+                                          "the field \"parts\" must be an array of {\"\(numberField)\": 1…10000, \"\(etagField)\": \"…\"} objects")
+        guard let items = object["parts"]?.arrayValue, items.count <= MultipartPlan.maximumParts else { throw problem }
+        var parts: [(number: Int, etag: String)] = []
+        for item in items {
+            guard let number = item[numberField]?.int64Value, (1...Int64(MultipartPlan.maximumParts)).contains(number),
+                  let etag = item[etagField]?.stringValue, !etag.isEmpty, etag.utf8.count <= 256,
+                  etag.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { throw problem }
+            parts.append((Int(number), etag))
+        }
+        return parts
+    }
 }

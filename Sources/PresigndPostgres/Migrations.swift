@@ -52,6 +52,18 @@ public enum Migrations {
             CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
                 FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
             """),
+        Migration(version: 2, name: "upload lifecycle: multipart uploads, cancel, expiry, deletes in two steps", sql: """
+            ALTER TABLE documents DROP CONSTRAINT documents_status_check;
+            ALTER TABLE documents ADD CONSTRAINT documents_status_check CHECK (status IN
+                ('pending', 'uploading', 'completing', 'ready', 'rejected', 'aborted', 'expired', 'deleting'));
+            ALTER TABLE documents ADD COLUMN upload_id text UNIQUE;
+            ALTER TABLE documents ADD COLUMN part_size bigint CHECK (part_size > 0);
+            ALTER TABLE documents ADD CONSTRAINT documents_multipart_has_upload_id
+                CHECK (status NOT IN ('uploading', 'completing') OR upload_id IS NOT NULL);
+            -- The sweeper's scan: only unfinished rows, oldest first.
+            CREATE INDEX documents_unfinished ON documents (created_at)
+                WHERE status IN ('pending', 'uploading', 'completing', 'deleting');
+            """),
     ]
 }
 

@@ -44,6 +44,26 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(_ value: Int64?) { bind(value.map { String($0) }) }
         public mutating func appendInterpolation(_ value: Int?) { bind(value.map { String($0) }) }
 
+        /// Embeds a fragment (itself built by interpolation), renumbering its binds after
+        /// the ones already here, so a repeated clause is written once.
+        public mutating func appendInterpolation(fragment: SQL) {
+            let offset = binds.count
+            var out: [UInt8] = []
+            var bytes = Array(fragment.text.utf8)[...]
+            while let byte = bytes.popFirst() {
+                out.append(byte)
+                guard byte == UInt8(ascii: "$"), let first = bytes.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { continue }
+                var number = 0
+                while let digit = bytes.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) {
+                    number = number * 10 + Int(digit - UInt8(ascii: "0"))
+                    bytes.removeFirst()
+                }
+                out += Array(String(number + offset).utf8)
+            }
+            text += String(decoding: out, as: UTF8.self)
+            binds += fragment.binds
+        }
+
         mutating func bind(_ value: String?) {
             binds.append(value)
             text += "$\(binds.count)"

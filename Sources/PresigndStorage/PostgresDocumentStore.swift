@@ -3,7 +3,9 @@ import PresigndCore
 import PresigndPostgres
 
 /// `DocumentStore` on PostgreSQL. Each write and its audit entry go in one statement (a
-/// data-modifying CTE), so they commit together in a single round trip.
+/// data-modifying CTE), so they commit together in a single round trip; every state change is
+/// an `UPDATE … WHERE status = <the state it was read in>`, so of two racing requests exactly
+/// one changes the row and writes the audit row.
 public struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
@@ -13,65 +15,84 @@ public struct PostgresDocumentStore: DocumentStore {
         self.logger = logger
     }
 
-    public func insertPending(_ record: DocumentRecord, audit: AuditEntry) throws {
+    /// The document columns, in the order `record(_:)` decodes them.
+    static let columns: SQL = """
+        d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,
+        d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint
+        """
+
+    /// The audit row's values, for `INSERT INTO audit_log (…) SELECT … FROM <the changed rows>`.
+    static func auditValues(_ audit: AuditEntry) -> SQL {
+        "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress)"
+    }
+
+    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
         try run("""
             WITH audit AS (
-                INSERT INTO audit_log (at, actor, action, resource, client_address)
-                VALUES (to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress))
+                INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))
             )
-            INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status, created_at, updated_at)
+            INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
+                                   upload_id, part_size, created_at, updated_at)
             VALUES (\(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
-                    \(record.declaredSize), \(record.declaredType), 'pending', to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt)))
+                    \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
+                    \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt)))
             """)
     }
 
     public func document(id: String) throws -> DocumentRecord? {
-        try run("""
-            SELECT id::text, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size, actual_type,
-                   status, rejection, extract(epoch from created_at)::bigint
-            FROM documents WHERE id = \(id)::uuid
-            """).first.map(Self.record)
+        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.id = \(id)::uuid").first.map(Self.record)
     }
 
-    public func markReady(id: String, size: Int64, contentType: String, audit: AuditEntry) throws -> Bool {
+    public func document(uploadID: String) throws -> DocumentRecord? {
+        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.upload_id = \(uploadID)").first.map(Self.record)
+    }
+
+    public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+        // Under READ COMMITTED a second UPDATE waits for the first and re-checks the status,
+        // so it finds the row moved on and changes nothing.
         let rows = try run("""
             WITH updated AS (
-                UPDATE documents SET status = 'ready', actual_size = \(size), actual_type = \(contentType), updated_at = to_timestamp(\(audit.at))
-                WHERE id = \(id)::uuid AND status = 'pending'
+                UPDATE documents SET status = \(change.to.rawValue),
+                       actual_size = coalesce(\(change.actualSize)::bigint, actual_size),
+                       actual_type = coalesce(\(change.actualType), actual_type),
+                       rejection = coalesce(\(change.rejection), rejection),
+                       updated_at = to_timestamp(\(audit.at))
+                WHERE id = \(id)::uuid AND status = \(from.rawValue)
                 RETURNING id
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
-                SELECT to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress) FROM updated
+                SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit)::text IS NOT NULL
             )
             SELECT count(*) FROM updated
             """)
         return rows.first?.int64(0) == 1
     }
 
-    public func markRejected(id: String, reason: String, audit: AuditEntry) throws {
+    public func removeDeleted(id: String) throws {
+        try run("DELETE FROM documents WHERE id = \(id)::uuid AND status = 'deleting'")
+    }
+
+    public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try run("""
-            WITH updated AS (
-                UPDATE documents SET status = 'rejected', rejection = \(reason), updated_at = to_timestamp(\(audit.at))
-                WHERE id = \(id)::uuid AND status = 'pending'
-                RETURNING id
-            )
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            SELECT to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress) FROM updated
-            """)
+            SELECT \(fragment: Self.columns) FROM documents d
+            WHERE (d.status IN ('pending', 'uploading', 'completing') AND d.created_at < to_timestamp(\(createdBefore)))
+               OR (d.status = 'deleting' AND d.updated_at < to_timestamp(\(updatedBefore)))
+            ORDER BY d.created_at
+            LIMIT \(limit)
+            """).map(Self.record)
     }
 
     public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
         try run("""
             WITH doc AS (
-                SELECT d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type,
-                       d.actual_size, d.actual_type, d.status, d.rejection, extract(epoch from d.created_at)::bigint
+                SELECT \(fragment: Self.columns)
                 FROM documents d
                 WHERE d.id = \(id)::uuid AND d.status = 'ready'
                   AND (d.owner_id = \(userID)
                        OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
-                SELECT to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress) FROM doc
+                SELECT \(fragment: Self.auditValues(audit)) FROM doc
             )
             SELECT * FROM doc
             """).first.map(Self.record)
@@ -80,8 +101,7 @@ public struct PostgresDocumentStore: DocumentStore {
     public func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
         // A NULL cursor compares as "no lower bound"; (created_at, id) is the keyset order.
         try run("""
-            SELECT d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type,
-                   d.actual_size, d.actual_type, d.status, d.rejection, extract(epoch from d.created_at)::bigint
+            SELECT \(fragment: Self.columns)
             FROM documents d
             WHERE d.status = 'ready'
               AND (d.owner_id = \(userID)
@@ -93,43 +113,46 @@ public struct PostgresDocumentStore: DocumentStore {
             """).map(Self.record)
     }
 
-    public func share(documentID: String, with userID: String, audit: AuditEntry) throws {
-        try run("""
-            WITH shared AS (
+    public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+        // FOR SHARE holds the document against a concurrent delete (whose first step is an
+        // UPDATE) until this statement commits; a delete that came first leaves no ready row.
+        let rows = try run("""
+            WITH doc AS (
+                SELECT d.id FROM documents d
+                WHERE d.id = \(documentID)::uuid AND d.owner_id = \(ownerID) AND d.status = 'ready'
+                FOR SHARE
+            ), shared AS (
                 INSERT INTO document_shares (document_id, user_id, created_at)
-                VALUES (\(documentID)::uuid, \(userID), to_timestamp(\(audit.at)))
+                SELECT doc.id, \(userID), to_timestamp(\(audit.at)) FROM doc
                 ON CONFLICT DO NOTHING
+                RETURNING document_id
+            ), audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address)
+                SELECT \(fragment: Self.auditValues(audit)) FROM shared
             )
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            VALUES (to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress))
+            SELECT count(*) FROM doc
             """)
+        return rows.first?.int64(0) == 1
     }
 
-    public func unshare(documentID: String, from userID: String, audit: AuditEntry) throws {
-        try run("""
+    public func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+        let rows = try run("""
             WITH removed AS (
-                DELETE FROM document_shares WHERE document_id = \(documentID)::uuid AND user_id = \(userID)
+                DELETE FROM document_shares s USING documents d
+                WHERE s.document_id = \(documentID)::uuid AND s.user_id = \(userID)
+                  AND d.id = s.document_id AND d.owner_id = \(ownerID) AND d.status <> 'deleting'
+                RETURNING s.document_id
+            ), audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address)
+                SELECT \(fragment: Self.auditValues(audit)) FROM removed
             )
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            VALUES (to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress))
+            SELECT count(*) FROM removed
             """)
-    }
-
-    public func delete(documentID: String, audit: AuditEntry) throws {
-        try run("""
-            WITH removed AS (
-                DELETE FROM documents WHERE id = \(documentID)::uuid
-            )
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            VALUES (to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress))
-            """)
+        return rows.first?.int64(0) == 1
     }
 
     public func record(_ audit: AuditEntry) throws {
-        try run("""
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            VALUES (to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress))
-            """)
+        try run("INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))")
     }
 
     public func ping() throws {
@@ -155,7 +178,7 @@ public struct PostgresDocumentStore: DocumentStore {
     static func record(_ row: PostgresRow) -> DocumentRecord {
         DocumentRecord(id: row.string(0), ownerID: row.string(1), objectKey: row.string(2), purpose: row.string(3),
                        fileName: row.string(4), declaredSize: row.int64(5) ?? 0, declaredType: row.string(6),
-                       actualSize: row.int64(7), actualType: row[8], status: DocumentStatus(rawValue: row.string(9)) ?? .pending,
-                       rejection: row[10], createdAt: row.int64(11) ?? 0)
+                       actualSize: row.int64(7), actualType: row[8], status: UploadStatus(rawValue: row.string(9)) ?? .pending,
+                       rejection: row[10], uploadID: row[11], partSize: row.int64(12), createdAt: row.int64(13) ?? 0)
     }
 }

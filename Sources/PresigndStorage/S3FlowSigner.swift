@@ -2,12 +2,13 @@ import PresigndApp
 import PresigndCore
 
 /// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
-/// URLs for one bucket, and header-signed HeadObject/DeleteObject requests.
-public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
+/// URLs for one bucket, UploadPart URLs, and the header signer for the store's own calls.
+public struct S3FlowSigner: ObjectURLSigner {
     public let bucket: String
     let presigner: S3Presigner
     let postSigner: S3PostSigner
-    let requestSigner: S3RequestSigner
+    /// Header-signs the store calls presignd makes itself (`S3ObjectStore`).
+    public let requestSigner: S3RequestSigner
 
     public init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
         let signer = SigV4Signer(credentials: credentials)
@@ -28,13 +29,33 @@ public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
         return UploadForm(url: post.url, fields: post.fields, expiresAt: post.expiresAt)
     }
 
-    public func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    public func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        var headers: HTTPHeaders = ["Content-Type": contentType]
+        if let contentLength { headers.add("Content-Length", String(contentLength)) }
         let signed = try presigner.presign(
-            S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: ["Content-Type": contentType]),
-            at: now)
-        // The client must send the signed headers exactly; name them as browsers write them.
-        let headers = signed.headers.map { (name: $0.name.lowercased() == "content-type" ? "Content-Type" : $0.name, value: $0.value) }
-        return SignedURL(url: signed.url, headers: headers, expiresAt: signed.expiresAt)
+            S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: headers), at: now)
+        return SignedURL(url: signed.url, headers: browserHeaders(signed.headers), expiresAt: signed.expiresAt)
+    }
+
+    public func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+                                  expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        var headers = HTTPHeaders()
+        if let contentLength { headers.add("Content-Length", String(contentLength)) }
+        let signed = try presigner.presign(
+            S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: headers,
+                             query: [("partNumber", String(partNumber)), ("uploadId", uploadID)]), at: now)
+        return SignedURL(url: signed.url, headers: browserHeaders(signed.headers), expiresAt: signed.expiresAt)
+    }
+
+    /// The client must send the signed headers exactly; name them as browsers write them.
+    func browserHeaders(_ headers: HTTPHeaders) -> [(name: String, value: String)] {
+        headers.map { field in
+            switch field.name.lowercased() {
+            case "content-type": return (name: "Content-Type", value: field.value)
+            case "content-length": return (name: "Content-Length", value: field.value)
+            default: return (name: field.name, value: field.value)
+            }
+        }
     }
 
     public func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
@@ -46,10 +67,6 @@ public struct S3FlowSigner: ObjectURLSigner, S3RequestSigning {
         return SignedURL(url: signed.url, expiresAt: signed.expiresAt)
     }
 
-    public func signedObjectRequest(method: String, key: String, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)]) {
-        let signed = try requestSigner.sign(method: method, bucket: bucket, key: key, payloadHash: S3RequestSigner.emptyPayloadHash, at: now)
-        return (signed.url, signed.request.headers.map { (name: $0.name, value: $0.value) })
-    }
 }
 
 /// CloudFront custom-policy cookies for the configured resource pattern.

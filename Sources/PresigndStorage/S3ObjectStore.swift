@@ -1,22 +1,22 @@
 import PresigndApp
 import PresigndCore
+import PresigndCrypto
 import PresigndHTTPClient
 
-/// Produces a header-signed (SigV4 `Authorization`) request for one object: URL and headers.
-/// The signing module implements it; this store only sends what it is given.
-public protocol S3RequestSigning: Sendable {
-    func signedObjectRequest(method: String, key: String, now: UnixSeconds) throws -> (url: String, headers: [(name: String, value: String)])
-}
-
-/// `ObjectStore` over S3's HeadObject and DeleteObject with libcurl.
+/// `ObjectStore` on S3 with libcurl: the six calls presignd makes itself (HeadObject,
+/// DeleteObject, Create/List/Complete/AbortMultipartUpload), each header-signed, sent, and its
+/// XML and errors read here, in one place.
 public struct S3ObjectStore: ObjectStore {
-    let signer: any S3RequestSigning
+    let bucket: String
+    let signer: S3RequestSigner
     let client: HTTPClient
     let clock: any Clock
     let logger: Logger
     let timeoutMilliseconds: Int
 
-    public init(signer: any S3RequestSigning, client: HTTPClient, clock: any Clock, logger: Logger, timeoutMilliseconds: Int = 5_000) {
+    public init(bucket: String, signer: S3RequestSigner, client: HTTPClient, clock: any Clock, logger: Logger,
+                timeoutMilliseconds: Int = 5_000) {
+        self.bucket = bucket
         self.signer = signer
         self.client = client
         self.clock = clock
@@ -25,7 +25,7 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func head(key: String) throws -> ObjectHead? {
-        let response = try send("HEAD", key: key)
+        let response = try send("HeadObject", "HEAD", key: key)
         switch response.status {
         case 200:
             guard let length = response.header("Content-Length").flatMap({ Int64($0) }) else {
@@ -36,32 +36,98 @@ public struct S3ObjectStore: ObjectStore {
         case 404:
             return nil
         default:
-            throw unexpected("HeadObject", response.status)
+            throw failure("HeadObject", response)
         }
     }
 
     public func delete(key: String) throws {
-        let response = try send("DELETE", key: key)
+        let response = try send("DeleteObject", "DELETE", key: key)
         guard response.status == 204 || response.status == 200 || response.status == 404 else {
-            throw unexpected("DeleteObject", response.status)
+            throw failure("DeleteObject", response)
         }
     }
 
-    func send(_ method: String, key: String) throws -> OutboundResponse {
-        let signed = try signer.signedObjectRequest(method: method, key: key, now: clock.now())
+    public func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", contentType)
+        headers.add("Content-Disposition", contentDisposition)
+        let response = try send("CreateMultipartUpload", "POST", key: key, query: [("uploads", "")], headers: headers)
+        guard response.status == 200 else { throw failure("CreateMultipartUpload", response) }
+        guard let uploadID = S3XML(response.body).value("UploadId"), !uploadID.isEmpty else {
+            logger.error("CreateMultipartUpload answered without an UploadId")
+            throw DependencyUnavailable(.storage)
+        }
+        return uploadID
+    }
+
+    public func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo] {
+        var parts: [UploadedPartInfo] = []
+        var marker: String? = nil
+        // 10,000 parts at 1,000 a page: at most 10 pages; more means the store loops.
+        for _ in 0..<11 {
+            var query = [(name: "uploadId", value: uploadID), (name: "max-parts", value: "1000")]
+            if let marker { query.append((name: "part-number-marker", value: marker)) }
+            let response = try send("ListParts", "GET", key: key, query: query)
+            guard response.status == 200 else { throw failure("ListParts", response) }
+            guard let page = S3XML(response.body).listedParts() else {
+                logger.error("ListParts answered a part without a number, ETag or size")
+                throw DependencyUnavailable(.storage)
+            }
+            parts += page.parts
+            guard let next = page.nextMarker else { return parts }
+            marker = next
+        }
+        logger.error("ListParts did not end after 11 pages")
+        throw DependencyUnavailable(.storage)
+    }
+
+    public func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
+        let body = S3XML.completeMultipartUpload(parts)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/xml")
+        let response = try send("CompleteMultipartUpload", "POST", key: key, query: [("uploadId", uploadID)], headers: headers, body: body)
+        // S3 may answer 200 and still report an error in the body once the upload has been combined.
+        guard response.status == 200, S3XML(response.body).errorCode == nil else { throw failure("CompleteMultipartUpload", response) }
+    }
+
+    public func abortMultipartUpload(key: String, uploadID: String) throws {
+        let response = try send("AbortMultipartUpload", "DELETE", key: key, query: [("uploadId", uploadID)])
+        guard response.status == 204 || response.status == 200 || response.status == 404 else {
+            throw failure("AbortMultipartUpload", response)
+        }
+    }
+
+    func send(_ operation: String, _ method: String, key: String, query: [(name: String, value: String)] = [],
+              headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) throws -> OutboundResponse {
+        let payloadHash = body.isEmpty ? S3RequestSigner.emptyPayloadHash : Hex.encode(Digest.sha256(body))
+        let signed = try signer.sign(method: method, bucket: bucket, key: key, query: query, headers: headers,
+                                     payloadHash: payloadHash, at: clock.now())
         do {
-            return try client.send(OutboundRequest(method: method, url: signed.url, headers: signed.headers,
-                                                   timeoutMilliseconds: timeoutMilliseconds))
+            return try client.send(OutboundRequest(method: method, url: signed.url,
+                                                   headers: signed.request.headers.map { (name: $0.name, value: $0.value) },
+                                                   body: body, timeoutMilliseconds: timeoutMilliseconds))
         } catch {
-            logger.warning("object store unreachable: \(error)")
+            logger.warning("object store unreachable during \(operation): \(error)")
             throw DependencyUnavailable(.storage)
         }
     }
 
-    /// 403 means our credentials or clock are wrong, 5xx the store is struggling: neither is
-    /// the client's fault, and neither status or body is shown to the client.
-    func unexpected(_ operation: String, _ status: Int) -> Error {
-        logger.error("\(operation) answered HTTP \(status)")
-        return DependencyUnavailable(.storage)
+    /// What an unexpected answer means. A 4xx naming an upload or part problem is the
+    /// client's to fix (`StoreRefusal`); 403 is presignd's credentials or permissions
+    /// (`StorageRefused`: a misconfiguration, not an outage); anything else an outage (503).
+    /// Neither the store's status nor its body reaches the client; the log names both.
+    func failure(_ operation: String, _ response: OutboundResponse) -> any Error {
+        let code = S3XML(response.body).errorCode ?? "HTTP \(response.status)"
+        switch (response.status, code) {
+        case (404, "NoSuchUpload"), (400, "InvalidPart"), (400, "InvalidPartOrder"), (400, "EntityTooSmall"), (400, "EntityTooLarge"):
+            logger.warning("\(operation) refused: \(code)")
+            return StoreRefusal(code: code)
+        case (403, _), (401, _):
+            logger.error("\(operation) refused presignd's request: \(code) (check the credentials, the bucket policy and the clock)")
+            return StorageRefused(operation: operation)
+        default:
+            logger.error("\(operation) failed: \(code) (HTTP \(response.status))")
+            return DependencyUnavailable(.storage)
+        }
     }
 }

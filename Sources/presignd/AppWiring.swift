@@ -25,11 +25,13 @@ enum AppWiring {
         let flows = try FlowsConfig.from(env)
         let s3 = try s3Signer(env)
         let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)), logger: logger)
-        let objects = S3ObjectStore(signer: s3, client: HTTPClient(), clock: clock, logger: logger)
+        let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: clock, logger: logger)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
-        routes += UploadFlow(config: flows, store: store, objects: objects, signer: s3,
-                             newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) }).routes
+        let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3,
+                                 newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) })
+        routes += uploads.routes
+        routes += UppyFlow(uploads: uploads, bucket: s3.bucket).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
         if let cdn = flows.cdn {
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes

@@ -19,7 +19,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
         pool = PostgresPool(settings: PostgresSettings(conninfo: url))
         try pool.withConnection { connection throws(PostgresError) in
             try connection.execute("DROP TABLE IF EXISTS document_shares, documents, audit_log, schema_migrations CASCADE; DROP FUNCTION IF EXISTS audit_log_is_append_only")
-            XCTAssertEqual(try Migrator().run(on: connection), [1])
+            XCTAssertEqual(try Migrator().run(on: connection), [1, 2])
             XCTAssertEqual(try Migrator().run(on: connection), [])
         }
         store = PostgresDocumentStore(pool: pool, logger: .discarding)
@@ -35,48 +35,88 @@ final class PostgresDocumentStoreTests: XCTestCase {
                               fileName: "a \"b\".pdf", declaredSize: 100, declaredType: "application/pdf", status: .pending, createdAt: at)
     }
 
+    func ready(_ id: String) -> UploadChange {
+        UploadChange(to: .ready, audit: "upload.confirm", actualSize: 90, actualType: "application/pdf")
+    }
+
     func testLifecycleSharingListingAndAudit() throws {
         let record = pending(1)
-        try store.insertPending(record, audit: entry("upload.presign", record.id))
+        try store.insert(record, audit: entry("upload.presign", record.id))
         XCTAssertEqual(try store.document(id: record.id), record)
         XCTAssertNil(try store.openForDownload(id: record.id, userID: "alice", audit: entry("document.download", record.id)))
-        XCTAssertTrue(try store.markReady(id: record.id, size: 90, contentType: "application/pdf", audit: entry("upload.confirm", record.id)))
-        XCTAssertFalse(try store.markReady(id: record.id, size: 90, contentType: "application/pdf", audit: entry("upload.confirm", record.id)))
+        XCTAssertFalse(try store.share(documentID: record.id, ownerID: "alice", with: "bob", audit: entry("document.share", record.id)),
+                       "a pending upload cannot be shared")
+        XCTAssertTrue(try store.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id)))
+        XCTAssertFalse(try store.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id)),
+                       "the row is no longer pending: nothing changes, no audit row")
         XCTAssertEqual(try store.document(id: record.id)?.actualSize, 90)
+        XCTAssertEqual(try store.document(id: record.id)?.status, .ready)
 
         XCTAssertNotNil(try store.openForDownload(id: record.id, userID: "alice", audit: entry("document.download", record.id)))
         XCTAssertNil(try store.openForDownload(id: record.id, userID: "bob", audit: entry("document.download", record.id, actor: "bob")))
-        try store.share(documentID: record.id, with: "bob", audit: entry("document.share", record.id))
-        try store.share(documentID: record.id, with: "bob", audit: entry("document.share", record.id))
+        XCTAssertFalse(try store.share(documentID: record.id, ownerID: "mallory", with: "bob", audit: entry("document.share", record.id)))
+        XCTAssertTrue(try store.share(documentID: record.id, ownerID: "alice", with: "bob", audit: entry("document.share", record.id)))
+        XCTAssertTrue(try store.share(documentID: record.id, ownerID: "alice", with: "bob", audit: entry("document.share", record.id)),
+                      "sharing twice succeeds, with one audit row")
         XCTAssertNotNil(try store.openForDownload(id: record.id, userID: "bob", audit: entry("document.download", record.id, actor: "bob")))
         XCTAssertEqual(try store.listAccessible(userID: "bob", after: nil, limit: 10).map(\.id), [record.id])
-        try store.unshare(documentID: record.id, from: "bob", audit: entry("document.unshare", record.id))
+        XCTAssertTrue(try store.unshare(documentID: record.id, ownerID: "alice", from: "bob", audit: entry("document.unshare", record.id)))
+        XCTAssertFalse(try store.unshare(documentID: record.id, ownerID: "alice", from: "bob", audit: entry("document.unshare", record.id)),
+                       "revoking a share that does not exist writes nothing")
         XCTAssertEqual(try store.listAccessible(userID: "bob", after: nil, limit: 10).map(\.id), [])
 
         let other = pending(2, at: 1_700_000_100)
-        try store.insertPending(other, audit: entry("upload.presign", other.id))
-        _ = try store.markReady(id: other.id, size: 1, contentType: "application/pdf", audit: entry("upload.confirm", other.id))
+        try store.insert(other, audit: entry("upload.presign", other.id))
+        _ = try store.transition(id: other.id, from: .pending, ready(other.id), audit: entry("upload.confirm", other.id))
         let third = pending(3, at: 1_700_000_100)
-        try store.insertPending(third, audit: entry("upload.presign", third.id))
-        _ = try store.markReady(id: third.id, size: 1, contentType: "application/pdf", audit: entry("upload.confirm", third.id))
+        try store.insert(third, audit: entry("upload.presign", third.id))
+        _ = try store.transition(id: third.id, from: .pending, ready(third.id), audit: entry("upload.confirm", third.id))
         let page1 = try store.listAccessible(userID: "alice", after: nil, limit: 2)
         XCTAssertEqual(page1.map(\.id), [third.id, other.id])
         let page2 = try store.listAccessible(userID: "alice", after: DocumentCursor(createdAt: page1[1].createdAt, id: page1[1].id), limit: 2)
         XCTAssertEqual(page2.map(\.id), [record.id])
 
-        try store.delete(documentID: record.id, audit: entry("document.delete", record.id))
+        let deleting = UploadChange(to: .deleting, audit: "document.delete")
+        XCTAssertTrue(try store.transition(id: record.id, from: .ready, deleting, audit: entry("document.delete", record.id)))
+        XCTAssertFalse(try store.transition(id: record.id, from: .ready, deleting, audit: entry("document.delete", record.id)))
+        XCTAssertEqual(try store.listAccessible(userID: "alice", after: nil, limit: 5).map(\.id), [third.id, other.id],
+                       "a document being deleted is not listed")
+        try store.removeDeleted(id: record.id)
         XCTAssertNil(try store.document(id: record.id))
 
         let audit = try pool.query("SELECT action FROM audit_log WHERE resource = \("document:" + record.id) ORDER BY id").map { $0.string(0) }
-        XCTAssertEqual(audit, ["upload.presign", "upload.confirm", "document.download", "document.share", "document.share",
+        XCTAssertEqual(audit, ["upload.presign", "upload.confirm", "document.download", "document.share",
                                "document.download", "document.unshare", "document.delete"])
         XCTAssertThrowsError(try pool.query("DELETE FROM audit_log"))
     }
 
+    func testMultipartRowsAndSweepCandidates() throws {
+        var record = pending(6, at: 1_000)
+        record.status = .uploading
+        record.uploadID = "upload/6+="
+        record.partSize = 8 << 20
+        try store.insert(record, audit: entry("upload.create", record.id))
+        XCTAssertEqual(try store.document(uploadID: "upload/6+="), record)
+        XCTAssertNil(try store.document(uploadID: "upload/7"))
+        XCTAssertTrue(try store.transition(id: record.id, from: .uploading, UploadChange(to: .completing, audit: nil),
+                                           audit: entry("", record.id)))
+        XCTAssertEqual(try pool.query("SELECT count(*) FROM audit_log WHERE resource = \("document:" + record.id)"), [PostgresRow(["1"])],
+                       "an internal step writes no audit row")
+        let young = pending(7, at: 5_000)
+        try store.insert(young, audit: entry("upload.presign", young.id))
+        XCTAssertEqual(try store.sweepCandidates(createdBefore: 2_000, updatedBefore: 0, limit: 10).map(\.id), [record.id])
+        XCTAssertEqual(try store.sweepCandidates(createdBefore: 6_000, updatedBefore: 0, limit: 10).map(\.id), [record.id, young.id])
+
+        var bad = pending(8)
+        bad.status = .uploading  // a multipart row without its uploadId breaks the schema's rule
+        XCTAssertThrowsError(try store.insert(bad, audit: entry("upload.create", bad.id)))
+    }
+
     func testRejectionAndUnavailableServer() throws {
         let record = pending(4)
-        try store.insertPending(record, audit: entry("upload.presign", record.id))
-        try store.markRejected(id: record.id, reason: "too big", audit: entry("upload.reject", record.id))
+        try store.insert(record, audit: entry("upload.presign", record.id))
+        XCTAssertTrue(try store.transition(id: record.id, from: .pending, UploadChange(to: .rejected, audit: "upload.reject", rejection: "too big"),
+                                           audit: entry("upload.reject", record.id)))
         XCTAssertEqual(try store.document(id: record.id)?.status, .rejected)
         XCTAssertEqual(try store.document(id: record.id)?.rejection, "too big")
 
@@ -104,8 +144,9 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// Regression: a NUL cut a bound value short, so sharing with "bob\0x" shared with bob.
     func testRegressionNULInAValueIsRefusedNotTruncated() throws {
         let record = pending(5)
-        try store.insertPending(record, audit: entry("upload.presign", record.id))
-        XCTAssertThrowsError(try store.share(documentID: record.id, with: "bob\u{0}x", audit: entry("document.share", record.id)))
+        try store.insert(record, audit: entry("upload.presign", record.id))
+        _ = try store.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id))
+        XCTAssertThrowsError(try store.share(documentID: record.id, ownerID: "alice", with: "bob\u{0}x", audit: entry("document.share", record.id)))
         XCTAssertEqual(try pool.query("SELECT count(*) FROM document_shares"), [PostgresRow(["0"])])
         XCTAssertEqual(try pool.query("SELECT \("bob")::text"), [PostgresRow(["bob"])], "the connection is still usable")
     }

@@ -2,8 +2,9 @@ import Synchronization
 @testable import PresigndApp
 import PresigndCore
 
-/// An in-memory `DocumentStore` with the same rules as the SQL one, and a switch to play
-/// "the database is down".
+/// An in-memory `DocumentStore` with the same rules as the SQL one (one conditional
+/// transition, audit rows only for changes that happened), and a switch to play "the
+/// database is down".
 final class MemoryDocumentStore: DocumentStore {
     struct State {
         var documents: [String: DocumentRecord] = [:]
@@ -15,30 +16,38 @@ final class MemoryDocumentStore: DocumentStore {
 
     func check(_ s: State) throws { if s.down { throw DependencyUnavailable(.database) } }
 
-    func insertPending(_ record: DocumentRecord, audit: AuditEntry) throws {
+    func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
         try state.withLock { s in try check(s); s.documents[record.id] = record; s.audit.append(audit) }
     }
     func document(id: String) throws -> DocumentRecord? {
         try state.withLock { s in try check(s); return s.documents[id] }
     }
-    func markReady(id: String, size: Int64, contentType: String, audit: AuditEntry) throws -> Bool {
+    func document(uploadID: String) throws -> DocumentRecord? {
+        try state.withLock { s in try check(s); return s.documents.values.first { $0.uploadID == uploadID } }
+    }
+    func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         try state.withLock { s in
             try check(s)
-            guard s.documents[id]?.status == .pending else { return false }
-            s.documents[id]!.status = .ready
-            s.documents[id]!.actualSize = size
-            s.documents[id]!.actualType = contentType
-            s.audit.append(audit)
+            guard var d = s.documents[id], d.status == from else { return false }
+            d.status = change.to
+            d.actualSize = change.actualSize ?? d.actualSize
+            d.actualType = change.actualType ?? d.actualType
+            d.rejection = change.rejection ?? d.rejection
+            s.documents[id] = d
+            if change.audit != nil { s.audit.append(audit) }
+            if change.to == .deleting { s.shares = s.shares.filter { !$0.hasPrefix(id + " ") } }
             return true
         }
     }
-    func markRejected(id: String, reason: String, audit: AuditEntry) throws {
+    func removeDeleted(id: String) throws {
+        try state.withLock { s in try check(s); if s.documents[id]?.status == .deleting { s.documents[id] = nil } }
+    }
+    func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try state.withLock { s in
             try check(s)
-            guard s.documents[id]?.status == .pending else { return }
-            s.documents[id]!.status = .rejected
-            s.documents[id]!.rejection = reason
-            s.audit.append(audit)
+            return Array(s.documents.values.filter { d in
+                (UploadStatus.unfinished.contains(d.status) && d.createdAt < createdBefore) || d.status == .deleting
+            }.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
         }
     }
     func canSee(_ s: State, _ d: DocumentRecord, _ user: String) -> Bool {
@@ -61,14 +70,22 @@ final class MemoryDocumentStore: DocumentStore {
             return Array(visible.prefix(limit))
         }
     }
-    func share(documentID: String, with userID: String, audit: AuditEntry) throws {
-        try state.withLock { s in try check(s); s.shares.insert("\(documentID) \(userID)"); s.audit.append(audit) }
+    func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+        try state.withLock { s in
+            try check(s)
+            guard let d = s.documents[documentID], d.ownerID == ownerID, d.status == .ready else { return false }
+            if s.shares.insert("\(documentID) \(userID)").inserted { s.audit.append(audit) }
+            return true
+        }
     }
-    func unshare(documentID: String, from userID: String, audit: AuditEntry) throws {
-        try state.withLock { s in try check(s); s.shares.remove("\(documentID) \(userID)"); s.audit.append(audit) }
-    }
-    func delete(documentID: String, audit: AuditEntry) throws {
-        try state.withLock { s in try check(s); s.documents[documentID] = nil; s.audit.append(audit) }
+    func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+        try state.withLock { s in
+            try check(s)
+            guard let d = s.documents[documentID], d.ownerID == ownerID, d.status != .deleting,
+                  s.shares.remove("\(documentID) \(userID)") != nil else { return false }
+            s.audit.append(audit)
+            return true
+        }
     }
     func record(_ audit: AuditEntry) throws {
         try state.withLock { s in try check(s); s.audit.append(audit) }
@@ -76,21 +93,78 @@ final class MemoryDocumentStore: DocumentStore {
     func ping() throws { try state.withLock { s in try check(s) } }
 }
 
+/// An in-memory object store with multipart uploads: parts are kept by number, completion
+/// joins their sizes into one object.
 final class MemoryObjectStore: ObjectStore {
+    struct Upload {
+        var key: String
+        var contentType: String
+        var parts: [Int: UploadedPartInfo] = [:]
+    }
     struct State {
         var objects: [String: ObjectHead] = [:]
         var deleted: [String] = []
+        var uploads: [String: Upload] = [:]
+        var aborted: [String] = []
+        var calls: [String] = []
         var down = false
+        var nextUpload = 0
     }
     let state = Mutex(State())
+
     func head(key: String) throws -> ObjectHead? {
-        try state.withLock { s in if s.down { throw DependencyUnavailable(.storage) }; return s.objects[key] }
+        try state.withLock { s in if s.down { throw DependencyUnavailable(.storage) }; s.calls.append("HeadObject"); return s.objects[key] }
     }
     func delete(key: String) throws {
         try state.withLock { s in
             if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("DeleteObject")
             s.objects[key] = nil
             s.deleted.append(key)
+        }
+    }
+    func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
+        try state.withLock { s in
+            if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("CreateMultipartUpload")
+            s.nextUpload += 1
+            let id = "upload-\(s.nextUpload)"
+            s.uploads[id] = Upload(key: key, contentType: contentType)
+            return id
+        }
+    }
+    /// What a client's PUT of a part does.
+    func putPart(uploadID: String, number: Int, size: Int64) {
+        state.withLock { s in s.uploads[uploadID]?.parts[number] = UploadedPartInfo(number: number, etag: "\"etag-\(number)\"", size: size) }
+    }
+    func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo] {
+        try state.withLock { s in
+            if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("ListParts")
+            guard let upload = s.uploads[uploadID], upload.key == key else { throw StoreRefusal(code: "NoSuchUpload") }
+            return upload.parts.values.sorted { $0.number < $1.number }
+        }
+    }
+    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
+        try state.withLock { s in
+            if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("CompleteMultipartUpload")
+            guard let upload = s.uploads[uploadID], upload.key == key else { throw StoreRefusal(code: "NoSuchUpload") }
+            var size: Int64 = 0
+            for part in parts {
+                guard let held = upload.parts[part.number], held.etag == part.etag else { throw StoreRefusal(code: "InvalidPart") }
+                size += held.size
+            }
+            s.objects[key] = ObjectHead(size: size, contentType: upload.contentType)
+            s.uploads[uploadID] = nil
+        }
+    }
+    func abortMultipartUpload(key: String, uploadID: String) throws {
+        try state.withLock { s in
+            if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("AbortMultipartUpload")
+            s.uploads[uploadID] = nil
+            s.aborted.append(uploadID)
         }
     }
 }
@@ -103,8 +177,15 @@ struct FakeURLSigner: ObjectURLSigner {
             ("x-test-rule", "max=\(rules.maxSize) prefix=\(rules.contentTypePrefix) exp=\(expiresIn)"),
         ], expiresAt: now + expiresIn)
     }
-    func presignPut(key: String, contentType: String, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
-        SignedURL(url: "https://s3.test/bucket/\(key)?put", headers: [("Content-Type", contentType)], expiresAt: now + expiresIn)
+    func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        var headers = [(name: "Content-Type", value: contentType)]
+        if let contentLength { headers.append((name: "Content-Length", value: String(contentLength))) }
+        return SignedURL(url: "https://s3.test/bucket/\(key)?put", headers: headers, expiresAt: now + expiresIn)
+    }
+    func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, expiresIn: Int64,
+                           now: UnixSeconds) throws -> SignedURL {
+        SignedURL(url: "https://s3.test/bucket/\(key)?partNumber=\(partNumber)&uploadId=\(uploadID)&length=\(contentLength.map(String.init) ?? "any")",
+                  expiresAt: now + expiresIn)
     }
     func presignGet(key: String, responseContentDisposition: String, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",

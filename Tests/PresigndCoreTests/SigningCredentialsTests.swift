@@ -57,12 +57,21 @@ final class SigningCredentialsTests: XCTestCase {
             (["AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"], "AWS_SECRET_ACCESS_KEY"),
             (["AWS_SECRET_ACCESS_KEY": "x"], "AWS_ACCESS_KEY_ID"),
             (["AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "x", "AWS_CREDENTIAL_EXPIRATION": "tomorrow"], "AWS_CREDENTIAL_EXPIRATION"),
-            (["AWS_ACCESS_KEY_ID": "short", "AWS_SECRET_ACCESS_KEY": "x"], "AWS_ACCESS_KEY_ID"),
+            (["AWS_ACCESS_KEY_ID": "has/slash", "AWS_SECRET_ACCESS_KEY": "x"], "AWS_ACCESS_KEY_ID"),
+            (["AWS_ACCESS_KEY_ID": String(repeating: "A", count: 129), "AWS_SECRET_ACCESS_KEY": "x"], "AWS_ACCESS_KEY_ID"),
         ]
         for (variables, variable) in cases {
             XCTAssertThrowsError(try CredentialsLoader.load(from: Environment(variables)), "\(variables)") { error in
                 XCTAssertEqual((error as? ConfigError)?.variable, variable, "\(variables)")
             }
+        }
+    }
+
+    /// S3-compatible stores issue access keys shorter than AWS's 16 characters.
+    func testShortAccessKeysOfS3CompatibleStoresAreAccepted() throws {
+        for key in ["minioadmin", "test", "GK31c2f218a2e44f485b94239e"] {
+            let credentials = try CredentialsLoader.load(from: Environment(["AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": "minioadmin"]))
+            XCTAssertEqual(credentials.accessKeyID, key)
         }
     }
 

@@ -100,9 +100,11 @@ public struct DocumentFlow: Sendable {
         let id = try documentID(context)
         let target = try context.jsonBody().string("userId", maxLength: AuthenticatedUser.maxIDBytes)
         try DocumentFlow.checkUserID(target)
-        let record = try ownedDocument(id, by: user)
-        guard record.status == .ready else { throw APIError.notFound("no document \(id) for you") }
-        try store.share(documentID: id, with: target, audit: audit(context, user, "document.share", id))
+        // One statement checks ownership and readiness and locks the row, so a racing delete
+        // makes this a 404, never a half-written share.
+        guard try store.share(documentID: id, ownerID: user.id, with: target, audit: audit(context, user, "document.share", id)) else {
+            throw APIError.notFound("no document \(id) for you")
+        }
         return .json(["documentId": .string(id), "userId": .string(target)], status: 201)
     }
 
@@ -111,8 +113,9 @@ public struct DocumentFlow: Sendable {
         let id = try documentID(context)
         let target = context.parameter("userId")
         try DocumentFlow.checkUserID(target)
-        _ = try ownedDocument(id, by: user)
-        try store.unshare(documentID: id, from: target, audit: audit(context, user, "document.unshare", id))
+        guard try store.unshare(documentID: id, ownerID: user.id, from: target, audit: audit(context, user, "document.unshare", id)) else {
+            throw APIError.notFound("document \(id) of yours is not shared with that user")
+        }
         return HTTPResponse(status: 204)
     }
 
@@ -120,10 +123,12 @@ public struct DocumentFlow: Sendable {
         let user = try context.requireUser()
         let id = try documentID(context)
         let record = try ownedDocument(id, by: user)
-        // The object first: if that fails the row stays and the delete can be retried; the
-        // other order could leave an object no row points to.
-        try objects.delete(key: record.objectKey)
-        try store.delete(documentID: id, audit: audit(context, user, "document.delete", id))
+        // The lifecycle claims the row (`deleting`, one audit row: concurrent deletes find it
+        // claimed and answer 404), removes the object or multipart upload, then the row. If the
+        // store fails in between, the row stays `deleting`, hidden, and the sweeper finishes it.
+        let runner = LifecycleRunner(store: store, objects: objects, purposes: config.purposes)
+        _ = try runner.run(.deleteRequested, on: record,
+                           LifecycleRunner.Request(actor: user.id, clientAddress: context.request.remoteAddress, now: context.now))
         return HTTPResponse(status: 204)
     }
 
@@ -143,7 +148,7 @@ public struct DocumentFlow: Sendable {
     }
 
     func ownedDocument(_ id: String, by user: AuthenticatedUser) throws -> DocumentRecord {
-        guard let record = try store.document(id: id), record.ownerID == user.id else {
+        guard let record = try store.document(id: id), record.ownerID == user.id, record.status != .deleting else {
             throw APIError.notFound("no document \(id) for you")
         }
         return record

@@ -18,16 +18,40 @@ public struct CDNConfig: Sendable, Equatable {
     public var resource: String { "https://\(domain)\(pathPattern)" }
 }
 
-/// The flows' settings: purposes, expiries and the CDN.
+/// Uppy's S3 protocol (Companion's routes): where it is served and the purpose of uploads
+/// whose metadata names none.
+public struct UppyConfig: Sendable, Equatable {
+    /// `/api/uppy`: Uppy is configured with `endpoint: '/api/uppy'` and calls `{prefix}/s3/…`.
+    public var prefix: String
+    public var defaultPurpose: String
+
+    public init(prefix: String = "/api/uppy", defaultPurpose: String = "document") {
+        self.prefix = prefix
+        self.defaultPurpose = defaultPurpose
+    }
+}
+
+/// The flows' settings: purposes, expiries, the store's abilities, multipart, Uppy and the CDN.
 public struct FlowsConfig: Sendable, Equatable {
     public var purposes: UploadPurposes
     public var expiries: FlowExpiries
     public var cdn: CDNConfig?
+    public var store: StoreProfile
+    /// The part size presignd plans multipart uploads with (grown for files over 10,000 parts).
+    public var partSize: Int64
+    public var uppy: UppyConfig
+    /// Seconds after which the sweeper expires an unfinished upload.
+    public var sweepAfter: Int64
 
-    public init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil) {
+    public init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil,
+                store: StoreProfile = .aws, partSize: Int64 = 8 << 20, uppy: UppyConfig = UppyConfig(), sweepAfter: Int64 = 86_400) {
         self.purposes = purposes
         self.expiries = expiries
         self.cdn = cdn
+        self.store = store
+        self.partSize = partSize
+        self.uppy = uppy
+        self.sweepAfter = sweepAfter
     }
 
     /// `PRESIGND_PURPOSES` (JSON, or `PRESIGND_PURPOSES_FILE` naming a JSON file), the expiry
@@ -38,6 +62,24 @@ public struct FlowsConfig: Sendable, Equatable {
             config.purposes = try UploadPurposes.parse(json, variable: "PRESIGND_PURPOSES")
         }
         config.expiries = try FlowExpiries.from(environment)
+        config.store = try StoreProfile.from(environment)
+        config.partSize = Int64(try environment.integer("PRESIGND_MULTIPART_PART_SIZE", default: 8 << 20,
+                                                        range: Int(MultipartPlan.minimumPartSize)...Int(MultipartPlan.maximumPartSize)))
+        config.sweepAfter = Int64(try environment.integer("PRESIGND_SWEEP_AFTER", default: 86_400, range: 60...Int(FlowExpiries.maximum) * 4))
+        if let prefix = environment.string("PRESIGND_UPPY_PREFIX") {
+            guard prefix.hasPrefix("/"), !prefix.hasSuffix("/"), prefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "{") }) else {
+                throw ConfigError(variable: "PRESIGND_UPPY_PREFIX", problem: "expected a path such as /api/uppy (no trailing slash)")
+            }
+            config.uppy.prefix = prefix
+        }
+        if let purpose = environment.string("PRESIGND_UPPY_PURPOSE") {
+            guard config.purposes[purpose] != nil else {
+                throw ConfigError(variable: "PRESIGND_UPPY_PURPOSE", problem: "\"\(purpose)\" is not one of the configured purposes")
+            }
+            config.uppy.defaultPurpose = purpose
+        } else if config.purposes[config.uppy.defaultPurpose] == nil, let first = config.purposes.all.first {
+            config.uppy.defaultPurpose = first.name
+        }
         if let domain = environment.string("PRESIGND_CDN_DOMAIN") {
             guard isHostName(domain) else {
                 throw ConfigError(variable: "PRESIGND_CDN_DOMAIN", problem: "expected a host name such as cdn.example.com")

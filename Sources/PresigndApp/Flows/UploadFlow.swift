@@ -1,7 +1,8 @@
 import PresigndCore
 
-/// `POST /api/uploads/presign` and `POST /api/uploads/confirm`: sign an upload for a pending
-/// row, then check with HeadObject what actually arrived.
+/// Uploads: single-request uploads (`presign`, then `confirm`), multipart uploads (create,
+/// sign parts, list parts, complete, abort). Every upload is one row of the upload lifecycle;
+/// the bytes go from the client to the store, never through presignd.
 public struct UploadFlow: Sendable {
     let config: FlowsConfig
     let store: any DocumentStore
@@ -23,102 +24,293 @@ public struct UploadFlow: Sendable {
         [
             Route("POST", "/api/uploads/presign", access: .user, handler: Endpoint(group: "uploads") { try presign($0) }),
             Route("POST", "/api/uploads/confirm", access: .user, handler: Endpoint(group: "uploads") { try confirm($0) }),
+            Route("POST", "/api/uploads/multipart", access: .user, handler: Endpoint(group: "uploads") { try createMultipart($0) }),
+            Route("POST", "/api/uploads/{id}/parts", access: .user, handler: Endpoint(group: "uploads") { try signParts($0) }),
+            Route("GET", "/api/uploads/{id}/parts", access: .user, handler: Endpoint(group: "uploads") { try listParts($0) }),
+            Route("POST", "/api/uploads/{id}/complete", access: .user, handler: Endpoint(group: "uploads") { try complete($0) }),
+            Route("DELETE", "/api/uploads/{id}", access: .user, handler: Endpoint(group: "uploads") { try abort($0) }),
         ]
     }
+
+    // MARK: single-request uploads
 
     func presign(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let body = try context.jsonBody()
-        let upload = try UploadValidation.validate(
-            purpose: try body.string("purpose", maxLength: 64),
-            fileName: try body.string("fileName", maxLength: 1024),
-            contentType: try body.string("contentType", maxLength: 255),
-            fileSize: try body.integer("fileSize", in: 0...Int64.max),
-            method: try body.optionalString("method", maxLength: 8),
-            purposes: config.purposes)
-        guard let segment = UserKeySegment.make(user.id) else {
-            throw APIError(status: 403, code: "invalid_user", message: "the token's user id is empty")
-        }
-        let fileID = newID()
-        let key = ObjectKey.make(purpose: upload.purpose, userSegment: segment, fileID: fileID, fileName: upload.fileName)
-        let expiresIn = config.expiries.upload
+        let started = try startSingle(
+            user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
+            contentType: try body.string("contentType", maxLength: 255), fileSize: try body.integer("fileSize", in: 0...Int64.max),
+            method: try body.optionalString("method", maxLength: 8), context: context)
+        return .json([
+            "fileId": .string(started.record.id),
+            "key": .string(started.record.objectKey),
+            "method": .string(started.method.rawValue),
+            "url": .string(started.url),
+            "fields": .object(started.fields),
+            "headers": .object(started.headers),
+            "expiresAt": .string(UTCDateTime(started.expiresAt).iso8601),
+        ])
+    }
 
-        // Sign first (pure), insert second, answer last: if the row is not written, no URL leaves.
+    /// A signed single-request upload and its pending row.
+    struct SingleUpload {
+        let record: DocumentRecord
+        let method: UploadMethod
+        let url: String
         var fields: JSONObject = [:]
         var headers: JSONObject = [:]
-        let url: String
         let expiresAt: UnixSeconds
-        switch upload.method {
-        case .post:
-            let rules = PostUploadRules(key: key, contentType: upload.contentType, contentTypePrefix: upload.purpose.allowedTypePrefix,
-                                        maxSize: upload.purpose.maxSize,
-                                        contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName))
-            let post = try signer.presignPost(rules, expiresIn: expiresIn, now: context.now)
-            url = post.url
-            expiresAt = post.expiresAt
-            for field in post.fields { fields[field.name] = .string(field.value) }
-        case .put:
-            let put = try signer.presignPut(key: key, contentType: upload.contentType, expiresIn: expiresIn, now: context.now)
-            url = put.url
-            expiresAt = put.expiresAt
-            for header in put.headers { headers[header.name] = .string(header.value) }
-        }
+    }
+
+    /// Validates, signs and records a single-request upload. `fileSize` nil (Uppy does not send
+    /// it) declares the purpose's maximum: the POST policy and the confirmation still hold the
+    /// object to it.
+    func startSingle(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
+                     method: String?, context: RequestContext) throws -> SingleUpload {
+        let declaredSize = try fileSize ?? declaredMaximum(purpose)
+        let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
+                                                   fileSize: declaredSize, method: method, purposes: config.purposes)
+        let fileID = newID()
+        let key = try objectKey(for: upload, user: user, fileID: fileID)
+        let disposition = ContentDisposition.header(.attachment, fileName: upload.fileName)
+        let expiresIn = config.expiries.upload
+        // Sign first (pure), insert second, answer last: if the row is not written, no URL leaves.
+        let signed: SingleUpload
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
                                     fileName: upload.fileName, declaredSize: upload.declaredSize,
                                     declaredType: upload.contentType, status: .pending, createdAt: context.now)
-        try store.insertPending(record, audit: audit(context, user, "upload.presign", fileID))
-        return .json([
-            "fileId": .string(fileID),
-            "key": .string(key),
-            "method": .string(upload.method.rawValue),
-            "url": .string(url),
-            "fields": .object(fields),
-            "headers": .object(headers),
-            "expiresAt": .string(UTCDateTime(expiresAt).iso8601),
-        ])
+        if upload.method == .post && config.store.postPolicies {
+            let rules = PostUploadRules(key: key, contentType: upload.contentType, contentTypePrefix: upload.purpose.allowedTypePrefix,
+                                        maxSize: min(upload.purpose.maxSize, UploadPurposes.largestSingleUpload),
+                                        contentDisposition: disposition)
+            let post = try signer.presignPost(rules, expiresIn: expiresIn, now: context.now)
+            var fields: JSONObject = [:]
+            for field in post.fields { fields[field.name] = .string(field.value) }
+            signed = SingleUpload(record: record, method: .post, url: post.url, fields: fields, expiresAt: post.expiresAt)
+        } else {
+            // A store without POST policies gets a PUT with the exact length signed, so the store
+            // itself still refuses a body of another size.
+            let length = config.store.postPolicies || fileSize == nil ? nil : upload.declaredSize
+            let put = try signer.presignPut(key: key, contentType: upload.contentType, contentLength: length,
+                                            expiresIn: expiresIn, now: context.now)
+            var headers: JSONObject = [:]
+            for header in put.headers { headers[header.name] = .string(header.value) }
+            signed = SingleUpload(record: record, method: .put, url: put.url, headers: headers, expiresAt: put.expiresAt)
+        }
+        try store.insert(record, audit: audit(context, user, "upload.presign", fileID))
+        return signed
     }
 
     func confirm(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
-        let fileID = try context.jsonBody().string("fileId", maxLength: 64)
-        // Someone else's upload and no upload at all look the same.
-        guard UUIDv4.isValid(fileID), let record = try store.document(id: fileID.lowercased()), record.ownerID == user.id else {
-            throw APIError.notFound("no upload \(UUIDv4.isValid(fileID) ? fileID : "with that id") of yours")
+        let body = try context.jsonBody()
+        let record: DocumentRecord
+        if let key = try body.optionalString("key", maxLength: 1024), try body.optionalString("fileId", maxLength: 64) == nil {
+            // Uppy reports the object key of a finished upload, not presignd's id.
+            record = try ownedUpload(key: key, user: user)
+        } else {
+            record = try ownedUpload(id: try body.string("fileId", maxLength: 64), user: user)
         }
-        switch record.status {
-        case .ready:
-            return confirmed(record.id, size: record.actualSize ?? 0, contentType: record.actualType ?? "")
-        case .rejected:
-            throw rejected(record.rejection ?? "the upload was rejected")
-        case .pending:
-            break
+        return try finished(record, runner.run(.confirmRequested, on: record, lifecycleRequest(context, user)))
+    }
+
+    // MARK: multipart uploads
+
+    func createMultipart(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let body = try context.jsonBody()
+        let started = try startMultipart(
+            user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
+            contentType: try body.string("contentType", maxLength: 255), fileSize: try body.integer("fileSize", in: 0...Int64.max),
+            context: context)
+        guard let plan = started.plan else { preconditionFailure("a declared size always has a plan") }
+        return .json([
+            "fileId": .string(started.record.id),
+            "key": .string(started.record.objectKey),
+            "uploadId": .string(started.record.uploadID ?? ""),
+            "partSize": .int(plan.partSize),
+            "partCount": .int(Int64(plan.partCount)),
+            "expiresAt": .string(UTCDateTime(context.now + config.sweepAfter).iso8601),
+        ])
+    }
+
+    /// Validates, creates the multipart upload in the store and records it as `uploading`.
+    /// With a size, presignd plans the parts (and signs each part's exact length); without one
+    /// (Uppy), the client chooses part sizes and completion checks them.
+    func startMultipart(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
+                        context: RequestContext) throws -> (record: DocumentRecord, plan: MultipartPlan?) {
+        let declaredSize = try fileSize ?? declaredMaximum(purpose)
+        let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
+                                                   fileSize: declaredSize, method: nil, purposes: config.purposes,
+                                                   singleRequest: false)
+        let plan = try fileSize.map { try MultipartPlan(fileSize: $0, preferredPartSize: config.partSize) }
+        let fileID = newID()
+        let key = try objectKey(for: upload, user: user, fileID: fileID)
+        let uploadID = try objects.createMultipartUpload(key: key, contentType: upload.contentType,
+                                                         contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName))
+        let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
+                                    fileName: upload.fileName, declaredSize: upload.declaredSize, declaredType: upload.contentType,
+                                    status: UploadLifecycle.initialStatus(multipart: true), uploadID: uploadID,
+                                    partSize: plan?.partSize, createdAt: context.now)
+        do {
+            try store.insert(record, audit: audit(context, user, "upload.create", fileID))
+        } catch {
+            // No row points at it: abort it now rather than leave parts for the bucket's lifecycle rule.
+            try? objects.abortMultipartUpload(key: key, uploadID: uploadID)
+            throw error
         }
-        guard let purpose = config.purposes[record.purpose] else {
-            throw rejected("the purpose \(record.purpose) is no longer configured")
+        return (record, plan)
+    }
+
+    func signParts(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try ownedUpload(id: context.parameter("id"), user: user)
+        let numbers = try context.jsonBody().integers("partNumbers", in: 1...Int64(MultipartPlan.maximumParts)).map { Int($0) }
+        let signed = try partURLs(record, numbers: numbers, now: context.now)
+        return .json([
+            "parts": .array(signed.map { part in
+                var entry: JSONObject = ["partNumber": .int(Int64(part.number)), "url": .string(part.url.url)]
+                if let size = part.size { entry["size"] = .int(size) }
+                return .object(entry)
+            }),
+            "expiresAt": .string(UTCDateTime(signed.first?.url.expiresAt ?? context.now).iso8601),
+        ])
+    }
+
+    /// Presigned UploadPart URLs for a multipart upload still in progress; with a plan, each
+    /// signs its part's exact `Content-Length`.
+    func partURLs(_ record: DocumentRecord, numbers: [Int], now: UnixSeconds) throws -> [(number: Int, url: SignedURL, size: Int64?)] {
+        let uploadID = try uploadInProgress(record)
+        let plan = try record.partSize.map { try MultipartPlan(fileSize: record.declaredSize, preferredPartSize: $0) }
+        if let plan {
+            try plan.checkPartNumbers(numbers)
+        } else {
+            try MultipartPlan.checkFreePartNumbers(numbers)
         }
-        let head = try objects.head(key: record.objectKey)
-        switch ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType) {
-        case .notUploaded:
-            throw APIError(status: 409, code: "upload_incomplete",
-                           message: "the file is not in storage yet; finish the upload, then confirm again")
+        return try numbers.map { number in
+            let size = plan?.size(ofPart: number)
+            let url = try signer.presignUploadPart(key: record.objectKey, uploadID: uploadID, partNumber: number,
+                                                   contentLength: size, expiresIn: config.expiries.upload, now: now)
+            return (number, url, size)
+        }
+    }
+
+    func listParts(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try ownedUpload(id: context.parameter("id"), user: user)
+        let parts = try storedParts(record)
+        return .json(["parts": .array(parts.map { part in
+            ["partNumber": .int(Int64(part.number)), "etag": .string(part.etag), "size": .int(part.size)]
+        })])
+    }
+
+    /// ListParts for an upload still in progress.
+    func storedParts(_ record: DocumentRecord) throws -> [UploadedPartInfo] {
+        try objects.listParts(key: record.objectKey, uploadID: try uploadInProgress(record))
+    }
+
+    func complete(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try ownedUpload(id: context.parameter("id"), user: user)
+        let parts = try context.jsonBody().parts(numberField: "partNumber", etagField: "etag")
+        return try finished(record, completeUpload(record, parts: parts, context: context, user: user))
+    }
+
+    /// Checks the client's parts against ListParts, then completes through the lifecycle.
+    func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
+                        user: AuthenticatedUser) throws -> UploadOutcome {
+        if record.status == .uploading {
+            let stored = try storedParts(record)
+            let plan = try record.partSize.map { try MultipartPlan(fileSize: record.declaredSize, preferredPartSize: $0) }
+            let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
+            try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: min(maxSize, record.declaredSize))
+        }
+        var request = lifecycleRequest(context, user)
+        request.parts = parts
+        return try runner.run(.completeRequested, on: record, request)
+    }
+
+    func abort(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try ownedUpload(id: context.parameter("id"), user: user)
+        _ = try runner.run(.abortRequested, on: record, lifecycleRequest(context, user))
+        return .json(["fileId": .string(record.id), "status": "aborted"])
+    }
+
+    // MARK: shared pieces
+
+    var runner: LifecycleRunner { LifecycleRunner(store: store, objects: objects, purposes: config.purposes) }
+
+    func lifecycleRequest(_ context: RequestContext, _ user: AuthenticatedUser) -> LifecycleRunner.Request {
+        LifecycleRunner.Request(actor: user.id, clientAddress: context.request.remoteAddress, now: context.now)
+    }
+
+    /// The answer for an upload that finished: 200 with the document, or 422 when it was rejected.
+    func finished(_ record: DocumentRecord, _ outcome: UploadOutcome) throws -> HTTPResponse {
+        switch outcome {
         case .ready(let size, let contentType):
-            _ = try store.markReady(id: record.id, size: size, contentType: contentType,
-                                    audit: audit(context, user, "upload.confirm", record.id))
-            return confirmed(record.id, size: size, contentType: contentType)
+            return .json(["fileId": .string(record.id), "status": "ready", "size": .int(size), "contentType": .string(contentType)])
         case .rejected(let reason):
-            // Delete first: if that fails the row stays pending and a later confirm tries again.
-            try objects.delete(key: record.objectKey)
-            try store.markRejected(id: record.id, reason: reason, audit: audit(context, user, "upload.reject", record.id))
-            throw rejected(reason)
+            throw UploadRefusal.rejected(reason: reason)
+        case .aborted, .expired, .deleted:
+            throw UploadRefusal.notFound
         }
     }
 
-    func confirmed(_ id: String, size: Int64, contentType: String) -> HTTPResponse {
-        .json(["fileId": .string(id), "status": "ready", "size": .int(size), "contentType": .string(contentType)])
+    /// The largest size a purpose takes, for uploads that declare none.
+    func declaredMaximum(_ purpose: String) throws(APIError) -> Int64 {
+        guard let found = config.purposes[purpose] else {
+            let names = config.purposes.all.map(\.name).joined(separator: ", ")
+            throw APIError.badRequest("invalid_purpose", "the purpose must be one of: \(names)")
+        }
+        return found.maxSize
     }
 
-    func rejected(_ reason: String) -> APIError {
-        APIError(status: 422, code: "upload_rejected", message: "\(reason); the object was deleted, upload again")
+    func objectKey(for upload: ValidatedUpload, user: AuthenticatedUser, fileID: String) throws(APIError) -> String {
+        guard let segment = UserKeySegment.make(user.id) else {
+            throw APIError(status: 403, code: "invalid_user", message: "the token's user id is empty")
+        }
+        return ObjectKey.make(purpose: upload.purpose, userSegment: segment, fileID: fileID, fileName: upload.fileName)
+    }
+
+    /// The caller's upload by presignd's id; someone else's upload and no upload look the same.
+    func ownedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord {
+        guard UUIDv4.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
+              record.status != .deleting else {
+            throw APIError.notFound("no upload \(UUIDv4.isValid(id) ? id : "with that id") of yours")
+        }
+        return record
+    }
+
+    /// The caller's upload by its object key (keys carry the file id: `{prefix}/{user}/{id}…`).
+    func ownedUpload(key: String, user: AuthenticatedUser) throws -> DocumentRecord {
+        guard let id = ObjectKey.fileID(in: key), let record = try? ownedUpload(id: id, user: user), record.objectKey == key else {
+            throw APIError.notFound("no upload of yours with that key")
+        }
+        return record
+    }
+
+    /// The caller's multipart upload by uploadId, which must belong to `key`: another user's
+    /// uploadId, or a key that is not its own, is a 404 and nothing reaches the store.
+    func ownedUpload(uploadID: String, key: String, user: AuthenticatedUser) throws -> DocumentRecord {
+        guard !uploadID.isEmpty, uploadID.utf8.count <= 1024, let record = try store.document(uploadID: uploadID),
+              record.ownerID == user.id, record.objectKey == key, record.status != .deleting else {
+            throw APIError.notFound("no multipart upload of yours with that uploadId and key")
+        }
+        return record
+    }
+
+    /// The uploadId of an upload that still takes parts; otherwise the lifecycle's refusal.
+    func uploadInProgress(_ record: DocumentRecord) throws -> String {
+        guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
+        switch record.status {
+        case .uploading: return uploadID
+        case .completing, .ready: throw UploadRefusal.alreadyCompleted
+        case .rejected: throw UploadRefusal.rejected(reason: record.rejection ?? "the upload was rejected")
+        case .aborted: throw UploadRefusal.aborted
+        case .expired: throw UploadRefusal.expired
+        case .pending, .deleting: throw UploadRefusal.notFound
+        }
     }
 }
 

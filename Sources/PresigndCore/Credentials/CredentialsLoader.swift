@@ -36,8 +36,12 @@ public enum CredentialsLoader {
 
     static func validated(accessKey: String, secret: String, token: String?, expiresAt: UnixSeconds?,
                           source: String) throws(ConfigError) -> AWSCredentials {
-        guard (16...128).contains(accessKey.utf8.count), accessKey.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) }) else {
-            throw ConfigError(variable: source, problem: "the access key id must be 16 to 128 letters and digits (like AKIAIOSFODNN7EXAMPLE)")
+        // AWS issues 16 to 128 characters; S3-compatible stores issue shorter ones (MinIO's
+        // `minioadmin`, Ceph RGW's `test`). The id sits inside the credential scope, so it is
+        // held to unreserved characters (no `/`).
+        guard (1...128).contains(accessKey.utf8.count), accessKey.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) }) else {
+            throw ConfigError(variable: source,
+                              problem: "the access key id must be 1 to 128 letters, digits, '-', '.', '_' or '~' (like AKIAIOSFODNN7EXAMPLE or minioadmin)")
         }
         guard !secret.isEmpty, secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw ConfigError(variable: source, problem: "the secret access key must be printable ASCII without spaces")

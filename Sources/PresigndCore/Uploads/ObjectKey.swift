@@ -3,6 +3,13 @@ public enum ObjectKey {
     public static func make(purpose: UploadPurpose, userSegment: String, fileID: String, fileName: String) -> String {
         "\(purpose.prefix)/\(userSegment)/\(fileID)\(FileName.keyExtension(fileName))"
     }
+
+    /// The file id inside a key this type made (the UUID that starts its last segment).
+    public static func fileID(in key: String) -> String? {
+        guard let last = key.split(separator: "/", omittingEmptySubsequences: false).last, last.utf8.count >= 36 else { return nil }
+        let id = String(last.prefix(36))
+        return UUIDv4.isValid(id) ? id.lowercased() : nil
+    }
 }
 
 /// RFC 4122 version-4 UUIDs from 16 random bytes (passed in, so tests are reproducible).

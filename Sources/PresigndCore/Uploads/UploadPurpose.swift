@@ -38,8 +38,10 @@ public struct UploadPurposes: Sendable, Equatable {
         UploadPurpose(name: "document", prefix: "documents", maxSize: 20 << 20, allowedTypePrefix: ""),
     ])
 
-    /// S3's single-request upload limit (5 GiB), the ceiling for any purpose.
-    public static let largestAllowedSize: Int64 = 5 << 30
+    /// S3's largest object (5 TiB, through multipart), the ceiling for any purpose.
+    public static let largestAllowedSize: Int64 = MultipartPlan.maximumObjectSize
+    /// S3's single-request upload limit (5 GiB): larger files go through multipart.
+    public static let largestSingleUpload: Int64 = 5 << 30
 
     /// Parses `{"avatar": {"prefix": "avatars", "maxSize": 5242880, "allowedType": "image/"}, …}`
     /// (the seed's field names). `variable` names the setting in errors.

@@ -21,7 +21,7 @@ public struct ValidatedUpload: Sendable, Equatable {
 public enum UploadValidation {
     public static func validate(
         purpose purposeName: String, fileName rawName: String, contentType: String, fileSize: Int64,
-        method rawMethod: String?, purposes: UploadPurposes
+        method rawMethod: String?, purposes: UploadPurposes, singleRequest: Bool = true
     ) throws(APIError) -> ValidatedUpload {
         guard let purpose = purposes[purposeName] else {
             let names = purposes.all.map(\.name).joined(separator: ", ")
@@ -49,6 +49,10 @@ public enum UploadValidation {
         case nil, "POST": method = .post
         case "PUT": method = .put
         default: throw APIError.badRequest("invalid_field", "the field \"method\" must be POST or PUT")
+        }
+        guard fileSize <= UploadPurposes.largestSingleUpload || !singleRequest else {
+            throw APIError.badRequest("file_too_large",
+                                      "the field \"fileSize\" is \(fileSize) bytes; one request carries at most \(UploadPurposes.largestSingleUpload) bytes (5 GiB): use a multipart upload")
         }
         return ValidatedUpload(purpose: purpose, fileName: fileName, contentType: MediaType.lowercasingEssence(contentType),
                                declaredSize: fileSize, method: method)

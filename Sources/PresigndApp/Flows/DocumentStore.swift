@@ -1,0 +1,95 @@
+import PresigndCore
+
+/// One upload/document row.
+public struct DocumentRecord: Sendable, Equatable {
+    public var id: String
+    public var ownerID: String
+    public var objectKey: String
+    public var purpose: String
+    public var fileName: String
+    public var declaredSize: Int64
+    public var declaredType: String
+    public var actualSize: Int64?
+    public var actualType: String?
+    public var status: UploadStatus
+    public var rejection: String?
+    /// The multipart upload's id; nil for single-request uploads.
+    public var uploadID: String?
+    /// The part size presignd planned (nil when the client chose it, as Uppy does).
+    public var partSize: Int64?
+    public var createdAt: UnixSeconds
+
+    public init(id: String, ownerID: String, objectKey: String, purpose: String, fileName: String, declaredSize: Int64,
+                declaredType: String, actualSize: Int64? = nil, actualType: String? = nil, status: UploadStatus,
+                rejection: String? = nil, uploadID: String? = nil, partSize: Int64? = nil, createdAt: UnixSeconds) {
+        self.id = id
+        self.ownerID = ownerID
+        self.objectKey = objectKey
+        self.purpose = purpose
+        self.fileName = fileName
+        self.declaredSize = declaredSize
+        self.declaredType = declaredType
+        self.actualSize = actualSize
+        self.actualType = actualType
+        self.status = status
+        self.rejection = rejection
+        self.uploadID = uploadID
+        self.partSize = partSize
+        self.createdAt = createdAt
+    }
+
+    /// The row as the lifecycle sees it.
+    public var lifecycle: UploadLifecycle {
+        UploadLifecycle(status: status, multipart: uploadID != nil, createdAt: createdAt, actualSize: actualSize,
+                        actualType: actualType, rejection: rejection)
+    }
+}
+
+/// One audit-log row: who did what to which resource, when, from where.
+public struct AuditEntry: Sendable, Equatable {
+    public let actor: String
+    public let action: String
+    public let resource: String
+    public let clientAddress: String
+    public let at: UnixSeconds
+
+    public init(actor: String, action: String, resource: String, clientAddress: String, at: UnixSeconds) {
+        self.actor = actor
+        self.action = action
+        self.resource = resource
+        self.clientAddress = clientAddress
+        self.at = at
+    }
+}
+
+/// Upload metadata, sharing and the audit log. Every write that comes with an audit entry
+/// stores both or neither, in one statement; every change of an upload's state is one
+/// conditional `transition`. Failures to reach the database throw `DependencyUnavailable`.
+public protocol DocumentStore: Sendable {
+    /// A new row in the state the lifecycle starts it in (`record.status`).
+    func insert(_ record: DocumentRecord, audit: AuditEntry) throws
+    func document(id: String) throws -> DocumentRecord?
+    /// The row of a multipart upload, by its uploadId.
+    func document(uploadID: String) throws -> DocumentRecord?
+    /// Applies `change` if the row is still in `from`, writing the audit entry (when the change
+    /// names an action) in the same statement; false when the row had moved on or is gone.
+    func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool
+    /// Deletes a row in `deleting` (its audit row was written by that transition).
+    func removeDeleted(id: String) throws
+    /// Rows the sweeper looks at, oldest first: unfinished uploads created before
+    /// `createdBefore`, and deletes still `deleting` since before `updatedBefore`.
+    func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord]
+    /// The ready document if `userID` owns it or it is shared with them, writing the audit
+    /// entry in the same statement; nil otherwise (and nothing written).
+    func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord?
+    /// Ready documents `userID` owns or that are shared with them, newest first.
+    func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord]
+    /// Shares `ownerID`'s ready document, locking it against a concurrent delete; false when
+    /// there is no such document (nothing written). Sharing twice writes one audit row.
+    func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool
+    /// false when the document was not shared with `userID` (nothing written).
+    func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool
+    func record(_ audit: AuditEntry) throws
+    /// Throws unless the database answers.
+    func ping() throws
+}

@@ -1,0 +1,107 @@
+import PresigndCore
+
+/// Carries out what `UploadLifecycle` decides for one row: the store's conditional
+/// transitions and the object store's calls, in the order the lifecycle gives. When a
+/// transition finds that a concurrent request moved the row on, the row is read again and
+/// the same event decided again, so racing requests get one outcome and one audit row.
+struct LifecycleRunner {
+    let store: any DocumentStore
+    let objects: any ObjectStore
+    let purposes: UploadPurposes
+
+    /// What the request asked for and who asked (for the audit rows).
+    struct Request {
+        let actor: String
+        let clientAddress: String
+        let now: UnixSeconds
+        /// The client's parts, for `completeMultipart`.
+        var parts: [(number: Int, etag: String)] = []
+    }
+
+    /// How many times a lost race is re-decided before giving up with 409: each retry means
+    /// another request changed the row in between, which the lifecycle allows only a few times.
+    static let maxRereads = 3
+
+    func run(_ event: UploadEvent, on record: DocumentRecord, _ request: Request) throws -> UploadOutcome {
+        var record = record
+        var event = event
+        var rereads = 0
+        decide: while true {
+            switch record.lifecycle.on(event) {
+            case .finished(let outcome):
+                return outcome
+            case .refused(let refusal):
+                throw refusal
+            case .perform(let actions, let outcome):
+                for action in actions {
+                    switch action {
+                    case .headObject:
+                        let head = try objects.head(key: record.objectKey)
+                        event = .headObserved(decision(head, for: record))
+                        continue decide
+                    case .transition(let change):
+                        let audit = AuditEntry(actor: request.actor, action: change.audit ?? "", resource: "document:\(record.id)",
+                                               clientAddress: request.clientAddress, at: request.now)
+                        guard try store.transition(id: record.id, from: record.status, change, audit: audit) else {
+                            // Someone else moved the row on: decide again from where it is now.
+                            rereads += 1
+                            guard rereads <= LifecycleRunner.maxRereads, let current = try store.document(id: record.id) else {
+                                throw UploadRefusal.notFound
+                            }
+                            record = current
+                            continue decide
+                        }
+                        record.status = change.to
+                    case .completeMultipart:
+                        guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
+                        try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts)
+                    case .deleteObject:
+                        try objects.delete(key: record.objectKey)
+                    case .abortMultipart:
+                        if let uploadID = record.uploadID { try objects.abortMultipartUpload(key: record.objectKey, uploadID: uploadID) }
+                    case .removeRow:
+                        try store.removeDeleted(id: record.id)
+                    }
+                }
+                guard let outcome else { preconditionFailure("a lifecycle step without .headObject must name its outcome") }
+                return outcome
+            }
+        }
+    }
+
+    /// HeadObject's answer judged against the row's purpose and declaration.
+    func decision(_ head: ObjectHead?, for record: DocumentRecord) -> ConfirmDecision {
+        guard let purpose = purposes[record.purpose] else {
+            return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
+        }
+        return ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType)
+    }
+}
+
+extension UploadRefusal: APIErrorConvertible {
+    public var apiError: APIError {
+        switch self {
+        case .notUploaded:
+            return APIError(status: 409, code: "upload_incomplete",
+                            message: "the file is not in storage yet; finish the upload, then confirm again")
+        case .notFound:
+            return APIError.notFound("no such upload or document of yours")
+        case .rejected(let reason):
+            return APIError(status: 422, code: "upload_rejected", message: "\(reason); the object was deleted, upload again")
+        case .aborted:
+            return APIError(status: 409, code: "upload_aborted", message: "the upload was cancelled; start a new one")
+        case .expired:
+            return APIError(status: 409, code: "upload_expired", message: "the upload was not finished in time; start a new one")
+        case .notMultipart:
+            return APIError(status: 409, code: "not_multipart",
+                            message: "this is a single-request upload; confirm it with POST /api/uploads/confirm")
+        case .multipart:
+            return APIError(status: 409, code: "multipart_upload",
+                            message: "this is a multipart upload; complete it with POST /api/uploads/{fileId}/complete")
+        case .alreadyCompleted:
+            return APIError(status: 409, code: "upload_completed", message: "the upload is already completed; delete the document instead")
+        case .notStale:
+            return APIError(status: 409, code: "upload_not_stale", message: "the upload is not old enough to expire")
+        }
+    }
+}

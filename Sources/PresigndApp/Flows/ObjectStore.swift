@@ -1,0 +1,55 @@
+import PresigndCore
+
+/// The object store as the flows see it: the six calls presignd makes itself. Every call
+/// throws `DependencyUnavailable` when the store cannot be reached or fails, and
+/// `StoreRefusal` when it answers that the request is wrong (no such upload, bad parts).
+public protocol ObjectStore: Sendable {
+    /// Size and type of the object, nil when there is none.
+    func head(key: String) throws -> ObjectHead?
+    /// Deletes the object; deleting a missing object succeeds.
+    func delete(key: String) throws
+    /// CreateMultipartUpload; returns the uploadId.
+    func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String
+    /// ListParts, every page.
+    func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo]
+    /// CompleteMultipartUpload with `(number, etag)` in ascending order.
+    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws
+    /// AbortMultipartUpload; an upload that no longer exists counts as aborted.
+    func abortMultipartUpload(key: String, uploadID: String) throws
+}
+
+/// The store refused a multipart call for a reason the client can fix.
+public struct StoreRefusal: Error, Sendable, Equatable {
+    /// S3's error code, such as `NoSuchUpload`, `InvalidPart`, `EntityTooSmall`.
+    public let code: String
+
+    public init(code: String) { self.code = code }
+}
+
+extension StoreRefusal: APIErrorConvertible {
+    public var apiError: APIError {
+        switch code {
+        case "NoSuchUpload":
+            return APIError.notFound("the store no longer has this multipart upload (aborted or expired); start a new upload")
+        case "EntityTooSmall":
+            return APIError.badRequest("part_too_small", "every part but the last must be at least 5 MiB; upload the parts again")
+        default:
+            return APIError.badRequest("invalid_parts",
+                                       "the store refused the part list (\(code)); list each uploaded part once, in order, with its ETag")
+        }
+    }
+}
+
+/// The store refused presignd's own, correctly formed request (403: wrong key, missing
+/// permission, skewed clock). That is a misconfiguration to fix, not an outage to wait out:
+/// 502 without `Retry-After`; the log line names the operation and the store's error code.
+public struct StorageRefused: Error, APIErrorConvertible, Sendable {
+    public let operation: String
+
+    public init(operation: String) { self.operation = operation }
+
+    public var apiError: APIError {
+        APIError(status: 502, code: "storage_refused",
+                 message: "the object store refused the server's \(operation) request; the operator must fix the storage credentials or permissions")
+    }
+}

@@ -1,0 +1,161 @@
+import PresigndCore
+
+/// Uppy's S3 protocol (`@uppy/aws-s3` talking to a Companion server, read from Companion's
+/// `controllers/s3.ts`), served under `config.uppy.prefix`, with presignd's ownership rules:
+/// every upload is a row of the same lifecycle as `UploadFlow`'s, every uploadId is checked
+/// against the caller's row and key before anything reaches the store, and completion is
+/// confirmed by HeadObject. Simple uploads are confirmed by the page: Uppy's `upload-success`
+/// reports the key, which `POST /api/uploads/confirm {"key": …}` takes.
+///
+/// Errors keep the project's shape and add a top-level `message`, which Uppy shows to the
+/// user. Uppy retries 5xx and 409 and gives up on other 4xx, which is what these statuses mean.
+public struct UppyFlow: Sendable {
+    let uploads: UploadFlow
+    let bucket: String
+
+    public init(uploads: UploadFlow, bucket: String) {
+        self.uploads = uploads
+        self.bucket = bucket
+    }
+
+    public var routes: [Route<Endpoint>] {
+        let prefix = uploads.config.uppy.prefix
+        func route(_ method: String, _ path: String, _ handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) -> Route<Endpoint> {
+            Route(method, prefix + path, access: .user,
+                  handler: Endpoint(group: "uploads", renderError: UppyFlow.errorResponse, handler))
+        }
+        // The literal `batch` comes before `{partNumber}`: the router takes the first match.
+        return [
+            route("GET", "/s3/params", params),
+            route("POST", "/s3/multipart", create),
+            route("GET", "/s3/multipart/{uploadId}/batch", signBatch),
+            route("GET", "/s3/multipart/{uploadId}/{partNumber}", signPart),
+            route("GET", "/s3/multipart/{uploadId}", listParts),
+            route("POST", "/s3/multipart/{uploadId}/complete", complete),
+            route("DELETE", "/s3/multipart/{uploadId}", abort),
+        ]
+    }
+
+    /// `GET s3/params?filename=&type=&metadata[purpose]=` → `{method, url, fields, headers, expires}`.
+    func params(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let request = context.request
+        let started = try uploads.startSingle(
+            user: user, purpose: purpose(request.queryValue("metadata[purpose]")),
+            fileName: try required(request.queryValue("filename"), "filename"),
+            contentType: request.queryValue("type").flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream",
+            fileSize: nil, method: nil, context: context)
+        return .json([
+            "method": .string(started.method.rawValue),
+            "url": .string(started.url),
+            "fields": .object(started.fields),
+            "headers": .object(started.headers),
+            "expires": .int(uploads.config.expiries.upload),
+            "fileId": .string(started.record.id),
+            "key": .string(started.record.objectKey),
+        ])
+    }
+
+    /// `POST s3/multipart {filename, type, metadata}` → `{key, uploadId, bucket}`.
+    func create(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let body = try context.jsonBody()
+        let metadata = body.object["metadata"]?.objectValue
+        // Uppy sends the browser's `File.type`, which is "" when the browser does not know it.
+        let type = body.object["type"]?.stringValue
+        let size = metadata?["size"]?.int64Value
+        let started = try uploads.startMultipart(
+            user: user, purpose: purpose(metadata?["purpose"]?.stringValue),
+            fileName: try body.string("filename", maxLength: 1024),
+            contentType: type.flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream", fileSize: size.flatMap { $0 > 0 ? $0 : nil },
+            context: context)
+        return .json(["key": .string(started.record.objectKey), "uploadId": .string(started.record.uploadID ?? ""),
+                      "bucket": .string(bucket), "fileId": .string(started.record.id)])
+    }
+
+    /// `GET s3/multipart/{uploadId}?key=` → `[{PartNumber, ETag, Size}]`.
+    func listParts(_ context: RequestContext) throws -> HTTPResponse {
+        let record = try owned(context)
+        let parts = try uploads.storedParts(record)
+        return .json(.array(parts.map { ["PartNumber": .int(Int64($0.number)), "ETag": .string($0.etag), "Size": .int($0.size)] }))
+    }
+
+    /// `GET s3/multipart/{uploadId}/{partNumber}?key=` → `{url, expires}`.
+    func signPart(_ context: RequestContext) throws -> HTTPResponse {
+        let record = try owned(context)
+        guard let number = Int(context.parameter("partNumber")) else {
+            throw APIError.badRequest("invalid_part_number", "the part number must be a whole number from 1 to \(MultipartPlan.maximumParts)")
+        }
+        let signed = try uploads.partURLs(record, numbers: [number], now: context.now)
+        return .json(["url": .string(signed[0].url.url), "expires": .int(uploads.config.expiries.upload)])
+    }
+
+    /// `GET s3/multipart/{uploadId}/batch?key=&partNumbers=1,2,3` → `{presignedUrls: {"1": url, …}}`.
+    func signBatch(_ context: RequestContext) throws -> HTTPResponse {
+        let record = try owned(context)
+        let text = try required(context.request.queryValue("partNumbers"), "partNumbers")
+        var numbers: [Int] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let number = Int(item) else {
+                throw APIError.badRequest("invalid_part_number",
+                                          "the parameter \"partNumbers\" must be comma-separated whole numbers such as 1,2,3")
+            }
+            numbers.append(number)
+        }
+        let signed = try uploads.partURLs(record, numbers: numbers, now: context.now)
+        var urls = JSONObject()
+        for part in signed { urls[String(part.number)] = .string(part.url.url) }
+        return .json(["presignedUrls": .object(urls)])
+    }
+
+    /// `POST s3/multipart/{uploadId}/complete?key=` `{parts: [{PartNumber, ETag}]}` → `{location, key, bucket}`.
+    func complete(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try owned(context)
+        let parts = try context.jsonBody().parts(numberField: "PartNumber", etagField: "ETag")
+        switch try uploads.completeUpload(record, parts: parts, context: context, user: user) {
+        case .ready:
+            return .json(["location": .string(record.objectKey), "key": .string(record.objectKey), "bucket": .string(bucket),
+                          "fileId": .string(record.id), "status": "ready"])
+        case .rejected(let reason):
+            throw UploadRefusal.rejected(reason: reason)
+        case .aborted, .expired, .deleted:
+            throw UploadRefusal.notFound
+        }
+    }
+
+    /// `DELETE s3/multipart/{uploadId}?key=` → `{}` (a JSON body: Uppy fails on an empty 204).
+    func abort(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try owned(context)
+        _ = try uploads.runner.run(.abortRequested, on: record, uploads.lifecycleRequest(context, user))
+        return .json(.object([:]))
+    }
+
+    /// The caller's upload for the path's uploadId and the `key` parameter.
+    func owned(_ context: RequestContext) throws -> DocumentRecord {
+        let user = try context.requireUser()
+        let key = try required(context.request.queryValue("key"), "key")
+        return try uploads.ownedUpload(uploadID: context.parameter("uploadId"), key: key, user: user)
+    }
+
+    func purpose(_ named: String?) -> String {
+        guard let named, !named.isEmpty else { return uploads.config.uppy.defaultPurpose }
+        return named
+    }
+
+    func required(_ value: String?, _ name: String) throws(APIError) -> String {
+        guard let value, !value.isEmpty else {
+            throw APIError.badRequest("missing_field", "the query parameter \"\(name)\" is required")
+        }
+        return value
+    }
+}
+
+extension UppyFlow {
+    /// The project's `{"error": {code, message}}` plus the top-level `message` Uppy shows.
+    @Sendable static func errorResponse(_ error: APIError) -> HTTPResponse {
+        HTTPResponse.json(["error": ["code": .string(error.code), "message": .string(error.message)], "message": .string(error.message)],
+                          status: error.status, headers: error.headers)
+    }
+}

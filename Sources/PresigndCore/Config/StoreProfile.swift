@@ -1,0 +1,39 @@
+/// What an S3-compatible store supports, so presignd signs only what it accepts and
+/// `bucket-setup` configures only what it has. `PRESIGND_STORE_PROFILE` picks a preset;
+/// `PRESIGND_STORE_POST_POLICY=false|true` overrides the one setting the upload flow depends on.
+///
+/// | preset | POST policies | public access block | lifecycle rules | object tagging |
+/// | --- | --- | --- | --- | --- |
+/// | `aws` | yes | yes | yes | yes |
+/// | `r2` (Cloudflare R2 answers 501 to POST) | no | no | yes | no |
+/// | `minio` | yes | no | yes | yes |
+/// | `ceph` (RGW) | yes | no | yes | yes |
+/// | `generic` | yes | no | no | no |
+public struct StoreProfile: Sendable, Equatable {
+    public let name: String
+    /// Browser-form uploads with a POST policy (the store enforces size, type and key).
+    public var postPolicies: Bool
+    public var publicAccessBlock: Bool
+    public var lifecycleRules: Bool
+    public var tagging: Bool
+
+    public static let aws = StoreProfile(name: "aws", postPolicies: true, publicAccessBlock: true, lifecycleRules: true, tagging: true)
+    public static let r2 = StoreProfile(name: "r2", postPolicies: false, publicAccessBlock: false, lifecycleRules: true, tagging: false)
+    public static let minio = StoreProfile(name: "minio", postPolicies: true, publicAccessBlock: false, lifecycleRules: true, tagging: true)
+    public static let ceph = StoreProfile(name: "ceph", postPolicies: true, publicAccessBlock: false, lifecycleRules: true, tagging: true)
+    public static let generic = StoreProfile(name: "generic", postPolicies: true, publicAccessBlock: false, lifecycleRules: false, tagging: false)
+    public static let presets = [aws, r2, minio, ceph, generic]
+
+    /// `PRESIGND_STORE_PROFILE` (default `aws`) and `PRESIGND_STORE_POST_POLICY`.
+    public static func from(_ environment: Environment) throws(ConfigError) -> StoreProfile {
+        let name = environment.string("PRESIGND_STORE_PROFILE") ?? "aws"
+        guard var profile = presets.first(where: { $0.name == name.lowercased() }) else {
+            throw ConfigError(variable: "PRESIGND_STORE_PROFILE",
+                              problem: "expected one of \(presets.map(\.name).joined(separator: ", ")), got \"\(name)\"")
+        }
+        if environment.string("PRESIGND_STORE_POST_POLICY") != nil {
+            profile.postPolicies = try environment.boolean("PRESIGND_STORE_POST_POLICY", default: profile.postPolicies)
+        }
+        return profile
+    }
+}

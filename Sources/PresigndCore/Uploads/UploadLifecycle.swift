@@ -1,0 +1,230 @@
+/// Where an upload stands: the `status` column, and the only states the lifecycle moves between.
+public enum UploadStatus: String, Sendable, CaseIterable {
+    /// A single-request upload (POST form or PUT) was signed; nothing is confirmed yet.
+    case pending
+    /// A multipart upload was created; the row holds its uploadId.
+    case uploading
+    /// CompleteMultipartUpload is under way (claimed by one request, so abort cannot race it).
+    case completing
+    /// The object is in the store and fits its purpose and declaration.
+    case ready
+    /// The object broke a rule and was deleted.
+    case rejected
+    /// Its owner cancelled it.
+    case aborted
+    /// Never finished in time; swept.
+    case expired
+    /// Its owner deleted it: the object is being removed, the row goes next.
+    case deleting
+
+    /// States the sweeper may expire: work that was started and never finished.
+    public static let unfinished: [UploadStatus] = [.pending, .uploading, .completing]
+}
+
+/// What happened to an upload, as the lifecycle sees it.
+public enum UploadEvent: Sendable, Equatable {
+    /// `POST /api/uploads/confirm` (single-request uploads).
+    case confirmRequested
+    /// Complete a multipart upload with the client's parts.
+    case completeRequested
+    /// HeadObject answered, judged against the purpose and the declaration.
+    case headObserved(ConfirmDecision)
+    /// The owner cancels an unfinished upload.
+    case abortRequested
+    /// The owner deletes the document (or the upload).
+    case deleteRequested
+    /// The sweeper looks at the row at `now`; rows older than `maxAge` seconds expire.
+    case expiryChecked(now: UnixSeconds, maxAge: Int64)
+    /// The sweeper retries the object removal of a delete that did not finish.
+    case cleanupRetried
+}
+
+/// One conditional change of a row: applied only if the row is still in the state it was read
+/// in, together with its audit row (when `audit` names an action), or not at all.
+public struct UploadChange: Sendable, Equatable {
+    public let to: UploadStatus
+    /// The audit action written with the change; nil for internal steps (`completing`).
+    public let audit: String?
+    public var actualSize: Int64? = nil
+    public var actualType: String? = nil
+    public var rejection: String? = nil
+
+    public init(to: UploadStatus, audit: String?, actualSize: Int64? = nil, actualType: String? = nil, rejection: String? = nil) {
+        self.to = to
+        self.audit = audit
+        self.actualSize = actualSize
+        self.actualType = actualType
+        self.rejection = rejection
+    }
+}
+
+/// Work the flow performs for the lifecycle, in order.
+public enum UploadAction: Sendable, Equatable {
+    /// HeadObject; its answer comes back as `.headObserved`. Always the last action of a step.
+    case headObject
+    case completeMultipart
+    case deleteObject
+    case abortMultipart
+    /// The conditional change; when it reports that the row had moved on, re-read it and
+    /// send the same event again.
+    case transition(UploadChange)
+    /// Delete the row (after `deleting`; its audit row was written by that transition).
+    case removeRow
+}
+
+/// How an upload ended for the request that asked.
+public enum UploadOutcome: Sendable, Equatable {
+    case ready(size: Int64, contentType: String)
+    case rejected(reason: String)
+    case aborted
+    case expired
+    case deleted
+}
+
+/// Why an event does not apply to the upload's state; each becomes one error for the client.
+public enum UploadRefusal: Error, Sendable, Equatable {
+    /// Nothing in the store yet (409: finish the upload).
+    case notUploaded
+    /// Gone, or being deleted (404).
+    case notFound
+    /// It was rejected earlier (422, with the reason).
+    case rejected(reason: String)
+    case aborted
+    case expired
+    /// A multipart event on a single-request upload.
+    case notMultipart
+    /// `confirm` on a multipart upload: it is completed, not confirmed.
+    case multipart
+    /// Abort after completion started or finished.
+    case alreadyCompleted
+    /// The sweeper found the row still young, or finished.
+    case notStale
+}
+
+/// The lifecycle's answer to one event.
+public enum UploadStep: Sendable, Equatable {
+    /// Do these, then answer with `then` (nil when the last action is `.headObject`, whose
+    /// answer is the next event).
+    case perform([UploadAction], then: UploadOutcome?)
+    /// Nothing to do: the upload already ended this way.
+    case finished(UploadOutcome)
+    case refused(UploadRefusal)
+}
+
+/// The upload lifecycle as one pure state machine: given a row's state and an event, what to
+/// do. The flows, the sweeper and the store follow it; nothing else decides a transition.
+///
+///     (presign)   → pending   ─confirm/head ok→ ready        ─delete→ deleting → (row removed)
+///     (multipart) → uploading ─complete→ completing ─head ok→ ready
+///     pending|completing ─head breaks a rule→ rejected (object deleted)
+///     pending|uploading ─abort→ aborted;  pending|uploading|completing ─too old→ expired
+public struct UploadLifecycle: Sendable, Equatable {
+    public let status: UploadStatus
+    /// Whether the row has a multipart uploadId (so cleanup aborts it).
+    public let multipart: Bool
+    public let createdAt: UnixSeconds
+    /// The confirmed size and type, for answering a repeated confirm or complete.
+    public let actualSize: Int64?
+    public let actualType: String?
+    public let rejection: String?
+
+    public init(status: UploadStatus, multipart: Bool, createdAt: UnixSeconds, actualSize: Int64? = nil,
+                actualType: String? = nil, rejection: String? = nil) {
+        self.status = status
+        self.multipart = multipart
+        self.createdAt = createdAt
+        self.actualSize = actualSize
+        self.actualType = actualType
+        self.rejection = rejection
+    }
+
+    /// Where a new row starts.
+    public static func initialStatus(multipart: Bool) -> UploadStatus { multipart ? .uploading : .pending }
+
+    public func on(_ event: UploadEvent) -> UploadStep {
+        switch (status, event) {
+        case (.deleting, .cleanupRetried):
+            return .perform(cleanup + [.removeRow], then: .deleted)
+        case (.deleting, _):
+            return .refused(.notFound)
+        case (_, .deleteRequested):
+            return .perform([.transition(UploadChange(to: .deleting, audit: "document.delete"))] + cleanup + [.removeRow], then: .deleted)
+        case (_, .cleanupRetried):
+            return .refused(.notStale)
+
+        case (.pending, .confirmRequested):
+            return .perform([.headObject], then: nil)
+        case (.completing, .completeRequested):
+            // A completion that failed half-way is finished by the next request.
+            return .perform([.completeMultipart, .headObject], then: nil)
+        case (.uploading, .completeRequested):
+            return .perform([.transition(UploadChange(to: .completing, audit: nil)), .completeMultipart, .headObject], then: nil)
+        case (.pending, .completeRequested):
+            return .refused(.notMultipart)
+        case (.uploading, .confirmRequested), (.completing, .confirmRequested):
+            return .refused(.multipart)
+        case (.ready, .confirmRequested), (.ready, .completeRequested):
+            return .finished(.ready(size: actualSize ?? 0, contentType: actualType ?? ""))
+        case (.rejected, .confirmRequested), (.rejected, .completeRequested):
+            return .refused(.rejected(reason: rejection ?? "the upload was rejected"))
+        case (.aborted, .confirmRequested), (.aborted, .completeRequested):
+            return .refused(.aborted)
+        case (.expired, .confirmRequested), (.expired, .completeRequested):
+            return .refused(.expired)
+
+        case (.pending, .headObserved(let decision)), (.completing, .headObserved(let decision)):
+            return observed(decision)
+        case (.ready, .headObserved), (.rejected, .headObserved):
+            return .refused(.alreadyCompleted)
+        case (.uploading, .headObserved):
+            return .refused(.notUploaded)
+        case (.aborted, .headObserved):
+            return .refused(.aborted)
+        case (.expired, .headObserved):
+            return .refused(.expired)
+
+        case (.pending, .abortRequested), (.uploading, .abortRequested):
+            return .perform([.transition(UploadChange(to: .aborted, audit: "upload.abort"))] + cleanup, then: .aborted)
+        case (.aborted, .abortRequested):
+            // Idempotent: a retry repeats the store's cleanup, never the audit row.
+            return .perform(cleanup, then: .aborted)
+        case (.completing, .abortRequested), (.ready, .abortRequested):
+            return .refused(.alreadyCompleted)
+        case (.rejected, .abortRequested):
+            return .refused(.rejected(reason: rejection ?? "the upload was rejected"))
+        case (.expired, .abortRequested):
+            return .refused(.expired)
+
+        case (.pending, .expiryChecked(let now, let maxAge)), (.uploading, .expiryChecked(let now, let maxAge)),
+             (.completing, .expiryChecked(let now, let maxAge)):
+            guard now - createdAt >= maxAge else { return .refused(.notStale) }
+            return .perform([.transition(UploadChange(to: .expired, audit: "upload.expire"))] + cleanup, then: .expired)
+        case (_, .expiryChecked):
+            return .refused(.notStale)
+        }
+    }
+
+    func observed(_ decision: ConfirmDecision) -> UploadStep {
+        switch decision {
+        case .notUploaded:
+            return .refused(.notUploaded)
+        case .ready(let size, let contentType):
+            let action = status == .completing ? "upload.complete" : "upload.confirm"
+            return .perform([.transition(UploadChange(to: .ready, audit: action, actualSize: size, actualType: contentType))],
+                            then: .ready(size: size, contentType: contentType))
+        case .rejected(let reason):
+            // Delete first: if that fails the row stays as it was and a retry decides again.
+            return .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: "upload.reject", rejection: reason))],
+                            then: .rejected(reason: reason))
+        }
+    }
+
+    /// What removes an upload's traces from the store: its multipart upload (parts) and its object.
+    var cleanup: [UploadAction] {
+        switch status {
+        case .pending, .ready, .rejected: return [.deleteObject]
+        case .uploading: return [.abortMultipart]
+        case .completing, .aborted, .expired, .deleting: return multipart ? [.abortMultipart, .deleteObject] : [.deleteObject]
+        }
+    }
+}
