@@ -24,6 +24,8 @@ case nil:
     exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
+case "sweep":
+    exit(SweepCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
 case "migrate":
     exit(MigrateCommand.run(environment: Environment(environment, readFile: { readWholeFile($0) })))
 default:

@@ -24,6 +24,7 @@ struct LifecycleRunner {
 
     func run(_ event: UploadEvent, on record: DocumentRecord, _ request: Request) throws -> UploadOutcome {
         var record = record
+        let original = event
         var event = event
         var rereads = 0
         decide: while true {
@@ -43,12 +44,14 @@ struct LifecycleRunner {
                         let audit = AuditEntry(actor: request.actor, action: change.audit ?? "", resource: "document:\(record.id)",
                                                clientAddress: request.clientAddress, at: request.now)
                         guard try store.transition(id: record.id, from: record.status, change, audit: audit) else {
-                            // Someone else moved the row on: decide again from where it is now.
+                            // Someone else moved the row on: decide the request again from where the row
+                            // is now (the request's own event, not an intermediate head answer).
                             rereads += 1
                             guard rereads <= LifecycleRunner.maxRereads, let current = try store.document(id: record.id) else {
                                 throw UploadRefusal.notFound
                             }
                             record = current
+                            event = original
                             continue decide
                         }
                         record.status = change.to

@@ -1,0 +1,65 @@
+import PresigndApp
+import PresigndCore
+import PresigndHTTPClient
+import PresigndPostgres
+import PresigndStorage
+
+/// `presignd sweep [--dry-run] [--older-than SECONDS]`: expires uploads left unfinished
+/// (default `PRESIGND_SWEEP_AFTER`, 24 h) and finishes deletes that stopped half-way; prints
+/// one line per row. Exit 0 when every row was handled, 1 when some failed (run it again).
+enum SweepCommand {
+    static let usage = "usage: presignd sweep [--dry-run] [--older-than SECONDS]"
+
+    static func run(_ arguments: [String], environment env: Environment) -> Int32 {
+        var dryRun = false
+        var olderThan: Int64? = nil
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--dry-run":
+                dryRun = true
+            case "--older-than":
+                guard let text = rest.popFirst(), let seconds = Int64(text), seconds >= 1 else {
+                    writeError("--older-than takes a number of seconds\n\(usage)")
+                    return 2
+                }
+                olderThan = seconds
+            default:
+                writeError("unknown option \(argument)\n\(usage)")
+                return 2
+            }
+        }
+        do {
+            let logger = Logger { writeOut($0 + "\n", to: 2) }
+            let flows = try FlowsConfig.from(env)
+            let s3 = try AppWiring.s3Signer(env)
+            let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)), logger: logger)
+            let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger)
+            let maxAge = olderThan ?? flows.sweepAfter
+            let sweeper = Sweeper(store: store, objects: objects, purposes: flows.purposes, maxAge: maxAge)
+            let entries = try sweeper.run(now: currentUnixTime(), dryRun: dryRun)
+            var failed = 0
+            for entry in entries {
+                let outcome: String
+                if let skipped = entry.skipped {
+                    outcome = "skipped (\(skipped))"
+                    if skipped.hasPrefix("failed") { failed += 1 }
+                } else {
+                    outcome = dryRun ? "would \(entry.action)" : "\(entry.action): done"
+                }
+                writeOut("\(entry.documentID) \(entry.status.rawValue): \(outcome)\n")
+            }
+            writeOut("presignd sweep: \(entries.count) row(s) older than \(maxAge) s\(dryRun ? " (dry run: nothing changed)" : ""), \(failed) failed\n")
+            return failed == 0 ? 0 : 1
+        } catch let error as ConfigError {
+            writeError("\(error)")
+            return 78
+        } catch let error as APIErrorConvertible {
+            writeError(error.apiError.message)
+            return 1
+        } catch {
+            writeError("\(error)")
+            return 1
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import XCTest
+import Synchronization
+@testable import PresigndApp
+import PresigndCore
+
+/// A store that lets another "request" change the row just before this request's transition,
+/// the way a concurrent request does against PostgreSQL.
+final class InterferingStore: DocumentStore {
+    let base = MemoryDocumentStore()
+    let interference = Mutex<(@Sendable (MemoryDocumentStore) -> Void)?>(nil)
+
+    func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+        if let other = interference.withLock({ hook in defer { hook = nil }; return hook }) { other(base) }
+        return try base.transition(id: id, from: from, change, audit: audit)
+    }
+    func insert(_ record: DocumentRecord, audit: AuditEntry) throws { try base.insert(record, audit: audit) }
+    func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
+    func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
+    func removeDeleted(id: String) throws { try base.removeDeleted(id: id) }
+    func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
+        try base.sweepCandidates(createdBefore: createdBefore, updatedBefore: updatedBefore, limit: limit)
+    }
+    func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? { try base.openForDownload(id: id, userID: userID, audit: audit) }
+    func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] { try base.listAccessible(userID: userID, after: after, limit: limit) }
+    func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool { try base.share(documentID: documentID, ownerID: ownerID, with: userID, audit: audit) }
+    func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool { try base.unshare(documentID: documentID, ownerID: ownerID, from: userID, audit: audit) }
+    func record(_ audit: AuditEntry) throws { try base.record(audit) }
+    func ping() throws { try base.ping() }
+}
+
+final class LifecycleRunnerTests: XCTestCase {
+    let store = InterferingStore()
+    let objects = MemoryObjectStore()
+    var runner: LifecycleRunner { LifecycleRunner(store: store, objects: objects, purposes: .defaults) }
+    let request = LifecycleRunner.Request(actor: "alice", clientAddress: "192.0.2.1", now: 2_000)
+    let record = DocumentRecord(id: "00000000-0000-4000-8000-000000000001", ownerID: "alice", objectKey: "documents/alice/x.pdf",
+                                purpose: "document", fileName: "x.pdf", declaredSize: 100, declaredType: "application/pdf",
+                                status: .pending, createdAt: 1_000)
+
+    override func setUpWithError() throws {
+        try store.insert(record, audit: AuditEntry(actor: "alice", action: "upload.presign", resource: "document:\(record.id)",
+                                                   clientAddress: "", at: 1_000))
+        objects.state.withLock { $0.objects[record.objectKey] = ObjectHead(size: 90, contentType: "application/pdf") }
+    }
+
+    /// Regression: the loser of two confirms re-decided the head's answer instead of its own
+    /// request, and answered 409 `upload_completed` for an upload that was ready.
+    func testRegressionConfirmThatLosesToAnotherConfirmAnswersReady() throws {
+        let id = record.id
+        store.interference.withLock { $0 = { base in
+            _ = try? base.transition(id: id, from: .pending, UploadChange(to: .ready, audit: "upload.confirm", actualSize: 90, actualType: "application/pdf"),
+                                     audit: AuditEntry(actor: "alice", action: "upload.confirm", resource: "document:\(id)", clientAddress: "", at: 2_000))
+        } }
+        XCTAssertEqual(try runner.run(.confirmRequested, on: record, request), .ready(size: 90, contentType: "application/pdf"))
+        XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "upload.confirm"], "one audit row")
+    }
+
+    func testConfirmThatLosesToADeleteIsNotFound() {
+        let id = record.id
+        store.interference.withLock { $0 = { base in
+            _ = try? base.transition(id: id, from: .pending, UploadChange(to: .deleting, audit: "document.delete"),
+                                     audit: AuditEntry(actor: "alice", action: "document.delete", resource: "document:\(id)", clientAddress: "", at: 2_000))
+        } }
+        XCTAssertThrowsError(try runner.run(.confirmRequested, on: record, request)) { error in
+            XCTAssertEqual(error as? UploadRefusal, .notFound)
+        }
+        XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "document.delete"])
+    }
+}
