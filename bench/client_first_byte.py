@@ -74,7 +74,7 @@ def main():
         work = pathlib.Path(tempfile.mkdtemp(prefix="presignd-bench-client-"))
         server, proxy = browser.start_demo_stack(work, env)
         started.append(lambda: browser.stop_demo_stack(server, proxy))
-        browser.allow_origin_on_bucket(stack, proxy.url)
+        browser.bucket_setup(env, proxy.url)
         driver = browser.chromium(network_log=True)
         started.append(driver.quit)
 

@@ -5,6 +5,8 @@ public struct DigestAlgorithm: Sendable, Hashable {
     public let name: String
     public let outputSize: Int
 
+    /// Only for S3's `Content-MD5` integrity header, which some bucket calls require; never for security.
+    public static let md5 = DigestAlgorithm(name: "MD5", outputSize: 16)
     public static let sha1 = DigestAlgorithm(name: "SHA1", outputSize: 20)
     public static let sha256 = DigestAlgorithm(name: "SHA256", outputSize: 32)
     public static let sha384 = DigestAlgorithm(name: "SHA384", outputSize: 48)
@@ -12,6 +14,7 @@ public struct DigestAlgorithm: Sendable, Hashable {
 
     var md: OpaquePointer {
         switch name {
+        case "MD5": return FetchedDigests.md5
         case "SHA1": return FetchedDigests.sha1
         case "SHA256": return FetchedDigests.sha256
         case "SHA384": return FetchedDigests.sha384
@@ -24,6 +27,7 @@ public struct DigestAlgorithm: Sendable, Hashable {
 /// hashing 2–3× faster than the one-shot helpers (PLATFORM.md).
 enum FetchedDigests {
     // Safe: EVP_MD objects are reference-counted, immutable and usable from any thread.
+    nonisolated(unsafe) static let md5: OpaquePointer = EVP_MD_fetch(nil, "MD5", nil)!
     nonisolated(unsafe) static let sha1: OpaquePointer = EVP_MD_fetch(nil, "SHA1", nil)!
     nonisolated(unsafe) static let sha256: OpaquePointer = EVP_MD_fetch(nil, "SHA256", nil)!
     nonisolated(unsafe) static let sha384: OpaquePointer = EVP_MD_fetch(nil, "SHA384", nil)!

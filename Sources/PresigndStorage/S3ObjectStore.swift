@@ -97,7 +97,7 @@ public struct S3ObjectStore: ObjectStore {
         }
     }
 
-    func send(_ operation: String, _ method: String, key: String, query: [(name: String, value: String)] = [],
+    func send(_ operation: String, _ method: String, key: String?, query: [(name: String, value: String)] = [],
               headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) throws -> OutboundResponse {
         let payloadHash = body.isEmpty ? S3RequestSigner.emptyPayloadHash : Hex.encode(Digest.sha256(body))
         let signed = try signer.sign(method: method, bucket: bucket, key: key, query: query, headers: headers,

@@ -7,6 +7,8 @@ enum Usage {
                        when started by a web server; plain CGI when started as a CGI program
       check-config     print the effective configuration, secrets masked, and exit non-zero on errors
       migrate          apply the database migrations (safe to run on every deploy)
+      bucket-setup     give the bucket CORS for PRESIGND_CORS_ORIGINS, blocked public access and a rule
+                       that aborts incomplete multipart uploads (idempotent) [--dry-run]
       sweep            expire uploads left unfinished, finish interrupted deletes [--dry-run] [--older-than S]
       presign          sign an S3 URL or POST form: presign get|put|post|head|delete s3://BUCKET/KEY …
       cloudfront       sign a CloudFront URL or cookies: cloudfront url|cookies …

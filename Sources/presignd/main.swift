@@ -24,6 +24,8 @@ case nil:
     exit(ServeCommand.runDetected())
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
+case "bucket-setup":
+    exit(BucketSetupCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
 case "sweep":
     exit(SweepCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
 case "migrate":

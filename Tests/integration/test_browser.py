@@ -94,15 +94,16 @@ def stack(postgres, ministack, cloudfront_key_file, tmp_path_factory):
     )
     harness_browser.migrate(env)
     server, proxy = harness_browser.start_demo_stack(tmp_path_factory.mktemp("browser-stack"), env)
+    proxy.presignd_env = env
     yield proxy
     harness_browser.stop_demo_stack(server, proxy)
 
 
 @pytest.fixture(scope="module")
 def bucket_cors(ministack, stack):
-    """The bucket's CORS rule for the demo page's origin. Set here with PutBucketCors until
-    presignd has a command of its own that sets up the bucket; swap this fixture for it then."""
-    harness_browser.allow_origin_on_bucket(ministack, stack.url)
+    """The bucket's CORS rule for the demo page's origin, set by `presignd bucket-setup` as an
+    operator would (run-local.sh does the same)."""
+    harness_browser.bucket_setup(stack.presignd_env, stack.url)
     yield stack.url
     ministack.client().delete_bucket_cors(Bucket=ministack.bucket)
 

@@ -2,6 +2,7 @@
 client and its demo page) on the same origin as /api/."""
 import os
 import pathlib
+import subprocess
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -76,8 +77,6 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
 
 def migrate(env):
     """`presignd migrate` with env; raises with its stderr when it fails."""
-    import subprocess
-
     from .presignd import binary
     out = subprocess.run([binary(), "migrate"], env=env, capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
@@ -113,13 +112,11 @@ def stop_demo_stack(server, proxy):
             server.kill()
 
 
-def allow_origin_on_bucket(ministack, origin):
-    """The bucket CORS rule a browser page at `origin` needs: POST forms and PUTs (with any
-    signed headers) and reading the ETag of a part upload."""
-    ministack.client().put_bucket_cors(Bucket=ministack.bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": [origin],
-        "AllowedMethods": ["GET", "HEAD", "PUT", "POST"],
-        "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"],
-        "MaxAgeSeconds": 600,
-    }]})
+def bucket_setup(env, origin):
+    """`presignd bucket-setup` for a page at `origin`, as an operator runs it: the bucket CORS rule
+    a browser needs (POST forms and PUTs with any signed header, reading the ETag of a part upload)."""
+    from .presignd import binary
+    out = subprocess.run([binary(), "bucket-setup"], env=dict(env, PRESIGND_CORS_ORIGINS=origin),
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0 or "cors: set" not in out.stdout and "cors: unchanged" not in out.stdout:
+        raise RuntimeError(f"presignd bucket-setup failed:\n{out.stdout}\n{out.stderr}")
