@@ -31,6 +31,8 @@ cp /etc/nginx/fastcgi_params nginx/presignd.conf "$prefix/conf/"
 sed -e "s|{{USER}}|$(id -un) $(id -gn)|" -e "s|{{NGINX_WORKERS}}|1|" -e "s|{{PREFIX}}|$prefix|g" \
     -e "s|{{ACCESS_LOG}}|$prefix/logs/access.log|" -e "s|{{UPSTREAM}}|unix:$run/presignd.sock|" \
     -e "s|{{KEEPALIVE}}|keepalive 8;|" -e "s|{{PORT}}|$port|" nginx/example-server.conf > "$prefix/conf/nginx.conf"
+# The browser client and its demo page on the API's own origin: /app/presignd.js, /app/demo/.
+sed -i "s|        include presignd.conf;|        include presignd.conf;\n        location /app/ { alias $root/client/; include /etc/nginx/mime.types; }|" "$prefix/conf/nginx.conf"
 
 pids=()
 cleanup() {
@@ -54,6 +56,11 @@ done
 # shellcheck disable=SC1091
 . "$run/stack.env"
 
+# The bucket's CORS rule for the demo page's origins (and public access blocked, incomplete
+# multipart uploads aborted): without it every browser upload fails with "Failed to fetch".
+export PRESIGND_CORS_ORIGINS="http://app.localhost:$port,http://localhost:$port,http://127.0.0.1:$port"
+"$binary" bucket-setup | sed 's/^/  /'
+
 "$binary" serve --listen "$run/presignd.sock" --socket-mode 0660 --workers "$workers" 2>>"$run/presignd.log" &
 pids+=($!)
 nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" &
@@ -71,6 +78,13 @@ fi
 cat <<TRY
 
 presignd is running behind nginx on http://127.0.0.1:$port ($workers workers, socket $run/presignd.sock).
+
+Open the demo page (uploads with progress, multipart above 64 MiB, list, share, delete):
+  http://app.localhost:$port/app/demo/#token=$TOKEN_ALICE
+It must be app.localhost, not 127.0.0.1: the CDN cookies are for .app.localhost, and a browser
+refuses cookies for a domain the page is not on. Chromium and Firefox resolve *.localhost
+to this machine by themselves. Bob's token, for sharing: $TOKEN_BOB
+
 Try:
   curl -i http://127.0.0.1:$port/healthz
   curl -i http://127.0.0.1:$port/api/nothing-here                     # 404, JSON error body
