@@ -28,6 +28,7 @@ enum AppWiring {
         let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: clock, logger: logger)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
+        routes += OpenAPIRoutes.routes()
         let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3,
                                  newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) })
         routes += uploads.routes
