@@ -16,66 +16,60 @@ public struct Endpoint: Sendable {
     }
 }
 
-/// Limits applied to every request before a handler sees it.
-public struct RequestLimits: Sendable {
-    public var maxBodyBytes: Int
-    public var maxPathBytes: Int
-
-    public init(maxBodyBytes: Int = 65_536, maxPathBytes: Int = 2_048) {
-        self.maxBodyBytes = maxBodyBytes
-        self.maxPathBytes = maxPathBytes
-    }
-}
-
-/// Turns an `HTTPRequest` into an `HTTPResponse`: routing, 404/405, limits, authentication,
-/// scope checks, and mapping every failure to the one error shape. Stateless apart from what
-/// it is built with, so every worker thread shares one instance.
+/// Turns an `HTTPRequest` into an `HTTPResponse`: the middleware (limits, CORS, …) around
+/// routing, 404/405, authentication, scope checks, and mapping every failure to the one error
+/// shape. Stateless apart from what it is built with, so every worker thread shares one instance.
 public struct Application: Sendable {
     public let router: Router<Endpoint>
     public let authenticator: any Authenticator
     /// Checks a user against a route group's required scopes; throws the 403 to send.
     public let authorize: @Sendable (AuthenticatedUser, String) throws(APIError) -> Void
     public let clock: any Clock
-    public let limits: RequestLimits
+    /// Outermost first; the limits always run (innermost), so every route has them.
+    public let middleware: [any Middleware]
     public let logger: Logger
 
     public init(
         routes: [Route<Endpoint>], authenticator: any Authenticator,
         authorize: @escaping @Sendable (AuthenticatedUser, String) throws(APIError) -> Void = { _, _ in },
-        clock: any Clock, limits: RequestLimits = RequestLimits(), logger: Logger
+        clock: any Clock, limits: RequestLimits = RequestLimits(), middleware: [any Middleware] = [], logger: Logger
     ) {
         self.router = Router(routes)
         self.authenticator = authenticator
         self.authorize = authorize
         self.clock = clock
-        self.limits = limits
+        self.middleware = middleware + [LimitsMiddleware(limits)]
         self.logger = logger
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        var response: HTTPResponse
-        do {
-            response = try dispatch(request)
-        } catch let error as APIErrorConvertible {
-            response = error.apiError.response
-        } catch {
-            // Only the error's type is logged: its text may quote input or secrets.
-            logger.error("unhandled \(type(of: error)) on \(request.method) \(loggablePath(request.path))")
-            response = APIError.internalError().response
-        }
+        var response = run(request, through: middleware[...])
         if request.method == "HEAD" { response.body = [] }
         return response
     }
 
+    /// The request through the remaining middleware, then the router; whatever any of them
+    /// throws becomes its error response right there, so outer middleware sees every answer.
+    func run(_ request: HTTPRequest, through chain: ArraySlice<any Middleware>) -> HTTPResponse {
+        respond(to: request) {
+            guard let first = chain.first else { return try dispatch(request) }
+            return try first.handle(request) { run($0, through: chain.dropFirst()) }
+        }
+    }
+
+    func respond(to request: HTTPRequest, _ body: () throws -> HTTPResponse) -> HTTPResponse {
+        do {
+            return try body()
+        } catch let error as APIErrorConvertible {
+            return error.apiError.response
+        } catch {
+            // Only the error's type is logged: its text may quote input or secrets.
+            logger.error("unhandled \(type(of: error)) on \(request.method) \(loggablePath(request.path))")
+            return APIError.internalError().response
+        }
+    }
+
     func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
-        guard request.path.utf8.count <= limits.maxPathBytes else {
-            throw APIError(status: 414, code: "path_too_long",
-                           message: "the path is \(request.path.utf8.count) bytes; the limit is \(limits.maxPathBytes)")
-        }
-        guard request.body.count <= limits.maxBodyBytes else {
-            throw APIError(status: 413, code: "body_too_large",
-                           message: "request body is \(request.body.count) bytes; the limit is \(limits.maxBodyBytes)")
-        }
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             throw APIError.notFound("no route for \(loggablePath(request.path))")

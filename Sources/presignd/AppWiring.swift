@@ -11,13 +11,15 @@ import PresigndStorage
 /// The whole application from the environment: JWT authentication, the flows' routes, the
 /// PostgreSQL store, the S3 object store and signers, CloudFront cookies when a CDN is set.
 /// `serve` calls it in each worker after the fork, so connections are never shared.
-func makeApplication(environment: [String: String]) throws -> Application {
-    try AppWiring.makeApplication(environment: Environment(environment, readFile: { readWholeFile($0) }),
+/// `bodyLimit` is the serving configuration's (`PRESIGND_BODY_LIMIT` or `serve --body-limit`),
+/// so the gateway and the application apply the same limit.
+func makeApplication(environment: [String: String], bodyLimit: Int) throws -> Application {
+    try AppWiring.makeApplication(environment: Environment(environment, readFile: { readWholeFile($0) }), bodyLimit: bodyLimit,
                                   logger: Logger { writeOut($0 + "\n", to: 2) })
 }
 
 enum AppWiring {
-    static func makeApplication(environment env: Environment, logger: Logger) throws -> Application {
+    static func makeApplication(environment env: Environment, bodyLimit: Int, logger: Logger) throws -> Application {
         let clock = WallClock()
         let jwt = try JWTConfig.load(env)
         let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
@@ -37,12 +39,11 @@ enum AppWiring {
         if let cdn = flows.cdn {
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
         }
-        // The gateway refuses larger bodies before reading them; the application applies the
-        // same PRESIGND_BODY_LIMIT so a raised limit is honoured in both places.
-        let server = try ServerConfig.parse(environment: env, cpuCount: 1)
+        let cors = CORSMiddleware(config: try CORSConfig.from(env), allowCredentials: jwt.cookieName != nil,
+                                  methods: { [router = Router(routes)] in router.methods(for: $0) })
         return Application(routes: routes, authenticator: authenticator,
                            authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
-                           clock: clock, limits: RequestLimits(maxBodyBytes: server.bodyLimit), logger: logger)
+                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: [cors], logger: logger)
     }
 
     /// `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, `PRESIGND_S3_ADDRESSING`, `PRESIGND_BUCKET` and the

@@ -11,7 +11,7 @@ enum ServeCommand {
     /// `serve` with flags: FastCGI on the given or inherited socket.
     static func run(arguments: [String]) -> Int32 {
         guard let config = serverConfig(arguments: arguments) else { return 78 }
-        return Server.run(config: config, makeHandler: makeHandler)
+        return Server.run(config: config, makeHandler: { try makeHandler(arguments: arguments) })
     }
 
     /// No subcommand: CGI when started as a CGI program, FastCGI on fd 0 or systemd's socket.
@@ -19,11 +19,11 @@ enum ServeCommand {
         switch Server.detectStartMode() {
         case .cgi:
             guard let config = serverConfig(arguments: []) else { return 78 }
-            return Server.runCGI(config: config, makeHandler: makeHandler)
+            return Server.runCGI(config: config, makeHandler: { try makeHandler(arguments: []) })
         case .systemdSocket, .inheritedSocket:
             guard var config = serverConfig(arguments: []) else { return 78 }
             config.listen = .inherited
-            return Server.run(config: config, makeHandler: makeHandler)
+            return Server.run(config: config, makeHandler: { try makeHandler(arguments: []) })
         case .unknown:
             Output.err("presignd: not started by a web server (no CGI environment, no inherited socket)\n\n\(Usage.text)")
             return 2
@@ -54,9 +54,12 @@ enum ServeCommand {
     /// Runs in every worker after fork, so a SIGHUP's new workers read the configuration afresh:
     /// `*_FILE` secrets and, when `PRESIGND_ENV_FILE` names one, an environment file whose
     /// variables override the process environment.
-    @Sendable static func makeHandler() throws -> RequestHandler {
+    /// `arguments` are `serve`'s flags, so a flag such as `--body-limit` reaches the application
+    /// as it reaches the gateway.
+    @Sendable static func makeHandler(arguments: [String]) throws -> RequestHandler {
         let variables = try reloadableVariables()
-        let application = try makeApplication(environment: variables)
+        let server = try ServerConfig.parse(environment: Environment(variables), arguments: arguments, cpuCount: 1)
+        let application = try makeApplication(environment: variables, bodyLimit: server.bodyLimit)
         let handler: RequestHandler = { application.handle($0) }
         return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
     }

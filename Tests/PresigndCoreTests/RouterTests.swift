@@ -19,6 +19,27 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(parameters, ["id": "42", "userId": "auth0|7"])
     }
 
+    /// A literal segment beats a parameter whatever the method: `/api/uploads/presign` is not an
+    /// `{id}`, so DELETE there is a 405 naming POST, and `batch` is not a part number.
+    func testLiteralSegmentsBeatParameters() {
+        let uploads = Router<String>([
+            Route("POST", "/api/uploads/presign", access: .user, handler: "presign"),
+            Route("GET", "/s3/multipart/{uploadId}/{partNumber}", access: .user, handler: "part"),
+            Route("GET", "/s3/multipart/{uploadId}/batch", access: .user, handler: "batch"),
+            Route("DELETE", "/api/uploads/{id}", access: .user, handler: "abort"),
+        ])
+        guard case .methodNotAllowed(let allowed) = uploads.match(method: "DELETE", path: "/api/uploads/presign") else { return XCTFail() }
+        XCTAssertEqual(allowed, ["POST"])
+        XCTAssertEqual(uploads.methods(for: "/api/uploads/presign"), ["POST"])
+        XCTAssertEqual(uploads.methods(for: "/api/uploads/0a1b"), ["DELETE"])
+        XCTAssertEqual(uploads.methods(for: "/api/nothing"), [])
+        guard case .found(let batch, _) = uploads.match(method: "GET", path: "/s3/multipart/u1/batch") else { return XCTFail() }
+        XCTAssertEqual(batch.handler, "batch", "even when the parameter route is listed first")
+        guard case .found(let part, let parameters) = uploads.match(method: "GET", path: "/s3/multipart/u1/7") else { return XCTFail() }
+        XCTAssertEqual(part.handler, "part")
+        XCTAssertEqual(parameters, ["uploadId": "u1", "partNumber": "7"])
+    }
+
     func testEncodedSlashStaysInsideItsSegment() {
         guard case .found(_, let parameters) = router.match(method: "DELETE", path: "/api/documents/a%2Fb") else {
             return XCTFail("no match")

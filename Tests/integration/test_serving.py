@@ -269,3 +269,46 @@ def test_what_nginx_would_not_send_truncated_body_and_huge_params(tmp_path):
         assert server.stop() == 0
     finally:
         server.kill()
+
+
+def test_regression_body_limit_flag_reaches_the_application(serving_stack):
+    """`serve --body-limit 200000` raised only the gateway's limit: the application still
+    answered 413 above 65,536 bytes. The limit now has one owner, fed by the flag."""
+    server, proxy = serving_stack("unix", workers=1, threads=2, extra_args=["--body-limit", "200000"])
+    headers = {"Content-Type": "application/json"}
+    under = requests.post(proxy.url + "/api/anything", data=b"x" * 100_000, headers=headers, timeout=5)
+    assert under.status_code == 404, under.text
+    over = requests.post(proxy.url + "/api/anything", data=b"x" * 250_000, headers=headers, timeout=5)
+    assert over.status_code == 413 and over.json()["error"]["message"].endswith("the limit is 200000")
+
+
+def test_cors_preflight_and_headers_for_allowed_origins_only(serving_stack):
+    app = "https://app.example.com"
+    server, proxy = serving_stack("unix", workers=1, threads=2, env={"PRESIGND_CORS_ORIGINS": app, "PRESIGND_CORS_MAX_AGE": "600"})
+    url = proxy.url + "/api/uploads/presign"
+    preflight = requests.options(url, timeout=5, headers={
+        "Origin": app, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.status_code == 204, preflight.text
+    assert preflight.headers["Access-Control-Allow-Origin"] == app
+    assert preflight.headers["Access-Control-Allow-Methods"] == "POST", "a literal path segment is not an {id}"
+    assert preflight.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+    assert preflight.headers["Access-Control-Max-Age"] == "600"
+    assert "Access-Control-Allow-Credentials" not in preflight.headers, "bearer tokens need no credentials"
+
+    other = requests.options(url, timeout=5, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert other.status_code == 403 and "Access-Control-Allow-Origin" not in other.headers
+    assert other.json()["error"]["code"] == "origin_not_allowed"
+
+    # An actual request from the app: the 401 carries the CORS headers, so the page can read it.
+    denied = requests.get(proxy.url + "/api/documents", headers={"Origin": app}, timeout=5)
+    assert denied.status_code == 401
+    assert denied.headers["Access-Control-Allow-Origin"] == app
+    assert "WWW-Authenticate" in denied.headers["Access-Control-Expose-Headers"]
+    assert "Origin" in denied.headers["Vary"]
+    foreign = requests.get(proxy.url + "/api/documents", headers={"Origin": "https://evil.example"}, timeout=5)
+    assert foreign.status_code == 401 and "Access-Control-Allow-Origin" not in foreign.headers
+
+    plain = requests.options(url, timeout=5)
+    assert plain.status_code == 204 and plain.headers["Allow"] == "POST, OPTIONS"
+    assert requests.options(proxy.url + "/api/nothing", timeout=5).status_code == 404
+    assert "Access-Control-Allow-Origin" not in requests.get(proxy.url + "/healthz", headers={"Origin": app}, timeout=5).headers

@@ -11,6 +11,8 @@ public struct Route<Handler: Sendable>: Sendable {
     public let access: RouteAccess
     public let handler: Handler
     let segments: [PatternSegment]
+    /// How specific the pattern is: its number of literal segments.
+    let literalCount: Int
 
     public init(_ method: String, _ pattern: String, access: RouteAccess, handler: Handler) {
         self.method = method
@@ -21,6 +23,7 @@ public struct Route<Handler: Sendable>: Sendable {
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
         }
+        self.literalCount = segments.filter { if case .literal = $0 { return true } else { return false } }.count
     }
 }
 
@@ -58,9 +61,21 @@ public struct Router<Handler: Sendable>: Sendable {
             }
             segments.append(decoded)
         }
-        var allowed: [String] = []
+        // A literal segment beats a parameter: `/api/uploads/presign` is the presign route's path,
+        // not an `{id}` of `/api/uploads/{id}`, whatever the method.
+        var best = -1
+        var candidates: [(route: Route<Handler>, parameters: [String: String])] = []
         for route in routes {
             guard let parameters = Router.bind(route.segments, to: segments) else { continue }
+            let literals = route.literalCount
+            if literals > best {
+                best = literals
+                candidates = []
+            }
+            if literals == best { candidates.append((route, parameters)) }
+        }
+        var allowed: [String] = []
+        for (route, parameters) in candidates {
             if route.method == method { return .found(route, parameters: parameters) }
             if method == "HEAD" && route.method == "GET" { return .found(route, parameters: parameters) }
             if !allowed.contains(route.method) { allowed.append(route.method) }
@@ -68,6 +83,15 @@ public struct Router<Handler: Sendable>: Sendable {
         if allowed.isEmpty { return .notFound }
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
         return .methodNotAllowed(allowed: allowed)
+    }
+
+    /// The methods `path` has (with HEAD where it has GET), for CORS and `Allow`; empty when none.
+    public func methods(for path: String) -> [String] {
+        switch match(method: "OPTIONS", path: path) {
+        case .methodNotAllowed(let allowed): return allowed
+        case .found(let route, _): return [route.method]
+        case .notFound, .badPath: return []
+        }
     }
 
     static func bind(_ pattern: [PatternSegment], to segments: [String]) -> [String: String]? {

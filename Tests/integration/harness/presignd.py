@@ -50,13 +50,14 @@ MINIMAL_CONFIG = {
 class Presignd:
     MODES = ("unix", "tcp", "spawn-fcgi", "systemd", "fcgiwrap")
 
-    def __init__(self, workdir, mode="unix", workers=2, threads=4, env=None, drain_timeout=10):
+    def __init__(self, workdir, mode="unix", workers=2, threads=4, env=None, drain_timeout=10, extra_args=()):
         assert mode in self.MODES
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.mode = mode
         self.workers = workers
         self.threads = threads
+        self.extra_args = list(extra_args)  # more `serve` flags (unix and tcp modes)
         self.socket_path = self.workdir / "presignd.sock"
         self.port = None
         self.process = None
@@ -78,10 +79,10 @@ class Presignd:
     def command(self):
         exe = binary()
         if self.mode == "unix":
-            return [exe, "serve", "--listen", str(self.socket_path), "--socket-mode", "0660"]
+            return [exe, "serve", "--listen", str(self.socket_path), "--socket-mode", "0660", *self.extra_args]
         if self.mode == "tcp":
             self.port = free_port()
-            return [exe, "serve", "--listen", f"127.0.0.1:{self.port}"]
+            return [exe, "serve", "--listen", f"127.0.0.1:{self.port}", *self.extra_args]
         if self.mode == "spawn-fcgi":
             # -n: spawn-fcgi binds the socket, puts it on fd 0 and execs presignd in place.
             return ["spawn-fcgi", "-n", "-s", str(self.socket_path), "-M", "0660", "--", exe]
