@@ -16,6 +16,10 @@ ensure_venv "$venv"
 echo "== unit tests (swift test)"
 swift test 2>&1 | tail -n 40
 
+echo "== browser client unit tests (node --test)"
+command -v node >/dev/null || ensure_packages nodejs
+node --test client/test/ 2>&1 | tail -n 12
+
 echo "== release build for the integration tests"
 swift build -c release 2>&1 | tail -n 3
 export PRESIGND_BINARY="$root/.build/release/presignd"
