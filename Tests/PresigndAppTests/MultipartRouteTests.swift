@@ -130,6 +130,9 @@ extension FlowRouteTests {
     func testDeleteTwiceIsOneDeleteAndUnshareOfNothingIs404() {
         let id = readyDocument()
         XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/bob").status, 404)
+        let yourself = send("POST", "/api/documents/\(id)/shares", json: #"{"userId":"alice"}"#)
+        XCTAssertEqual(yourself.status, 400)
+        XCTAssertEqual(yourself.body["error"]?["message"], "the field \"userId\" names you; share with another user")
         XCTAssertEqual(send("DELETE", "/api/documents/\(id)").status, 204)
         XCTAssertEqual(send("DELETE", "/api/documents/\(id)").status, 404)
         XCTAssertEqual(send("POST", "/api/documents/\(id)/shares", json: #"{"userId":"bob"}"#).status, 404)

@@ -15,7 +15,7 @@ final class BucketSetupTests: XCTestCase {
             """.utf8)
         let put = try XCTUnwrap(body(setup.cors(current: existing)))
         XCTAssertTrue(put.contains("<ID>presignd-browser-uploads</ID><AllowedOrigin>https://app.example.com</AllowedOrigin>"))
-        XCTAssertTrue(put.contains("<ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds>"))
+        XCTAssertTrue(put.contains("<ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><MaxAgeSeconds>600</MaxAgeSeconds>"))
         XCTAssertTrue(put.contains("<CORSRule><ID>analytics</ID><AllowedOrigin>https://stats.example.com</AllowedOrigin>"), "the bucket's rule is kept")
         XCTAssertEqual(setup.cors(current: Array(put.utf8)), .unchanged)
         let otherOrigins = BucketSetup(origins: ["https://new.example.com"], corsMaxAge: 600)

@@ -61,7 +61,7 @@ def test_dry_run_changes_nothing_then_run_sets_everything_once(ministack, bucket
     assert len(rules) == 1
     assert sorted(rules[0]["AllowedOrigins"]) == sorted([ORIGIN, "https://app.example.com"])
     assert sorted(rules[0]["AllowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
-    assert rules[0]["ExposeHeaders"] == ["ETag"] and rules[0]["AllowedHeaders"] == ["*"]
+    assert rules[0]["ExposeHeaders"] == ["ETag", "Location"] and rules[0]["AllowedHeaders"] == ["*"]
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block[k] for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"))
     lifecycle = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}

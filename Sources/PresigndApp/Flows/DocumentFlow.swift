@@ -100,6 +100,11 @@ public struct DocumentFlow: Sendable {
         let id = try documentID(context)
         let target = try context.jsonBody().string("userId", maxLength: AuthenticatedUser.maxIDBytes)
         try DocumentFlow.checkUserID(target)
+        if target == user.id {
+            // Someone else's document stays a 404 whoever it is "shared" with.
+            _ = try ownedDocument(id, by: user)
+            throw APIError.badRequest("invalid_field", "the field \"userId\" names you; share with another user")
+        }
         // One statement checks ownership and readiness and locks the row, so a racing delete
         // makes this a 404, never a half-written share.
         guard try store.share(documentID: id, ownerID: user.id, with: target, audit: audit(context, user, "document.share", id)) else {

@@ -1,6 +1,6 @@
 /// What `presignd bucket-setup` wants the bucket to have, and the bodies that say it: a CORS
 /// rule for the app's origins (so a browser may POST, PUT and GET, and read `ETag` for
-/// multipart), public access blocked, and a lifecycle rule that aborts multipart uploads left
+/// multipart and `Location`, which Uppy reads after a POST), public access blocked, and a lifecycle rule that aborts multipart uploads left
 /// incomplete. presignd's own rules carry ids starting `presignd-`; the bucket's other rules
 /// are kept as they are.
 public struct BucketSetup: Sendable, Equatable {
@@ -38,7 +38,7 @@ public struct BucketSetup: Sendable, Equatable {
         var body = "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><CORSRule><ID>\(BucketSetup.corsRuleID)</ID>"
         for origin in origins { body += "<AllowedOrigin>\(S3XML.escape(origin))</AllowedOrigin>" }
         for method in BucketSetup.corsMethods { body += "<AllowedMethod>\(method)</AllowedMethod>" }
-        body += "<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>\(corsMaxAge)</MaxAgeSeconds></CORSRule>"
+        body += "<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><ExposeHeader>Location</ExposeHeader><MaxAgeSeconds>\(corsMaxAge)</MaxAgeSeconds></CORSRule>"
         body += others.map { "<CORSRule>\($0)</CORSRule>" }.joined()
         body += "</CORSConfiguration>"
         let reason = current == nil ? "no CORS rule: browsers on \(origins.joined(separator: ", ")) could not upload"
@@ -48,7 +48,7 @@ public struct BucketSetup: Sendable, Equatable {
 
     func corsMatches(_ rule: S3XML) -> Bool {
         Set(rule.values("AllowedOrigin")) == Set(origins) && Set(rule.values("AllowedMethod")) == Set(BucketSetup.corsMethods)
-            && rule.values("AllowedHeader") == ["*"] && rule.values("ExposeHeader").contains("ETag")
+            && rule.values("AllowedHeader") == ["*"] && Set(rule.values("ExposeHeader")) == ["ETag", "Location"]
             && rule.value("MaxAgeSeconds") == String(corsMaxAge)
     }
 
