@@ -32,7 +32,7 @@ sed -e "s|{{USER}}|$(id -un) $(id -gn)|" -e "s|{{NGINX_WORKERS}}|1|" -e "s|{{PRE
     -e "s|{{ACCESS_LOG}}|$prefix/logs/access.log|" -e "s|{{UPSTREAM}}|unix:$run/presignd.sock|" \
     -e "s|{{KEEPALIVE}}|keepalive 8;|" -e "s|{{PORT}}|$port|" nginx/example-server.conf > "$prefix/conf/nginx.conf"
 # The browser client and its demo page on the API's own origin: /app/presignd.js, /app/demo/.
-sed -i "s|        include presignd.conf;|        include presignd.conf;\n        location /app/ { alias $root/client/; include /etc/nginx/mime.types; }|" "$prefix/conf/nginx.conf"
+sed -i "s|        include presignd.conf;|        include presignd.conf;\n        location /app/ { alias $root/client/; }|" "$prefix/conf/nginx.conf"
 
 pids=()
 cleanup() {

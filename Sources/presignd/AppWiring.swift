@@ -46,27 +46,10 @@ enum AppWiring {
                            clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: [cors], logger: logger)
     }
 
-    /// `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, `PRESIGND_S3_ADDRESSING`, `PRESIGND_BUCKET` and the
-    /// AWS credentials.
+    /// The flows' signer for the bucket and endpoint `S3Config` resolves.
     static func s3Signer(_ env: Environment) throws -> S3FlowSigner {
-        guard let bucket = env.string("PRESIGND_BUCKET") else {
-            throw ConfigError(variable: "PRESIGND_BUCKET", problem: "set the bucket uploads go to")
-        }
-        // Checked here, or every request would fail with a 400 blaming the client.
-        do { try S3Validation.validateBucket(bucket) } catch { throw ConfigError(variable: "PRESIGND_BUCKET", problem: error.message) }
-        let region = env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
-        let custom = env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL")
-        let styleText = env.string("PRESIGND_S3_ADDRESSING") ?? (custom == nil ? "virtual" : "path")
-        guard let style = S3AddressingStyle(rawValue: styleText) else {
-            throw ConfigError(variable: "PRESIGND_S3_ADDRESSING", problem: "expected virtual, path or auto, got \"\(styleText)\"")
-        }
-        let endpoint: S3Endpoint
-        do {
-            endpoint = try S3Endpoint(region: region, endpoint: custom, addressing: style)
-        } catch {
-            throw ConfigError(variable: custom == nil ? "AWS_REGION" : "AWS_ENDPOINT_URL_S3", problem: error.message)
-        }
-        return S3FlowSigner(bucket: bucket, endpoint: endpoint, credentials: try CredentialsLoader.load(from: env))
+        let s3 = try S3Config.from(env)
+        return S3FlowSigner(bucket: s3.bucket ?? "", endpoint: s3.endpoint, credentials: s3.credentials)
     }
 
     /// `PRESIGND_CLOUDFRONT_KEY_PAIR_ID` and the PEM at `PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE`.

@@ -39,21 +39,7 @@ enum CheckConfigCommand {
                                    cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))).entries
         }
         section("jwt") { try JWTConfig.load(env).entries }
-        section("s3") {
-            let signer = try AppWiring.s3Signer(env)
-            let credentials = try CredentialsLoader.load(from: env)
-            return [
-                ConfigEntry("PRESIGND_BUCKET", signer.bucket),
-                ConfigEntry("AWS_REGION", env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"),
-                ConfigEntry("AWS_ENDPOINT_URL_S3", env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL") ?? "(AWS)"),
-                ConfigEntry("PRESIGND_S3_ADDRESSING", env.string("PRESIGND_S3_ADDRESSING")
-                            ?? (env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL") == nil ? "virtual" : "path")),
-                ConfigEntry("AWS_ACCESS_KEY_ID", credentials.accessKeyID, secret: true),
-                ConfigEntry("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey, secret: true),
-                ConfigEntry("AWS_SESSION_TOKEN", credentials.sessionToken, secret: true),
-                ConfigEntry("AWS_CREDENTIAL_EXPIRATION", credentials.expiresAt.map { UTCDateTime($0).iso8601 } ?? "(does not expire)"),
-            ]
-        }
+        section("s3") { try S3Config.from(env).entries }
         section("flows") {
             let flows = try FlowsConfig.from(env)
             var entries = flows.purposes.all.map { purpose in

@@ -40,17 +40,17 @@ func runPresignCommand(_ arguments: [String], environment: [String: String]) -> 
         let operation = options.positional[0]
         let (bucket, key) = try parseS3URI(options.positional[1])
         let env = Environment(environment, readFile: { readWholeFile($0) })
-        let credentials = try CredentialsLoader.load(from: env)
-        let region = options.value("region") ?? env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
-        var addressing = S3AddressingStyle.virtual
+        // The same resolution as serve's (PRESIGND_S3_ADDRESSING, path style with a custom
+        // endpoint), with the flags on top.
+        var overrides = S3Config.Overrides(region: options.value("region"), endpointURL: options.value("endpoint"))
         if let text = options.value("addressing") {
             guard let style = S3AddressingStyle(rawValue: text) else { throw UsageError("--addressing must be virtual, path or auto") }
-            addressing = style
+            overrides.addressing = style
         }
-        if options.flag("path-style") { addressing = .path }
-        let endpoint = try S3Endpoint(region: region, endpoint: options.value("endpoint") ?? env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL"),
-                                      addressing: addressing)
-        let signer = SigV4Signer(credentials: credentials)
+        if options.flag("path-style") { overrides.addressing = .path }
+        let s3 = try S3Config.from(env, requireBucket: false, overrides: overrides)
+        let endpoint = s3.endpoint
+        let signer = SigV4Signer(credentials: s3.credentials)
         let expires = try options.integer("expires") ?? 3600
         let time = try options.time()
 
