@@ -116,6 +116,21 @@ final class ApplicationTests: XCTestCase {
                                                 contentType: "Application/JSON; charset=utf-8")).status, 200)
     }
 
+    /// Issue 13, defect 5: the media type was split on ";" and trimmed, so `;application/json`
+    /// (an empty type with a parameter-looking tail) and other broken values were taken as JSON.
+    func testRegressionContentTypeIsParsedStrictly() {
+        let body = #"{"name":"a","size":1}"#
+        for refused in [";application/json", "application/json x", "application /json",
+                        "application/json; charset", "application/json; charset=\"utf-8", "application/json, text/plain",
+                        "application/json; charset=latin1", "application/jsonp", "\u{01}application/json", ""] {
+            XCTAssertEqual(makeApp().handle(request("POST", "/api/echo", body: body, contentType: refused)).status, 415, refused)
+        }
+        for accepted in ["application/json", " Application/JSON ", "application/json;charset=UTF-8",
+                         "application/json ; charset=\"utf-8\"", "application/json;", "application/json;;", "application/json; x=1; charset=utf-8"] {
+            XCTAssertEqual(makeApp().handle(request("POST", "/api/echo", body: body, contentType: accepted)).status, 200, accepted)
+        }
+    }
+
     func testMalformedJSONIs400NamingTheProblem() {
         let response = makeApp().handle(request("POST", "/api/echo", body: #"{"name": "a",}"#))
         XCTAssertEqual(response.status, 400)

@@ -27,6 +27,70 @@ public enum MediaType {
         return text[..<semicolon].lowercased() + text[semicolon...]
     }
 
+    /// A header's media type parsed strictly by RFC 9110 §8.3.1: `type "/" subtype *( OWS ";"
+    /// OWS [ name "=" ( token / quoted-string ) ] )`, with optional whitespace around the whole
+    /// value. Returns the essence in lower case and the parameters (names lower-cased, quoted
+    /// values unquoted), or nil for anything else, such as `;application/json` or `application/json x`.
+    public static func parseHeader(_ text: String) -> (essence: String, parameters: [(name: String, value: String)])? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        func skipWhitespace() { while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+        func token() -> String? {
+            let start = index
+            while index < bytes.count, isTokenByte(bytes[index]) { index += 1 }
+            return index > start ? String(decoding: bytes[start..<index], as: UTF8.self) : nil
+        }
+        // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE; qdtext excludes controls but HTAB.
+        func quotedString() -> String? {
+            index += 1
+            var value: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""): return String(decoding: value, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard index < bytes.count, isQuotedTextByte(bytes[index]) || bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "\\") else { return nil }
+                    value.append(bytes[index])
+                    index += 1
+                default:
+                    guard isQuotedTextByte(byte) else { return nil }
+                    value.append(byte)
+                }
+            }
+            return nil
+        }
+        skipWhitespace()
+        guard let type = token(), index < bytes.count, bytes[index] == UInt8(ascii: "/") else { return nil }
+        index += 1
+        guard let subtype = token() else { return nil }
+        var parameters: [(name: String, value: String)] = []
+        while true {
+            skipWhitespace()
+            if index == bytes.count { break }
+            guard bytes[index] == UInt8(ascii: ";") else { return nil }
+            index += 1
+            skipWhitespace()
+            // `[ parameter ]`: an empty parameter between semicolons is allowed.
+            if index == bytes.count || bytes[index] == UInt8(ascii: ";") { continue }
+            guard let name = token(), index < bytes.count, bytes[index] == UInt8(ascii: "=") else { return nil }
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+                guard let value = quotedString() else { return nil }
+                parameters.append((name.lowercased(), value))
+            } else {
+                guard let value = token() else { return nil }
+                parameters.append((name.lowercased(), value))
+            }
+        }
+        return ((type + "/" + subtype).lowercased(), parameters)
+    }
+
+    /// RFC 9110 `qdtext`: HTAB, SP, visible ASCII but `"` and `\`, and obs-text.
+    static func isQuotedTextByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || byte == 0x20 || byte == 0x21 || (0x23...0x5B).contains(byte) || (0x5D...0x7E).contains(byte) || byte >= 0x80
+    }
+
     /// `type/subtype` in lower case, without parameters, for comparing two types.
     public static func essence(_ text: String) -> String {
         let head = text.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
