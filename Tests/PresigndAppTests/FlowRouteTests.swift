@@ -199,6 +199,22 @@ final class FlowRouteTests: XCTestCase {
         XCTAssertEqual(store.state.withLock { $0.shares }, [])
     }
 
+    /// Issue 13, defect 6: C1 controls and invisible format characters were accepted as share
+    /// targets (`{"userId":"\u0085"}` was 201); a bidi override or a zero-width character lets one
+    /// id pass for another in the audit log.
+    func testRegressionShareTargetWithC1OrInvisibleCharactersIs400() {
+        let id = readyDocument()
+        for scalar in ["0085", "0080", "009F", "202E", "202A", "2066", "2069", "200B", "200D", "200F", "2060", "FEFF"] {
+            let json = #"{"userId":"bob\u\#(scalar)"}"#
+            let r = send("POST", "/api/documents/\(id)/shares", json: json)
+            XCTAssertEqual(r.status, 400, json)
+            XCTAssertEqual(r.body["error"]?["code"], "invalid_field", json)
+        }
+        XCTAssertEqual(send("DELETE", "/api/documents/\(id)/shares/bob%E2%80%AE").status, 400)
+        XCTAssertEqual(store.state.withLock { $0.shares }, [])
+        XCTAssertEqual(send("POST", "/api/documents/\(id)/shares", json: #"{"userId":"zoë-ünicode-名前"}"#).status, 201)
+    }
+
     /// Ids that cannot exist are a 404 (or a 400 naming the field), on every route, never a 500
     /// and never different from another user's real document.
     func testMalformedIdsAreNeverA500() {

@@ -191,6 +191,18 @@ final class JWTRegressionTests: XCTestCase {
         XCTAssertRefused(.claimsInvalid) { try verifier([TokenMinter.verificationKey(.hs256)]).verify(token, now: testNow) }
     }
 
+    /// Issue 13, defect 6: a `sub` of "\u0085" (C1) or with a bidi override or zero-width
+    /// character was accepted; such an id could impersonate another in the audit log.
+    func testRegressionSubWithC1OrInvisibleCharactersIsRefused() {
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        for scalar in ["0085", "009B", "202E", "2067", "200B", "200E", "2060", "FEFF", "0000", "001B", "007F"] {
+            let token = TokenMinter.token(.hs256, claims: #"{"sub":"ad\u\#(scalar)min","exp":2000000000}"#)
+            XCTAssertRefused(.missingUser) { try v.verify(token, now: testNow) }
+        }
+        let plain = TokenMinter.token(.hs256, claims: #"{"sub":"zoë|名前","exp":2000000000}"#)
+        XCTAssertEqual(try v.verify(plain, now: testNow).id, "zoë|名前")
+    }
+
     /// A key embedded in the header (`jwk`, `jku`, `x5c`) is never trusted.
     func testRegressionEmbeddedHeaderKeyIsIgnored() {
         let header = #"{"alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"},"jku":"https://evil.example/jwks"}"#

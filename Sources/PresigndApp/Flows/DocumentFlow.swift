@@ -141,7 +141,7 @@ public struct DocumentFlow: Sendable {
     static func checkUserID(_ id: String) throws(APIError) {
         guard AuthenticatedUser.isValidID(id) else {
             throw APIError.badRequest("invalid_field",
-                                      "the field \"userId\" must be 1 to \(AuthenticatedUser.maxIDBytes) bytes without control characters")
+                                      "the field \"userId\" must be 1 to \(AuthenticatedUser.maxIDBytes) bytes without control or invisible formatting characters")
         }
     }
 

@@ -12,11 +12,25 @@ public struct AuthenticatedUser: Sendable, Equatable {
     /// Longest user id accepted, in UTF-8 bytes.
     public static let maxIDBytes = 256
 
-    /// Whether `id` can be a user id: non-empty, at most 256 bytes, no C0 control character or
-    /// DEL. Ids are stored and compared as text, and PostgreSQL parameters end at a NUL, so
-    /// `bob\u{0}x` would otherwise be stored as `bob`.
+    /// Whether `id` can be a user id: non-empty, at most 256 bytes, no control character (C0,
+    /// DEL, C1) and no invisible format character. Ids are stored and compared as text, and
+    /// PostgreSQL parameters end at a NUL, so `bob\u{0}x` would otherwise be stored as `bob`;
+    /// a bidi override or a zero-width character lets one id look like another in the audit log.
     public static func isValidID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= maxIDBytes && id.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        !id.isEmpty && id.utf8.count <= maxIDBytes && id.unicodeScalars.allSatisfy { !isRefusedScalar($0.value) }
+    }
+
+    static func isRefusedScalar(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x00...0x1F, 0x7F...0x9F: return true     // C0, DEL, C1 controls
+        case 0x061C, 0x180E: return true               // Arabic letter mark, Mongolian vowel separator
+        case 0x200B...0x200F: return true              // zero-width space/non-joiner/joiner, LRM, RLM
+        case 0x2028, 0x2029: return true               // line and paragraph separators
+        case 0x202A...0x202E: return true              // bidi embeddings and overrides
+        case 0x2060...0x2064, 0x2066...0x2069: return true  // word joiner, invisible operators, bidi isolates
+        case 0xFEFF: return true                       // zero-width no-break space (BOM)
+        default: return false
+        }
     }
 }
 
