@@ -203,6 +203,69 @@ final class JWTRegressionTests: XCTestCase {
         XCTAssertEqual(try v.verify(plain, now: testNow).id, "zoë|名前")
     }
 
+    /// Issue 13, defect 7: `b64: false` without `crit` (RFC 7797 requires `crit`) was accepted and
+    /// the payload read as base64url anyway. No unencoded payload is supported, so any `b64` is refused.
+    func testRegressionB64HeaderIsRefused() {
+        let v = verifier([TokenMinter.verificationKey(.hs256)])
+        for header in [#"{"alg":"HS256","b64":false}"#, #"{"alg":"HS256","b64":true}"#, #"{"alg":"HS256","b64":"no"}"#] {
+            let token = TokenMinter.mint(header: header, claims: claims, sign: TokenMinter.signer(.hs256))
+            XCTAssertRefused(.unsupportedB64) { try v.verify(token, now: testNow) }
+        }
+        let withCrit = TokenMinter.mint(header: #"{"alg":"HS256","b64":false,"crit":["b64"]}"#, claims: claims, sign: TokenMinter.signer(.hs256))
+        XCTAssertRefused(.unsupportedCrit) { try v.verify(withCrit, now: testNow) }
+    }
+
+    /// Issue 13, defect 7: `exp` = 2^63−1 is a token that never expires. With a maximum lifetime
+    /// set it is refused; off (the default) it is accepted, as before.
+    func testRegressionNeverExpiringTokenIsRefusedUnderMaxLifetime() {
+        let hs = TokenMinter.verificationKey(.hs256)
+        let forever = TokenMinter.token(.hs256, claims: #"{"sub":"u","exp":9223372036854775807}"#)
+        let policy = ClaimsPolicy(leeway: 60, maxLifetime: 3_600)
+        XCTAssertRefused(.lifetimeTooLong) { try verifier([hs], policy: policy).verify(forever, now: testNow) }
+        XCTAssertEqual(try verifier([hs]).verify(forever, now: testNow).id, "u", "off by default")
+        let hour = TokenMinter.token(.hs256, claims: #"{"sub":"u","exp":\#(testNow + 3_660)}"#)
+        XCTAssertEqual(try verifier([hs], policy: policy).verify(hour, now: testNow).id, "u", "an hour plus the leeway is fine")
+        let tooLong = TokenMinter.token(.hs256, claims: #"{"sub":"u","exp":\#(testNow + 3_661)}"#)
+        XCTAssertRefused(.lifetimeTooLong) { try verifier([hs], policy: policy).verify(tooLong, now: testNow) }
+        let noExp = TokenMinter.token(.hs256, claims: #"{"sub":"u"}"#)
+        XCTAssertRefused(.missingExp) {
+            try verifier([hs], policy: ClaimsPolicy(requireExpiry: false, maxLifetime: 3_600)).verify(noExp, now: testNow)
+        }
+    }
+
+    func testMaxLifetimeSettingIsOffByDefaultAndChecked() throws {
+        let secret = String(repeating: "s", count: 32)
+        XCTAssertNil(try JWTConfig.load(Environment(["PRESIGND_JWT_HS256_SECRET": secret])).policy.maxLifetime)
+        XCTAssertEqual(try JWTConfig.load(Environment(["PRESIGND_JWT_HS256_SECRET": secret, "PRESIGND_JWT_MAX_LIFETIME": "86400"])).policy.maxLifetime, 86_400)
+        for bad in ["30", "-1", "forever", "2592001"] {
+            XCTAssertThrowsError(try JWTConfig.load(Environment(["PRESIGND_JWT_HS256_SECRET": secret, "PRESIGND_JWT_MAX_LIFETIME": bad])), bad)
+        }
+    }
+
+    /// Issue 13, defect 7, decided: an ECDSA signature (r, s) has a twin (r, n − s) that verifies
+    /// too. It is accepted: no JOSE specification asks for low S, and about half of the ES256
+    /// signatures OpenSSL, Java or Go make have a high S (488 of 1,000 measured), so refusing it
+    /// would refuse half of every identity provider's tokens. The twin carries the same claims,
+    /// and presignd never keys anything on a token's spelling (README, JWT authentication).
+    func testES256HighSTwinIsAcceptedAsTheSameTokenByDesign() {
+        let key = TokenMinter.verificationKey(.es256)
+        let token = TokenMinter.token(.es256)
+        let parts = token.split(separator: ".")
+        let signature = Base64.decodeURL(String(parts[2]))!
+        let order: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                              0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51]
+        var twinS = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for i in (0..<32).reversed() {
+            let difference = Int(order[i]) - Int(signature[32 + i]) - borrow
+            twinS[i] = UInt8((difference + 256) % 256)
+            borrow = difference < 0 ? 1 : 0
+        }
+        let twin = "\(parts[0]).\(parts[1])." + Base64.encodeURL(Array(signature[..<32]) + twinS)
+        XCTAssertNotEqual(twin, token)
+        XCTAssertEqual(try verifier([key]).verify(token, now: testNow), try verifier([key]).verify(twin, now: testNow))
+    }
+
     /// A key embedded in the header (`jwk`, `jku`, `x5c`) is never trusted.
     func testRegressionEmbeddedHeaderKeyIsIgnored() {
         let header = #"{"alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"},"jku":"https://evil.example/jwks"}"#

@@ -11,17 +11,21 @@ public struct ClaimsPolicy: Sendable, Equatable {
     public var userClaim: String
     /// Claims whose values are scopes or roles: a space-separated string or an array of strings.
     public var scopeClaims: [String]
+    /// When set, `exp` is required and may lie at most this many seconds (plus the leeway)
+    /// after now: a token that never expires (`exp` = 2^63−1) is refused.
+    public var maxLifetime: Int64?
 
     public static let defaultScopeClaims = ["scope", "scp", "permissions", "roles"]
 
     public init(issuers: [String] = [], audiences: [String] = [], leeway: Int64 = 60, requireExpiry: Bool = true,
-                userClaim: String = "sub", scopeClaims: [String] = ClaimsPolicy.defaultScopeClaims) {
+                userClaim: String = "sub", scopeClaims: [String] = ClaimsPolicy.defaultScopeClaims, maxLifetime: Int64? = nil) {
         self.issuers = issuers
         self.audiences = audiences
         self.leeway = leeway
         self.requireExpiry = requireExpiry
         self.userClaim = userClaim
         self.scopeClaims = scopeClaims
+        self.maxLifetime = maxLifetime
     }
 
     /// The user a set of verified claims describes, if the claims hold at `now`.
@@ -29,8 +33,9 @@ public struct ClaimsPolicy: Sendable, Equatable {
         let expiry = try time(claims, "exp")
         let notBefore = try time(claims, "nbf")
         let issuedAt = try time(claims, "iat")
-        if expiry == nil && requireExpiry { throw .missingExp }
+        if expiry == nil && (requireExpiry || maxLifetime != nil) { throw .missingExp }
         if let expiry, now - leeway >= expiry { throw .expired }
+        if let expiry, let maxLifetime, expiry - now > maxLifetime + leeway { throw .lifetimeTooLong }
         if let notBefore, now + leeway < notBefore { throw .notYetValid }
         if let issuedAt, now + leeway < issuedAt { throw .issuedInFuture }
         if !issuers.isEmpty {

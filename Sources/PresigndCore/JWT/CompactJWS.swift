@@ -31,6 +31,9 @@ public struct CompactJWS: Sendable {
         else { throw .malformed }
         // We implement no JWS extension, so any critical one makes the token unverifiable (§4.1.11).
         guard header["crit"] == nil else { throw .unsupportedCrit }
+        // RFC 7797: `b64: false` changes what the signature covers and is only valid with
+        // `crit`; we support no unencoded payloads, so even `b64: true` is refused, not guessed at.
+        guard header["b64"] == nil else { throw .unsupportedB64 }
         var keyID: String? = nil
         if let kid = header["kid"] {
             guard let text = kid.stringValue else { throw .badKid }

@@ -14,6 +14,7 @@
 /// | `PRESIGND_JWT_SCOPE_CLAIMS` | claims holding scopes/roles (`scope,scp,permissions,roles`) |
 /// | `PRESIGND_JWT_COOKIE` | a cookie to read the token from when there is no Authorization header |
 /// | `PRESIGND_JWT_REQUIRE_EXP` | refuse tokens without `exp` (true) |
+/// | `PRESIGND_JWT_MAX_LIFETIME` | seconds a token may still have to live (off: 0 or unset) |
 /// | `PRESIGND_JWT_SCOPES_<GROUP>` | scopes every token must hold for that route group, e.g. `_UPLOADS` |
 public struct JWTConfig: ConfigSection {
     public static let prefix = "PRESIGND_JWT_"
@@ -73,7 +74,8 @@ public struct JWTConfig: ConfigSection {
             leeway: Int64(try env.integer("PRESIGND_JWT_LEEWAY", default: 60, range: 0...3_600)),
             requireExpiry: try env.boolean("PRESIGND_JWT_REQUIRE_EXP", default: true),
             userClaim: env.string("PRESIGND_JWT_USER_CLAIM") ?? "sub",
-            scopeClaims: env.string("PRESIGND_JWT_SCOPE_CLAIMS").map(list) ?? ClaimsPolicy.defaultScopeClaims)
+            scopeClaims: env.string("PRESIGND_JWT_SCOPE_CLAIMS").map(list) ?? ClaimsPolicy.defaultScopeClaims,
+            maxLifetime: try maxLifetime(env))
         let cookieName = env.string("PRESIGND_JWT_COOKIE")
         if let cookieName, cookieName.contains(where: { ";=, \t\"".contains($0) }) {
             throw ConfigError(variable: "PRESIGND_JWT_COOKIE", problem: "not a valid cookie name")
@@ -94,6 +96,7 @@ public struct JWTConfig: ConfigSection {
             ConfigEntry("PRESIGND_JWT_SCOPE_CLAIMS", policy.scopeClaims.joined(separator: ",")),
             ConfigEntry("PRESIGND_JWT_COOKIE", cookieName),
             ConfigEntry("PRESIGND_JWT_REQUIRE_EXP", String(policy.requireExpiry)),
+            ConfigEntry("PRESIGND_JWT_MAX_LIFETIME", policy.maxLifetime.map(String.init) ?? "off"),
         ]
         entries += requiredScopes.keys.sorted().map { ConfigEntry(scopesPrefix + $0.uppercased(), requiredScopes[$0]!.joined(separator: " ")) }
         return JWTConfig(keys: KeySet(keys), jwksURL: jwksURL, jwksTimeoutMilliseconds: timeout, jwksRefresh: refresh,
@@ -124,6 +127,16 @@ public struct JWTConfig: ConfigSection {
         do { return try .publicKey(pem: pem, algorithm: algorithm, keyID: env.string("PRESIGND_JWT_PUBLIC_KEY_KID")) } catch {
             throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: error.problem)
         }
+    }
+
+    /// Off by default (unset or 0); otherwise 60 s to 30 days.
+    static func maxLifetime(_ env: Environment) throws(ConfigError) -> Int64? {
+        let seconds = try env.integer("PRESIGND_JWT_MAX_LIFETIME", default: 0, range: 0...2_592_000)
+        guard seconds > 0 else { return nil }
+        guard seconds >= 60 else {
+            throw ConfigError(variable: "PRESIGND_JWT_MAX_LIFETIME", problem: "use 0 (off) or at least 60 seconds, got \(seconds)")
+        }
+        return Int64(seconds)
     }
 
     /// https anywhere; http only to this machine, where there is no network to trust.

@@ -9,6 +9,8 @@ public enum JWTRefusal: String, Error, Sendable, CaseIterable {
     case algNone = "alg none is not accepted"
     case unsupportedAlg = "token alg is not supported"
     case unsupportedCrit = "token header has crit extensions"
+    /// RFC 7797 unencoded payloads are not supported, so any `b64` header is refused.
+    case unsupportedB64 = "token header has b64"
     case badKid = "token kid is not a string"
     // Key and signature.
     case unknownKid = "no key has the token's kid"
@@ -22,6 +24,7 @@ public enum JWTRefusal: String, Error, Sendable, CaseIterable {
     case missingExp = "token has no exp"
     case badTimeClaim = "exp, nbf or iat is not a number"
     case expired = "token expired"
+    case lifetimeTooLong = "token lives longer than the maximum lifetime"
     case notYetValid = "token not yet valid"
     case issuedInFuture = "token issued in the future"
     case wrongIssuer = "wrong issuer"
