@@ -40,8 +40,8 @@ static inline int presignd_EVP_PKEY_PUBLIC_KEY(void) {
 #include <openssl/sha.h>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-static inline void presignd_sha256_init(SHA256_CTX *c) { SHA256_Init(c); }
-static inline void presignd_sha256_update(SHA256_CTX *c, const void *data, size_t len) { SHA256_Update(c, data, len); }
-static inline void presignd_sha256_final(unsigned char *md, SHA256_CTX *c) { SHA256_Final(md, c); }
+static inline int presignd_sha256_init(SHA256_CTX *c) { return SHA256_Init(c); }
+static inline int presignd_sha256_update(SHA256_CTX *c, const void *data, size_t len) { return SHA256_Update(c, data, len); }
+static inline int presignd_sha256_final(unsigned char *md, SHA256_CTX *c) { return SHA256_Final(md, c); }
 #pragma GCC diagnostic pop
 #endif

@@ -1,4 +1,4 @@
-import CCrypto
+internal import CCrypto
 
 /// Public keys built from the raw numbers a JWK carries (RFC 7517/7518/8037), through
 /// OSSL_PARAM_BLD and EVP_PKEY_fromdata, so no DER is assembled by hand.

@@ -1,4 +1,4 @@
-import CCrypto
+internal import CCrypto
 
 /// The family of an asymmetric key, read from the key itself (never from a token or request).
 public enum KeyFamily: Sendable, Equatable {
@@ -56,8 +56,12 @@ public final class AsymmetricKey: @unchecked Sendable {
             return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
         }
         if let rsa = withMemoryBIO(pem, { bio in PEM_read_bio_RSAPublicKey(bio, nil, refusePassphrase, nil) }) {
-            let key = EVP_PKEY_new()!
-            EVP_PKEY_assign(key, EVP_PKEY_RSA, UnsafeMutableRawPointer(rsa))
+            guard let key = EVP_PKEY_new() else { RSA_free(rsa); throw CryptoError.unreadableKey("out of memory") }
+            guard EVP_PKEY_assign(key, EVP_PKEY_RSA, UnsafeMutableRawPointer(rsa)) == 1 else {
+                RSA_free(rsa)
+                EVP_PKEY_free(key)
+                throw CryptoError.unreadableKey("not a usable RSA key (\(lastOpenSSLError()))")
+            }
             return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
         }
         if let cert = withMemoryBIO(pem, { bio in PEM_read_bio_X509(bio, nil, refusePassphrase, nil) }) {
@@ -71,9 +75,9 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// The public half as SubjectPublicKeyInfo PEM.
     public func publicKeyPEM() -> String {
-        let bio = BIO_new(BIO_s_mem())!
+        guard let bio = BIO_new(BIO_s_mem()) else { preconditionFailure("libcrypto: BIO_new failed") }
         defer { BIO_free(bio) }
-        PEM_write_bio_PUBKEY(bio, pkey)
+        LibCrypto.require(PEM_write_bio_PUBKEY(bio, pkey), "PEM_write_bio_PUBKEY")
         return readAll(bio)
     }
 
@@ -81,15 +85,16 @@ public final class AsymmetricKey: @unchecked Sendable {
     /// ECDSA signatures come back DER-encoded, as libcrypto produces them.
     public func sign(_ message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) throws -> [UInt8] {
         guard isPrivate else { throw CryptoError.signingFailed("a public key cannot sign") }
-        let ctx = EVP_MD_CTX_new()!
+        guard let ctx = EVP_MD_CTX_new() else { throw CryptoError.signingFailed("out of memory") }
         defer { EVP_MD_CTX_free(ctx) }
         var pctx: OpaquePointer? = nil
         guard EVP_DigestSignInit(ctx, &pctx, digest?.md, nil, pkey) == 1 else {
             throw CryptoError.signingFailed(lastOpenSSLError())
         }
-        if case .rsa = family, padding == .pss, let pctx {
-            presignd_EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING)
-            presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+        if case .rsa = family, padding == .pss {
+            guard let pctx, presignd_EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0,
+                  presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0
+            else { throw CryptoError.signingFailed("cannot select PSS padding (\(lastOpenSSLError()))") }
         }
         var length = 0
         let ok = message.withUnsafeBufferPointer { msg -> Bool in
@@ -109,16 +114,21 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// Verifies `signature` over `message`; ECDSA signatures must be DER-encoded here.
     public func verify(_ signature: [UInt8], message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) -> Bool {
-        let ctx = EVP_MD_CTX_new()!
+        guard let ctx = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(ctx) }
         var pctx: OpaquePointer? = nil
         guard EVP_DigestVerifyInit(ctx, &pctx, digest?.md, nil, pkey) == 1 else {
             ERR_clear_error()
             return false
         }
-        if case .rsa = family, padding == .pss, let pctx {
-            presignd_EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING)
-            presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+        // A PSS key left on PKCS#1 v1.5 padding would verify the wrong scheme: refuse instead.
+        if case .rsa = family, padding == .pss {
+            guard let pctx, presignd_EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0,
+                  presignd_EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) > 0
+            else {
+                ERR_clear_error()
+                return false
+            }
         }
         let result = signature.withUnsafeBufferPointer { sig in
             message.withUnsafeBufferPointer { msg in
@@ -137,7 +147,10 @@ public final class AsymmetricKey: @unchecked Sendable {
         if EVP_PKEY_is_a(pkey, "EC") == 1 {
             var name = [CChar](repeating: 0, count: 64)
             var length = 0
-            EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, &name, name.count, &length)
+            // An unreadable group is no curve any algorithm accepts: the key is refused.
+            guard EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, &name, name.count, &length) == 1 else {
+                return .other("EC")
+            }
             let group = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             switch group {
             case "prime256v1", "P-256": return .ec(curve: "P-256")

@@ -1,4 +1,4 @@
-import CCrypto
+internal import CCrypto
 
 public enum SecureBytes {
     /// Cryptographically secure random bytes from libcrypto's DRBG.

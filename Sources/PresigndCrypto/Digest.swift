@@ -1,4 +1,4 @@
-import CCrypto
+internal import CCrypto
 
 /// A hash function libcrypto implements, fetched once and shared (EVP_MD objects are immutable).
 public struct DigestAlgorithm: Sendable, Hashable {
@@ -38,14 +38,15 @@ public enum Digest {
     /// The digest of `data` under `algorithm`.
     public static func hash<Bytes: Collection>(_ algorithm: DigestAlgorithm, _ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var output = [UInt8](repeating: 0, count: algorithm.outputSize)
-        let ctx = EVP_MD_CTX_new()!
+        guard let ctx = EVP_MD_CTX_new() else { preconditionFailure("libcrypto: EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex2(ctx, algorithm.md, nil)
+        LibCrypto.require(EVP_DigestInit_ex2(ctx, algorithm.md, nil), "EVP_DigestInit_ex2")
         update(ctx, data)
         var length: UInt32 = 0
         output.withUnsafeMutableBufferPointer { out in
-            _ = EVP_DigestFinal_ex(ctx, out.baseAddress, &length)
+            LibCrypto.require(EVP_DigestFinal_ex(ctx, out.baseAddress, &length), "EVP_DigestFinal_ex")
         }
+        precondition(Int(length) == algorithm.outputSize, "libcrypto: EVP_DigestFinal_ex wrote \(length) bytes")
         return output
     }
 
@@ -55,11 +56,11 @@ public enum Digest {
 
     static func update<Bytes: Collection>(_ ctx: OpaquePointer, _ data: Bytes) where Bytes.Element == UInt8 {
         let done: Void? = data.withContiguousStorageIfAvailable { buffer in
-            _ = EVP_DigestUpdate(ctx, buffer.baseAddress, buffer.count)
+            LibCrypto.require(EVP_DigestUpdate(ctx, buffer.baseAddress, buffer.count), "EVP_DigestUpdate")
         }
         if done == nil {
             let copy = Array(data)
-            copy.withUnsafeBufferPointer { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) }
+            copy.withUnsafeBufferPointer { LibCrypto.require(EVP_DigestUpdate(ctx, $0.baseAddress, $0.count), "EVP_DigestUpdate") }
         }
     }
 }

@@ -1,4 +1,4 @@
-import CCrypto
+internal import CCrypto
 
 /// HMAC through EVP_MAC, fetched once per process.
 public enum HMAC {
@@ -9,7 +9,7 @@ public enum HMAC {
     public static func authenticationCode<Key: Collection, Bytes: Collection>(
         _ algorithm: DigestAlgorithm, key: Key, data: Bytes
     ) -> [UInt8] where Key.Element == UInt8, Bytes.Element == UInt8 {
-        let ctx = EVP_MAC_CTX_new(mac)!
+        guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto: EVP_MAC_CTX_new failed") }
         defer { EVP_MAC_CTX_free(ctx) }
         let keyBytes = Array(key)
         // OSSL_PARAM keeps the raw C string pointer, so the digest name must outlive init.
@@ -19,21 +19,22 @@ public enum HMAC {
                 OSSL_PARAM_construct_end(),
             ]
             keyBytes.withUnsafeBufferPointer { keyBuffer in
-                _ = EVP_MAC_init(ctx, keyBuffer.baseAddress, keyBuffer.count, &params)
+                LibCrypto.require(EVP_MAC_init(ctx, keyBuffer.baseAddress, keyBuffer.count, &params), "EVP_MAC_init")
             }
         }
         let done: Void? = data.withContiguousStorageIfAvailable { buffer in
-            _ = EVP_MAC_update(ctx, buffer.baseAddress, buffer.count)
+            LibCrypto.require(EVP_MAC_update(ctx, buffer.baseAddress, buffer.count), "EVP_MAC_update")
         }
         if done == nil {
             let copy = Array(data)
-            copy.withUnsafeBufferPointer { _ = EVP_MAC_update(ctx, $0.baseAddress, $0.count) }
+            copy.withUnsafeBufferPointer { LibCrypto.require(EVP_MAC_update(ctx, $0.baseAddress, $0.count), "EVP_MAC_update") }
         }
         var output = [UInt8](repeating: 0, count: algorithm.outputSize)
         var length = 0
         output.withUnsafeMutableBufferPointer { out in
-            _ = EVP_MAC_final(ctx, out.baseAddress, &length, out.count)
+            LibCrypto.require(EVP_MAC_final(ctx, out.baseAddress, &length, out.count), "EVP_MAC_final")
         }
+        precondition(length == algorithm.outputSize, "libcrypto: EVP_MAC_final wrote \(length) bytes")
         return output
     }
 

@@ -1,15 +1,15 @@
-import CCrypto
+internal import CCrypto
 
 /// SHA-256 as a value: no allocation, copyable mid-stream (libcrypto's SHA256_CTX).
 public struct SHA256State: @unchecked Sendable {
     // @unchecked: a plain C struct of integers and a byte buffer, copied by value.
     var context = SHA256_CTX()
 
-    public init() { presignd_sha256_init(&context) }
+    public init() { LibCrypto.require(presignd_sha256_init(&context), "SHA256_Init") }
 
     /// Hashes more bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        presignd_sha256_update(&context, bytes.baseAddress, bytes.count)
+        LibCrypto.require(presignd_sha256_update(&context, bytes.baseAddress, bytes.count), "SHA256_Update")
     }
 
     /// Hashes more bytes.
@@ -20,7 +20,7 @@ public struct SHA256State: @unchecked Sendable {
     /// Writes the 32-byte digest to `output`; the state is spent afterwards.
     public mutating func finalize(into output: UnsafeMutableRawBufferPointer) {
         precondition(output.count >= 32)
-        presignd_sha256_final(output.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
+        LibCrypto.require(presignd_sha256_final(output.baseAddress!.assumingMemoryBound(to: UInt8.self), &context), "SHA256_Final")
     }
 
     /// The 32-byte digest; the state is spent afterwards.

@@ -1,4 +1,4 @@
-import CFastCGI
+internal import CFastCGI
 import Glibc
 
 /// How a thread without a connection waits: on the shared listening socket, registered with

@@ -1,4 +1,4 @@
-import CFastCGI
+internal import CFastCGI
 import Glibc
 
 /// Signals are blocked in every thread and taken synchronously (sigwait, signalfd), so no code

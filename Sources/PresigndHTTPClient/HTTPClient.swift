@@ -1,4 +1,4 @@
-import CCurl
+internal import CCurl
 import Synchronization
 
 /// A request presignd makes itself (S3 HeadObject/DeleteObject, a JWKS fetch).
@@ -89,41 +89,56 @@ final class EasyHandle: @unchecked Sendable {
         // curl adds these by default; signed requests must carry only what we chose.
         let suppressed = ["Expect:", "Accept:"] + (hasHeader(request, "Content-Type") ? [] : ["Content-Type:"])
         for line in suppressed + request.headers.map({ "\($0.name): \($0.value)" }) {
-            headerList = curl_slist_append(headerList, line)
+            // On failure curl_slist_append returns nil and leaves the list as it was.
+            guard let longer = curl_slist_append(headerList, line) else {
+                throw HTTPClientError(reason: "libcurl could not allocate a header list")
+            }
+            headerList = longer
         }
 
         var body = request.body
-        let code: CURLcode = body.withUnsafeMutableBytes { bodyBytes in
-            presignd_curl_setopt_string(curl, CURLOPT_URL, request.url)
-            presignd_curl_setopt_string(curl, CURLOPT_PROTOCOLS_STR, "http,https")
-            presignd_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
-            presignd_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0)
-            presignd_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, request.timeoutMilliseconds)
-            presignd_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, min(request.timeoutMilliseconds, 3_000))
-            presignd_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList)
-            presignd_curl_setopt_callback(curl, CURLOPT_WRITEFUNCTION, { data, size, count, context in
+        // Every option's result is checked: an option libcurl refuses (CURLOPT_PROTOCOLS_STR on
+        // an old libcurl, say) must fail the request, not send it without that restriction.
+        var refused: CURLoption? = nil
+        func set(_ option: CURLoption, _ result: CURLcode) {
+            if result != CURLE_OK && refused == nil { refused = option }
+        }
+        let code: CURLcode? = body.withUnsafeMutableBytes { bodyBytes in
+            set(CURLOPT_URL, presignd_curl_setopt_string(curl, CURLOPT_URL, request.url))
+            set(CURLOPT_PROTOCOLS_STR, presignd_curl_setopt_string(curl, CURLOPT_PROTOCOLS_STR, "http,https"))
+            set(CURLOPT_NOSIGNAL, presignd_curl_setopt_long(curl, CURLOPT_NOSIGNAL, 1))
+            set(CURLOPT_FOLLOWLOCATION, presignd_curl_setopt_long(curl, CURLOPT_FOLLOWLOCATION, 0))
+            set(CURLOPT_TIMEOUT_MS, presignd_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, request.timeoutMilliseconds))
+            set(CURLOPT_CONNECTTIMEOUT_MS, presignd_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, min(request.timeoutMilliseconds, 3_000)))
+            set(CURLOPT_HTTPHEADER, presignd_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList))
+            set(CURLOPT_WRITEFUNCTION, presignd_curl_setopt_callback(curl, CURLOPT_WRITEFUNCTION, { data, size, count, context in
                 let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
                 return sink.appendBody(data, size * count) ? size * count : 0
-            })
-            presignd_curl_setopt_pointer(curl, CURLOPT_WRITEDATA, sinkPointer)
-            presignd_curl_setopt_callback(curl, CURLOPT_HEADERFUNCTION, { data, size, count, context in
+            }))
+            set(CURLOPT_WRITEDATA, presignd_curl_setopt_pointer(curl, CURLOPT_WRITEDATA, sinkPointer))
+            set(CURLOPT_HEADERFUNCTION, presignd_curl_setopt_callback(curl, CURLOPT_HEADERFUNCTION, { data, size, count, context in
                 let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
                 return sink.appendHeaderLine(data, size * count) ? size * count : 0
-            })
-            presignd_curl_setopt_pointer(curl, CURLOPT_HEADERDATA, sinkPointer)
+            }))
+            set(CURLOPT_HEADERDATA, presignd_curl_setopt_pointer(curl, CURLOPT_HEADERDATA, sinkPointer))
             switch request.method {
             case "GET":
-                presignd_curl_setopt_long(curl, CURLOPT_HTTPGET, 1)
+                set(CURLOPT_HTTPGET, presignd_curl_setopt_long(curl, CURLOPT_HTTPGET, 1))
             case "HEAD":
-                presignd_curl_setopt_long(curl, CURLOPT_NOBODY, 1)
+                set(CURLOPT_NOBODY, presignd_curl_setopt_long(curl, CURLOPT_NOBODY, 1))
             default:
-                presignd_curl_setopt_string(curl, CURLOPT_CUSTOMREQUEST, request.method)
+                set(CURLOPT_CUSTOMREQUEST, presignd_curl_setopt_string(curl, CURLOPT_CUSTOMREQUEST, request.method))
                 if !bodyBytes.isEmpty || request.method == "POST" || request.method == "PUT" {
-                    presignd_curl_setopt_long(curl, CURLOPT_POSTFIELDSIZE, bodyBytes.count)
-                    presignd_curl_setopt_pointer(curl, CURLOPT_POSTFIELDS, bodyBytes.baseAddress ?? UnsafeMutableRawPointer(sinkPointer))
+                    set(CURLOPT_POSTFIELDSIZE, presignd_curl_setopt_long(curl, CURLOPT_POSTFIELDSIZE, bodyBytes.count))
+                    set(CURLOPT_POSTFIELDS, presignd_curl_setopt_pointer(curl, CURLOPT_POSTFIELDS,
+                                                                         bodyBytes.baseAddress ?? UnsafeMutableRawPointer(sinkPointer)))
                 }
             }
+            guard refused == nil else { return nil }
             return curl_easy_perform(curl)
+        }
+        guard let code else {
+            throw HTTPClientError(reason: "libcurl refused option \(refused.map { String($0.rawValue) } ?? "?"); the request was not sent")
         }
         guard code == CURLE_OK else {
             if sink.overflowed {
@@ -132,7 +147,9 @@ final class EasyHandle: @unchecked Sendable {
             throw HTTPClientError(reason: String(cString: curl_easy_strerror(code)))
         }
         var status = 0
-        presignd_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
+        guard presignd_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK, status > 0 else {
+            throw HTTPClientError(reason: "libcurl reported no response status")
+        }
         return OutboundResponse(status: status, headers: sink.finalHeaders, body: sink.body)
     }
 

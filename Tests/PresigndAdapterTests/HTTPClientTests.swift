@@ -94,4 +94,15 @@ final class HTTPClientTests: XCTestCase {
     func testOnlyHTTPSchemesAreAllowed() {
         XCTAssertThrowsError(try HTTPClient().send(OutboundRequest(method: "GET", url: "file:///etc/passwd")))
     }
+
+    /// Issue 13, defect 8: no curl_easy_setopt result was checked, so an option libcurl refused
+    /// was silently dropped and the request sent anyway. A URL over libcurl's 8 MB input limit is
+    /// one option it refuses: the request now fails, naming the option, and is never sent.
+    func testRegressionRefusedCurlOptionFailsTheRequest() {
+        let huge = url("/") + "?" + String(repeating: "a", count: 9 << 20)
+        XCTAssertThrowsError(try HTTPClient().send(OutboundRequest(method: "GET", url: huge, timeoutMilliseconds: 2_000))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("libcurl refused option"), "\(error)")
+        }
+        XCTAssertEqual(try HTTPClient().send(OutboundRequest(method: "GET", url: url("/"))).status, 200, "the next request is unaffected")
+    }
 }
