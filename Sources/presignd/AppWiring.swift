@@ -15,7 +15,7 @@ import PresigndStorage
 /// so the gateway and the application apply the same limit.
 func makeApplication(environment: [String: String], bodyLimit: Int) throws -> Application {
     try AppWiring.makeApplication(environment: Environment(environment, readFile: { readWholeFile($0) }), bodyLimit: bodyLimit,
-                                  logger: Logger { writeOut($0 + "\n", to: 2) })
+                                  logger: Logger(sink: { writeOut($0 + "\n", to: 2) }, throttle: LogThrottle(clock: WallClock(), interval: 10)))
 }
 
 enum AppWiring {
