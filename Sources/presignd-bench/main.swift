@@ -7,6 +7,7 @@ import PresigndCrypto
 // In-process signing throughput, next to the bare HMAC/SHA-256 (or RSA) work on the same
 // inputs. Prints one tab-separated line per case: name, operations, CPU µs per op, ops per CPU second.
 // Usage: presignd-bench [iterations-scale] [cloudfront-rsa-pem-file] [cloudfront-ecdsa-pem-file]
+//    or: presignd-bench [scale] get-only | uploadpart-only   (one row; uploadpart-only is short, for callgrind)
 
 func cpuSeconds() -> Double {
     var ts = timespec()
@@ -69,6 +70,26 @@ let getCanonical = Array(getSigned.canonicalRequest.utf8), putCanonical = Array(
 let policyBase64 = try postSigner.sign(policy, at: time).fields.first { $0.name == "policy" }!.value
 
 let n = 200_000 * scale
+// An UploadPart URL as `S3FlowSigner.presignUploadPart` builds it for a planned part: PUT with
+// the part's exact Content-Length signed, partNumber and uploadId in the query; the request is
+// built inside the loop, as the route does per part.
+let partKey = "media/u-3f2a9c1b/6f1c2e0a-5b7d-4c3e-9a1f-2b8d7e6c5a4b.mp4"
+let partUploadID = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
+func uploadPartRequest(_ number: Int) -> S3PresignRequest {
+    var headers = HTTPHeaders()
+    headers.add("Content-Length", String(Int64(16_777_216)))
+    return S3PresignRequest(method: "PUT", bucket: "examplebucket", key: partKey, expires: 3600, headers: headers,
+                            query: [("partNumber", String(number)), ("uploadId", partUploadID)])
+}
+let partCanonical = Array(try presigner.presign(uploadPartRequest(7), at: time).signature.canonicalRequest.utf8)
+var partNumber = 0
+if arguments.count > 2, arguments[2] == "uploadpart-only" {  // a short run for a profiler
+    try measure("presign UploadPart (+ Content-Length)", iterations: n / 10) {
+        partNumber = partNumber % 100 + 1
+        return try presigner.presign(uploadPartRequest(partNumber), at: time).url.utf8.count
+    }
+    exit(0)
+}
 if arguments.count > 2, arguments[2] == "get-only" {
     try measure("presign GET", iterations: n * 5) { try presigner.presign(get, at: time).url.utf8.count }
     exit(0)
@@ -77,6 +98,11 @@ try measure("presign GET", iterations: n) { try presigner.presign(get, at: time)
 measure("bound: presign GET (SHA-256 + HMAC)", iterations: n) { bareSigV4(getCanonical, stringToSignPrefix: prefix) }
 try measure("presign PUT + Content-Type", iterations: n) { try presigner.presign(put, at: time).url.utf8.count }
 measure("bound: presign PUT (SHA-256 + HMAC)", iterations: n) { bareSigV4(putCanonical, stringToSignPrefix: prefix) }
+try measure("presign UploadPart (+ Content-Length)", iterations: n) {
+    partNumber = partNumber % 100 + 1
+    return try presigner.presign(uploadPartRequest(partNumber), at: time).url.utf8.count
+}
+measure("bound: presign UploadPart (SHA-256 + HMAC)", iterations: n) { bareSigV4(partCanonical, stringToSignPrefix: prefix) }
 try measure("POST policy", iterations: n / 4) { try postSigner.sign(policy, at: time).fields.count }
 measure("bound: POST policy (HMAC of policy)", iterations: n / 4) { Int(mac.authenticate(Array(policyBase64.utf8))[0]) }
 
