@@ -58,9 +58,10 @@ public struct S3FlowSigner: ObjectURLSigner {
         }
     }
 
-    public func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
+    public func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
-        var query: [(name: String, value: String)] = [("response-content-disposition", responseContentDisposition)]
+        var query: [(name: String, value: String)] = []
+        if let responseContentDisposition { query.append(("response-content-disposition", responseContentDisposition)) }
         if let responseContentType { query.append(("response-content-type", responseContentType)) }
         let signed = try presigner.presign(
             S3PresignRequest(method: "GET", bucket: bucket, key: key, expires: Int(expiresIn), query: query), at: now)

@@ -36,20 +36,47 @@ enum AppWiring {
         routes += uploads.routes
         routes += UppyFlow(uploads: uploads, bucket: s3.bucket).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
-        if let cdn = flows.cdn {
-            routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
-        }
         let cors = CORSMiddleware(config: try CORSConfig.from(env), allowCredentials: jwt.cookieName != nil,
                                   methods: { [router = Router(routes)] in router.methods(for: $0) })
+        var middleware: [any Middleware] = [cors]
+        if let cdn = flows.cdn {
+            routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
+            middleware.append(MediaMiddleware(config: try MediaConfig.from(env), cdn: cdn, verifier: try cloudFrontVerifier(env),
+                                              signer: s3, authenticator: authenticator, clock: clock, logger: logger))
+        }
         return Application(routes: routes, authenticator: authenticator,
                            authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
-                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: [cors], logger: logger)
+                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: middleware, logger: logger)
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.
     static func s3Signer(_ env: Environment) throws -> S3FlowSigner {
         let s3 = try S3Config.from(env)
         return S3FlowSigner(bucket: s3.bucket ?? "", endpoint: s3.endpoint, credentials: s3.credentials)
+    }
+
+    /// The keys whose cookies the media route accepts: the signing key, and during a rotation
+    /// the keys of `PRESIGND_CLOUDFRONT_TRUSTED_KEYS` (`KEYID=/path/key.pem,…`, public or private PEM).
+    static func cloudFrontVerifier(_ env: Environment) throws -> CloudFrontVerifier {
+        var keys: [String: AsymmetricKey] = [:]
+        if let id = env.string("PRESIGND_CLOUDFRONT_KEY_PAIR_ID"), let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE"),
+           let pem = readWholeFile(path) {
+            keys[id] = try? AsymmetricKey.privateKey(pem: pem)
+        }
+        for entry in (env.string("PRESIGND_CLOUDFRONT_TRUSTED_KEYS") ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.trimmingSpaces()) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.allSatisfy({ FileName.isASCIIAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "expected KEYID=/path/public.pem, comma-separated")
+            }
+            guard let pem = readWholeFile(parts[1]) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "cannot read \(parts[1])")
+            }
+            guard let key = (try? AsymmetricKey.publicKey(pem: pem)) ?? (try? AsymmetricKey.privateKey(pem: pem)) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "\(parts[1]) is not a PEM public key, certificate or private key")
+            }
+            keys[parts[0]] = key
+        }
+        return CloudFrontVerifier(keys: keys)
     }
 
     /// `PRESIGND_CLOUDFRONT_KEY_PAIR_ID` and the PEM at `PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE`.

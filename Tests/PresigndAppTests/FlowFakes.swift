@@ -187,8 +187,8 @@ struct FakeURLSigner: ObjectURLSigner {
         SignedURL(url: "https://s3.test/bucket/\(key)?partNumber=\(partNumber)&uploadId=\(uploadID)&length=\(contentLength.map(String.init) ?? "any")",
                   expiresAt: now + expiresIn)
     }
-    func presignGet(key: String, responseContentDisposition: String, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
-        SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",
+    func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+        SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition ?? ""))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",
                   expiresAt: now + expiresIn)
     }
 }

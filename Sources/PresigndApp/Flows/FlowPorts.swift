@@ -54,7 +54,7 @@ public protocol ObjectURLSigner: Sendable {
     /// An UploadPart URL; with `contentLength`, that exact length is signed, so the store refuses a part of another size.
     func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
-    func presignGet(key: String, responseContentDisposition: String, responseContentType: String?,
+    func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
 }
 

@@ -1,0 +1,305 @@
+"""The media route through real nginx against ministack: images at fixed URLs from the private
+bucket, authorised by CloudFront signed cookies that presignd verifies as CloudFront does, the
+bytes carried and cached by nginx. A counting proxy between nginx/presignd and ministack counts
+every request that reaches the store, so "served from nginx's cache" is a count, not a header.
+"""
+import base64
+import http.client
+import http.server
+import json
+import os
+import threading
+import time
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from harness.nginx import Nginx
+from harness.presignd import Presignd
+from test_flows import BINARY, JWT_SECRET, postgres  # noqa: F401
+
+CDN = "cdn.app.test"
+KEY_ID, OLD_KEY_ID = "KMEDIANEWEC256", "KMEDIAOLDRSA"
+PURPOSES = {
+    "avatar": {"prefix": "avatars", "maxSize": 65536, "allowedType": "image/"},
+    "image": {"prefix": "images", "maxSize": 65536, "allowedType": "image/"},
+    "document": {"prefix": "documents", "maxSize": 65536},
+}
+IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10_000)
+
+
+class CountingProxy:
+    """Forwards every request to ministack unchanged (Host included, so signatures hold) and
+    counts them by method."""
+
+    def __init__(self, target_port):
+        self.counts = {}
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                with proxy.lock:
+                    proxy.counts[self.command] = proxy.counts.get(self.command, 0) + 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                upstream = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                upstream.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                reply = upstream.getresponse()
+                data = reply.read()
+                self.send_response(reply.status)
+                for name, value in reply.getheaders():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                # A HEAD answer has no body but the object's length.
+                length = reply.getheader("Content-Length") if self.command == "HEAD" else str(len(data))
+                self.send_header("Content-Length", length or "0")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def gets(self):
+        with self.lock:
+            return self.counts.get("GET", 0)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def pem(key, private=True):
+    if private:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    root = tmp_path_factory.mktemp("media-keys")
+    new = ec.generate_private_key(ec.SECP256R1())
+    old = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    untrusted = ec.generate_private_key(ec.SECP256R1())
+    (root / "new.pem").write_bytes(pem(new))
+    (root / "old-public.pem").write_bytes(pem(old, private=False))
+    return {"new": new, "old": old, "untrusted": untrusted, "dir": root}
+
+
+@pytest.fixture(scope="module")
+def media(postgres, ministack, keys, tmp_path_factory):  # noqa: F811
+    counting = CountingProxy(ministack.port)
+    env = ministack.env()
+    env.update(postgres.env)
+    env.update(
+        AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{counting.port}", PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=ministack.bucket,
+        PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET, PRESIGND_JWT_COOKIE="presignd_token",
+        PRESIGND_CDN_DOMAIN=CDN, PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(keys["dir"] / "new.pem"),
+        PRESIGND_CLOUDFRONT_TRUSTED_KEYS=f"{OLD_KEY_ID}={keys['dir'] / 'old-public.pem'}",
+        PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
+    )
+    import subprocess
+    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    root = tmp_path_factory.mktemp("media-stack")
+    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=env)
+    server.start()
+    proxy = Nginx(root / "nginx", server.upstream)
+    proxy.start()
+    try:
+        yield proxy.url, counting
+    finally:
+        proxy.stop()
+        try:
+            server.stop(timeout=20)
+        finally:
+            server.kill()
+            counting.stop()
+
+
+def token(user):
+    now = int(time.time())
+    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
+
+
+def api(base, method, path, user="alice", body=None):
+    return requests.request(method, base + path, headers={"Authorization": f"Bearer {token(user)}"}, json=body, timeout=30)
+
+
+def upload(base, user="alice", purpose="avatar", name="me.png", content_type="image/png", data=IMAGE):
+    p = api(base, "POST", "/api/uploads/presign", user, {"purpose": purpose, "fileName": name, "contentType": content_type,
+                                                         "fileSize": len(data)}).json()
+    form = requests.post(p["url"], data=list(p["fields"].items()), files={"file": (name, data)}, timeout=30)
+    assert form.status_code in (200, 201, 204), form.text
+    assert api(base, "POST", "/api/uploads/confirm", user, {"fileId": p["fileId"]}).status_code == 200
+    return p["key"]
+
+
+def issued_cookies(base, user="alice"):
+    """The cookie header a browser would send after POST /api/auth/cdn-cookies."""
+    r = api(base, "POST", "/api/auth/cdn-cookies", user)
+    assert r.status_code == 200, r.text
+    pairs = [c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")]
+    assert len(pairs) == 3
+    return "; ".join(pairs)
+
+
+def cf64(data):
+    return base64.b64encode(data).decode().replace("+", "-").replace("=", "_").replace("/", "~")
+
+
+def signed_cookies(key, key_id, resource, less_than, greater_than=None, ip=None, sha256=True):
+    """Cookies signed here, as any CloudFront SDK would, for the refusal cases."""
+    condition = {"DateLessThan": {"AWS:EpochTime": less_than}}
+    if ip:
+        condition["IpAddress"] = {"AWS:SourceIp": ip}
+    if greater_than:
+        condition["DateGreaterThan"] = {"AWS:EpochTime": greater_than}
+    policy = json.dumps({"Statement": [{"Resource": resource, "Condition": condition}]}, separators=(",", ":")).encode()
+    digest = hashes.SHA256() if sha256 else hashes.SHA1()
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(policy, padding.PKCS1v15(), digest)
+    else:
+        signature = key.sign(policy, ec.ECDSA(digest))
+    cookies = [f"CloudFront-Policy={cf64(policy)}", f"CloudFront-Signature={cf64(signature)}", f"CloudFront-Key-Pair-Id={key_id}"]
+    if sha256:
+        cookies.append("CloudFront-Hash-Algorithm=SHA256")
+    return "; ".join(cookies)
+
+
+def media_get(base, key, cookie, headers=None, jwt_cookie=None):
+    h = dict(headers or {})
+    cookie_header = cookie or ""
+    if jwt_cookie:
+        cookie_header += ("; " if cookie_header else "") + f"presignd_token={jwt_cookie}"
+    if cookie_header:
+        h["Cookie"] = cookie_header
+    return requests.get(f"{base}/media/{key}", headers=h, timeout=30)
+
+
+def test_image_served_with_its_bytes_type_and_cache(media):
+    base, counting = media
+    key = upload(base)
+    cookie = issued_cookies(base)
+    before = counting.gets()
+    first = media_get(base, key, cookie)
+    assert first.status_code == 200, first.text
+    assert first.content == IMAGE
+    assert first.headers["Content-Type"] == "image/png"
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Disposition" not in first.headers
+    cache_control = first.headers["Cache-Control"]
+    assert cache_control.startswith("private, max-age=")
+    assert 0 < int(cache_control.split("=")[1]) <= 600, "never beyond the cookies' remaining life"
+    assert "x-amz-request-id" not in {name.lower() for name in first.headers}
+    assert counting.gets() == before + 1
+
+    second = media_get(base, key, cookie)
+    assert second.status_code == 200 and second.content == IMAGE
+    assert second.headers["X-Presignd-Cache"] == "HIT"
+    assert counting.gets() == before + 1, "the second request is served from nginx's cache: no request reached the store"
+
+    partial = media_get(base, key, cookie, {"Range": "bytes=0-99"})
+    assert partial.status_code == 206 and partial.content == IMAGE[:100]
+    assert partial.headers["Content-Range"] == f"bytes 0-99/{len(IMAGE)}"
+    etag = first.headers["ETag"]
+    assert media_get(base, key, cookie, {"If-None-Match": etag}).status_code == 304
+    assert media_get(base, key, cookie, {"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert counting.gets() == before + 1
+
+
+def test_bad_cookies_are_refused(media, keys):
+    base, counting = media
+    key = upload(base)
+    now = int(time.time())
+    url = f"https://{CDN}/{key}"
+    good = signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/avatars/*", now + 300)
+    assert media_get(base, key, good).status_code == 200, "the refusal cases differ from this one in one thing each"
+    cases = {
+        "none": None,
+        "forged": good.replace("CloudFront-Signature=", "CloudFront-Signature=AAAA"),
+        "truncated": good.split("; CloudFront-Key-Pair-Id")[0][:-20] + "; CloudFront-Key-Pair-Id=" + KEY_ID + "; CloudFront-Hash-Algorithm=SHA256",
+        "expired": signed_cookies(keys["new"], KEY_ID, url, now - 1),
+        "not yet valid": signed_cookies(keys["new"], KEY_ID, url, now + 600, greater_than=now + 300),
+        "wrong key": signed_cookies(keys["untrusted"], KEY_ID, url, now + 300),
+        "unknown key id": signed_cookies(keys["untrusted"], "KSOMEONEELSE", url, now + 300),
+        "wrong resource": signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/documents/*", now + 300),
+        "wrong domain": signed_cookies(keys["new"], KEY_ID, f"https://cdn.other.test/{key}", now + 300),
+        "wrong IP": signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="203.0.113.0/24"),
+    }
+    before = counting.gets()
+    for name, cookie in cases.items():
+        r = media_get(base, key, cookie)
+        assert r.status_code == 403, (name, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "media_forbidden", name
+    assert media_get(base, key, signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="127.0.0.1")).status_code == 200
+    assert counting.gets() == before, "refused requests never reach the store"
+
+
+def test_key_rotation_old_and_new_keys_both_verify(media, keys):
+    base, _ = media
+    key = upload(base)
+    now = int(time.time())
+    url = f"https://{CDN}/{key}"
+    assert media_get(base, key, signed_cookies(keys["old"], OLD_KEY_ID, url, now + 300, sha256=False)).status_code == 200, \
+        "cookies from the old RSA key (SHA-1, CloudFront's default) still work during the rotation"
+    assert media_get(base, key, issued_cookies(base)).status_code == 200, "new cookies are signed by the new ECDSA key"
+    assert f"CloudFront-Key-Pair-Id={KEY_ID}" in issued_cookies(base)
+
+
+def test_owner_only_paths(media):
+    base, _ = media
+    key = upload(base, purpose="image", name="private.png")
+    assert key.startswith("images/alice/")
+    cookie = issued_cookies(base)
+    assert media_get(base, key, cookie, jwt_cookie=token("alice")).status_code == 200
+    refused = media_get(base, key, cookie, jwt_cookie=token("bob"))
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "media_forbidden"
+    assert media_get(base, key, cookie).status_code == 403, "without the owner's token"
+    avatar = upload(base, user="alice")
+    assert media_get(base, avatar, issued_cookies(base, "bob")).status_code == 200, "avatars: any holder of valid cookies"
+
+
+def test_script_types_are_attachments_and_missing_objects_404(media):
+    base, counting = media
+    key = upload(base, purpose="document", name="page.html", content_type="text/html", data=b"<script>alert(1)</script>")
+    cookie = issued_cookies(base)
+    r = media_get(base, key, cookie)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Content-Disposition"] == "attachment"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+    missing = media_get(base, "avatars/alice/00000000-0000-4000-8000-000000000000.png", cookie)
+    assert missing.status_code == 404
+    assert missing.json() == {"error": {"code": "not_found", "message": "no such file"}}, "nothing of the store's answer leaks"
+
+
+def test_path_tricks_never_reach_another_key(media):
+    base, counting = media
+    secret = upload(base, purpose="image", name="bob.png", user="bob")
+    cookie = issued_cookies(base)
+    bob_id = secret.split("/")[-1]
+    before = counting.gets()
+    for path in [f"avatars/../images/bob/{bob_id}", f"avatars/%2e%2e/images/bob/{bob_id}", f"avatars%2f..%2fimages/bob/{bob_id}",
+                 f"avatars/%252e%252e/images/bob/{bob_id}", f"avatars/x%00/../../images/bob/{bob_id}", f"images/bob%2f{bob_id}",
+                 f"avatars/%2E%2E%2F%2E%2E%2Fimages/bob/{bob_id}"]:
+        r = requests.get(f"{base}/media/{path}", headers={"Cookie": cookie + f"; presignd_token={token('alice')}"}, timeout=10)
+        assert r.status_code in (400, 403, 404), (path, r.status_code)
+        assert r.content != IMAGE, path
+    assert counting.gets() == before, "none of them reached the store"
