@@ -25,7 +25,7 @@ final class CORSMiddlewareTests: XCTestCase {
         XCTAssertEqual(r.status, 204)
         XCTAssertEqual(r.headers["Access-Control-Allow-Origin"], app)
         XCTAssertEqual(r.headers["Access-Control-Allow-Methods"], "POST")
-        XCTAssertEqual(r.headers["Access-Control-Allow-Headers"], "Authorization, Content-Type")
+        XCTAssertEqual(r.headers["Access-Control-Allow-Headers"], "Authorization, Content-Type, X-Requested-With")
         XCTAssertEqual(r.headers["Access-Control-Max-Age"], "600")
         XCTAssertNil(r.headers["Access-Control-Allow-Credentials"])
         let withCookies = send(application(credentials: true), "OPTIONS", "/api/documents", ["Origin": app, "Access-Control-Request-Method": "GET"])

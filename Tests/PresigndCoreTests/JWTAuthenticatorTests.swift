@@ -127,4 +127,22 @@ final class JWTAuthenticatorTests: XCTestCase {
         }
         XCTAssertNoThrow(try JWTConfig.load(Environment(["PRESIGND_JWT_JWKS_URL": "http://127.0.0.1:8080/jwks"])))
     }
+
+    /// Issue 13, defect 10: a cross-site form or body-less request carries the cookie; a
+    /// state-changing one authenticated by it needs X-Requested-With, which no form can add.
+    func testRegressionCookieAuthenticatedStateChangeNeedsTheCustomHeader() throws {
+        let auth = try authenticator(["PRESIGND_JWT_COOKIE": "jwt"])
+        let cookie = "jwt=\(TokenMinter.token(.hs256))"
+        for method in ["POST", "DELETE", "PUT", "PATCH"] {
+            XCTAssertThrowsError(try auth.authenticate(HTTPRequest(method: method, path: "/api/x", headers: ["Cookie": cookie]), now: testNow)) { error in
+                XCTAssertEqual((error as! APIError).status, 403, method)
+                XCTAssertEqual((error as! APIError).code, "cross_site_request", method)
+            }
+            let marked = HTTPRequest(method: method, path: "/api/x", headers: ["Cookie": cookie, "X-Requested-With": "fetch"])
+            XCTAssertEqual(try auth.authenticate(marked, now: testNow).id, "user-1", method)
+            let bearer = HTTPRequest(method: method, path: "/api/x", headers: ["Authorization": "Bearer \(TokenMinter.token(.hs256))"])
+            XCTAssertEqual(try auth.authenticate(bearer, now: testNow).id, "user-1", "a bearer header needs nothing more")
+        }
+        XCTAssertEqual(try auth.authenticate(HTTPRequest(method: "GET", path: "/api/x", headers: ["Cookie": cookie]), now: testNow).id, "user-1")
+    }
 }

@@ -14,7 +14,7 @@ public struct CORSMiddleware: Middleware {
     /// The methods a path has (empty when it has none), for `Access-Control-Allow-Methods` and `Allow`.
     let methods: @Sendable (String) -> [String]
 
-    public static let allowedHeaders = "Authorization, Content-Type"
+    public static let allowedHeaders = "Authorization, Content-Type, X-Requested-With"
     /// Headers a page may read besides the CORS-safelisted ones.
     public static let exposedHeaders = "WWW-Authenticate, Retry-After, Allow"
 

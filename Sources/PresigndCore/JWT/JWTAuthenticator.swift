@@ -13,11 +13,27 @@ public struct JWTAuthenticator: Authenticator {
 
     public func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
         let token = try BearerToken.extract(from: request, cookieName: cookieName)
+        if request.headers.values("Authorization").isEmpty { try JWTAuthenticator.checkCookieRequest(request) }
         do {
             return try verifier.verify(token, now: now)
         } catch {
             log("bearer token refused: \(error.rawValue)")
             throw BearerError.invalidToken(error)
+        }
+    }
+
+    /// A cookie travels with a cross-site request, a bearer header never does. A page on
+    /// another site can send a form (urlencoded, multipart, text/plain) or a body-less request
+    /// without a preflight, but never a custom header: so a state-changing request that
+    /// authenticates by the cookie must carry `X-Requested-With`, which only a script of an
+    /// allowed origin (CORS) or of the same origin can add.
+    public static let cookieRequestHeader = "X-Requested-With"
+
+    static func checkCookieRequest(_ request: HTTPRequest) throws(APIError) {
+        guard !["GET", "HEAD", "OPTIONS"].contains(request.method) else { return }
+        guard let value = request.headers[cookieRequestHeader], !value.isEmpty else {
+            throw APIError(status: 403, code: "cross_site_request",
+                           message: "a \(request.method) authenticated by the cookie must carry the \(cookieRequestHeader) header (or send Authorization: Bearer)")
         }
     }
 }
