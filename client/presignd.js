@@ -76,6 +76,9 @@ export function createClient({
     const headers = {}
     const bearer = getToken ? await getToken() : token
     if (bearer) headers.Authorization = `Bearer ${bearer}`
+    // Cookie mode: presignd refuses a cookie-authenticated state change without this header,
+    // which a cross-site form cannot send (README, "Cookie mode").
+    else if (method !== 'GET' && method !== 'HEAD') headers['X-Requested-With'] = 'presignd.js'
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     let response, text
     try {
