@@ -200,7 +200,9 @@ export function createClient({
     try {
       await Promise.all(Array.from({ length: Math.min(concurrency, upload.partCount) }, worker))
       const parts = [...etags].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }))
-      return await call('POST', `/api/uploads/${id}/complete`, { parts }, outer)
+      // A 5xx here (the store still combining a large upload) is retried: the server finishes
+      // a completion that was cut short instead of starting again.
+      return await retrying(() => call('POST', `/api/uploads/${id}/complete`, { parts }, outer), outer)
     } catch (e) {
       controller.abort()
       await discard(upload.fileId)

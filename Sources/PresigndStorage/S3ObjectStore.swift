@@ -85,7 +85,11 @@ public struct S3ObjectStore: ObjectStore {
         let body = S3XML.completeMultipartUpload(parts)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/xml")
-        let response = try send("CompleteMultipartUpload", "POST", key: key, query: [("uploadId", uploadID)], headers: headers, body: body)
+        // The store combines the parts before it answers (seconds for a GiB): a longer wait than
+        // other calls, kept under nginx's 30 s fastcgi_read_timeout; a completion cut short is
+        // finished by the next request (the row stays `completing`).
+        let response = try send("CompleteMultipartUpload", "POST", key: key, query: [("uploadId", uploadID)], headers: headers, body: body,
+                                timeoutMilliseconds: max(timeoutMilliseconds, 25_000))
         // S3 may answer 200 and still report an error in the body once the upload has been combined.
         guard response.status == 200, S3XML(response.body).errorCode == nil else { throw failure("CompleteMultipartUpload", response) }
     }
@@ -98,14 +102,14 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     func send(_ operation: String, _ method: String, key: String?, query: [(name: String, value: String)] = [],
-              headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) throws -> OutboundResponse {
+              headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], timeoutMilliseconds: Int? = nil) throws -> OutboundResponse {
         let payloadHash = body.isEmpty ? S3RequestSigner.emptyPayloadHash : Hex.encode(Digest.sha256(body))
         let signed = try signer.sign(method: method, bucket: bucket, key: key, query: query, headers: headers,
                                      payloadHash: payloadHash, at: clock.now())
         do {
             return try client.send(OutboundRequest(method: method, url: signed.url,
                                                    headers: signed.request.headers.map { (name: $0.name, value: $0.value) },
-                                                   body: body, timeoutMilliseconds: timeoutMilliseconds))
+                                                   body: body, timeoutMilliseconds: timeoutMilliseconds ?? self.timeoutMilliseconds))
         } catch {
             logger.warning("object store unreachable during \(operation): \(error)")
             throw DependencyUnavailable(.storage)

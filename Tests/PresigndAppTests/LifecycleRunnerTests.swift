@@ -66,4 +66,28 @@ final class LifecycleRunnerTests: XCTestCase {
         }
         XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "document.delete"])
     }
+
+    /// A completion cut short by a timeout, which the store finished anyway: the retry finds the
+    /// upload gone (NoSuchUpload) and the object there, and finishes as ready instead of a 404.
+    func testCompletionRetryAfterTheStoreFinishedIsReady() throws {
+        var multipart = record
+        multipart.id = "00000000-0000-4000-8000-000000000002"
+        multipart.objectKey = "documents/alice/y.pdf"
+        multipart.status = .completing
+        multipart.uploadID = "upload-gone"
+        try store.insert(multipart, audit: AuditEntry(actor: "alice", action: "upload.create", resource: "document:\(multipart.id)",
+                                                      clientAddress: "", at: 1_000))
+        objects.state.withLock { $0.objects[multipart.objectKey] = ObjectHead(size: 90, contentType: "application/pdf") }
+        XCTAssertEqual(try runner.run(.completeRequested, on: multipart, request), .ready(size: 90, contentType: "application/pdf"))
+        XCTAssertEqual(try store.document(id: multipart.id)?.status, .ready)
+
+        var fresh = multipart
+        fresh.id = "00000000-0000-4000-8000-000000000003"
+        fresh.status = .uploading
+        try store.insert(fresh, audit: AuditEntry(actor: "alice", action: "upload.create", resource: "document:\(fresh.id)",
+                                                  clientAddress: "", at: 1_000))
+        XCTAssertThrowsError(try runner.run(.completeRequested, on: fresh, request), "a first completion of an upload that is gone is not excused") { error in
+            XCTAssertEqual(error as? StoreRefusal, StoreRefusal(code: "NoSuchUpload"))
+        }
+    }
 }

@@ -34,6 +34,7 @@ struct LifecycleRunner {
             case .refused(let refusal):
                 throw refusal
             case .perform(let actions, let outcome):
+                let decidedIn = record.status
                 for action in actions {
                     switch action {
                     case .headObject:
@@ -57,7 +58,12 @@ struct LifecycleRunner {
                         record.status = change.to
                     case .completeMultipart:
                         guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
-                        try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts)
+                        do {
+                            try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts)
+                        } catch let refusal as StoreRefusal where refusal.code == "NoSuchUpload" && decidedIn == .completing {
+                            // A completion cut short (a timeout) that the store finished anyway: the
+                            // upload is gone because the object exists; HeadObject decides next.
+                        }
                     case .deleteObject:
                         try objects.delete(key: record.objectKey)
                     case .abortMultipart:
