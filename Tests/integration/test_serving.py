@@ -291,7 +291,7 @@ def test_cors_preflight_and_headers_for_allowed_origins_only(serving_stack):
     assert preflight.status_code == 204, preflight.text
     assert preflight.headers["Access-Control-Allow-Origin"] == app
     assert preflight.headers["Access-Control-Allow-Methods"] == "POST", "a literal path segment is not an {id}"
-    assert preflight.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+    assert preflight.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type, X-Requested-With"
     assert preflight.headers["Access-Control-Max-Age"] == "600"
     assert "Access-Control-Allow-Credentials" not in preflight.headers, "bearer tokens need no credentials"
 

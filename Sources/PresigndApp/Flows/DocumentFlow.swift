@@ -59,6 +59,7 @@ public struct DocumentFlow: Sendable {
     func describe(_ record: DocumentRecord, for user: AuthenticatedUser) -> JSONValue {
         [
             "id": .string(record.id),
+            "key": .string(record.objectKey),
             "fileName": .string(record.fileName),
             "purpose": .string(record.purpose),
             "size": .int(record.actualSize ?? record.declaredSize),

@@ -2765,12 +2765,17 @@ public enum OpenAPIDocument {
           "size",
           "contentType",
           "owned",
-          "createdAt"
+          "createdAt",
+          "key"
         ],
         "properties": {
           "id": {
             "type": "string",
             "format": "uuid"
+          },
+          "key": {
+            "type": "string",
+            "description": "The object key: the media route serves it at /media/{key} to holders of the CDN cookies."
           },
           "fileName": {
             "type": "string"

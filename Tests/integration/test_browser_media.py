@@ -1,0 +1,92 @@
+"""The demo page as run-local.sh serves it: opened at http://app.localhost:PORT (Chromium sends
+*.localhost to this machine), it gets the CDN cookies for .app.localhost from
+POST /api/auth/cdn-cookies, and shows avatars at fixed URLs through nginx's media route, which
+checks those cookies. Logging out clears them, and the media route then refuses the image.
+"""
+import json
+import time
+
+import pytest
+import requests
+
+from harness import browser as harness_browser
+from harness.browser import wait_until
+from harness.postgres import PostgresCluster
+
+if harness_browser.missing():
+    pytest.skip(harness_browser.missing(), allow_module_level=True)
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+from test_browser import JWT_SECRET, PURPOSES, choose_file, finished, png, token  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def localhost_stack(postgres, ministack, tmp_path_factory):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    root = tmp_path_factory.mktemp("browser-media")
+    key = root / "cloudfront.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    env = ministack.env()
+    env.update(postgres.env)
+    env.update(
+        AWS_ENDPOINT_URL_S3=ministack.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=ministack.bucket,
+        PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
+        PRESIGND_CDN_DOMAIN="cdn.app.localhost", PRESIGND_CDN_PATH_PATTERN="/avatars/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.localhost",
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KLOCALEC256", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(key), PGCONNECT_TIMEOUT="2",
+    )
+    harness_browser.migrate(env)
+    server, proxy = harness_browser.start_demo_stack(root / "stack", env)
+    origin = f"http://app.localhost:{proxy.port}"
+    harness_browser.bucket_setup(env, origin)
+    yield origin
+    harness_browser.stop_demo_stack(server, proxy)
+
+
+def test_demo_shows_avatars_through_the_media_route(localhost_stack, tmp_path):
+    origin = localhost_stack
+    driver = harness_browser.chromium()
+    try:
+        driver.get(f"{origin}/app/demo/index.html?media=/media#token={token('alice')}")
+        wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"), message="the list")
+        cookies = wait_until(lambda: {c["name"]: c for c in driver.get_cookies() if c["name"].startswith("CloudFront-")} or None,
+                             message="the CDN cookies")
+        assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
+        assert all(c["domain"] == ".app.localhost" and c["httpOnly"] for c in cookies.values()), cookies
+
+        path = tmp_path / "face.png"
+        path.write_bytes(png(64, 48))
+        row = choose_file(driver, path, purpose="avatar")
+        assert finished(row) == "done"
+        img = wait_until(lambda: (driver.find_elements(By.CSS_SELECTOR, "img[data-testid=thumb]") or [None])[0], message="the avatar")
+        assert "/media/avatars/alice/" in img.get_attribute("src"), "a fixed URL, not a presigned one"
+        assert "X-Amz-Signature" not in img.get_attribute("src")
+        wait_until(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) == 64,
+                   message="the avatar to decode")
+
+        # The same URL without the cookies (another client): refused by the media route.
+        media_url = img.get_attribute("src")
+        assert requests.get(media_url.replace("app.localhost", "127.0.0.1"), timeout=10).status_code == 403
+        # Logging out clears the cookies in the browser: the next load of the image is refused.
+        status = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/api/auth/logout', {method: 'POST', headers: {authorization: 'Bearer ' + arguments[0]}}).then(r => done(r.status))",
+            token("alice"))
+        assert status == 200
+        assert not [c for c in driver.get_cookies() if c["name"].startswith("CloudFront-")], "logout cleared the cookies"
+        refused = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0], {cache: 'no-store'}).then(r => done(r.status))", media_url)
+        assert refused == 403
+    finally:
+        driver.quit()
