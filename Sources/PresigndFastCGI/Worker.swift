@@ -15,11 +15,14 @@ final class Worker: Sendable {
     let stopping = Atomic<Bool>(false)
     let liveThreads = Atomic<Int>(0)
     let busyThreads = Atomic<Int>(0)
+    let deadlines: ReadDeadlines
 
     /// Largest refused body still read and dropped to keep a kept-alive connection usable.
     static let discardLimit = 16 << 20
 
-    init(listenFD: Int32, limits: GatewayLimits, handler: @escaping RequestHandler, wake: (read: Int32, write: Int32)) {
+    init(listenFD: Int32, limits: GatewayLimits, handler: @escaping RequestHandler, wake: (read: Int32, write: Int32),
+         deadlines: ReadDeadlines) {
+        self.deadlines = deadlines
         self.listenFD = listenFD
         self.limits = limits
         self.handler = handler
@@ -53,10 +56,15 @@ final class Worker: Sendable {
         // Threads that lose the race for a new connection must get EAGAIN, not block in accept().
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         let limits = GatewayLimits(bodyLimit: config.bodyLimit, headerLimit: config.headerLimit)
-        let worker = Worker(listenFD: listenFD, limits: limits, handler: handler, wake: (fds[0], fds[1]))
-        for _ in 0..<config.threads {
+        let deadlines = ReadDeadlines(threads: config.threads, timeout: Double(config.readTimeout))
+        let worker = Worker(listenFD: listenFD, limits: limits, handler: handler, wake: (fds[0], fds[1]), deadlines: deadlines)
+        guard deadlines.startWatchdog(seconds: config.readTimeout) else {
+            ServerLog.event("worker cannot start its read-timeout thread: \(ServerLog.lastError)")
+            return 71
+        }
+        for slot in 0..<config.threads {
             worker.liveThreads.add(1, ordering: .sequentiallyConsistent)
-            guard Threads.start({ worker.serveConnections() }) else {
+            guard Threads.start({ worker.serveConnections(slot: slot) }) else {
                 ServerLog.event("worker cannot start a thread: \(ServerLog.lastError)")
                 return 71
             }
@@ -87,8 +95,8 @@ final class Worker: Sendable {
         return 0
     }
 
-    /// One serving thread's life.
-    func serveConnections() {
+    /// One serving thread's life. `slot` is its entry in `deadlines`.
+    func serveConnections(slot: Int) {
         let request = FastCGIRequest()
         let idle = IdleWait(listenFD: listenFD, wakeFD: wakeRead)
         defer { idle.close() }
@@ -96,24 +104,38 @@ final class Worker: Sendable {
             if request.connectionFD < 0 {
                 guard idle.waitForConnection(), let connection = acceptConnection() else { continue }
                 request.adopt(connection: connection)
+                deadlines.adopt(slot, connection: connection)
             } else if !waitForData(request.connectionFD, timeout: -1) {
                 continue
             }
-            if request.readNextRequest() { serve(request) }
+            readAndServe(request, slot: slot)
         }
         // nginx may already have sent the next request on a kept-alive connection: it is in
         // flight, so serve it; an idle connection is closed.
-        while request.connectionFD >= 0 && waitForData(request.connectionFD, timeout: 0) && request.readNextRequest() {
-            serve(request)
+        while request.connectionFD >= 0 && waitForData(request.connectionFD, timeout: 0) {
+            readAndServe(request, slot: slot)
         }
         if request.connectionFD >= 0 { request.closeConnection() }
+        deadlines.release(slot)
         liveThreads.subtract(1, ordering: .sequentiallyConsistent)
     }
 
-    func serve(_ request: FastCGIRequest) {
+    /// Reads one request within the read timeout and answers it; releases the connection's
+    /// watch descriptor once libfcgi has closed the connection.
+    func readAndServe(_ request: FastCGIRequest, slot: Int) {
+        deadlines.start(slot)
+        if request.readNextRequest() { serve(request, slot: slot) }
+        deadlines.clear(slot)
+        if request.connectionFD < 0 { deadlines.release(slot) }
+    }
+
+    func serve(_ request: FastCGIRequest, slot: Int) {
         busyThreads.add(1, ordering: .sequentiallyConsistent)
+        // The request has fully arrived when the handler is called: its own time (database,
+        // object store) has its own timeouts and is not the read timeout's business.
         let outcome = RequestExchange.respond(
-            params: request.params(), limits: limits, readBody: request.readBody, handler: handler)
+            params: request.params(), limits: limits, readBody: request.readBody,
+            handler: { [deadlines, handler] in deadlines.clear(slot); return handler($0) })
         request.write(GatewayResponse.serialize(outcome.response))
         if !outcome.bodyConsumed { request.discardBody(limit: Worker.discardLimit) }
         request.finish()

@@ -54,10 +54,13 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
     public var headerLimit: Int
     /// Seconds a stopping worker waits for in-flight requests before giving up on them.
     public var drainTimeout: Int
+    /// Seconds a request that has started (params and body) may take to arrive in full; a
+    /// connection that stalls longer is closed. Idle kept-alive connections are not timed.
+    public var readTimeout: Int
 
     public init(
         listen: ListenAddress = .inherited, socketMode: Int = 0o660, workers: Int = 1, threads: Int = 8,
-        bodyLimit: Int = 65536, headerLimit: Int = 32768, drainTimeout: Int = 10
+        bodyLimit: Int = 65536, headerLimit: Int = 32768, drainTimeout: Int = 10, readTimeout: Int = 5
     ) {
         self.listen = listen
         self.socketMode = socketMode
@@ -66,6 +69,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
         self.bodyLimit = bodyLimit
         self.headerLimit = headerLimit
         self.drainTimeout = drainTimeout
+        self.readTimeout = readTimeout
     }
 
     /// The command-line flags of `presignd serve` and the variable each one overrides.
@@ -77,6 +81,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
         ("--body-limit", "PRESIGND_BODY_LIMIT"),
         ("--header-limit", "PRESIGND_HEADER_LIMIT"),
         ("--drain-timeout", "PRESIGND_DRAIN_TIMEOUT"),
+        ("--read-timeout", "PRESIGND_READ_TIMEOUT"),
     ]
 
     /// Reads the environment, then lets `arguments` (`--workers 4` or `--workers=4`) override it.
@@ -137,6 +142,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
         config.bodyLimit = try environment.integer("PRESIGND_BODY_LIMIT", default: 65536, range: 0...(1 << 30))
         config.headerLimit = try environment.integer("PRESIGND_HEADER_LIMIT", default: 32768, range: 1024...(1 << 20))
         config.drainTimeout = try environment.integer("PRESIGND_DRAIN_TIMEOUT", default: 10, range: 0...3600)
+        config.readTimeout = try environment.integer("PRESIGND_READ_TIMEOUT", default: 5, range: 1...3600)
         return config
     }
 
@@ -149,6 +155,7 @@ public struct ServerConfig: Sendable, Equatable, ConfigSection {
             ConfigEntry("PRESIGND_BODY_LIMIT", String(bodyLimit)),
             ConfigEntry("PRESIGND_HEADER_LIMIT", String(headerLimit)),
             ConfigEntry("PRESIGND_DRAIN_TIMEOUT", String(drainTimeout)),
+            ConfigEntry("PRESIGND_READ_TIMEOUT", String(readTimeout)),
         ]
     }
 }
