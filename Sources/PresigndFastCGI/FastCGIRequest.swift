@@ -103,6 +103,34 @@ final class FastCGIRequest {
         FCGX_Finish_r(request)
     }
 
+    /// Ends the request and retires its connection without a race (a stopping worker). Closing a
+    /// kept-alive connection after END_REQUEST races nginx, which may already be sending the next
+    /// request on it, and a POST lost that way is a 502 nginx never retries. So END_REQUEST is
+    /// written here, followed in the same write by one more (empty) record: nginx takes a
+    /// connection back into its keepalive cache only when END_REQUEST ends what it read
+    /// (ngx_http_fastcgi_module.c), so it closes this one itself and sends nothing more on it.
+    /// Returns false when the connection broke; it is closed either way.
+    @discardableResult
+    func finishRetiringConnection() -> Bool {
+        let flushed = FCGX_FFlush(request.pointee.out) == 0
+        let id = UInt8(truncatingIfNeeded: request.pointee.requestId >> 8)
+        let low = UInt8(truncatingIfNeeded: request.pointee.requestId)
+        let tail: [UInt8] = [1, 6, id, low, 0, 0, 0, 0]                 // STDOUT: end of stream
+            + [1, 3, id, low, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]      // END_REQUEST: complete, status 0
+            + [1, 6, id, low, 0, 0, 0, 0]                               // one more record: do not keep
+        var written = 0
+        while flushed && written < tail.count {
+            let n = tail.withUnsafeBytes { Glibc.write(request.pointee.ipcFd, $0.baseAddress! + written, tail.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            written += n
+        }
+        // libfcgi must not write its own END_REQUEST: free the request and close (shutdown, then
+        // read until nginx closes its end).
+        closeConnection()
+        return written == tail.count
+    }
+
     /// Closes an idle kept-alive connection (a stopping worker).
     func closeConnection() {
         request.pointee.keepConnection = 0

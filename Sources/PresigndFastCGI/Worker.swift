@@ -17,12 +17,17 @@ final class Worker: Sendable {
     let busyThreads = Atomic<Int>(0)
     let deadlines: ReadDeadlines
 
+    /// Seconds a stopping worker keeps its idle kept-alive connections open, so that nginx's next
+    /// request on each is served and the connection retired cleanly rather than closed under it.
+    let retireGrace: Double
+
     /// Largest refused body still read and dropped to keep a kept-alive connection usable.
     static let discardLimit = 16 << 20
 
     init(listenFD: Int32, limits: GatewayLimits, handler: @escaping RequestHandler, wake: (read: Int32, write: Int32),
-         deadlines: ReadDeadlines) {
+         deadlines: ReadDeadlines, retireGrace: Double) {
         self.deadlines = deadlines
+        self.retireGrace = retireGrace
         self.listenFD = listenFD
         self.limits = limits
         self.handler = handler
@@ -57,7 +62,8 @@ final class Worker: Sendable {
         _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
         let limits = GatewayLimits(bodyLimit: config.bodyLimit, headerLimit: config.headerLimit)
         let deadlines = ReadDeadlines(threads: config.threads, timeout: Double(config.readTimeout))
-        let worker = Worker(listenFD: listenFD, limits: limits, handler: handler, wake: (fds[0], fds[1]), deadlines: deadlines)
+        let worker = Worker(listenFD: listenFD, limits: limits, handler: handler, wake: (fds[0], fds[1]), deadlines: deadlines,
+                            retireGrace: min(2, Double(config.drainTimeout) / 2))
         guard deadlines.startWatchdog(seconds: config.readTimeout) else {
             ServerLog.event("worker cannot start its read-timeout thread: \(ServerLog.lastError)")
             return 71
@@ -110,9 +116,14 @@ final class Worker: Sendable {
             }
             readAndServe(request, slot: slot)
         }
-        // nginx may already have sent the next request on a kept-alive connection: it is in
-        // flight, so serve it; an idle connection is closed.
-        while request.connectionFD >= 0 && waitForData(request.connectionFD, timeout: 0) {
+        // A kept-alive connection is retired only between requests and without a race: the next
+        // request that arrives on it within the grace is served and answered so that nginx
+        // closes the connection itself (FastCGIRequest.finishRetiringConnection). One that stays
+        // idle through the grace is not in use, and is closed.
+        let graceEnd = Monotonic.now() + retireGrace
+        while request.connectionFD >= 0 {
+            let remaining = Int32((graceEnd - Monotonic.now()) * 1000)
+            guard remaining > 0, connectionReadable(request.connectionFD, timeout: remaining) else { break }
             readAndServe(request, slot: slot)
         }
         if request.connectionFD >= 0 { request.closeConnection() }
@@ -138,8 +149,22 @@ final class Worker: Sendable {
             handler: { [deadlines, handler] in deadlines.clear(slot); return handler($0) })
         request.write(GatewayResponse.serialize(outcome.response))
         if !outcome.bodyConsumed { request.discardBody(limit: Worker.discardLimit) }
-        request.finish()
+        if stopping.load(ordering: .sequentiallyConsistent) && request.connectionFD >= 0 {
+            request.finishRetiringConnection()
+        } else {
+            request.finish()
+        }
         busyThreads.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Whether `fd` has data (or end of stream) within `timeout` ms, the stop pipe ignored.
+    func connectionReadable(_ fd: Int32, timeout: Int32) -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let ready = poll(&poller, 1, timeout)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0
+        }
     }
 
     /// A new connection, or nil when another thread took it first.
