@@ -113,11 +113,33 @@ if arguments.count > 2, let pem = readPEM(arguments[2]) {
     let json = Array(#"{"Statement":[{"Resource":"https://d111111abcdef8.cloudfront.net/private/*","Condition":{"DateLessThan":{"AWS:EpochTime":1773504566}}}]}"#.utf8)
     try measure("CloudFront cookies (RSA-2048, SHA-1)", iterations: 2000 * scale) { try cloudFront.cookies(policy: cfPolicy).count }
     try measure("bound: CloudFront (RSA-2048 sign alone)", iterations: 2000 * scale) { try rsa.sign(json, digest: .sha1).count }
+    try measureVerification("RSA-2048, SHA-1", signer: cloudFront, key: rsa, policy: cfPolicy, iterations: 20_000 * scale)
 }
 if arguments.count > 3, let pem = readPEM(arguments[3]) {
     let cloudFront = try CloudFrontSigner(keyPairID: "KEC256", privateKeyPEM: pem, hashAlgorithm: .sha256)
     let cfPolicy = CloudFrontPolicy.custom(resource: "https://d111111abcdef8.cloudfront.net/private/*", dateLessThan: time + 3600)
     try measure("CloudFront cookies (ECDSA P-256, SHA-256)", iterations: 20_000 * scale) { try cloudFront.cookies(policy: cfPolicy).count }
+    try measureVerification("ECDSA P-256, SHA-256", signer: cloudFront, key: try AsymmetricKey.privateKey(pem: pem), policy: cfPolicy,
+                            iterations: 5_000 * scale)
+}
+
+/// The media route's check of one request's cookies: without the cache (every request pays the
+/// signature check), with it (a page's images after the first), and the bare verify alone.
+func measureVerification(_ label: String, signer: CloudFrontSigner, key: AsymmetricKey, policy: CloudFrontPolicy, iterations: Int) throws {
+    let header = [try signer.cookies(policy: policy).map { "\($0.name)=\($0.value)" }.joined(separator: "; ")]
+    let url = "https://d111111abcdef8.cloudfront.net/private/avatars/u1/6f1c2e0a.png"
+    let uncached = CloudFrontVerifier(keys: [signer.keyPairID: key], cacheSize: 0)
+    let cached = CloudFrontVerifier(keys: [signer.keyPairID: key])
+    if case .failure(let refusal) = uncached.verify(cookieHeaders: header, url: url, clientAddress: "192.0.2.1", now: time) {
+        print("verify cookies (\(label)): refused, \(refusal.reason)")
+        exit(1)
+    }
+    measure("verify cookies (\(label), no cache)", iterations: iterations) {
+        (try? uncached.verify(cookieHeaders: header, url: url, clientAddress: "192.0.2.1", now: time).get()) == nil ? 0 : 1
+    }
+    measure("verify cookies (\(label), cached)", iterations: iterations * 20) {
+        (try? cached.verify(cookieHeaders: header, url: url, clientAddress: "192.0.2.1", now: time).get()) == nil ? 0 : 1
+    }
 }
 if sink == 42 { print("") }
 

@@ -72,11 +72,10 @@ public final class CloudFrontVerifier: Sendable {
     /// CDN would see it) requested from `clientAddress` at `now`.
     public func verify(cookieHeaders: [String], url: String, clientAddress: String, now: UnixSeconds)
         -> Result<VerifiedCloudFrontPolicy, CloudFrontRefusal> {
-        var values: [String: String] = [:]
-        for name in CloudFrontVerifier.cookieNames {
-            let found = BearerToken.cookieValues(cookieHeaders, named: name)
-            if found.count > 1 { return .failure(.malformed("\(name) cookie sent twice")) }
-            if let value = found.first { values[name] = value }
+        let values: [String: String]
+        switch CloudFrontVerifier.cookies(cookieHeaders) {
+        case .success(let found): values = found
+        case .failure(let refusal): return .failure(refusal)
         }
         guard let keyPairID = values["CloudFront-Key-Pair-Id"], let signatureText = values["CloudFront-Signature"],
               values["CloudFront-Policy"] != nil || values["CloudFront-Expires"] != nil else {
@@ -110,6 +109,12 @@ public final class CloudFrontVerifier: Sendable {
         guard signatureText.utf8.count <= 1024, (values["CloudFront-Policy"]?.utf8.count ?? 0) <= 8192 else {
             return .failure(.malformed("cookie too long"))
         }
+        // Keyed by the cookies' text as sent (and, for a canned policy, the URL it is rebuilt
+        // from), so a hit decodes nothing: one text has one decoding, so it is the same check.
+        let cacheKey = VerificationCache.Key(keyPairID: keyPairID, hash: digest.name,
+                                             policy: values["CloudFront-Policy"] ?? "expires:" + (values["CloudFront-Expires"] ?? "") + " " + url,
+                                             signature: signatureText)
+        if let hit = cache.lookup(cacheKey) { return .success(hit) }
         let policyJSON: [UInt8]
         let canned: Bool
         if let expiresText = values["CloudFront-Expires"], values["CloudFront-Policy"] == nil {
@@ -133,8 +138,6 @@ public final class CloudFrontVerifier: Sendable {
         guard let signature = CloudFrontVerifier.decodeBase64(signatureText), !signature.isEmpty else {
             return .failure(.malformed("CloudFront-Signature"))
         }
-        let cacheKey = VerificationCache.Key(keyPairID: keyPairID, hash: digest.name, policy: policyJSON, signature: signature)
-        if let hit = cache.lookup(cacheKey) { return .success(hit) }
         guard let key = keys[keyPairID] else { return .failure(.unknownKey) }
         guard key.verify(signature, message: policyJSON, digest: digest, padding: .pkcs1v15) else { return .failure(.badSignature) }
         guard let parsed = CloudFrontVerifier.parsePolicy(policyJSON, canned: canned) else {
@@ -180,17 +183,38 @@ public final class CloudFrontVerifier: Sendable {
         return seconds
     }
 
+    /// The `CloudFront-*` cookies of the `Cookie` headers (`a=1; b=2`, RFC 6265 §5.4), read in
+    /// one pass over the bytes (every image request pays for it); a name sent twice is refused.
+    static func cookies(_ headers: [String]) -> Result<[String: String], CloudFrontRefusal> {
+        var found: [String: String] = [:]
+        for header in headers {
+            for pair in header.utf8.split(separator: UInt8(ascii: ";")) {
+                var bytes = pair[...]
+                while bytes.first == UInt8(ascii: " ") { bytes = bytes.dropFirst() }
+                guard bytes.starts(with: "CloudFront-".utf8), let equals = bytes.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                let name = String(decoding: bytes[..<equals], as: UTF8.self)
+                guard cookieNames.contains(name) else { continue }
+                var value = bytes[bytes.index(after: equals)...]
+                while value.last == UInt8(ascii: " ") { value = value.dropLast() }
+                guard found.updateValue(String(decoding: value, as: UTF8.self), forKey: name) == nil else {
+                    return .failure(.malformed("\(name) cookie sent twice"))
+                }
+            }
+        }
+        return .success(found)
+    }
+
     /// CloudFront's base64: `-` for `+`, `_` for `=`, `~` for `/`.
     static func decodeBase64(_ text: String) -> [UInt8]? {
-        let standard = String(text.map { character -> Character in
-            switch character {
-            case "-": return "+"
-            case "_": return "="
-            case "~": return "/"
-            default: return character
+        let standard = text.utf8.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "-"): return UInt8(ascii: "+")
+            case UInt8(ascii: "_"): return UInt8(ascii: "=")
+            case UInt8(ascii: "~"): return UInt8(ascii: "/")
+            default: return byte
             }
-        })
-        return Base64.decode(standard)
+        }
+        return Base64.decode(String(decoding: standard, as: UTF8.self))
     }
 
     /// A resource pattern against a URL: `*` matches any run of characters (`/` included),
@@ -220,13 +244,13 @@ public final class CloudFrontVerifier: Sendable {
 }
 
 /// Remembered signature checks, bounded: when full, it starts over (a page's cookies are
-/// verified again once, which costs one signature check).
+/// verified again once, which costs one signature check). Only checks that passed are kept.
 final class VerificationCache: Sendable {
     struct Key: Hashable, Sendable {
         let keyPairID: String
         let hash: String
-        let policy: [UInt8]
-        let signature: [UInt8]
+        let policy: String
+        let signature: String
     }
 
     let capacity: Int
