@@ -4,6 +4,11 @@ internal import CCrypto
 public enum HMAC {
     // Safe: an EVP_MAC is immutable once fetched and shared read-only across threads.
     nonisolated(unsafe) static let mac: OpaquePointer = EVP_MAC_fetch(nil, "HMAC", nil)!
+    // The parameter's name as a C string that lives as long as the process. Passed as the Swift
+    // String the macro imports as, it was a temporary freed when OSSL_PARAM_construct_utf8_string
+    // returned, and EVP_MAC_init then read freed memory (found by bench/fuzz.sh's jwt harness
+    // under AddressSanitizer: heap-use-after-free in OSSL_PARAM_locate). Never written: safe to share.
+    nonisolated(unsafe) static let digestParameter: UnsafeMutablePointer<CChar> = strdup(OSSL_MAC_PARAM_DIGEST)!
 
     /// HMAC of `data` keyed by `key`, using `algorithm` as the hash.
     public static func authenticationCode<Key: Collection, Bytes: Collection>(
@@ -12,10 +17,10 @@ public enum HMAC {
         guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto: EVP_MAC_CTX_new failed") }
         defer { EVP_MAC_CTX_free(ctx) }
         let keyBytes = Array(key)
-        // OSSL_PARAM keeps the raw C string pointer, so the digest name must outlive init.
+        // OSSL_PARAM keeps raw C string pointers, so the name and the value must outlive init.
         algorithm.name.withCString { digestName in
             var params = [
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: digestName), 0),
+                OSSL_PARAM_construct_utf8_string(digestParameter, UnsafeMutablePointer(mutating: digestName), 0),
                 OSSL_PARAM_construct_end(),
             ]
             keyBytes.withUnsafeBufferPointer { keyBuffer in
