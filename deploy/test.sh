@@ -16,6 +16,9 @@ ensure_venv "$venv"
 echo "== unit tests (swift test)"
 swift test 2>&1 | tail -n 40
 
+echo "== fuzzing (libFuzzer + AddressSanitizer, 5 s per harness: a harness that stops building or crashes at once fails CI)"
+bench/fuzz.sh 5
+
 echo "== browser client unit tests (node --test)"
 command -v node >/dev/null || ensure_packages nodejs
 node --test client/test/ 2>&1 | tail -n 12
