@@ -14,7 +14,14 @@ venv="$root/.venv"
 ensure_venv "$venv"
 
 echo "== unit tests (swift test)"
-swift test 2>&1 | tail -n 40
+unit_log=$(mktemp)
+unit_status=0
+swift test > "$unit_log" 2>&1 || unit_status=$?
+# Every failure's line (a tail alone can hide which test failed), then the summary.
+grep -E ": error: |error: " "$unit_log" | head -n 60 || true
+tail -n 12 "$unit_log"
+rm -f "$unit_log"
+[ "$unit_status" = 0 ] || { echo "swift test failed (exit $unit_status)"; exit "$unit_status"; }
 
 echo "== fuzzing (libFuzzer + AddressSanitizer, 5 s per harness: a harness that stops building or crashes at once fails CI)"
 bench/fuzz.sh 5

@@ -8,7 +8,6 @@ final class HTTPClientTests: XCTestCase {
     var port = 0
 
     override func setUpWithError() throws {
-        port = Int.random(in: 20_000..<40_000)
         let script = """
         import http.server, sys
         class H(http.server.BaseHTTPRequestHandler):
@@ -29,12 +28,22 @@ final class HTTPClientTests: XCTestCase {
                 self.reply(201, data + b"|" + (self.headers.get("Content-Type") or "none").encode())
             def do_DELETE(self): self.reply(204, b"")
             def log_message(self, *a): pass
-        http.server.HTTPServer(("127.0.0.1", \(port)), H).serve_forever()
+        server = http.server.HTTPServer(("127.0.0.1", 0), H)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
         """
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         server.arguments = ["python3", "-c", script]
+        // The server picks a free port and says which: a random port could belong to another
+        // process, whose answers the readiness probe below would take for this server's.
+        let output = Pipe()
+        server.standardOutput = output
         try server.run()
+        var line: [UInt8] = []
+        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
+        XCTAssertGreaterThan(port, 0, "the test server did not report its port")
         for _ in 0..<100 {
             if (try? HTTPClient().send(OutboundRequest(method: "GET", url: url("/"), timeoutMilliseconds: 200))) != nil { return }
             usleep(50_000)
