@@ -41,30 +41,25 @@ public struct MultipartPlan: Sendable, Equatable {
 
     /// Part numbers from a client, checked: 1…partCount, no repeats, at most `maximumBatch`.
     public func checkPartNumbers(_ numbers: [Int]) throws(APIError) {
-        guard !numbers.isEmpty, numbers.count <= MultipartPlan.maximumBatch else {
-            throw APIError.badRequest("invalid_field", "ask for 1 to \(MultipartPlan.maximumBatch) part numbers at a time")
-        }
-        var seen = Set<Int>()
-        for number in numbers {
-            guard size(ofPart: number) != nil else {
-                throw APIError.badRequest("invalid_part_number",
-                                          "part number \(number) is outside 1…\(partCount) (this upload has \(partCount) parts of \(partSize) bytes)")
-            }
-            guard seen.insert(number).inserted else {
-                throw APIError.badRequest("invalid_part_number", "part number \(number) is listed twice")
-            }
-        }
+        try MultipartPlan.checkPartNumbers(numbers, upTo: partCount,
+                                           describing: "this upload has \(partCount) parts of \(partSize) bytes")
     }
 
     /// Part numbers for an upload whose client chose the part size: 1…10000, no repeats.
     public static func checkFreePartNumbers(_ numbers: [Int]) throws(APIError) {
+        try checkPartNumbers(numbers, upTo: maximumParts, describing: nil)
+    }
+
+    /// 1 to `maximumBatch` numbers, each in 1…`limit`, none twice.
+    static func checkPartNumbers(_ numbers: [Int], upTo limit: Int, describing: String?) throws(APIError) {
         guard !numbers.isEmpty, numbers.count <= maximumBatch else {
             throw APIError.badRequest("invalid_field", "ask for 1 to \(maximumBatch) part numbers at a time")
         }
         var seen = Set<Int>()
         for number in numbers {
-            guard (1...maximumParts).contains(number) else {
-                throw APIError.badRequest("invalid_part_number", "part number \(number) is outside 1…\(maximumParts)")
+            guard (1...limit).contains(number) else {
+                throw APIError.badRequest("invalid_part_number",
+                                          "part number \(number) is outside 1…\(limit)" + (describing.map { " (\($0))" } ?? ""))
             }
             guard seen.insert(number).inserted else {
                 throw APIError.badRequest("invalid_part_number", "part number \(number) is listed twice")
