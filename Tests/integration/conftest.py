@@ -49,3 +49,24 @@ def serving_stack(tmp_path):
                 process.kill()
         else:
             process.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log(tmp_path_factory):
+    """After the whole suite: no log that presignd or nginx wrote under pytest's temporary
+    directory holds a presigned URL's signature, a CloudFront signature, a JWT or a bearer token
+    (test_faults.py also checks its own secrets by value; this covers every module's logs)."""
+    yield
+    import re
+    patterns = {
+        "an X-Amz-Signature value": re.compile(r"X-Amz-Signature=[0-9a-f]{16}", re.I),
+        "a CloudFront signature": re.compile(r"CloudFront-Signature=[A-Za-z0-9~_-]{16}"),
+        "a JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        "a bearer token": re.compile(r"Bearer [A-Za-z0-9_-]{20,}"),
+    }
+    logs = [p for p in tmp_path_factory.getbasetemp().rglob("*.log") if p.is_file()]
+    found = []
+    for path in logs:
+        text = path.read_text(errors="replace")
+        found += [f"{name} in {path}" for name, pattern in patterns.items() if pattern.search(text)]
+    assert found == [], found[:10]
