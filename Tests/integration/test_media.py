@@ -118,12 +118,13 @@ def media(postgres, ministack, keys, tmp_path_factory):  # noqa: F811
     assert out.returncode == 0, out.stderr
     root = tmp_path_factory.mktemp("media-stack")
     server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    proxy.start()
+    proxy = Nginx(root / "nginx", "unix:" + str(server.socket_path))
     try:
+        server.start()
+        proxy.start()
         yield proxy.url, counting
     finally:
+        # Whatever started is stopped, also when a start failed.
         proxy.stop()
         try:
             server.stop(timeout=20)
