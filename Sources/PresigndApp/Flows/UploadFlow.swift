@@ -62,14 +62,11 @@ public struct UploadFlow: Sendable {
         let expiresAt: UnixSeconds
     }
 
-    /// Validates, signs and records a single-request upload. `fileSize` nil (Uppy does not send
-    /// it) declares the purpose's maximum: the POST policy and the confirmation still hold the
-    /// object to it.
+    /// Validates, signs and records a single-request upload (`fileSize` nil: see `UploadValidation`).
     func startSingle(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
                      method: String?, context: RequestContext) throws -> SingleUpload {
-        let declaredSize = try fileSize ?? declaredMaximum(purpose)
         let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
-                                                   fileSize: declaredSize, method: method, purposes: config.purposes)
+                                                   fileSize: fileSize, method: method, purposes: config.purposes)
         let fileID = newID()
         let key = try objectKey(for: upload, user: user, fileID: fileID)
         let disposition = ContentDisposition.header(.attachment, fileName: upload.fileName)
@@ -139,9 +136,8 @@ public struct UploadFlow: Sendable {
     /// (Uppy), the client chooses part sizes and completion checks them.
     func startMultipart(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
                         context: RequestContext) throws -> (record: DocumentRecord, plan: MultipartPlan?) {
-        let declaredSize = try fileSize ?? declaredMaximum(purpose)
         let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
-                                                   fileSize: declaredSize, method: nil, purposes: config.purposes,
+                                                   fileSize: fileSize, method: nil, purposes: config.purposes,
                                                    singleRequest: false)
         let plan = try fileSize.map { try MultipartPlan(fileSize: $0, preferredPartSize: config.partSize) }
         let fileID = newID()
@@ -181,7 +177,7 @@ public struct UploadFlow: Sendable {
     /// signs its part's exact `Content-Length`.
     func partURLs(_ record: DocumentRecord, numbers: [Int], now: UnixSeconds) throws -> [(number: Int, url: SignedURL, size: Int64?)] {
         let uploadID = try uploadInProgress(record)
-        let plan = try record.partSize.map { try MultipartPlan(fileSize: record.declaredSize, preferredPartSize: $0) }
+        let plan = try plan(of: record)
         if let plan {
             try plan.checkPartNumbers(numbers)
         } else {
@@ -221,7 +217,7 @@ public struct UploadFlow: Sendable {
                         user: AuthenticatedUser) throws -> UploadOutcome {
         if record.status == .uploading {
             let stored = try storedParts(record)
-            let plan = try record.partSize.map { try MultipartPlan(fileSize: record.declaredSize, preferredPartSize: $0) }
+            let plan = try plan(of: record)
             let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
             try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: min(maxSize, record.declaredSize))
         }
@@ -257,13 +253,11 @@ public struct UploadFlow: Sendable {
         }
     }
 
-    /// The largest size a purpose takes, for uploads that declare none.
-    func declaredMaximum(_ purpose: String) throws(APIError) -> Int64 {
-        guard let found = config.purposes[purpose] else {
-            let names = config.purposes.all.map(\.name).joined(separator: ", ")
-            throw APIError.badRequest("invalid_purpose", "the purpose must be one of: \(names)")
-        }
-        return found.maxSize
+    /// The part plan presignd made for an upload (its size and part size are in the row); nil
+    /// when the client chose the part sizes.
+    func plan(of record: DocumentRecord) throws(APIError) -> MultipartPlan? {
+        guard let partSize = record.partSize else { return nil }
+        return try MultipartPlan(fileSize: record.declaredSize, preferredPartSize: partSize)
     }
 
     func objectKey(for upload: ValidatedUpload, user: AuthenticatedUser, fileID: String) throws(APIError) -> String {

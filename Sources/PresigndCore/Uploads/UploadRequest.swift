@@ -20,13 +20,16 @@ public struct ValidatedUpload: Sendable, Equatable {
 /// purpose, size, type. Errors are 400s naming the field.
 public enum UploadValidation {
     public static func validate(
-        purpose purposeName: String, fileName rawName: String, contentType: String, fileSize: Int64,
+        purpose purposeName: String, fileName rawName: String, contentType: String, fileSize declaredSize: Int64?,
         method rawMethod: String?, purposes: UploadPurposes, singleRequest: Bool = true
     ) throws(APIError) -> ValidatedUpload {
         guard let purpose = purposes[purposeName] else {
             let names = purposes.all.map(\.name).joined(separator: ", ")
             throw APIError.badRequest("invalid_purpose", "the field \"purpose\" must be one of: \(names)")
         }
+        // No size (Uppy sends none) declares the purpose's maximum: the POST policy and the
+        // confirmation still hold the object to it.
+        let fileSize = declaredSize ?? purpose.maxSize
         guard let fileName = FileName.sanitize(rawName) else {
             throw APIError.badRequest("invalid_field", "the field \"fileName\" has no usable characters")
         }
