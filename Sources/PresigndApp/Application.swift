@@ -28,11 +28,15 @@ public struct Application: Sendable {
     /// Outermost first; the limits always run (innermost), so every route has them.
     public let middleware: [any Middleware]
     public let logger: Logger
+    public let metrics: Metrics
+    /// Seconds on a clock that never goes back, for request durations.
+    let monotonic: @Sendable () -> Double
 
     public init(
         routes: [Route<Endpoint>], authenticator: any Authenticator,
         authorize: @escaping @Sendable (AuthenticatedUser, String) throws(APIError) -> Void = { _, _ in },
-        clock: any Clock, limits: RequestLimits = RequestLimits(), middleware: [any Middleware] = [], logger: Logger
+        clock: any Clock, limits: RequestLimits = RequestLimits(), middleware: [any Middleware] = [], logger: Logger,
+        metrics: Metrics = .off, monotonic: @escaping @Sendable () -> Double = MonotonicTime.now
     ) {
         self.router = Router(routes)
         self.authenticator = authenticator
@@ -40,11 +44,27 @@ public struct Application: Sendable {
         self.clock = clock
         self.middleware = middleware + [LimitsMiddleware(limits)]
         self.logger = logger
+        self.metrics = metrics
+        self.monotonic = monotonic
     }
 
+    /// Answers within a `RequestScope` (request id, route, user, error code), then counts the
+    /// answer by route and status, times it, writes its log line and returns the request id in
+    /// `X-Request-ID`.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        var response = run(request, through: middleware[...])
+        let started = monotonic()
+        let scope = RequestScope(requestID: RequestScope.requestID(from: request.headers["X-Request-ID"]))
+        var response = RequestScope.$current.withValue(scope) {
+            run(request, through: middleware[...])
+        }
         if request.method == "HEAD" { response.body = [] }
+        response.headers.set("X-Request-ID", scope.requestID)
+        let seconds = monotonic() - started
+        if metrics.isEnabled {
+            metrics.count(Metrics.Families.requests, [("route", scope.route), ("status", String(response.status))])
+            metrics.observe(Metrics.Families.duration, [("route", scope.route)], seconds: seconds)
+        }
+        logger.request(scope, method: loggableMethod(request.method), status: response.status, seconds: seconds)
         return response
     }
 
@@ -80,6 +100,7 @@ public struct Application: Sendable {
                            message: "\(loggableMethod(request.method)) is not allowed here; use \(allowed.joined(separator: " or "))",
                            headers: ["Allow": allowed.joined(separator: ", ")])
         case .found(let route, let parameters):
+            RequestScope.current?.route = route.pattern
             do {
                 return try serve(route, parameters: parameters, request)
             } catch let error as APIErrorConvertible {
@@ -93,7 +114,14 @@ public struct Application: Sendable {
         let now = clock.now()
         var user: AuthenticatedUser? = nil
         if route.access == .user {
-            let authenticated = try authenticator.authenticate(request, now: now)
+            let authenticated: AuthenticatedUser
+            do {
+                authenticated = try authenticator.authenticate(request, now: now)
+            } catch let error as APIErrorConvertible {
+                metrics.count(Metrics.Families.jwtRefusals, [("reason", error.apiError.code)])
+                throw error
+            }
+            RequestScope.current?.userID = authenticated.id
             if let group = route.handler.group { try authorize(authenticated, group) }
             user = authenticated
         }

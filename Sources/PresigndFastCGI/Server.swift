@@ -5,7 +5,10 @@ import PresigndCore
 public enum Server {
     /// Serves FastCGI until SIGTERM/SIGINT; returns the exit status. `makeHandler` runs in each
     /// worker after fork, so workers started by SIGHUP see a freshly read configuration.
-    public static func run(config: ServerConfig, makeHandler: @escaping @Sendable () throws -> RequestHandler) -> Int32 {
+    /// `metrics` should live in memory shared with the workers (`SharedMetrics.map`); the
+    /// supervisor counts restarts and reloads into it.
+    public static func run(config: ServerConfig, metrics: Metrics = .off,
+                           makeHandler: @escaping @Sendable () throws -> RequestHandler) -> Int32 {
         // Before the first fork and before any thread: every worker inherits the mask.
         Signals.blockLifecycle()
         let socket: ListeningSocket
@@ -17,7 +20,7 @@ public enum Server {
         }
         let source = socket.fd == 0 ? "inherited fd 0" : socket.fd == 3 && config.listen == .inherited ? "systemd fd 3" : config.listen.description
         ServerLog.event("serving FastCGI on \(source) with \(config.workers) worker(s) × \(config.threads) thread(s)")
-        return Supervisor(config: config, socket: socket, makeHandler: makeHandler).run()
+        return Supervisor(config: config, socket: socket, metrics: metrics, makeHandler: makeHandler).run()
     }
 
     /// Answers the one CGI request described by the environment and stdin.

@@ -1,10 +1,22 @@
 import Glibc
+import PresigndCore
 
 /// One line per event on stderr, written with write(2) so lines from several workers and threads
 /// do not interleave. Callers never pass tokens, signatures or query strings.
-enum ServerLog {
+public enum ServerLog {
+    /// One JSON object per line (`PRESIGND_LOG_FORMAT=json`); set once at start, before the
+    /// first fork and before any thread.
+    nonisolated(unsafe) public static var json = false
+
     static func event(_ message: String) {
-        var line = "presignd[\(getpid())]: \(message)\n"
+        var line: String
+        if json {
+            let object: JSONObject = ["time": .string(WallTime.iso8601Milliseconds()), "level": "info", "event": .string(message),
+                                      "pid": .int(Int64(getpid()))]
+            line = JSONValue.object(object).serialized() + "\n"
+        } else {
+            line = "presignd[\(getpid())]: \(message)\n"
+        }
         line.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {

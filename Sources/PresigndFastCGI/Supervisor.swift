@@ -15,6 +15,7 @@ final class Supervisor {
     let config: ServerConfig
     let socket: ListeningSocket
     let makeHandler: @Sendable () throws -> RequestHandler
+    let metrics: Metrics
     var children: [pid_t: Child] = [:]
     var generation = 1
     /// The generation a SIGHUP is starting, and when it began.
@@ -28,7 +29,9 @@ final class Supervisor {
 
     static let reloadTimeout = 30.0
 
-    init(config: ServerConfig, socket: ListeningSocket, makeHandler: @escaping @Sendable () throws -> RequestHandler) {
+    init(config: ServerConfig, socket: ListeningSocket, metrics: Metrics,
+         makeHandler: @escaping @Sendable () throws -> RequestHandler) {
+        self.metrics = metrics
         self.config = config
         self.socket = socket
         self.makeHandler = makeHandler
@@ -41,6 +44,7 @@ final class Supervisor {
             return 71
         }
         _ = fcntl(readyPipe[0], F_SETFL, O_NONBLOCK)
+        metrics.set(Metrics.Families.buildInfo, [("version", PresigndVersion.current)], to: 1)
         for slot in 0..<config.workers { spawn(slot: slot, generation: generation) }
         while true {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
@@ -81,6 +85,7 @@ final class Supervisor {
             return
         }
         children[pid] = Child(generation: generation, slot: slot, startedAt: Monotonic.now())
+        metrics.set(Metrics.Families.workers, to: Int64(children.count))
     }
 
     func reapChildren(stopping: Bool) {
@@ -89,6 +94,7 @@ final class Supervisor {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             guard let child = children.removeValue(forKey: pid) else { continue }
+            metrics.set(Metrics.Families.workers, to: Int64(children.count))
             let how = Supervisor.describe(status: status)
             if stopping { continue }
             if child.generation == generation {
@@ -108,6 +114,7 @@ final class Supervisor {
         failures[child.slot] = count
         let delay = count == 0 ? 0 : min(0.1 * Double(1 << min(count - 1, 7)), 10)
         restartAt[child.slot] = now + delay
+        metrics.count(Metrics.Families.restarts)
         ServerLog.event("worker \(pid) \(how); restarting it in \(delay) s")
     }
 
@@ -144,6 +151,7 @@ final class Supervisor {
         self.reloading = nil
         restartAt = [:]
         failures = [:]
+        metrics.count(Metrics.Families.reloads, [("outcome", "completed")])
         ServerLog.event("reload complete: \(fresh.count) new worker(s) serving; \(old.count) old one(s) draining")
     }
 
@@ -151,6 +159,7 @@ final class Supervisor {
         guard let reloading else { return }
         for (pid, child) in children where child.generation == reloading.generation { kill(pid, SIGTERM) }
         self.reloading = nil
+        metrics.count(Metrics.Families.reloads, [("outcome", "failed")])
         ServerLog.event("reload failed (\(reason)); the old workers keep serving")
     }
 

@@ -9,10 +9,12 @@ import PresigndPostgres
 public struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
+    let metrics: Metrics
 
-    public init(pool: PostgresPool, logger: Logger) {
+    public init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off) {
         self.pool = pool
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The document columns, in the order `record(_:)` decodes them.
@@ -167,9 +169,11 @@ public struct PostgresDocumentStore: DocumentStore {
             return try pool.query(sql)
         } catch {
             if error.isUnavailable {
+                metrics.count(Metrics.Families.dbErrors, [("kind", "unavailable")])
                 logger.warning("database unavailable: \(error)")
                 throw DependencyUnavailable(.database)
             }
+            metrics.count(Metrics.Families.dbErrors, [("kind", "statement")])
             logger.error("database statement failed: \(error)")
             throw error
         }

@@ -13,9 +13,11 @@ public struct S3ObjectStore: ObjectStore {
     let clock: any Clock
     let logger: Logger
     let timeoutMilliseconds: Int
+    let metrics: Metrics
 
     public init(bucket: String, signer: S3RequestSigner, client: HTTPClient, clock: any Clock, logger: Logger,
-                timeoutMilliseconds: Int = 5_000) {
+                timeoutMilliseconds: Int = 5_000, metrics: Metrics = .off) {
+        self.metrics = metrics
         self.bucket = bucket
         self.signer = signer
         self.client = client
@@ -106,11 +108,15 @@ public struct S3ObjectStore: ObjectStore {
         let payloadHash = body.isEmpty ? S3RequestSigner.emptyPayloadHash : Hex.encode(Digest.sha256(body))
         let signed = try signer.sign(method: method, bucket: bucket, key: key, query: query, headers: headers,
                                      payloadHash: payloadHash, at: clock.now())
+        metrics.count(Metrics.Families.signatures, [("kind", "s3_request")])
         do {
-            return try client.send(OutboundRequest(method: method, url: signed.url,
-                                                   headers: signed.request.headers.map { (name: $0.name, value: $0.value) },
-                                                   body: body, timeoutMilliseconds: timeoutMilliseconds ?? self.timeoutMilliseconds))
+            let response = try client.send(OutboundRequest(method: method, url: signed.url,
+                                                           headers: signed.request.headers.map { (name: $0.name, value: $0.value) },
+                                                           body: body, timeoutMilliseconds: timeoutMilliseconds ?? self.timeoutMilliseconds))
+            metrics.count(Metrics.Families.s3Requests, [("operation", operation), ("outcome", "\(response.status / 100)xx")])
+            return response
         } catch {
+            metrics.count(Metrics.Families.s3Requests, [("operation", operation), ("outcome", "unreachable")])
             logger.warning("object store unreachable during \(operation): \(error)")
             throw DependencyUnavailable(.storage)
         }

@@ -13,40 +13,53 @@ import PresigndStorage
 /// `serve` calls it in each worker after the fork, so connections are never shared.
 /// `bodyLimit` is the serving configuration's (`PRESIGND_BODY_LIMIT` or `serve --body-limit`),
 /// so the gateway and the application apply the same limit.
-func makeApplication(environment: [String: String], bodyLimit: Int) throws -> Application {
-    try AppWiring.makeApplication(environment: Environment(environment, readFile: { readWholeFile($0) }), bodyLimit: bodyLimit,
-                                  logger: Logger(sink: { writeOut($0 + "\n", to: 2) }, throttle: LogThrottle(clock: WallClock(), interval: 10)))
+/// `metrics` is the table the supervisor shares with every worker (`Metrics.off` for CGI).
+func makeApplication(environment: [String: String], bodyLimit: Int, metrics: Metrics) throws -> Application {
+    let env = Environment(environment, readFile: { readWholeFile($0) })
+    let observability = try ObservabilityConfig.from(env)
+    let logger = Logger(sink: { writeOut($0 + "\n", to: 2) }, throttle: LogThrottle(clock: WallClock(), interval: 10),
+                        format: Logger.Format(rawValue: observability.logFormat) ?? .text,
+                        requests: Logger.Requests(rawValue: observability.accessLog) ?? .errors)
+    return try AppWiring.makeApplication(environment: env, bodyLimit: bodyLimit, logger: logger, metrics: metrics,
+                                         metricsAllowed: observability.metricsAllowed)
 }
 
 enum AppWiring {
-    static func makeApplication(environment env: Environment, bodyLimit: Int, logger: Logger) throws -> Application {
+    static func makeApplication(environment env: Environment, bodyLimit: Int, logger: Logger, metrics: Metrics = .off,
+                                metricsAllowed: [IPRange] = []) throws -> Application {
         let clock = WallClock()
         let jwt = try JWTConfig.load(env)
         let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
                                                   log: { logger.warning($0) })
         let flows = try FlowsConfig.from(env)
-        let s3 = try s3Signer(env)
-        let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)), logger: logger)
-        let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: clock, logger: logger)
+        let s3Flow = try s3Signer(env)
+        let s3 = CountingURLSigner(s3Flow, metrics: metrics)
+        let store = CountingDocumentStore(PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)),
+                                                                logger: logger, metrics: metrics), metrics: metrics)
+        let objects = S3ObjectStore(bucket: s3Flow.bucket, signer: s3Flow.requestSigner, client: HTTPClient(), clock: clock,
+                                    logger: logger, metrics: metrics)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
         routes += OpenAPIRoutes.routes()
+        routes += MetricsRoutes.routes(metrics: metrics, allowed: metricsAllowed)
         let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3,
                                  newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) })
         routes += uploads.routes
-        routes += UppyFlow(uploads: uploads, bucket: s3.bucket).routes
+        routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
         let cors = CORSMiddleware(config: try CORSConfig.from(env), allowCredentials: jwt.cookieName != nil,
                                   methods: { [router = Router(routes)] in router.methods(for: $0) })
         var middleware: [any Middleware] = [cors]
         if let cdn = flows.cdn {
-            routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: try cloudFrontSigner(env), store: store).routes
+            routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: CountingCookieSigner(try cloudFrontSigner(env), metrics: metrics),
+                                   store: store).routes
             middleware.append(MediaMiddleware(config: try MediaConfig.from(env), cdn: cdn, verifier: try cloudFrontVerifier(env),
                                               signer: s3, authenticator: authenticator, clock: clock, logger: logger))
         }
         return Application(routes: routes, authenticator: authenticator,
                            authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
-                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: middleware, logger: logger)
+                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: middleware, logger: logger,
+                           metrics: metrics)
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.

@@ -75,6 +75,16 @@ enum CheckConfigCommand {
                 ConfigEntry("PRESIGND_DB_STATEMENT_TIMEOUT_MS", "\(settings.statementTimeoutMilliseconds) ms"),
             ]
         }
+        section("observability") {
+            let config = try ObservabilityConfig.from(env)
+            return [
+                ConfigEntry("PRESIGND_METRICS_ALLOW", config.metricsAllowed.isEmpty ? "off (no /metrics route)"
+                            : env.string("PRESIGND_METRICS_ALLOW") ?? ObservabilityConfig.defaultAllowed),
+                ConfigEntry("PRESIGND_METRICS_SLOTS", "\(config.metricsSlots) series"),
+                ConfigEntry("PRESIGND_LOG_FORMAT", config.logFormat),
+                ConfigEntry("PRESIGND_ACCESS_LOG", config.accessLog),
+            ]
+        }
 
         writeOut(lines.joined(separator: "\n") + "\n")
         guard problems.isEmpty else {

@@ -11,7 +11,22 @@ enum ServeCommand {
     /// `serve` with flags: FastCGI on the given or inherited socket.
     static func run(arguments: [String]) -> Int32 {
         guard let config = serverConfig(arguments: arguments) else { return 78 }
-        return Server.run(config: config, makeHandler: { try makeHandler(arguments: arguments) })
+        guard let metrics = sharedMetrics() else { return 78 }
+        return Server.run(config: config, metrics: metrics, makeHandler: { try makeHandler(arguments: arguments, metrics: metrics) })
+    }
+
+    /// The log format and the metrics table, set up once before the first fork (a reload keeps
+    /// both: the table is shared memory its workers inherit).
+    static func sharedMetrics() -> Metrics? {
+        do {
+            let observability = try ObservabilityConfig.from(Environment(try reloadableVariables()))
+            ServerLog.json = observability.logFormat == "json"
+            guard !observability.metricsAllowed.isEmpty else { return .off }
+            return Metrics(table: SharedMetrics.map(slots: observability.metricsSlots))
+        } catch {
+            Output.err("presignd serve: \(error)")
+            return nil
+        }
     }
 
     /// No subcommand: CGI when started as a CGI program, FastCGI on fd 0 or systemd's socket.
@@ -19,11 +34,12 @@ enum ServeCommand {
         switch Server.detectStartMode() {
         case .cgi:
             guard let config = serverConfig(arguments: []) else { return 78 }
-            return Server.runCGI(config: config, makeHandler: { try makeHandler(arguments: []) })
+            return Server.runCGI(config: config, makeHandler: { try makeHandler(arguments: [], metrics: .off) })
         case .systemdSocket, .inheritedSocket:
             guard var config = serverConfig(arguments: []) else { return 78 }
             config.listen = .inherited
-            return Server.run(config: config, makeHandler: { try makeHandler(arguments: []) })
+            guard let metrics = sharedMetrics() else { return 78 }
+            return Server.run(config: config, metrics: metrics, makeHandler: { try makeHandler(arguments: [], metrics: metrics) })
         case .unknown:
             Output.err("presignd: not started by a web server (no CGI environment, no inherited socket)\n\n\(Usage.text)")
             return 2
@@ -56,10 +72,10 @@ enum ServeCommand {
     /// variables override the process environment.
     /// `arguments` are `serve`'s flags, so a flag such as `--body-limit` reaches the application
     /// as it reaches the gateway.
-    @Sendable static func makeHandler(arguments: [String]) throws -> RequestHandler {
+    @Sendable static func makeHandler(arguments: [String], metrics: Metrics) throws -> RequestHandler {
         let variables = try reloadableVariables()
         let server = try ServerConfig.parse(environment: Environment(variables), arguments: arguments, cpuCount: 1)
-        let application = try makeApplication(environment: variables, bodyLimit: server.bodyLimit)
+        let application = try makeApplication(environment: variables, bodyLimit: server.bodyLimit, metrics: metrics)
         let handler: RequestHandler = { application.handle($0) }
         return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
     }

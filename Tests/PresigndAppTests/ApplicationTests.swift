@@ -170,7 +170,11 @@ final class ApplicationTests: XCTestCase {
         XCTAssertEqual(response.status, 500)
         XCTAssertEqual(error(response).code, "internal_error")
         XCTAssertFalse(String(decoding: response.body, as: UTF8.self).contains("hunter2"))
-        XCTAssertEqual(lines.all.count, 1)
-        XCTAssertFalse(lines.all[0].contains("hunter2"))
+        // The unhandled error's line, then the request's own (errors are logged by default).
+        XCTAssertEqual(lines.all.count, 2, "\(lines.all)")
+        XCTAssertTrue(lines.all[0].hasPrefix("presignd error: unhandled Secret on GET /api/fail [request "), lines.all[0])
+        XCTAssertTrue(lines.all[1].hasPrefix("presignd error: GET /api/fail 500 "), lines.all[1])
+        XCTAssertTrue(lines.all[1].contains(" internal_error request="), lines.all[1])
+        XCTAssertFalse(lines.all.contains { $0.contains("hunter2") })
     }
 }

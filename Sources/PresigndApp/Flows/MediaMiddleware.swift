@@ -32,6 +32,7 @@ public struct MediaMiddleware: Middleware {
 
     public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) throws -> HTTPResponse {
         guard request.path.hasPrefix(config.prefix + "/") else { return next(request) }
+        RequestScope.current?.route = config.prefix + "/{key}"
         guard request.method == "GET" || request.method == "HEAD" else {
             throw APIError(status: 405, code: "method_not_allowed", message: "media is read with GET or HEAD", headers: ["Allow": "GET, HEAD"])
         }

@@ -155,7 +155,7 @@ public struct UppyFlow: Sendable {
 extension UppyFlow {
     /// The project's `{"error": {code, message}}` plus the top-level `message` Uppy shows.
     @Sendable static func errorResponse(_ error: APIError) -> HTTPResponse {
-        HTTPResponse.json(["error": ["code": .string(error.code), "message": .string(error.message)], "message": .string(error.message)],
+        HTTPResponse.json(["error": error.body, "message": .string(error.message)],
                           status: error.status, headers: error.headers)
     }
 }

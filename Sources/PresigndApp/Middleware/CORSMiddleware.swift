@@ -29,6 +29,7 @@ public struct CORSMiddleware: Middleware {
         let origin = request.headers["Origin"]
         let allowed = origin.map(config.allows) ?? false
         if request.method == "OPTIONS" {
+            RequestScope.current?.route = "preflight"
             let methods = methods(request.path)
             guard !methods.isEmpty else { throw APIError.notFound("no route for this path") }
             guard let origin, request.headers["Access-Control-Request-Method"] != nil else {

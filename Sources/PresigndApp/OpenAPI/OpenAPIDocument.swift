@@ -2108,6 +2108,10 @@ public enum OpenAPIDocument {
               "message": {
                 "type": "string",
                 "description": "What to fix."
+              },
+              "request_id": {
+                "type": "string",
+                "description": "The request's id, as in the `X-Request-ID` header and presignd's log line for it."
               }
             }
           }

@@ -15,9 +15,21 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status) \(code): \(message)" }
 
-    /// `{"error": {"code": …, "message": …}}`, the one shape every error body has.
+    /// `{"error": {"code": …, "message": …, "request_id": …}}`, the one shape every error body has.
     public var response: HTTPResponse {
-        HTTPResponse.json(["error": ["code": .string(code), "message": .string(message)]], status: status, headers: headers)
+        HTTPResponse.json(["error": body], status: status, headers: headers)
+    }
+
+    /// `{"code": …, "message": …, "request_id": …}`: the request id (while a request is being
+    /// answered) is the one in `X-Request-ID` and the log, so a user's report finds its log line.
+    /// Notes the code for the request's log line.
+    public var body: JSONValue {
+        var error: JSONObject = ["code": .string(code), "message": .string(message)]
+        if let scope = RequestScope.current {
+            scope.errorCode = code
+            error["request_id"] = .string(scope.requestID)
+        }
+        return .object(error)
     }
 
     public static func badRequest(_ code: String, _ message: String) -> APIError {

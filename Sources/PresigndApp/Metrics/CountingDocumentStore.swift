@@ -1,0 +1,48 @@
+import PresigndCore
+
+/// A `DocumentStore` that counts the upload state changes that were written (by state left and
+/// entered), around the real store; every other call passes through.
+public struct CountingDocumentStore: DocumentStore {
+    let base: any DocumentStore
+    let metrics: Metrics
+
+    public init(_ base: any DocumentStore, metrics: Metrics) {
+        self.base = base
+        self.metrics = metrics
+    }
+
+    public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+        let changed = try base.transition(id: id, from: from, change, audit: audit)
+        if changed { metrics.count(Metrics.Families.transitions, [("from", from.rawValue), ("to", change.to.rawValue)]) }
+        return changed
+    }
+
+    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
+        try base.insert(record, audit: audit)
+        metrics.count(Metrics.Families.transitions, [("from", "none"), ("to", record.status.rawValue)])
+    }
+
+    public func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
+    public func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
+    public func removeDeleted(id: String) throws {
+        try base.removeDeleted(id: id)
+        metrics.count(Metrics.Families.transitions, [("from", UploadStatus.deleting.rawValue), ("to", "removed")])
+    }
+    public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
+        try base.sweepCandidates(createdBefore: createdBefore, updatedBefore: updatedBefore, limit: limit)
+    }
+    public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
+        try base.openForDownload(id: id, userID: userID, audit: audit)
+    }
+    public func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
+        try base.listAccessible(userID: userID, after: after, limit: limit)
+    }
+    public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+        try base.share(documentID: documentID, ownerID: ownerID, with: userID, audit: audit)
+    }
+    public func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+        try base.unshare(documentID: documentID, ownerID: ownerID, from: userID, audit: audit)
+    }
+    public func record(_ audit: AuditEntry) throws { try base.record(audit) }
+    public func ping() throws { try base.ping() }
+}

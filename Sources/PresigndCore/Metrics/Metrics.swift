@@ -1,0 +1,192 @@
+/// presignd's metrics: a fixed catalog of families, counted into a `MetricsTable` that every
+/// worker shares, and rendered in the Prometheus text exposition format (version 0.0.4, which
+/// Prometheus, VictoriaMetrics and OpenMetrics parsers read). `Metrics.off` records nothing.
+///
+/// Label values come from closed sets (route patterns, status codes, error codes, operation
+/// names), never from user input, so the number of series stays small and fixed.
+public struct Metrics: Sendable {
+    public enum Kind: String, Sendable { case counter, gauge, histogram }
+
+    public struct Family: Sendable {
+        public let name: String
+        public let kind: Kind
+        public let help: String
+    }
+
+    /// Every family presignd exports, in the order they are written.
+    public enum Families {
+        public static let buildInfo = Family(name: "presignd_build_info", kind: .gauge, help: "Always 1; the version is the label.")
+        public static let requests = Family(name: "presignd_http_requests_total", kind: .counter,
+                                            help: "Requests answered, by route pattern and status.")
+        public static let duration = Family(name: "presignd_http_request_duration_seconds", kind: .histogram,
+                                            help: "Time from the request's arrival at the application to its answer, by route pattern.")
+        public static let jwtRefusals = Family(name: "presignd_jwt_refusals_total", kind: .counter,
+                                               help: "Bearer tokens refused, by error code.")
+        public static let signatures = Family(name: "presignd_signatures_total", kind: .counter,
+                                              help: "Signatures made, by kind (POST policy, PUT/GET/part URL, CloudFront cookies).")
+        public static let dbInUse = Family(name: "presignd_db_connections_in_use", kind: .gauge,
+                                           help: "PostgreSQL connections lent out, by worker slot.")
+        public static let dbWaits = Family(name: "presignd_db_waits_total", kind: .counter,
+                                           help: "Statements that waited for a free pool connection.")
+        public static let dbErrors = Family(name: "presignd_db_errors_total", kind: .counter,
+                                            help: "Failed statements, by kind (unavailable: 503; statement: 500).")
+        public static let s3Requests = Family(name: "presignd_s3_requests_total", kind: .counter,
+                                              help: "Header-signed requests to the object store, by operation and outcome.")
+        public static let transitions = Family(name: "presignd_upload_transitions_total", kind: .counter,
+                                               help: "Upload state changes written, by state left and state entered.")
+        public static let workers = Family(name: "presignd_workers", kind: .gauge, help: "Worker processes alive.")
+        public static let restarts = Family(name: "presignd_worker_restarts_total", kind: .counter,
+                                            help: "Workers restarted after they died.")
+        public static let reloads = Family(name: "presignd_reloads_total", kind: .counter,
+                                           help: "SIGHUP reloads, by outcome (completed, failed).")
+        public static let dropped = Family(name: "presignd_metrics_dropped_series_total", kind: .counter,
+                                           help: "Series that found no room in the shared table (raise PRESIGND_METRICS_SLOTS).")
+
+        public static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbWaits, dbErrors,
+                                 s3Requests, transitions, workers, restarts, reloads, dropped]
+    }
+
+    /// Upper bounds of the latency histogram's buckets, in seconds (+Inf is the count).
+    public static let bucketBounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let bucketLabels = ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"]
+    /// Histogram values: buckets 0..<14 (not cumulative), then the count, then the sum in microseconds.
+    static let countIndex = 14
+    static let sumIndex = 15
+
+    let table: MetricsTable?
+    let droppedSlot: Int?
+
+    public init(table: MetricsTable?) {
+        self.table = table
+        droppedSlot = table?.slot(for: Families.dropped.name)
+    }
+
+    /// Records nothing and renders an empty exposition.
+    public static let off = Metrics(table: nil)
+
+    public var isEnabled: Bool { table != nil }
+
+    /// `name{a="x",b="y"}`; label values are escaped as the format requires.
+    public static func key(_ family: Family, _ labels: [(String, String)]) -> String {
+        guard !labels.isEmpty else { return family.name }
+        var key = family.name + "{"
+        for (index, (name, value)) in labels.enumerated() {
+            if index > 0 { key += "," }
+            key += name + "=\"" + escape(value) + "\""
+        }
+        return key + "}"
+    }
+
+    static func escape(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
+            return value
+        }
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    func slot(_ family: Family, _ labels: [(String, String)]) -> Int? {
+        guard let table else { return nil }
+        guard let slot = table.slot(for: Metrics.key(family, labels)) else {
+            if let droppedSlot { table.add(droppedSlot, 1) }
+            return nil
+        }
+        return slot
+    }
+
+    public func count(_ family: Family, _ labels: [(String, String)] = [], by amount: UInt64 = 1) {
+        guard let table, let slot = slot(family, labels) else { return }
+        table.add(slot, amount)
+    }
+
+    /// Adds `delta` (which may be negative) to a gauge.
+    public func adjust(_ family: Family, _ labels: [(String, String)] = [], by delta: Int64) {
+        guard let table, let slot = slot(family, labels) else { return }
+        table.add(slot, UInt64(bitPattern: delta))
+    }
+
+    public func set(_ family: Family, _ labels: [(String, String)] = [], to value: Int64) {
+        guard let table, let slot = slot(family, labels) else { return }
+        table.store(slot, UInt64(bitPattern: value))
+    }
+
+    public func observe(_ family: Family, _ labels: [(String, String)] = [], seconds: Double) {
+        guard let table, let slot = slot(family, labels) else { return }
+        let micros = seconds > 0 ? UInt64(min(seconds * 1_000_000, 1e15)) : 0
+        table.add(slot, index: Metrics.sumIndex, micros)
+        table.add(slot, index: Metrics.countIndex, 1)
+        if let bucket = Metrics.bucketBounds.firstIndex(where: { seconds <= $0 }) { table.add(slot, index: bucket, 1) }
+    }
+
+    /// The current value of one series (tests, and the summary the supervisor logs).
+    public func value(_ family: Family, _ labels: [(String, String)] = []) -> Int64 {
+        guard let table, let slot = table.slot(for: Metrics.key(family, labels)) else { return 0 }
+        return Int64(bitPattern: table.load(slot, index: family.kind == .histogram ? Metrics.countIndex : 0))
+    }
+
+    /// The whole table in the Prometheus text format: `# HELP` and `# TYPE` once per family,
+    /// series sorted, histograms with cumulative buckets, `_sum` in seconds and `_count`.
+    public func exposition() -> String {
+        guard let table else { return "" }
+        var merged: [String: [UInt64]] = [:]
+        for (key, values) in table.snapshot() {
+            if let existing = merged[key] {
+                merged[key] = zip(existing, values).map { $0 &+ $1 }
+            } else {
+                merged[key] = values
+            }
+        }
+        var byFamily: [String: [(labels: String, values: [UInt64])]] = [:]
+        for (key, values) in merged {
+            let name = key.prefix { $0 != "{" }
+            let labels = key.dropFirst(name.count).dropFirst().dropLast()
+            byFamily[String(name), default: []].append((String(labels), values))
+        }
+        var out = ""
+        for family in Families.all {
+            guard let series = byFamily[family.name] else { continue }
+            out += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.kind.rawValue)\n"
+            for (labels, values) in series.sorted(by: { $0.labels < $1.labels }) {
+                switch family.kind {
+                case .counter:
+                    out += Metrics.line(family.name, labels, String(values[0]))
+                case .gauge:
+                    out += Metrics.line(family.name, labels, String(Int64(bitPattern: values[0])))
+                case .histogram:
+                    var cumulative: UInt64 = 0
+                    for (index, bound) in Metrics.bucketLabels.enumerated() {
+                        cumulative &+= values[index]
+                        out += Metrics.line(family.name + "_bucket", Metrics.joined(labels, "le=\"\(bound)\""), String(cumulative))
+                    }
+                    let count = max(values[Metrics.countIndex], cumulative)
+                    out += Metrics.line(family.name + "_bucket", Metrics.joined(labels, "le=\"+Inf\""), String(count))
+                    out += Metrics.line(family.name + "_sum", labels, Metrics.seconds(micros: values[Metrics.sumIndex]))
+                    out += Metrics.line(family.name + "_count", labels, String(count))
+                }
+            }
+        }
+        return out
+    }
+
+    static func line(_ name: String, _ labels: String, _ value: String) -> String {
+        labels.isEmpty ? "\(name) \(value)\n" : "\(name){\(labels)} \(value)\n"
+    }
+
+    static func joined(_ labels: String, _ extra: String) -> String {
+        labels.isEmpty ? extra : labels + "," + extra
+    }
+
+    /// Microseconds as decimal seconds, exactly (`1234567` → `1.234567`).
+    static func seconds(micros: UInt64) -> String {
+        let fraction = String(micros % 1_000_000)
+        return "\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
+}
