@@ -118,7 +118,7 @@ public struct Application: Sendable {
             do {
                 authenticated = try authenticator.authenticate(request, now: now)
             } catch let error as APIErrorConvertible {
-                metrics.count(Metrics.Families.jwtRefusals, [("reason", error.apiError.code)])
+                metrics.count(Metrics.Families.jwtRefusals, [("reason", BearerError.reason(of: error.apiError))])
                 throw error
             }
             RequestScope.current?.userID = authenticated.id

@@ -95,5 +95,14 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(scope.errorCode, "invalid_size")
         XCTAssertFalse(String(decoding: APIError.notFound().response.body, as: UTF8.self).contains("request_id"))
     }
-}
 
+    func testRefusalReasonsAreTheRefusalsNames() {
+        XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(.expired)), "expired")
+        XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(.badSignature)), "badSignature")
+        XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(.keysUnavailable)), "keysUnavailable")
+        XCTAssertEqual(BearerError.reason(of: BearerError.missingToken()), "missing_token")
+        for refusal in JWTRefusal.allCases {
+            XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(refusal)), String(describing: refusal))
+        }
+    }
+}

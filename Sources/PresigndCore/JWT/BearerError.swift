@@ -27,6 +27,17 @@ public enum BearerError {
                         headers: ["WWW-Authenticate": challenge(error: "invalid_token", description: refusal.rawValue)])
     }
 
+    /// A short, closed-set label for a refusal this enum made, for metrics: the `JWTRefusal`
+    /// case name (`expired`, `badSignature`, …) for `invalid_token`, otherwise the error code.
+    public static func reason(of error: APIError) -> String {
+        guard error.code == "invalid_token" || error.code == "auth_unavailable",
+              let refusal = JWTRefusal.allCases.first(where: { error.message.hasSuffix(": \($0.rawValue)")
+                                                               || error.message.hasPrefix("\($0.rawValue);") }) else {
+            return error.code
+        }
+        return String(describing: refusal)
+    }
+
     /// A valid token without the scopes a route group requires: 403 `insufficient_scope`.
     public static func insufficientScope(required: [String]) -> APIError {
         let scope = required.joined(separator: " ")

@@ -21,7 +21,7 @@ public struct Metrics: Sendable {
         public static let duration = Family(name: "presignd_http_request_duration_seconds", kind: .histogram,
                                             help: "Time from the request's arrival at the application to its answer, by route pattern.")
         public static let jwtRefusals = Family(name: "presignd_jwt_refusals_total", kind: .counter,
-                                               help: "Bearer tokens refused, by error code.")
+                                               help: "Bearer tokens refused, by reason (expired, badSignature, missing_token, ...).")
         public static let signatures = Family(name: "presignd_signatures_total", kind: .counter,
                                               help: "Signatures made, by kind (POST policy, PUT/GET/part URL, CloudFront cookies).")
         public static let dbInUse = Family(name: "presignd_db_connections_in_use", kind: .gauge,

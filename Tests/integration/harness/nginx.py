@@ -46,7 +46,8 @@ def render(template, values):
 class Nginx:
     """nginx in front of `upstream` ("unix:/path" or "127.0.0.1:PORT")."""
 
-    def __init__(self, prefix, upstream, keepalive=16, workers=1, extra_location_lines="", extra_server_lines=""):
+    def __init__(self, prefix, upstream, keepalive=16, workers=1, extra_location_lines="", extra_server_lines="",
+                 extra_http_lines=""):
         self.prefix = pathlib.Path(prefix)
         self.upstream = upstream
         self.keepalive = keepalive
@@ -54,6 +55,8 @@ class Nginx:
         self.extra_location_lines = extra_location_lines
         # More of the server {} block, e.g. a location serving a web page next to /api/.
         self.extra_server_lines = extra_server_lines
+        # More of the http {} block, e.g. another server {} such as nginx/presignd-metrics.conf.
+        self.extra_http_lines = extra_http_lines
         self.port = None
         self.process = None
 
@@ -84,6 +87,9 @@ class Nginx:
         if self.extra_server_lines:
             assert "        include presignd.conf;" in text, "example-server.conf no longer includes presignd.conf"
             text = text.replace("        include presignd.conf;", self.extra_server_lines + "\n        include presignd.conf;")
+        if self.extra_http_lines:
+            assert "    upstream presignd {" in text, "example-server.conf no longer defines the upstream"
+            text = text.replace("    upstream presignd {", self.extra_http_lines + "\n    upstream presignd {")
         (conf / "nginx.conf").write_text(text)
         return conf / "nginx.conf"
 
