@@ -64,6 +64,20 @@ public enum Migrations {
             CREATE INDEX documents_unfinished ON documents (created_at)
                 WHERE status IN ('pending', 'uploading', 'completing', 'deleting');
             """),
+        Migration(version: 3, name: "quotas: usage per owner and purpose", sql: """
+            -- Kept only when quotas are configured: files and bytes each owner holds per purpose
+            -- (unfinished uploads at their declared size, ready ones at their actual size).
+            CREATE TABLE upload_usage (
+                owner_id        text NOT NULL,
+                purpose         text NOT NULL,
+                files           bigint NOT NULL,
+                bytes           bigint NOT NULL,
+                PRIMARY KEY (owner_id, purpose)
+            );
+            -- Usage without quotas, and the first count of an owner's usage row.
+            CREATE INDEX documents_owner_usage ON documents (owner_id, purpose)
+                WHERE status IN ('pending', 'uploading', 'completing', 'ready');
+            """),
     ]
 }
 

@@ -10,12 +10,22 @@ public struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
     let metrics: Metrics
+    /// Whether quotas are configured: then every upload reserves its size in `upload_usage` (one
+    /// row per owner and purpose, locked by the statement that changes it) and every state change
+    /// that releases or corrects it updates that row, in the same statement.
+    let tracksUsage: Bool
 
-    public init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off) {
+    public init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, tracksUsage: Bool = false) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
+        self.tracksUsage = tracksUsage
     }
+
+    /// The statuses whose uploads hold quota, and what each counts for (`UploadStatus.holdsQuota`,
+    /// `DocumentRecord.chargedBytes`), in SQL.
+    static let holdsQuota: SQL = "status IN ('pending', 'uploading', 'completing', 'ready')"
+    static let charged: SQL = "CASE WHEN status = 'ready' THEN coalesce(actual_size, declared_size) ELSE declared_size END"
 
     /// The document columns, in the order `record(_:)` decodes them.
     static let columns: SQL = """
@@ -28,7 +38,79 @@ public struct PostgresDocumentStore: DocumentStore {
         "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress)"
     }
 
-    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
+    public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+        guard tracksUsage else { return try insertUntracked(record, audit: audit) }
+        // The usage row is created from the owner's documents the first time (the documents are
+        // only read when there is no row yet), then changed in place. ON CONFLICT … DO UPDATE
+        // locks the row and re-checks the limit against its latest version, so of concurrent
+        // uploads only those that fit get a row; the others reserve, audit and insert nothing.
+        let rows = try run("""
+            WITH reserved AS (
+                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
+                SELECT \(record.ownerID), \(record.purpose), c.files + 1, c.bytes + \(record.declaredSize)
+                FROM (SELECT count(*) AS files, coalesce(sum(\(fragment: Self.charged)), 0) AS bytes
+                      FROM documents
+                      WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose) AND \(fragment: Self.holdsQuota)
+                        AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose))) c
+                WHERE c.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, c.files + 1)
+                  AND c.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, c.bytes + \(record.declaredSize))
+                ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + \(record.declaredSize)
+                WHERE u.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, u.files + 1)
+                  AND u.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, u.bytes + \(record.declaredSize))
+                RETURNING 1
+            ), audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address)
+                SELECT \(fragment: Self.auditValues(audit)) FROM reserved
+            ), doc AS (
+                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
+                                       upload_id, part_size, created_at, updated_at)
+                SELECT \(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
+                       \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
+                       \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt))
+                FROM reserved
+                RETURNING id
+            )
+            SELECT count(*) FROM doc
+            """)
+        guard rows.first?.int64(0) == 1 else {
+            let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
+            throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
+                                usage: used ?? PurposeUsage(purpose: record.purpose, files: 0, bytes: 0), requested: record.declaredSize)
+        }
+    }
+
+    public func usage(ownerID: String) throws -> [PurposeUsage] {
+        let rows = tracksUsage
+            ? try run("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
+            : try run("""
+                SELECT purpose, count(*), coalesce(sum(\(fragment: Self.charged)), 0) FROM documents
+                WHERE owner_id = \(ownerID) AND \(fragment: Self.holdsQuota) GROUP BY purpose ORDER BY purpose
+                """)
+        return rows.map { PurposeUsage(purpose: $0.string(0), files: $0.int64(1) ?? 0, bytes: $0.int64(2) ?? 0) }
+    }
+
+    /// Rebuilds `upload_usage` from the documents, with uploads blocked meanwhile (for turning
+    /// quotas on after a time without them; `presignd migrate` runs it when quotas are configured).
+    public func recountUsage() throws {
+        try pool.withConnection { connection throws(PostgresError) in
+            try connection.execute("BEGIN")
+            do throws(PostgresError) {
+                try connection.execute("LOCK TABLE upload_usage IN EXCLUSIVE MODE")
+                try connection.execute("DELETE FROM upload_usage")
+                try connection.execute("""
+                    INSERT INTO upload_usage (owner_id, purpose, files, bytes)
+                    SELECT owner_id, purpose, count(*), sum(\(fragment: Self.charged)) FROM documents
+                    WHERE \(fragment: Self.holdsQuota) GROUP BY owner_id, purpose
+                    """)
+                try connection.execute("COMMIT")
+            } catch {
+                if connection.isHealthy { try? connection.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    func insertUntracked(_ record: DocumentRecord, audit: AuditEntry) throws {
         try run("""
             WITH audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))
@@ -52,6 +134,7 @@ public struct PostgresDocumentStore: DocumentStore {
     public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         // Under READ COMMITTED a second UPDATE waits for the first and re-checks the status,
         // so it finds the row moved on and changes nothing.
+        let usageChange = Self.usageChange(from: from, to: change.to, tracked: tracksUsage)
         let rows = try run("""
             WITH updated AS (
                 UPDATE documents SET status = \(change.to.rawValue),
@@ -60,7 +143,11 @@ public struct PostgresDocumentStore: DocumentStore {
                        rejection = coalesce(\(change.rejection), rejection),
                        updated_at = to_timestamp(\(audit.at))
                 WHERE id = \(id)::uuid AND status = \(from.rawValue)
-                RETURNING id
+                RETURNING id, owner_id, purpose, declared_size, actual_size
+            ), usage AS (
+                UPDATE upload_usage u SET files = greatest(u.files + \(fragment: usageChange.files), 0),
+                                          bytes = greatest(u.bytes + \(fragment: usageChange.bytes), 0)
+                FROM updated WHERE \(fragment: usageChange.applies) AND u.owner_id = updated.owner_id AND u.purpose = updated.purpose
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit)::text IS NOT NULL
@@ -68,6 +155,21 @@ public struct PostgresDocumentStore: DocumentStore {
             SELECT count(*) FROM updated
             """)
         return rows.first?.int64(0) == 1
+    }
+
+    /// How a state change moves its owner's usage row, as SQL over the `updated` row: leaving
+    /// the quota releases the upload's charge and its file; becoming ready swaps the declared
+    /// size for the actual one.
+    static func usageChange(from: UploadStatus, to: UploadStatus, tracked: Bool) -> (applies: SQL, files: SQL, bytes: SQL) {
+        guard tracked else { return ("false", "0", "0") }
+        switch (from.holdsQuota, to.holdsQuota) {
+        case (true, false):
+            return ("true", "-1", from == .ready ? "-coalesce(updated.actual_size, updated.declared_size)" : "-updated.declared_size")
+        case (true, true) where from != .ready && to == .ready:
+            return ("true", "0", "coalesce(updated.actual_size, updated.declared_size) - updated.declared_size")
+        default:
+            return ("false", "0", "0")
+        }
     }
 
     public func removeDeleted(id: String) throws {

@@ -35,7 +35,8 @@ enum AppWiring {
         let s3Flow = try s3Signer(env)
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
         let store = CountingDocumentStore(PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)),
-                                                                logger: logger, metrics: metrics), metrics: metrics)
+                                                                logger: logger, metrics: metrics, tracksUsage: flows.quotasEnabled),
+                                          metrics: metrics)
         let objects = S3ObjectStore(bucket: s3Flow.bucket, signer: s3Flow.requestSigner, client: HTTPClient(), clock: clock,
                                     logger: logger, metrics: metrics)
 

@@ -1,3 +1,4 @@
+import PresigndApp
 import PresigndCore
 import PresigndPostgres
 import PresigndStorage
@@ -14,6 +15,13 @@ enum MigrateCommand {
                 writeOut("presignd migrate: schema is current (version \(Migrations.all.map(\.version).max() ?? 0))\n")
             } else {
                 writeOut("presignd migrate: applied \(applied.map(String.init).joined(separator: ", "))\n")
+            }
+            // Usage rows are kept only while quotas are configured: count them afresh, so quotas
+            // turned on (again) start from the documents as they are.
+            if try FlowsConfig.from(environment).quotasEnabled {
+                let store = PostgresDocumentStore(pool: PostgresPool(settings: settings), logger: .discarding, tracksUsage: true)
+                try store.recountUsage()
+                writeOut("presignd migrate: quota usage recounted from the documents\n")
             }
             return 0
         } catch let error as PostgresError {

@@ -16,8 +16,30 @@ final class MemoryDocumentStore: DocumentStore {
 
     func check(_ s: State) throws { if s.down { throw DependencyUnavailable(.database) } }
 
-    func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
-        try state.withLock { s in try check(s); s.documents[record.id] = record; s.audit.append(audit) }
+    func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+        try state.withLock { s in
+            try check(s)
+            if let quota {
+                let used = usage(s, ownerID: record.ownerID).first { $0.purpose == record.purpose }
+                    ?? PurposeUsage(purpose: record.purpose, files: 0, bytes: 0)
+                if used.files + 1 > quota.maxFiles ?? .max || used.bytes + record.declaredSize > quota.maxBytes ?? .max {
+                    throw QuotaExceeded(purpose: record.purpose, quota: quota, usage: used, requested: record.declaredSize)
+                }
+            }
+            s.documents[record.id] = record
+            s.audit.append(audit)
+        }
+    }
+    func usage(ownerID: String) throws -> [PurposeUsage] {
+        try state.withLock { s in try check(s); return usage(s, ownerID: ownerID) }
+    }
+    func usage(_ s: State, ownerID: String) -> [PurposeUsage] {
+        var byPurpose: [String: (files: Int64, bytes: Int64)] = [:]
+        for d in s.documents.values where d.ownerID == ownerID && d.status.holdsQuota {
+            byPurpose[d.purpose, default: (0, 0)].files += 1
+            byPurpose[d.purpose, default: (0, 0)].bytes += d.chargedBytes
+        }
+        return byPurpose.map { PurposeUsage(purpose: $0.key, files: $0.value.files, bytes: $0.value.bytes) }.sorted { $0.purpose < $1.purpose }
     }
     func document(id: String) throws -> DocumentRecord? {
         try state.withLock { s in try check(s); return s.documents[id] }

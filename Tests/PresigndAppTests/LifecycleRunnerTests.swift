@@ -13,7 +13,10 @@ final class InterferingStore: DocumentStore {
         if let other = interference.withLock({ hook in defer { hook = nil }; return hook }) { other(base) }
         return try base.transition(id: id, from: from, change, audit: audit)
     }
-    func insert(_ record: DocumentRecord, audit: AuditEntry) throws { try base.insert(record, audit: audit) }
+    func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+        try base.insert(record, audit: audit, quota: quota)
+    }
+    func usage(ownerID: String) throws -> [PurposeUsage] { try base.usage(ownerID: ownerID) }
     func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
     func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
     func removeDeleted(id: String) throws { try base.removeDeleted(id: id) }

@@ -202,7 +202,7 @@ final class PurposeConfigTests: XCTestCase {
             (#"{}"#, "PRESIGND_PURPOSES: expected a non-empty JSON object of purposes"),
             (#"{"a":{"prefix":"../x","maxSize":1}}"#, "PRESIGND_PURPOSES: purpose \"a\": \"prefix\" must be one segment of letters, digits, '-' and '_'"),
             (#"{"a":{"prefix":"x","maxSize":0}}"#, "PRESIGND_PURPOSES: purpose \"a\": \"maxSize\" must be a whole number of bytes from 1 to 5497558138880"),
-            (#"{"a":{"prefix":"x","maxSize":1,"allowed":"image/"}}"#, "PRESIGND_PURPOSES: purpose \"a\": unknown field \"allowed\" (expected prefix, maxSize, allowedType)"),
+            (#"{"a":{"prefix":"x","maxSize":1,"allowed":"image/"}}"#, "PRESIGND_PURPOSES: purpose \"a\": unknown field \"allowed\" (expected prefix, maxSize, allowedType, quotaBytes, quotaFiles)"),
             (#"{"a":{"prefix":"x","maxSize":1},"b":{"prefix":"x","maxSize":1}}"#, "PRESIGND_PURPOSES: purposes share the prefix \"x\"; give each its own"),
         ]
         for (text, expected) in cases {

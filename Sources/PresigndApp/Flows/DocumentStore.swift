@@ -66,8 +66,15 @@ public struct AuditEntry: Sendable, Equatable {
 /// stores both or neither, in one statement; every change of an upload's state is one
 /// conditional `transition`. Failures to reach the database throw `DependencyUnavailable`.
 public protocol DocumentStore: Sendable {
-    /// A new row in the state the lifecycle starts it in (`record.status`).
-    func insert(_ record: DocumentRecord, audit: AuditEntry) throws
+    /// A new row in the state the lifecycle starts it in (`record.status`). With a `quota`, the
+    /// row is written only if the owner's usage of the purpose, with this upload's declared size
+    /// and one file more, stays within it — checked and reserved in the same statement, so
+    /// concurrent uploads cannot both squeeze under the limit; otherwise throws `QuotaExceeded`
+    /// and writes nothing.
+    func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws
+    /// The owner's usage per purpose (unfinished uploads at their declared size, finished ones
+    /// at their actual size), for purposes where they have any.
+    func usage(ownerID: String) throws -> [PurposeUsage]
     func document(id: String) throws -> DocumentRecord?
     /// The row of a multipart upload, by its uploadId.
     func document(uploadID: String) throws -> DocumentRecord?
@@ -92,4 +99,66 @@ public protocol DocumentStore: Sendable {
     func record(_ audit: AuditEntry) throws
     /// Throws unless the database answers.
     func ping() throws
+}
+
+extension UploadStatus {
+    /// States whose upload counts toward its owner's quota: a reject, abort, expiry or delete
+    /// releases it.
+    public var holdsQuota: Bool { self == .pending || self == .uploading || self == .completing || self == .ready }
+}
+
+extension DocumentRecord {
+    /// What the upload counts for in its owner's quota: its declared size until it is ready,
+    /// then its actual size.
+    public var chargedBytes: Int64 { status == .ready ? actualSize ?? declaredSize : declaredSize }
+}
+
+extension DocumentStore {
+    /// A new row with no quota to respect.
+    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
+        try insert(record, audit: audit, quota: nil)
+    }
+}
+
+/// An upload that would take its owner past the purpose's quota: 403, saying the limit, the
+/// usage and what to do.
+public struct QuotaExceeded: Error, APIErrorConvertible, Sendable, Equatable {
+    public let purpose: String
+    public let quota: UploadQuota
+    public let usage: PurposeUsage
+    /// The declared size of the upload that was refused.
+    public let requested: Int64
+
+    public init(purpose: String, quota: UploadQuota, usage: PurposeUsage, requested: Int64) {
+        self.purpose = purpose
+        self.quota = quota
+        self.usage = usage
+        self.requested = requested
+    }
+
+    public var apiError: APIError {
+        var limits: [String] = []
+        if let files = quota.maxFiles { limits.append("\(files) file\(files == 1 ? "" : "s")") }
+        if let bytes = quota.maxBytes { limits.append(QuotaExceeded.size(bytes)) }
+        let used = "\(usage.files) file\(usage.files == 1 ? "" : "s") and \(QuotaExceeded.size(usage.bytes))"
+        return APIError(status: 403, code: "quota_exceeded", message: """
+            this upload (\(QuotaExceeded.size(requested))) would exceed your "\(purpose)" quota of \(limits.joined(separator: " and ")); \
+            you use \(used), unfinished uploads counted at their declared size; delete files you no longer need \
+            (DELETE /api/documents/{id}) or let unfinished uploads finish or expire, then try again (GET /api/usage shows your usage)
+            """)
+    }
+
+    /// `512 bytes`, `4.2 MiB`, `1.5 GiB`.
+    static func size(_ bytes: Int64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        guard bytes >= 1024 else { return "\(bytes) byte\(bytes == 1 ? "" : "s")" }
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
+    }
 }

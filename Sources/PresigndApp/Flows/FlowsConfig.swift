@@ -43,6 +43,10 @@ public struct FlowsConfig: Sendable, Equatable {
     /// Seconds after which the sweeper expires an unfinished upload.
     public var sweepAfter: Int64
 
+    /// Whether any purpose has a quota: only then does the store keep (and lock) a usage row
+    /// per user and purpose on every upload.
+    public var quotasEnabled: Bool { purposes.all.contains { $0.quota != nil } }
+
     public init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil,
                 store: StoreProfile = .aws, partSize: Int64 = 8 << 20, uppy: UppyConfig = UppyConfig(), sweepAfter: Int64 = 86_400) {
         self.purposes = purposes
@@ -60,6 +64,17 @@ public struct FlowsConfig: Sendable, Equatable {
         var config = FlowsConfig()
         if let json = try environment.secret("PRESIGND_PURPOSES") {
             config.purposes = try UploadPurposes.parse(json, variable: "PRESIGND_PURPOSES")
+        }
+        // The default quota, for purposes that set none of their own.
+        let defaultBytes = try environment.integer("PRESIGND_QUOTA_BYTES", default: 0, range: 0...Int.max)
+        let defaultFiles = try environment.integer("PRESIGND_QUOTA_FILES", default: 0, range: 0...Int.max)
+        if defaultBytes > 0 || defaultFiles > 0 {
+            let quota = UploadQuota(maxBytes: defaultBytes > 0 ? Int64(defaultBytes) : nil, maxFiles: defaultFiles > 0 ? Int64(defaultFiles) : nil)
+            config.purposes = UploadPurposes(config.purposes.all.map { purpose in
+                var purpose = purpose
+                if purpose.quota == nil { purpose.quota = quota }
+                return purpose
+            })
         }
         config.expiries = try FlowExpiries.from(environment)
         config.store = try StoreProfile.from(environment)

@@ -29,7 +29,28 @@ public struct UploadFlow: Sendable {
             Route("GET", "/api/uploads/{id}/parts", access: .user, handler: Endpoint(group: "uploads") { try listParts($0) }),
             Route("POST", "/api/uploads/{id}/complete", access: .user, handler: Endpoint(group: "uploads") { try complete($0) }),
             Route("DELETE", "/api/uploads/{id}", access: .user, handler: Endpoint(group: "uploads") { try abort($0) }),
+            Route("GET", "/api/usage", access: .user, handler: Endpoint(group: "uploads") { try usage($0) }),
         ]
+    }
+
+    /// `GET /api/usage`: the caller's files and bytes per configured purpose, with its quota
+    /// (null where there is no limit).
+    func usage(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let used = try store.usage(ownerID: user.id)
+        let purposes: [JSONValue] = config.purposes.all.map { purpose in
+            let usage = used.first { $0.purpose == purpose.name }
+            return .object([
+                "purpose": .string(purpose.name),
+                "files": .int(usage?.files ?? 0),
+                "bytes": .int(usage?.bytes ?? 0),
+                "quota": .object([
+                    "files": purpose.quota?.maxFiles.map { .int($0) } ?? .null,
+                    "bytes": purpose.quota?.maxBytes.map { .int($0) } ?? .null,
+                ]),
+            ])
+        }
+        return .json(["purposes": .array(purposes)])
     }
 
     // MARK: single-request uploads
@@ -94,7 +115,7 @@ public struct UploadFlow: Sendable {
             for header in put.headers { headers[header.name] = .string(header.value) }
             signed = SingleUpload(record: record, method: .put, url: put.url, headers: headers, expiresAt: put.expiresAt)
         }
-        try store.insert(record, audit: audit(context, user, "upload.presign", fileID))
+        try store.insert(record, audit: audit(context, user, "upload.presign", fileID), quota: upload.purpose.quota)
         return signed
     }
 
@@ -149,7 +170,7 @@ public struct UploadFlow: Sendable {
                                     status: UploadLifecycle.initialStatus(multipart: true), uploadID: uploadID,
                                     partSize: plan?.partSize, createdAt: context.now)
         do {
-            try store.insert(record, audit: audit(context, user, "upload.create", fileID))
+            try store.insert(record, audit: audit(context, user, "upload.create", fileID), quota: upload.purpose.quota)
         } catch {
             // No row points at it: abort it now rather than leave parts for the bucket's lifecycle rule.
             try? objects.abortMultipartUpload(key: key, uploadID: uploadID)

@@ -17,8 +17,8 @@ public struct CountingDocumentStore: DocumentStore {
         return changed
     }
 
-    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
-        try base.insert(record, audit: audit)
+    public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+        try base.insert(record, audit: audit, quota: quota)
         metrics.count(Metrics.Families.transitions, [("from", "none"), ("to", record.status.rawValue)])
     }
 
@@ -45,4 +45,5 @@ public struct CountingDocumentStore: DocumentStore {
     }
     public func record(_ audit: AuditEntry) throws { try base.record(audit) }
     public func ping() throws { try base.ping() }
+    public func usage(ownerID: String) throws -> [PurposeUsage] { try base.usage(ownerID: ownerID) }
 }

@@ -1415,6 +1415,51 @@ public enum OpenAPIDocument {
         }
       }
     },
+    "/api/usage": {
+      "get": {
+        "operationId": "getUsage",
+        "summary": "Your usage and quotas",
+        "tags": [
+          "uploads"
+        ],
+        "description": "Files and bytes the caller holds per configured purpose (unfinished uploads at their declared size, ready ones at their actual size) and each purpose's quota (null: no limit).",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Usage per purpose.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Usage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "405": {
+            "$ref": "#/components/responses/MethodNotAllowed"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/documents/{id}/download": {
       "get": {
         "operationId": "downloadDocument",
@@ -1843,7 +1888,7 @@ public enum OpenAPIDocument {
         }
       },
       "Forbidden": {
-        "description": "`insufficient_scope` (with `WWW-Authenticate`): the token lacks the route group's scope; `invalid_user`: the token's user id is unusable.",
+        "description": "`insufficient_scope` (with `WWW-Authenticate`): the token lacks the route group's scope; `invalid_user`: the token's user id is unusable; `quota_exceeded` (uploads): the upload would take the caller past the purpose's quota — the message says the limit, the usage and what to delete.",
         "content": {
           "application/json": {
             "schema": {
@@ -1960,7 +2005,7 @@ public enum OpenAPIDocument {
         }
       },
       "UppyForbidden": {
-        "description": "`insufficient_scope` (with `WWW-Authenticate`): the token lacks the route group's scope; `invalid_user`: the token's user id is unusable.",
+        "description": "`insufficient_scope` (with `WWW-Authenticate`): the token lacks the route group's scope; `invalid_user`: the token's user id is unusable; `quota_exceeded` (uploads): the upload would take the caller past the purpose's quota — the message says the limit, the usage and what to delete.",
         "content": {
           "application/json": {
             "schema": {
@@ -2735,6 +2780,60 @@ public enum OpenAPIDocument {
           "status": {
             "type": "string",
             "const": "ready"
+          }
+        }
+      },
+      "Usage": {
+        "type": "object",
+        "required": [
+          "purposes"
+        ],
+        "properties": {
+          "purposes": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "purpose",
+                "files",
+                "bytes",
+                "quota"
+              ],
+              "properties": {
+                "purpose": {
+                  "type": "string"
+                },
+                "files": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "bytes": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "quota": {
+                  "type": "object",
+                  "required": [
+                    "files",
+                    "bytes"
+                  ],
+                  "properties": {
+                    "files": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "bytes": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    }
+                  }
+                }
+              }
+            }
           }
         }
       },

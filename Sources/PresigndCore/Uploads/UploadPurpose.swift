@@ -9,12 +9,15 @@ public struct UploadPurpose: Sendable, Equatable {
     public let maxSize: Int64
     /// A media-type prefix such as `image/`; empty allows any type.
     public let allowedTypePrefix: String
+    /// What one user may keep under this purpose; nil: no limit.
+    public var quota: UploadQuota?
 
-    public init(name: String, prefix: String, maxSize: Int64, allowedTypePrefix: String) {
+    public init(name: String, prefix: String, maxSize: Int64, allowedTypePrefix: String, quota: UploadQuota? = nil) {
         self.name = name
         self.prefix = prefix
         self.maxSize = maxSize
         self.allowedTypePrefix = allowedTypePrefix
+        self.quota = quota
     }
 
     /// Whether a media type is allowed; the comparison ignores case, as media types do.
@@ -71,8 +74,8 @@ public struct UploadPurposes: Sendable, Equatable {
         func problem(_ text: String) -> ConfigError { ConfigError(variable: variable, problem: "purpose \"\(name)\": \(text)") }
         guard isKeySafeWord(name) else { throw problem("names use only letters, digits, '-' and '_'") }
         guard case .object(let fields) = entry else { throw problem("expected an object") }
-        for key in fields.keys where !["prefix", "maxSize", "allowedType"].contains(key) {
-            throw problem("unknown field \"\(key)\" (expected prefix, maxSize, allowedType)")
+        for key in fields.keys where !["prefix", "maxSize", "allowedType", "quotaBytes", "quotaFiles"].contains(key) {
+            throw problem("unknown field \"\(key)\" (expected prefix, maxSize, allowedType, quotaBytes, quotaFiles)")
         }
         guard let prefix = fields["prefix"]?.stringValue, isKeySafeWord(prefix) else {
             throw problem("\"prefix\" must be one segment of letters, digits, '-' and '_'")
@@ -86,7 +89,19 @@ public struct UploadPurposes: Sendable, Equatable {
         else {
             throw problem("\"allowedType\" must be a media-type prefix such as \"image/\" or \"\"")
         }
-        return UploadPurpose(name: name, prefix: prefix, maxSize: maxSize, allowedTypePrefix: allowedType.lowercased())
+        var quota: UploadQuota? = nil
+        if fields["quotaBytes"] != nil || fields["quotaFiles"] != nil {
+            let bytes = try fields["quotaBytes"].map { value throws(ConfigError) -> Int64 in
+                guard let bytes = value.int64Value, bytes >= 1 else { throw problem("\"quotaBytes\" must be a whole number of bytes, at least 1") }
+                return bytes
+            }
+            let files = try fields["quotaFiles"].map { value throws(ConfigError) -> Int64 in
+                guard let files = value.int64Value, files >= 1 else { throw problem("\"quotaFiles\" must be a whole number of files, at least 1") }
+                return files
+            }
+            quota = UploadQuota(maxBytes: bytes, maxFiles: files)
+        }
+        return UploadPurpose(name: name, prefix: prefix, maxSize: maxSize, allowedTypePrefix: allowedType.lowercased(), quota: quota)
     }
 
     static func isKeySafeWord(_ text: String) -> Bool {
@@ -99,5 +114,30 @@ public struct UploadPurposes: Sendable, Equatable {
                 return false
             }
         }
+    }
+}
+
+/// What one user may keep under one purpose: bytes and files, counting unfinished uploads at
+/// their declared size and finished ones at their actual size. nil fields are unlimited.
+public struct UploadQuota: Sendable, Equatable {
+    public let maxBytes: Int64?
+    public let maxFiles: Int64?
+
+    public init(maxBytes: Int64?, maxFiles: Int64?) {
+        self.maxBytes = maxBytes
+        self.maxFiles = maxFiles
+    }
+}
+
+/// One user's usage of one purpose.
+public struct PurposeUsage: Sendable, Equatable {
+    public let purpose: String
+    public let files: Int64
+    public let bytes: Int64
+
+    public init(purpose: String, files: Int64, bytes: Int64) {
+        self.purpose = purpose
+        self.files = files
+        self.bytes = bytes
     }
 }

@@ -1,0 +1,168 @@
+"""Quotas per user (issue 11, section 3) against real peers: nginx → presignd (2 workers × 32
+threads) → PostgreSQL 15, uploads to ministack (AUTH=true).
+
+What is proved: the reservation is taken in the statement that writes the row, so 50 presigns
+released at the same instant against a quota of 10 files give exactly 10 rows, 10 audit rows
+and a usage row of 10 (the other 40 are 403 `quota_exceeded` saying the limit, the usage and
+what to delete); a reject, a delete and an expiry each release what they held; a confirm
+corrects the declared size to the actual one; a byte quota refuses a multipart upload that would
+not fit and aborts it in the store; `GET /api/usage` shows the same numbers as the table; and
+`presignd migrate` recounts the usage from the documents."""
+import json
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from harness.nginx import Nginx
+from harness.presignd import Presignd
+from test_flows import API, BINARY, PNG, cloudfront_key, flows_env, post_form, postgres, status_of  # noqa: F401
+
+MIB = 1 << 20
+PURPOSES = {
+    "avatar": {"prefix": "avatars", "maxSize": 4096, "allowedType": "image/", "quotaFiles": 10},
+    "document": {"prefix": "documents", "maxSize": 65536, "quotaBytes": 200_000},
+    "media": {"prefix": "media", "maxSize": 64 * MIB, "quotaBytes": 12 * MIB},
+}
+
+
+@pytest.fixture(scope="module")
+def quota_env(flows_env):
+    env = dict(flows_env, PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_MULTIPART_PART_SIZE=str(5 * MIB),
+               PRESIGND_UPPY_PURPOSE="document")
+    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "quota usage recounted" in out.stdout, out.stdout + out.stderr
+    return env
+
+
+@pytest.fixture(scope="module")
+def api(quota_env, tmp_path_factory):
+    root = tmp_path_factory.mktemp("quota-stack")
+    # 50 requests at once: nginx opens up to 50 connections, and a kept-alive connection holds
+    # its thread, so the workers need more threads than that (README, "Sizing").
+    server = Presignd(root / "presignd", mode="unix", workers=2, threads=32, env=quota_env)
+    server.start()
+    proxy = Nginx(root / "nginx", server.upstream)
+    try:
+        proxy.start()
+        yield API(proxy.url)
+    finally:
+        proxy.stop()
+        try:
+            server.stop(timeout=20)
+        finally:
+            server.kill()
+
+
+def presign_body(purpose="avatar", size=len(PNG), name="me.png", content_type="image/png"):
+    return {"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": size}
+
+
+def usage_row(postgres, user, purpose):
+    rows = postgres.psql(f"SELECT files, bytes FROM upload_usage WHERE owner_id = '{user}' AND purpose = '{purpose}'")
+    return tuple(int(v) for v in rows[0]) if rows else (0, 0)
+
+
+def usage_route(api, user, purpose):
+    r = api.call("GET", "/api/usage", user)
+    assert r.status_code == 200, r.text
+    entry = next(p for p in r.json()["purposes"] if p["purpose"] == purpose)
+    return entry["files"], entry["bytes"], entry["quota"]
+
+
+def test_fifty_presigns_at_once_against_ten_files_give_exactly_ten(api, postgres):
+    user = "racer"
+    barrier = threading.Barrier(50)
+
+    def one(_):
+        barrier.wait()
+        return api.call("POST", "/api/uploads/presign", user, presign_body())
+
+    with ThreadPoolExecutor(50) as pool:
+        answers = list(pool.map(one, range(50)))
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses.count(200) == 10 and statuses.count(403) == 40, statuses
+    refusal = next(r for r in answers if r.status_code == 403).json()["error"]
+    assert refusal["code"] == "quota_exceeded"
+    assert '"avatar" quota of 10 files' in refusal["message"] and "you use 10 files" in refusal["message"]
+    assert "DELETE /api/documents/{id}" in refusal["message"] and refusal["request_id"]
+    assert postgres.psql(f"SELECT count(*) FROM documents WHERE owner_id = '{user}'") == [["10"]]
+    assert postgres.psql(f"SELECT count(*) FROM audit_log WHERE actor = '{user}' AND action = 'upload.presign'") == [["10"]]
+    assert usage_row(postgres, user, "avatar") == (10, 10 * len(PNG))
+    assert usage_route(api, user, "avatar") == (10, 10 * len(PNG), {"files": 10, "bytes": None})
+
+
+def test_reject_delete_and_expiry_release_and_confirm_corrects(api, quota_env, postgres):
+    user = "cycler"
+    # Uppy's simple upload declares no size: the purpose's maximum is reserved until confirm.
+    params = api.call("GET", "/api/uppy/s3/params", user, params={"filename": "r.pdf", "type": "application/pdf"})
+    assert params.status_code == 200, params.text
+    assert usage_row(postgres, user, "document") == (1, 65536)
+    form = params.json()
+    sent = requests.post(form["url"], data=list(form["fields"].items()), files={"file": ("r.pdf", b"%PDF-1.4\n" + b"x" * 991)},
+                         timeout=30)
+    assert sent.status_code in (200, 201, 204), sent.text
+    confirmed = api.call("POST", "/api/uploads/confirm", user, {"key": form["fields"]["key"]})
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "ready", confirmed.text
+    doc = {"fileId": confirmed.json()["fileId"]}
+    assert usage_row(postgres, user, "document") == (1, 1000), "confirm charges the actual size"
+    declared = 60_000
+
+    # 200,000 bytes: 1,000 used, so 60,000 + 60,000 + 60,000 fit and a fourth does not.
+    held = [api.presign(user, purpose="document", name=f"{i}.pdf", content_type="application/pdf", size=declared) for i in range(3)]
+    over = api.call("POST", "/api/uploads/presign", user, presign_body("document", declared, "x.pdf", "application/pdf"))
+    assert over.status_code == 403 and over.json()["error"]["code"] == "quota_exceeded"
+    assert "195.3 KiB" in over.json()["error"]["message"] and "you use 4 files and 176.8 KiB" in over.json()["error"]["message"]
+
+    # Reject: an upload of another size than declared.
+    avatar = api.presign(user, purpose="avatar", name="a.png", content_type="image/png", size=len(PNG))
+    assert usage_row(postgres, user, "avatar") == (1, len(PNG))
+    assert post_form(avatar, PNG + b"extra bytes").status_code in (200, 201, 204)  # not the declared size
+    rejected = api.confirm(avatar["fileId"], user)
+    assert rejected.status_code == 422, rejected.text
+    assert status_of(postgres, avatar["fileId"]) == "rejected"
+    assert usage_row(postgres, user, "avatar") == (0, 0), "a reject releases"
+
+    # Delete: the ready document's 1,000 bytes and its file go back.
+    assert api.call("DELETE", f"/api/documents/{doc['fileId']}", user).status_code == 204
+    assert usage_row(postgres, user, "document") == (3, 3 * declared)
+
+    # Expiry: the three pending uploads, made old, are expired by the sweeper.
+    ids = ",".join(f"'{p['fileId']}'" for p in held)
+    postgres.psql(f"UPDATE documents SET created_at = now() - interval '2 days' WHERE id IN ({ids})")
+    swept = subprocess.run([BINARY, "sweep"], env=quota_env, capture_output=True, text=True, timeout=60)
+    assert swept.returncode == 0, swept.stderr
+    assert [status_of(postgres, p["fileId"]) for p in held] == ["expired"] * 3
+    assert usage_row(postgres, user, "document") == (0, 0), "an expiry releases"
+    assert usage_route(api, user, "document")[:2] == (0, 0)
+    # And the quota is usable again.
+    assert api.call("POST", "/api/uploads/presign", user, presign_body("document", declared, "y.pdf", "application/pdf")).status_code == 200
+
+
+def test_multipart_over_the_byte_quota_is_refused_and_aborted(api, postgres, ministack):
+    user = "filmmaker"
+    fits = api.call("POST", "/api/uploads/multipart", user,
+                    {"purpose": "media", "fileName": "a.mp4", "contentType": "video/mp4", "fileSize": 8 * MIB})
+    assert fits.status_code == 200, fits.text
+    over = api.call("POST", "/api/uploads/multipart", user,
+                    {"purpose": "media", "fileName": "b.mp4", "contentType": "video/mp4", "fileSize": 8 * MIB})
+    assert over.status_code == 403 and over.json()["error"]["code"] == "quota_exceeded", over.text
+    assert usage_row(postgres, user, "media") == (1, 8 * MIB)
+    s3 = ministack.client()
+    uploads = s3.list_multipart_uploads(Bucket=ministack.bucket, Prefix=f"media/{user}/").get("Uploads", [])
+    assert [u["UploadId"] for u in uploads] == [fits.json()["uploadId"]], "the refused upload was aborted in the store"
+    # Aborting the first releases its reservation.
+    assert api.call("DELETE", f"/api/uploads/{fits.json()['fileId']}", user).status_code in (200, 204)
+    assert usage_row(postgres, user, "media") == (0, 0)
+
+
+def test_migrate_recounts_usage_from_the_documents(api, quota_env, postgres):
+    user = "recounted"
+    api.presign(user, purpose="avatar")
+    postgres.psql(f"UPDATE upload_usage SET files = 99, bytes = 1 WHERE owner_id = '{user}'")
+    out = subprocess.run([BINARY, "migrate"], env=quota_env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "recounted" in out.stdout
+    assert usage_row(postgres, user, "avatar") == (1, len(PNG))
