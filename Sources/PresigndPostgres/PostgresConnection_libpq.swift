@@ -10,6 +10,8 @@ import Darwin
 public final class PostgresConnection: @unchecked Sendable {
     let connection: OpaquePointer
     var preparedNames: [String: String] = [:]
+    /// What the connection string's `target_session_attrs` asked for.
+    let target: SessionTarget
 
     /// Connects, or throws a `.connection` error carrying libpq's message.
     public init(_ settings: PostgresSettings) throws(PostgresError) {
@@ -31,12 +33,37 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(.connection, detail: message)
         }
         self.connection = connection
+        self.target = SessionTarget(targetSessionAttrs: Self.option("target_session_attrs", of: connection))
     }
 
     deinit { PQfinish(connection) }
 
     /// False once the server has gone away; such a connection is thrown away, not reused.
     public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+
+    /// False once the server reports that it no longer is what `target_session_attrs` asked for
+    /// (it was fenced read-only, or is in recovery); such a connection is thrown away, not reused.
+    /// The server reports a change with the answer to the next statement.
+    public var servesTarget: Bool {
+        target == .any || target.accepts(defaultTransactionReadOnly: parameter("default_transaction_read_only"),
+                       inHotStandby: parameter("in_hot_standby"))
+    }
+
+    func parameter(_ name: String) -> String? {
+        PQparameterStatus(connection, name).map { String(cString: $0) }
+    }
+
+    /// The value libpq uses for one connection option (from the string, a PG* variable or its default).
+    static func option(_ keyword: String, of connection: OpaquePointer) -> String? {
+        guard let options = PQconninfo(connection) else { return nil }
+        defer { PQconninfoFree(options) }
+        var entry = options
+        while let name = entry.pointee.keyword {
+            if String(cString: name) == keyword { return entry.pointee.val.map { String(cString: $0) } }
+            entry += 1
+        }
+        return nil
+    }
 
     /// Runs one statement (prepared on first use) and copies its rows out.
     public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {

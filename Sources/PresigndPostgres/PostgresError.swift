@@ -17,16 +17,22 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     }
 
     /// True when waiting and trying again may help: no connection, the server shutting down or
-    /// overloaded, or the statement timeout.
+    /// overloaded, the statement timeout, or a server that takes no writes (failover).
     public var isUnavailable: Bool {
         switch kind {
         case .connection: return true
         case .server(let state):
             // 57014 query_canceled (statement_timeout), 57P01–57P03 shutdown/cannot connect,
             // 53300 too_many_connections, 08xxx connection exceptions.
-            return state == "57014" || state.hasPrefix("57P") || state == "53300" || state.hasPrefix("08")
+            return state == "57014" || state.hasPrefix("57P") || state == "53300" || state.hasPrefix("08") || isReadOnlyServer
         }
     }
+
+    /// 25006 read_only_sql_transaction: presignd never opens a read-only transaction itself, so
+    /// this connection reached a standby (a multi-host `DATABASE_URL` without
+    /// `target_session_attrs=read-write`, or the old primary back as a standby after a failover).
+    /// The statement changed nothing; the connection is closed so the next one picks a host again.
+    public var isReadOnlyServer: Bool { kind == .server(sqlState: "25006") }
 
     public var description: String {
         switch kind {

@@ -18,8 +18,10 @@ public final class PostgresPool: Sendable {
     }
 
     /// Runs `body` on a connection. When a reused connection turns out to be dead (the server
-    /// restarted while it sat idle), the statement never ran, so it is tried once more on a
-    /// fresh connection; a fresh connection that fails is reported as it is.
+    /// restarted while it sat idle) or to be on a server that takes no writes (it failed over
+    /// and the connection is on a standby now), the statement changed nothing, so it is tried
+    /// once more on a fresh connection, which picks a host again; a fresh connection that fails
+    /// is reported as it is.
     public func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
         let reused = idle.withLock { $0.popLast() }
         if let reused {
@@ -28,11 +30,12 @@ public final class PostgresPool: Sendable {
                 giveBack(reused)
                 return value
             } catch {
-                guard error.kind == .connection, !reused.isHealthy else {
+                let dead = error.kind == .connection && !reused.isHealthy
+                guard dead || error.isReadOnlyServer else {
                     if reused.isHealthy { giveBack(reused) }
                     throw error
                 }
-                // Dead connection dropped here; fall through to a fresh one.
+                // Connection dropped here; fall through to a fresh one.
             }
         }
         let fresh = try PostgresConnection(settings)
@@ -41,7 +44,7 @@ public final class PostgresPool: Sendable {
             giveBack(fresh)
             return value
         } catch {
-            if fresh.isHealthy { giveBack(fresh) }
+            if fresh.isHealthy && !error.isReadOnlyServer { giveBack(fresh) }
             throw error
         }
     }
@@ -54,7 +57,10 @@ public final class PostgresPool: Sendable {
     /// Drops every idle connection (after a fork, or at shutdown).
     public func reset() { idle.withLock { $0.removeAll() } }
 
+    /// Keeps the connection for reuse, unless the pool is full or its server is no longer what
+    /// `target_session_attrs` asked for (the next connection then picks a host again).
     func giveBack(_ connection: PostgresConnection) {
+        guard connection.servesTarget else { return }
         idle.withLock { connections in
             if connections.count < maxIdle { connections.append(connection) }
         }
