@@ -11,14 +11,20 @@ public enum ConnectionString {
         return maskedKeywords(chars)
     }
 
-    /// The user info's password (up to the last `@` before the query) and any `password=` query parameter.
+    /// The user info's password and any `password=` query parameter. libpq takes user info up
+    /// to an `@` met before any `/`, so a `?` or `#` in a password belongs to the password; the
+    /// mask runs to the last `@` before the path, which also covers an unencoded `@` in it. The
+    /// host list (`h1:5432,h2:5433`, `[::1]:5432`) and the query (`target_session_attrs=…`) stay.
     static func maskedURI(_ chars: [Character], afterScheme start: Int) -> String {
-        let queryStart = chars[start...].firstIndex(of: "?") ?? chars.endIndex
-        var authority = Array(chars[start..<queryStart])
-        if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-            authority = Array(authority[...colon]) + Array("******") + Array(authority[at...])
+        let pathStart = chars[start...].firstIndex(of: "/") ?? chars.endIndex
+        var result = String(chars[..<start])
+        var hostStart = start
+        if let at = chars[start..<pathStart].lastIndex(of: "@"), let colon = chars[start..<at].firstIndex(of: ":") {
+            result += String(chars[start...colon]) + "******"
+            hostStart = at
         }
-        var result = String(chars[..<start]) + String(authority)
+        let queryStart = chars[hostStart...].firstIndex(of: "?") ?? chars.endIndex
+        result += String(chars[hostStart..<queryStart])
         if queryStart < chars.endIndex {
             let query = String(chars[(queryStart + 1)...]).split(separator: "&", omittingEmptySubsequences: false).map { part in
                 part.lowercased().hasPrefix("password=") ? "password=******" : String(part)
