@@ -75,3 +75,73 @@ class PostgresCluster:
     def destroy(self):
         self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PostgresStandby(PostgresCluster):
+    """A streaming standby of `primary`: `pg_basebackup -R` over loopback TCP (initdb's
+    pg_hba.conf trusts replication from 127.0.0.1), started on its own port, hot (it answers
+    reads and refuses writes). `promote()` makes it a primary. Stopped and removed like any
+    PostgresCluster."""
+
+    def __init__(self, primary, name="presignd_standby"):
+        self.root = tempfile.mkdtemp(prefix="presignd-pg-standby-")
+        self.data = os.path.join(self.root, "data")
+        self.sockets = os.path.join(self.root, "sockets")
+        self.log = os.path.join(self.root, "postgres.log")
+        self.port = free_port()
+        self.database = primary.database
+        self.name = name
+        os.makedirs(self.sockets)
+        self.as_user = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chmod(self.root, 0o755)
+            for path in (self.root, self.sockets):
+                os.chown(path, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        # application_name names this standby in the primary's synchronous_standby_names.
+        self._run("pg_basebackup", "-d", f"host=127.0.0.1 port={primary.port} user=postgres application_name={name}",
+                  "-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        self.start()
+
+    def promote(self):
+        """`pg_ctl promote -w`: returns once the server has left recovery and takes writes."""
+        self._run("pg_ctl", "-D", self.data, "-w", "-t", "30", "promote")
+
+    def in_recovery(self):
+        return self.psql("SELECT pg_is_in_recovery()")[0][0] == "t"
+
+    def wait_for_replay(self, primary, timeout=20.0):
+        """Waits until this standby has replayed everything `primary` has written so far."""
+        target = primary.psql("SELECT pg_current_wal_lsn()")[0][0]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")[0][0] == "t":
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"standby did not replay up to {target}")
+
+
+class ReachablePostgresCluster(PostgresCluster):
+    """A PostgresCluster that also listens on `addresses` (e.g. the host side of veth pairs to
+    network namespaces) and trusts clients from `networks` (CIDR strings), for presignd hosts
+    that reach it over TCP from their own namespaces."""
+
+    def __init__(self, addresses, networks, database="presignd"):
+        self.addresses = list(addresses)
+        self.networks = list(networks)
+        super().__init__(database)
+
+    def start(self):
+        hba = os.path.join(self.data, "pg_hba.conf")
+        with open(hba) as f:
+            text = f.read()
+        lines = [f"host all all {network} trust" for network in self.networks]
+        missing = [line for line in lines if line not in text]
+        if missing:
+            with open(hba, "a") as f:
+                f.write("\n" + "\n".join(missing) + "\n")
+        listen = ",".join(["127.0.0.1", *self.addresses])
+        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses={listen} "
+                   "-c max_connections=200 -c shared_buffers=32MB")
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start")

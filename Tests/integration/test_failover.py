@@ -1,0 +1,294 @@
+"""Database failover (issue 11 §5): two real PostgreSQL 15 servers, a primary and a streaming
+standby made with `pg_basebackup -R`, and presignd (release build, behind a real nginx) given
+both in one libpq multi-host URL with `target_session_attrs=read-write`. Under load the primary
+is stopped and the standby promoted: presignd answers 503 with Retry-After during the switch
+(never 500), then serves from the new primary without a restart, and every write it
+acknowledged is on the new primary with its audit row. Also: a planned switchover that fences
+the old primary read-only first (25006 on a kept connection is a 503 and the connection goes),
+and check-config accepting the multi-host URL. Loopback only; bounded loops; every process is
+stopped by PID in a finally."""
+import json
+import os
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import jwt
+import pytest
+import requests
+
+from harness.nginx import Nginx
+from harness.postgres import PostgresCluster, PostgresStandby
+from harness.presignd import MINIMAL_CONFIG, Presignd
+
+BINARY = os.environ.get("PRESIGND_BINARY", "")
+JWT_SECRET = "failover-jwt-secret-6a0d2c4e8f1b3a5c7e9d"
+PURPOSES = {"document": {"prefix": "documents", "maxSize": 65536}}
+LIVENESS_BOUND = 30.0  # seconds: presignd must follow within this; the ≤ 2 s target is a benchmark figure
+
+
+def token(user="alice"):
+    now = int(time.time())
+    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
+
+
+def multi_host_url(*clusters, attrs="read-write"):
+    hosts = ",".join(f"127.0.0.1:{c.port}" for c in clusters)
+    return f"postgresql://postgres@{hosts}/presignd?target_session_attrs={attrs}"
+
+
+def presignd_env(url):
+    env = dict(MINIMAL_CONFIG)
+    env.update(DATABASE_URL=url, PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
+               PGCONNECT_TIMEOUT="2", PRESIGND_DB_STATEMENT_TIMEOUT_MS="2000")
+    return env
+
+
+class FailoverStack:
+    """Primary, its standby, presignd on the multi-host URL and nginx; `close()` stops each
+    one that was started (by PID), in reverse order, whatever failed."""
+
+    def __init__(self, root, synchronous=False, workers=2, threads=4):
+        self.root, self.synchronous, self.workers, self.threads = root, synchronous, workers, threads
+        self.primary = self.standby = self.server = self.proxy = None
+
+    def __enter__(self):
+        try:
+            self.primary = PostgresCluster()
+            out = subprocess.run([BINARY, "migrate"], env=presignd_env(self.primary.url), capture_output=True,
+                                 text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            self.standby = PostgresStandby(self.primary)
+            self.wait_for_streaming()
+            if self.synchronous:
+                # Every commit waits until the standby has flushed it: a crash of the primary then
+                # loses no acknowledged write (with asynchronous replication it can lose the last ones).
+                self.primary.psql(f"ALTER SYSTEM SET synchronous_standby_names = '{self.standby.name}'")
+                self.primary.psql("SELECT pg_reload_conf()")
+                self.wait_for_streaming(sync_state="sync")
+            self.server = Presignd(self.root / "presignd", mode="unix", workers=self.workers, threads=self.threads,
+                                   env=presignd_env(multi_host_url(self.primary, self.standby)))
+            self.server.start()
+            # Kept connections stay within presignd's threads (README: workers × threads above keepalive).
+            self.proxy = Nginx(self.root / "nginx", self.server.upstream, keepalive=min(16, self.workers * self.threads))
+            self.proxy.start()
+            return self
+        except BaseException:
+            self.close()
+            raise
+
+    def wait_for_streaming(self, sync_state=None, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        condition = f" AND sync_state = '{sync_state}'" if sync_state else ""
+        while time.monotonic() < deadline:
+            rows = self.primary.psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
+                                     f" AND application_name = '{self.standby.name}'{condition}")
+            if rows[0][0] == "1":
+                return
+            time.sleep(0.05)
+        raise TimeoutError("the standby is not streaming from the primary")
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        try:
+            if self.proxy is not None:
+                self.proxy.stop()
+        finally:
+            try:
+                if self.server is not None:
+                    try:
+                        self.server.stop(timeout=20)
+                    finally:
+                        self.server.kill()
+            finally:
+                for cluster in (self.standby, self.primary):
+                    if cluster is not None:
+                        cluster.destroy()
+
+
+def presign(base, session):
+    body = {"purpose": "document", "fileName": "report.pdf", "contentType": "application/pdf", "fileSize": 100}
+    return session.post(base + "/api/uploads/presign", json=body, headers={"Authorization": f"Bearer {token()}"},
+                        timeout=15)
+
+
+def list_documents(base, session):
+    return session.get(base + "/api/documents", headers={"Authorization": f"Bearer {token()}"}, timeout=15)
+
+
+def record(kind, started, response):
+    ended = time.monotonic()
+    entry = {"kind": kind, "start": started, "end": ended, "status": response.status_code,
+             "retry_after": response.headers.get("Retry-After"), "code": None, "file_id": None}
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    if response.status_code == 200 and kind == "POST":
+        entry["file_id"] = answer["fileId"]
+    elif isinstance(answer.get("error"), dict):
+        entry["code"] = answer["error"].get("code")
+    return entry
+
+
+def run_load(base, during, post_clients=3, get_clients=2):
+    """Keep-alive clients presigning (writes) and listing (reads) until `during(records)`
+    returns; `records` fills while they run."""
+    records, stop = [], threading.Event()
+
+    def client(kind):
+        session = requests.Session()
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                response = presign(base, session) if kind == "POST" else list_documents(base, session)
+                records.append(record(kind, started, response))
+            except requests.RequestException as error:
+                records.append({"kind": kind, "start": started, "end": time.monotonic(), "status": "error",
+                                "error": repr(error)[:200]})
+
+    threads = [threading.Thread(target=client, args=("POST",)) for _ in range(post_clients)]
+    threads += [threading.Thread(target=client, args=("GET",)) for _ in range(get_clients)]
+    for t in threads:
+        t.start()
+    try:
+        during(records)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    return list(records)
+
+
+def acknowledged_writes_on(cluster, records):
+    """The acknowledged writes (2xx presigns) whose document row or audit row `cluster` lacks."""
+    acked = {r["file_id"] for r in records if r["kind"] == "POST" and r["status"] == 200}
+    documents = {row[0] for row in cluster.psql("SELECT id::text FROM documents")}
+    audited = {row[0].removeprefix("document:") for row in cluster.psql(
+        "SELECT resource FROM audit_log WHERE action = 'upload.presign'")}
+    return acked, sorted(acked - documents), sorted(acked - audited)
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["primary-shut-down-async-replication",
+                                                      "primary-crashed-synchronous-replication"])
+def test_primary_stopped_standby_promoted_under_load(crash, tmp_path):
+    with FailoverStack(tmp_path, synchronous=crash) as stack:
+        base = stack.proxy.url
+        supervisor, workers = stack.server.pid, sorted(stack.server.worker_pids())
+        moments = {}
+
+        def switch(records):
+            time.sleep(1.0)
+            moments["stop"] = time.monotonic()
+            stack.primary.stop("immediate" if crash else "fast")
+            moments["stopped"] = time.monotonic()
+            time.sleep(0.5)  # the switch: no primary at all
+            moments["promote"] = time.monotonic()
+            stack.standby.promote()
+            moments["promoted"] = time.monotonic()
+            deadline = moments["promote"] + LIVENESS_BOUND
+            while time.monotonic() < deadline and not any(
+                    r["status"] == 200 and r["start"] >= moments["promote"] for r in records[-50:]):
+                time.sleep(0.05)
+            time.sleep(1.5)
+
+        records = run_load(base, switch)
+        statuses = [r["status"] for r in records]
+        unexpected = [r for r in records if r["status"] not in (200, 503)]
+        assert unexpected == [], unexpected[:5]  # never a 500, 502 or a dropped connection
+        assert all(r["retry_after"] and int(r["retry_after"]) >= 1 for r in records if r["status"] == 503)
+        assert {r["code"] for r in records if r["status"] == 503} == {"database_unavailable"}
+        assert any(r["status"] == 200 for r in records if r["end"] < moments["stop"]), "load was served before"
+        during_switch = [r for r in records if moments["stopped"] <= r["start"] and r["end"] < moments["promote"]]
+        assert during_switch and all(r["status"] == 503 for r in during_switch), statuses[:50]
+
+        first_write = min((r["end"] for r in records
+                           if r["kind"] == "POST" and r["status"] == 200 and r["start"] >= moments["promote"]),
+                          default=None)
+        assert first_write is not None, "no write succeeded after the promote"
+        failover = first_write - moments["promote"]
+        assert failover < LIVENESS_BOUND
+        after = [r for r in records if r["start"] >= moments["promoted"]]
+        assert after and all(r["status"] == 200 for r in after), [r for r in after if r["status"] != 200][:5]
+        assert any(r["kind"] == "GET" for r in after) and any(r["kind"] == "POST" for r in after)
+
+        assert not stack.standby.in_recovery()
+        assert stack.server.pid == supervisor and sorted(stack.server.worker_pids()) == workers, \
+            "presignd followed without a restart (same supervisor, same workers)"
+        acked, no_row, no_audit = acknowledged_writes_on(stack.standby, records)
+        assert no_row == [] and no_audit == [], (len(acked), no_row[:5], no_audit[:5])
+        counts = {s: statuses.count(s) for s in set(statuses)}
+        print(f"\nfailover ({'crash, synchronous' if crash else 'shutdown, asynchronous'} replication): "
+              f"promote→first 200 write {failover * 1000:.0f} ms (pg_ctl promote {1000 * (moments['promoted'] - moments['promote']):.0f} ms), "
+              f"stop→first 200 {1000 * (first_write - moments['stop']):.0f} ms; {counts}; "
+              f"{len(acked)} acknowledged writes all on the new primary")
+
+
+
+def test_switchover_fencing_the_old_primary_read_only(tmp_path):
+    """A planned switchover: the old primary is fenced (default_transaction_read_only, still up,
+    still answering reads), then the standby is promoted. A kept connection to the fenced
+    primary refuses the next write with SQLSTATE 25006: the client gets 503 with Retry-After
+    (not 500) and the connection is dropped; a kept connection that only reads is dropped once
+    the server reports read-only. So no connection stays on the old primary, and writes land
+    on the new one. One worker with two threads keeps the pool small enough to count."""
+    with FailoverStack(tmp_path, workers=1, threads=2) as stack:
+        base, session = stack.proxy.url, requests.Session()
+        presignd_connections = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'presignd'"
+        warm = [record("POST", time.monotonic(), presign(base, session)) for _ in range(4)]
+        # Concurrent reads until the worker keeps two connections: the write below drops one,
+        # the other is then one that only reads.
+        for _ in range(20):
+            if int(stack.primary.psql(presignd_connections)[0][0]) >= 2:
+                break
+            with ThreadPoolExecutor(2) as pool:  # no more at once than the worker's threads
+                warm += list(pool.map(lambda _: record("GET", time.monotonic(), list_documents(base, requests)), range(16)))
+        assert all(r["status"] == 200 for r in warm)
+        assert int(stack.primary.psql(presignd_connections)[0][0]) == 2
+
+        stack.primary.psql("ALTER SYSTEM SET default_transaction_read_only = on")
+        stack.primary.psql("SELECT pg_reload_conf()")
+        deadline = time.monotonic() + 10
+        while stack.primary.psql("SHOW default_transaction_read_only")[0][0] != "on":
+            assert time.monotonic() < deadline, "the fence did not take effect"
+            time.sleep(0.05)
+
+        refused = record("POST", time.monotonic(), presign(base, session))
+        assert refused["status"] == 503 and refused["code"] == "database_unavailable", refused
+        assert refused["retry_after"] and int(refused["retry_after"]) >= 1
+        assert "database unavailable" in stack.server.log() and "statement failed" not in stack.server.log()
+
+        # Reads go on until every kept connection has learned that its server is read-only.
+        reads = []
+        for _ in range(10):
+            if stack.primary.psql(presignd_connections)[0][0] == "0":
+                break
+            reads.append(record("GET", time.monotonic(), list_documents(base, session)))
+        assert stack.primary.psql(presignd_connections)[0][0] == "0", \
+            "a kept connection stayed on the fenced primary"
+        assert all(r["status"] in (200, 503) for r in reads), reads
+
+        stack.standby.wait_for_replay(stack.primary)
+        stack.standby.promote()
+        after = [record("POST", time.monotonic(), presign(base, session)) for _ in range(5)]
+        after += [record("GET", time.monotonic(), list_documents(base, session)) for _ in range(5)]
+        assert [r["status"] for r in after] == [200] * 10, after
+        acked, no_row, no_audit = acknowledged_writes_on(stack.standby, warm + [refused] + after)
+        assert len(acked) == 9 and no_row == [] and no_audit == [], (acked, no_row, no_audit)
+        assert stack.primary.psql(presignd_connections)[0][0] == "0", "presignd went back to the fenced primary"
+
+
+def test_check_config_accepts_a_multi_host_url():
+    """The multi-host URL passes check-config, which shows every host and target_session_attrs
+    and masks the password."""
+    url = "postgresql://presignd:failover-db-pw@10.0.0.11:5432,10.0.0.12:5432/presignd?target_session_attrs=read-write"
+    env = presignd_env(url)
+    env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    out = subprocess.run([BINARY, "check-config"], env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ("DATABASE_URL = postgresql://presignd:******@10.0.0.11:5432,10.0.0.12:5432/presignd"
+            "?target_session_attrs=read-write") in out.stdout, out.stdout
+    assert "failover-db-pw" not in out.stdout + out.stderr
