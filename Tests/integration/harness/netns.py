@@ -1,0 +1,146 @@
+"""Network namespaces for tests that need separate hosts on one machine: each namespace is joined
+to the host by a veth pair with a private /30 made up for the run (10.231-232.K.0/30, K chosen so
+no address already on the machine is reused), its loopback up and nothing else. Needs root
+(CAP_SYS_ADMIN and CAP_NET_ADMIN); `unavailable()` says precisely why not when it cannot work.
+Processes started inside are ordinary children of the test (`ip netns exec` execs in place, so
+the PID is the program's), stopped by PID; `destroy()` deletes the pair with the namespace."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+from .presignd import Presignd, binary
+
+
+def _ip(*args, check=True):
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+def unavailable():
+    """None when namespaces and veth pairs can be made here, else the reason."""
+    if shutil.which("ip") is None:
+        return "the `ip` command (iproute2) is not installed"
+    if os.geteuid() != 0:
+        return "network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)"
+    probe = f"presignd-probe-{os.getpid()}"
+    made = _ip("netns", "add", probe, check=False)
+    if made.returncode != 0:
+        return f"`ip netns add` failed: {made.stderr.strip()}"
+    try:
+        pair = _ip("link", "add", f"psdp{os.getpid() % 100000}", "type", "veth", "peer", "name",
+                   f"psdq{os.getpid() % 100000}", "netns", probe, check=False)
+        if pair.returncode != 0:
+            return f"`ip link add … type veth` failed: {pair.stderr.strip()}"
+        _ip("link", "del", f"psdp{os.getpid() % 100000}", check=False)
+    finally:
+        _ip("netns", "del", probe, check=False)
+    return None
+
+
+def free_subnet_index():
+    """A K for which none of 10.231.K.0/24 and 10.232.K.0/24 is in use on this machine."""
+    used = _ip("-4", "-o", "addr", "show").stdout
+    for offset in range(250):
+        k = (os.getpid() + offset) % 250 + 1
+        if f"10.231.{k}." not in used and f"10.232.{k}." not in used:
+            return k
+    raise RuntimeError("no free 10.231-232.K.0/24 subnet")
+
+
+class NetworkNamespace:
+    """One namespace `name`, veth `host_if` (host side, `host_address`/30) to `ns_if` inside
+    (`address`/30)."""
+
+    def __init__(self, name, index, subnet):
+        tag = f"{os.getpid() % 100000}{index}"
+        self.name = f"presignd-{os.getpid()}-{index}"
+        self.host_if = f"psdh{tag}"[:15]
+        self.ns_if = f"psdn{tag}"[:15]
+        self.host_address = f"{subnet}.1"
+        self.address = f"{subnet}.2"
+        self.network = f"{subnet}.0/30"
+        self.created = False
+
+    def create(self):
+        _ip("netns", "add", self.name)
+        self.created = True
+        _ip("link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if, "netns", self.name)
+        _ip("addr", "add", f"{self.host_address}/30", "dev", self.host_if)
+        _ip("link", "set", self.host_if, "up")
+        self.exec("ip", "addr", "add", f"{self.address}/30", "dev", self.ns_if)
+        self.exec("ip", "link", "set", self.ns_if, "up")
+        self.exec("ip", "link", "set", "lo", "up")
+        return self
+
+    def prefix(self):
+        return ["ip", "netns", "exec", self.name]
+
+    def exec(self, *command):
+        return subprocess.run([*self.prefix(), *command], check=True, capture_output=True, text=True)
+
+    def pids(self):
+        out = _ip("netns", "pids", self.name, check=False).stdout
+        return [int(p) for p in out.split()]
+
+    def destroy(self):
+        """Kills what still runs inside (only this run's processes can be there), then deletes the
+        namespace; its veth end goes with it and takes the host end along."""
+        if not self.created:
+            return
+        for pid in self.pids():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        _ip("netns", "del", self.name, check=False)
+        _ip("link", "del", self.host_if, check=False)
+        self.created = False
+
+
+def wait_for_address(address, port, timeout=10.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {address}:{port}")
+        try:
+            with socket.create_connection((address, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {address}:{port}")
+
+
+class NamespacedPresignd(Presignd):
+    """`presignd serve --listen ADDRESS:PORT` inside `namespace`: FastCGI over TCP on the
+    namespace's veth address, as on a host of its own."""
+
+    def __init__(self, workdir, namespace, port=9000, **options):
+        super().__init__(workdir, mode="tcp", **options)
+        self.namespace = namespace
+        self.port = port
+
+    @property
+    def upstream(self):
+        return f"{self.namespace.address}:{self.port}"
+
+    def command(self):
+        return [*self.namespace.prefix(), binary(), "serve", "--listen", self.upstream, *self.extra_args]
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=log, cwd=self.workdir)
+        wait_for_address(self.namespace.address, self.port, process=self.process)
+        self.wait_for_workers(self.workers)
+        return self
+
+    def kill_host(self):
+        """SIGKILL the supervisor and every worker at once: the host is gone, nothing drains."""
+        pids = [self.pid, *self.worker_pids()]
+        for pid in pids:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        self.process.wait(timeout=10)
+        return pids
