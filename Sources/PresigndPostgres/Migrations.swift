@@ -78,6 +78,70 @@ public enum Migrations {
             CREATE INDEX documents_owner_usage ON documents (owner_id, purpose)
                 WHERE status IN ('pending', 'uploading', 'completing', 'ready');
             """),
+        Migration(version: 4, name: "audit log in monthly partitions", sql: """
+            -- The old table's rows move into a table partitioned by month (UTC), so retention can
+            -- drop whole months and the table stays append-only. Ids keep their sequence.
+            ALTER TABLE audit_log RENAME TO audit_log_unpartitioned;
+            ALTER TABLE audit_log_unpartitioned RENAME CONSTRAINT audit_log_pkey TO audit_log_unpartitioned_pkey;
+            ALTER INDEX audit_log_resource RENAME TO audit_log_unpartitioned_resource;
+            ALTER SEQUENCE audit_log_id_seq OWNED BY NONE;
+
+            CREATE TABLE audit_log (
+                id              bigint NOT NULL DEFAULT nextval('audit_log_id_seq'),
+                at              timestamptz NOT NULL,
+                actor           text NOT NULL,
+                action          text NOT NULL,
+                resource        text NOT NULL,
+                client_address  text NOT NULL,
+                PRIMARY KEY (id, at)
+            ) PARTITION BY RANGE (at);
+            ALTER SEQUENCE audit_log_id_seq OWNED BY audit_log.id;
+            -- A document's history, and an actor's.
+            CREATE INDEX audit_log_resource ON audit_log (resource, at);
+            CREATE INDEX audit_log_actor ON audit_log (actor, at);
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
+            -- Rows of a month whose partition was not made in time land here rather than fail;
+            -- making that month's partition later moves them out.
+            CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT;
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log_default
+                FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
+
+            -- The partition of the month holding `day` (UTC), made if missing, with the
+            -- append-only trigger; rows of that month waiting in the default partition move in.
+            -- Serialised by an advisory lock, so migrate and sweepers may run it at once.
+            CREATE FUNCTION presignd_audit_partition(day date) RETURNS text LANGUAGE plpgsql AS $fn$
+            DECLARE
+                first_day date := date_trunc('month', day)::date;
+                name text := 'audit_log_y' || to_char(first_day, 'YYYY"m"MM');
+                low timestamptz := first_day::timestamp AT TIME ZONE 'UTC';
+                high timestamptz := (first_day + interval '1 month')::timestamp AT TIME ZONE 'UTC';
+            BEGIN
+                PERFORM pg_advisory_xact_lock(7526706173746974);
+                IF to_regclass(name) IS NOT NULL THEN
+                    RETURN name;
+                END IF;
+                EXECUTE format('CREATE TABLE %I (LIKE audit_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+                IF EXISTS (SELECT 1 FROM audit_log_default WHERE at >= low AND at < high) THEN
+                    ALTER TABLE audit_log_default DISABLE TRIGGER audit_log_append_only;
+                    EXECUTE format('WITH moved AS (DELETE FROM audit_log_default WHERE at >= %L AND at < %L RETURNING *) '
+                                   'INSERT INTO %I SELECT * FROM moved', low, high, name);
+                    ALTER TABLE audit_log_default ENABLE TRIGGER audit_log_append_only;
+                END IF;
+                EXECUTE format('ALTER TABLE audit_log ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name, low, high);
+                EXECUTE format('CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %I '
+                               'FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only()', name);
+                RETURN name;
+            END $fn$;
+
+            -- This month and the next three, then every month the old rows span.
+            SELECT presignd_audit_partition(((now() AT TIME ZONE 'UTC')::date + make_interval(months => m))::date)
+            FROM generate_series(0, 3) AS m;
+            SELECT presignd_audit_partition(month::date)
+            FROM (SELECT DISTINCT date_trunc('month', at AT TIME ZONE 'UTC') AS month FROM audit_log_unpartitioned) months;
+            INSERT INTO audit_log SELECT id, at, actor, action, resource, client_address FROM audit_log_unpartitioned;
+            DROP TABLE audit_log_unpartitioned;
+            """),
     ]
 }
 

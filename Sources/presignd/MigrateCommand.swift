@@ -3,19 +3,34 @@ import PresigndCore
 import PresigndPostgres
 import PresigndStorage
 
-/// `presignd migrate`: brings the database schema up to date. Safe on every deploy and from
-/// several hosts at once (one transaction under an advisory lock; applied versions recorded).
+/// `presignd migrate [--to N]`: brings the database schema up to date (or up to version N).
+/// Safe on every deploy and from several hosts at once (one transaction under an advisory lock;
+/// applied versions recorded); then makes the audit log's next partitions and, with quotas,
+/// recounts usage.
 enum MigrateCommand {
-    static func run(environment: Environment) -> Int32 {
+    static func run(_ arguments: [String], environment: Environment) -> Int32 {
+        var target = Int.max
+        if !arguments.isEmpty {
+            guard arguments.count == 2, arguments[0] == "--to", let version = Int(arguments[1]), version >= 1 else {
+                writeError("usage: presignd migrate [--to VERSION]")
+                return 2
+            }
+            target = version
+        }
         do {
             let settings = try PostgresSettings.from(environment)
             let connection = try PostgresConnection(settings)
-            let applied = try Migrator().run(on: connection)
+            let applied = try Migrator(migrations: Migrations.all.filter { $0.version <= target }).run(on: connection)
+            if target != Int.max {
+                writeOut("presignd migrate: applied \(applied.isEmpty ? "nothing" : applied.map(String.init).joined(separator: ", ")) (up to version \(target))\n")
+                return 0
+            }
             if applied.isEmpty {
                 writeOut("presignd migrate: schema is current (version \(Migrations.all.map(\.version).max() ?? 0))\n")
             } else {
                 writeOut("presignd migrate: applied \(applied.map(String.init).joined(separator: ", "))\n")
             }
+            try AuditPartitions(pool: PostgresPool(settings: settings)).ensure()
             // Usage rows are kept only while quotas are configured: count them afresh, so quotas
             // turned on (again) start from the documents as they are.
             if try FlowsConfig.from(environment).quotasEnabled {

@@ -51,10 +51,26 @@ enum SweepCommand {
                 writeOut("\(entry.documentID) \(entry.status.rawValue): \(outcome)\n")
             }
             writeOut("presignd sweep: \(entries.count) row(s) older than \(maxAge) s\(dryRun ? " (dry run: nothing changed)" : ""), \(failed) failed\n")
+            // The audit log: next months' partitions ahead, old months dropped whole.
+            let partitions = AuditPartitions(pool: PostgresPool(settings: try PostgresSettings.from(env)))
+            let retention = try env.integer("PRESIGND_AUDIT_RETENTION_MONTHS", default: 0, range: 0...1200)
+            if dryRun {
+                if retention > 0 {
+                    for name in try partitions.expired(keepingMonths: retention) { writeOut("audit partition \(name): would drop\n") }
+                }
+            } else {
+                try partitions.ensure()
+                if retention > 0 {
+                    for name in try partitions.drop(keepingMonths: retention) { writeOut("audit partition \(name): dropped\n") }
+                }
+            }
             return failed == 0 ? 0 : 1
         } catch let error as ConfigError {
             writeError("\(error)")
             return 78
+        } catch let error as PostgresError {
+            writeError(error.debugDescription)
+            return 1
         } catch let error as APIErrorConvertible {
             writeError(error.apiError.message)
             return 1

@@ -6,7 +6,8 @@ enum Usage {
       serve            serve FastCGI (unix socket, TCP, fd 0 or systemd socket); the default
                        when started by a web server; plain CGI when started as a CGI program
       check-config     print the effective configuration, secrets masked, and exit non-zero on errors
-      migrate          apply the database migrations (safe to run on every deploy)
+      migrate          apply the database migrations (safe to run on every deploy);
+                       --to N stops after version N (staged upgrades)
       bucket-setup     give the bucket CORS for PRESIGND_CORS_ORIGINS, blocked public access and a rule
                        that aborts incomplete multipart uploads (idempotent) [--dry-run]
       sweep            expire uploads left unfinished, finish interrupted deletes [--dry-run] [--older-than S]

@@ -29,7 +29,7 @@ case "bucket-setup":
 case "sweep":
     exit(SweepCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
 case "migrate":
-    exit(MigrateCommand.run(environment: Environment(environment, readFile: { readWholeFile($0) })))
+    exit(MigrateCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
 default:
     writeOut("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)\n", to: 2)
     exit(2)

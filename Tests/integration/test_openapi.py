@@ -58,6 +58,7 @@ OPERATIONS = [
     "GET /api/uploads/{id}/parts",
     "POST /api/uploads/{id}/complete",
     "DELETE /api/uploads/{id}",
+    "GET /api/usage",
     "GET /api/uppy/s3/params",
     "POST /api/uppy/s3/multipart",
     "GET /api/uppy/s3/multipart/{uploadId}/batch",
