@@ -7,7 +7,7 @@ import PresigndCrypto
 // In-process signing throughput, next to the bare HMAC/SHA-256 (or RSA) work on the same
 // inputs. Prints one tab-separated line per case: name, operations, CPU µs per op, ops per CPU second.
 // Usage: presignd-bench [iterations-scale] [cloudfront-rsa-pem-file] [cloudfront-ecdsa-pem-file]
-//    or: presignd-bench [scale] get-only | uploadpart-only   (one row; uploadpart-only is short, for callgrind)
+//    or: presignd-bench [scale] get-only | uploadpart-only | metrics-only   (for a profiler; uploadpart-only is short, for callgrind)
 
 func cpuSeconds() -> Double {
     var ts = timespec()
@@ -90,6 +90,10 @@ if arguments.count > 2, arguments[2] == "uploadpart-only" {  // a short run for 
     }
     exit(0)
 }
+if arguments.count > 2, arguments[2] == "metrics-only" {  // for a profiler
+    measureMetrics(iterations: n * 5)
+    exit(0)
+}
 if arguments.count > 2, arguments[2] == "get-only" {
     try measure("presign GET", iterations: n * 5) { try presigner.presign(get, at: time).url.utf8.count }
     exit(0)
@@ -141,7 +145,26 @@ func measureVerification(_ label: String, signer: CloudFrontSigner, key: Asymmet
         (try? cached.verify(cookieHeaders: header, url: url, clientAddress: "192.0.2.1", now: time).get()) == nil ? 0 : 1
     }
 }
+measureMetrics(iterations: n)
 if sink == 42 { print("") }
+
+/// What metrics add to one request: the request counter by route and status and the latency
+/// histogram by route, in a table like the one workers share; and the request scope around it.
+func measureMetrics(iterations: Int) {
+    let table = Metrics(table: MetricsTable(slots: 2048))
+    let statuses = ["200", "201", "404"]
+    var round = 0
+    measure("metrics per request (counter + histogram)", iterations: iterations) {
+        round &+= 1
+        let route = "/api/uploads/presign"
+        table.count(Metrics.Families.requests, [("route", route), ("status", statuses[round % 3])])
+        table.observe(Metrics.Families.duration, [("route", route)], seconds: 0.003)
+        return round
+    }
+    measure("request scope (request id made, task-local bound)", iterations: iterations) {
+        RequestScope.$current.withValue(RequestScope(requestID: RequestScope.requestID(from: nil))) { RequestScope.current?.route.utf8.count ?? 0 }
+    }
+}
 
 func readPEM(_ path: String) -> String? {
     guard let file = fopen(path, "r") else { return nil }

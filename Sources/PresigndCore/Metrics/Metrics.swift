@@ -69,12 +69,20 @@ public struct Metrics: Sendable {
     /// `name{a="x",b="y"}`; label values are escaped as the format requires.
     public static func key(_ family: Family, _ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return family.name }
-        var key = family.name + "{"
-        for (index, (name, value)) in labels.enumerated() {
-            if index > 0 { key += "," }
-            key += name + "=\"" + escape(value) + "\""
+        var key = family.name
+        key.reserveCapacity(MetricsTable.keyCapacity)
+        key.append("{")
+        var first = true
+        for (name, value) in labels {
+            if !first { key.append(",") }
+            first = false
+            key.append(name)
+            key.append("=\"")
+            key.append(escape(value))
+            key.append("\"")
         }
-        return key + "}"
+        key.append("}")
+        return key
     }
 
     static func escape(_ value: String) -> String {
@@ -93,9 +101,40 @@ public struct Metrics: Sendable {
         return out
     }
 
+    /// The key's bytes built on the stack (no string is made on the hot path), then its slot.
     func slot(_ family: Family, _ labels: [(String, String)]) -> Int? {
         guard let table else { return nil }
-        guard let slot = table.slot(for: Metrics.key(family, labels)) else {
+        let found = withUnsafeTemporaryAllocation(byteCount: MetricsTable.keyCapacity + 1, alignment: 1) { buffer -> Int?? in
+            var length = 0
+            func put(_ text: String, escaping: Bool = false) {
+                for byte in text.utf8 {
+                    if escaping && (byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n")) {
+                        guard length < buffer.count else { length = buffer.count; return }
+                        buffer[length] = UInt8(ascii: "\\")
+                        length += 1
+                    }
+                    guard length < buffer.count else { length = buffer.count; return }
+                    buffer[length] = byte == UInt8(ascii: "\n") && escaping ? UInt8(ascii: "n") : byte
+                    length += 1
+                }
+            }
+            put(family.name)
+            if !labels.isEmpty {
+                put("{")
+                for (index, (name, value)) in labels.enumerated() {
+                    if index > 0 { put(",") }
+                    put(name)
+                    put("=\"")
+                    put(value, escaping: true)
+                    put("\"")
+                }
+                put("}")
+            }
+            // Longer than a slot holds: refused like a full table.
+            guard length <= MetricsTable.keyCapacity else { return .some(nil) }
+            return .some(table.slot(for: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<length])))
+        }
+        guard let slot = found ?? nil else {
             if let droppedSlot { table.add(droppedSlot, 1) }
             return nil
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// A fixed table of metric series in one block of memory, which several processes may share:
@@ -63,7 +66,12 @@ public final class MetricsTable: @unchecked Sendable {
     /// key too long for a slot.
     public func slot(for key: String) -> Int? {
         var key = key
-        return key.withUTF8 { bytes -> Int? in
+        return key.withUTF8 { slot(for: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `slot(for:)` with the key's UTF-8 bytes.
+    public func slot(for bytes: UnsafeRawBufferPointer) -> Int? {
+        do {
             guard bytes.count <= MetricsTable.keyCapacity, capacity > 0 else { return nil }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
@@ -77,7 +85,7 @@ public final class MetricsTable: @unchecked Sendable {
                                                                    ordering: .acquiringAndReleasing)
                     if won {
                         let destination = base + slot * MetricsTable.slotSize + MetricsTable.keyOffset
-                        destination.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                        if !bytes.isEmpty { destination.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
                         state.pointee.store(wanted, ordering: .releasing)
                         return slot
                     }
@@ -90,7 +98,8 @@ public final class MetricsTable: @unchecked Sendable {
                     spins += 1
                     current = state.pointee.load(ordering: .acquiring)
                 }
-                if current == wanted && keyBytes(slot, count: bytes.count).elementsEqual(UnsafeRawBufferPointer(bytes)) {
+                if current == wanted
+                    && (bytes.isEmpty || memcmp(base + slot * MetricsTable.slotSize + MetricsTable.keyOffset, bytes.baseAddress!, bytes.count) == 0) {
                     return slot
                 }
                 slot = (slot + 1) % capacity
