@@ -76,7 +76,7 @@ final class Supervisor {
         if pid == 0 {
             close(signalFD)
             close(readyPipe[0])
-            exit(Worker.run(listenFD: socket.fd, config: config, supervisor: supervisor, readyFD: readyPipe[1],
+            exit(Worker.run(listenFD: socket.fd, config: config, supervisor: supervisor, readyFD: readyPipe[1], slot: slot,
                             makeHandler: makeHandler))
         }
         guard pid > 0 else {

@@ -36,12 +36,15 @@ final class Worker: Sendable {
     }
 
     /// Runs in a freshly forked child; returns the process's exit status.
+    /// `slot` is the worker's place among the supervisor's workers (0 ..< workers), which its
+    /// replacement takes over; the application reads it as `PRESIGND_WORKER_SLOT` (per-worker metrics).
     static func run(
-        listenFD: Int32, config: ServerConfig, supervisor: pid_t, readyFD: Int32,
+        listenFD: Int32, config: ServerConfig, supervisor: pid_t, readyFD: Int32, slot: Int,
         makeHandler: @Sendable () throws -> RequestHandler
     ) -> Int32 {
         Signals.terminateWithParent()
         if getppid() != supervisor { return 0 } // the supervisor died before the line above
+        setenv("PRESIGND_WORKER_SLOT", String(slot), 1)  // before any thread: setenv is not thread-safe
         let handler: RequestHandler
         do {
             handler = try makeHandler()

@@ -11,10 +11,12 @@ public final class PostgresPool: Sendable {
     let settings: PostgresSettings
     let maxIdle: Int
     let idle = Mutex<[PostgresConnection]>([])
+    let observer: PoolObserver
 
-    public init(settings: PostgresSettings, maxIdle: Int = 8) {
+    public init(settings: PostgresSettings, maxIdle: Int = 8, observer: PoolObserver = PoolObserver()) {
         self.settings = settings
         self.maxIdle = maxIdle
+        self.observer = observer
     }
 
     /// Runs `body` on a connection. When a reused connection turns out to be dead (the server
@@ -23,6 +25,8 @@ public final class PostgresPool: Sendable {
     /// once more on a fresh connection, which picks a host again; a fresh connection that fails
     /// is reported as it is.
     public func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
+        observer.lent()
+        defer { observer.returned() }
         let reused = idle.withLock { $0.popLast() }
         if let reused {
             do {
@@ -39,6 +43,7 @@ public final class PostgresPool: Sendable {
             }
         }
         let fresh = try PostgresConnection(settings)
+        observer.opened()
         do {
             let value = try body(fresh)
             giveBack(fresh)
@@ -64,5 +69,22 @@ public final class PostgresPool: Sendable {
         idle.withLock { connections in
             if connections.count < maxIdle { connections.append(connection) }
         }
+    }
+}
+
+/// Hooks for metrics, in the shape of postgres-nio's observability delegate: called on the
+/// borrowing thread, so they must be cheap (an atomic add).
+public struct PoolObserver: Sendable {
+    /// A statement took a connection / gave it back.
+    public var lent: @Sendable () -> Void
+    public var returned: @Sendable () -> Void
+    /// A new connection was opened (none was idle: the pool never makes a statement wait).
+    public var opened: @Sendable () -> Void
+
+    public init(lent: @escaping @Sendable () -> Void = {}, returned: @escaping @Sendable () -> Void = {},
+                opened: @escaping @Sendable () -> Void = {}) {
+        self.lent = lent
+        self.returned = returned
+        self.opened = opened
     }
 }

@@ -34,7 +34,8 @@ enum AppWiring {
         let flows = try FlowsConfig.from(env)
         let s3Flow = try s3Signer(env)
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
-        let store = CountingDocumentStore(PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)),
+        let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: poolObserver(metrics, worker: env.string("PRESIGND_WORKER_SLOT") ?? "0"))
+        let store = CountingDocumentStore(PostgresDocumentStore(pool: pool,
                                                                 logger: logger, metrics: metrics, tracksUsage: flows.quotasEnabled),
                                           metrics: metrics)
         let objects = S3ObjectStore(bucket: s3Flow.bucket, signer: s3Flow.requestSigner, client: HTTPClient(), clock: clock,
@@ -61,6 +62,16 @@ enum AppWiring {
                            authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
                            clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: middleware, logger: logger,
                            metrics: metrics)
+    }
+
+    /// The pool's hooks on this worker's series: connections in use (set to 0 when a worker
+    /// takes over a slot, so a dead worker's count does not linger) and connections opened.
+    static func poolObserver(_ metrics: Metrics, worker: String) -> PoolObserver {
+        guard metrics.isEnabled else { return PoolObserver() }
+        metrics.set(Metrics.Families.dbInUse, [("worker", worker)], to: 0)
+        let inUse = metrics.series(Metrics.Families.dbInUse, [("worker", worker)])
+        let opened = metrics.series(Metrics.Families.dbOpened)
+        return PoolObserver(lent: { inUse.add(1) }, returned: { inUse.add(-1) }, opened: { opened.add(1) })
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.

@@ -157,6 +157,9 @@ def test_counts_are_the_whole_servers_whichever_worker_answers(stack):
     assert after['presignd_http_request_duration_seconds_bucket{route="/api/uploads/presign",le="+Inf"}'] == \
         after['presignd_http_request_duration_seconds_count{route="/api/uploads/presign"}']
     assert after['presignd_workers'] == 2
+    # The pool: each worker's gauge is back to 0 between requests; connections were opened.
+    assert after['presignd_db_connections_in_use{worker="0"}'] == 0 and after['presignd_db_connections_in_use{worker="1"}'] == 0
+    assert after.get('presignd_db_connections_opened_total', 0) >= 2
     assert any(key.startswith("presignd_build_info{version=") for key in after)
     # Not the public's: the listener answers nothing else, and no token or signature is exported.
     assert requests.get(f"http://127.0.0.1:{metrics_port}/api/documents", timeout=5).status_code == 404

@@ -26,8 +26,8 @@ public struct Metrics: Sendable {
                                               help: "Signatures made, by kind (POST policy, PUT/GET/part URL, CloudFront cookies).")
         public static let dbInUse = Family(name: "presignd_db_connections_in_use", kind: .gauge,
                                            help: "PostgreSQL connections lent out, by worker slot.")
-        public static let dbWaits = Family(name: "presignd_db_waits_total", kind: .counter,
-                                           help: "Statements that waited for a free pool connection.")
+        public static let dbOpened = Family(name: "presignd_db_connections_opened_total", kind: .counter,
+                                            help: "PostgreSQL connections opened because none was idle (the pool never makes a statement wait).")
         public static let dbErrors = Family(name: "presignd_db_errors_total", kind: .counter,
                                             help: "Failed statements, by kind (unavailable: 503; statement: 500).")
         public static let s3Requests = Family(name: "presignd_s3_requests_total", kind: .counter,
@@ -42,7 +42,7 @@ public struct Metrics: Sendable {
         public static let dropped = Family(name: "presignd_metrics_dropped_series_total", kind: .counter,
                                            help: "Series that found no room in the shared table (raise PRESIGND_METRICS_SLOTS).")
 
-        public static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbWaits, dbErrors,
+        public static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbOpened, dbErrors,
                                  s3Requests, transitions, workers, restarts, reloads, dropped]
     }
 
@@ -163,6 +163,20 @@ public struct Metrics: Sendable {
         table.add(slot, index: Metrics.sumIndex, micros)
         table.add(slot, index: Metrics.countIndex, 1)
         if let bucket = Metrics.bucketBounds.firstIndex(where: { seconds <= $0 }) { table.add(slot, index: bucket, 1) }
+    }
+
+    /// One series found once, for a hot path that always counts the same labels.
+    public struct Series: Sendable {
+        let table: MetricsTable?
+        let slot: Int?
+
+        public func add(_ delta: Int64) {
+            if let table, let slot { table.add(slot, UInt64(bitPattern: delta)) }
+        }
+    }
+
+    public func series(_ family: Family, _ labels: [(String, String)] = []) -> Series {
+        Series(table: table, slot: slot(family, labels))
     }
 
     /// The current value of one series (tests, and the summary the supervisor logs).
