@@ -20,7 +20,7 @@ case "$budget" in
     *) limit=("-max_total_time=$budget") ;;
 esac
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json jwt gateway signing_paths cursor_disposition)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json jwt gateway signing_paths cursor_disposition cloudfront)
 
 scratch=.build-fuzz
 sanitize=(-Xswiftc -sanitize=fuzzer,address)

@@ -94,6 +94,12 @@ final class CloudFrontVerifierTests: XCTestCase {
         XCTAssertFalse(CloudFrontVerifier.matches("https://cdn/avatars/*", "https://cdn/avatarsX/a"))
         XCTAssertFalse(CloudFrontVerifier.matches("https://cdn/avatars/*", "https://cdn.evil/avatars/a"))
         XCTAssertTrue(CloudFrontVerifier.matches("*", "anything"))
+        // Found by the cloudfront fuzz harness: a `*` facing a literal `*` in the URL was taken
+        // as that character, so the rest of the URL no longer matched (a valid cookie refused).
+        XCTAssertTrue(CloudFrontVerifier.matches("*", "*abc"))
+        XCTAssertTrue(CloudFrontVerifier.matches("https://cdn/avatars/*", "https://cdn/avatars/*x.png"))
+        XCTAssertTrue(CloudFrontVerifier.matches("https://cdn/a*c", "https://cdn/a*bc"))
+        XCTAssertFalse(CloudFrontVerifier.matches("https://cdn/a*c", "https://cdn/a*b"))
     }
 
     func testIPRanges() {

@@ -223,13 +223,14 @@ public final class CloudFrontVerifier: Sendable {
         let p = Array(pattern.utf8), s = Array(url.utf8)
         var pi = 0, si = 0, star = -1, mark = 0
         while si < s.count {
-            if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) {
-                pi += 1
-                si += 1
-            } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+            // A `*` in the pattern is always the wildcard, even facing a `*` in the URL.
+            if pi < p.count && p[pi] == UInt8(ascii: "*") {
                 star = pi
                 mark = si
                 pi += 1
+            } else if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == s[si]) {
+                pi += 1
+                si += 1
             } else if star >= 0 {
                 pi = star + 1
                 mark += 1
