@@ -7,6 +7,7 @@
 #   bench/fuzz.sh                       # every harness for 60 s
 #   bench/fuzz.sh 5                     # every harness for 5 s (CI)
 #   bench/fuzz.sh -runs=10000000 jwt    # one harness for 10 million executions
+#   FUZZ_OPTIMIZE=1 bench/fuzz.sh -runs=10000000   # the same, optimised (the long runs)
 #
 # Seeds are read from bench/fuzz/corpus/<harness>/ (committed, small); new inputs go to a
 # scratch corpus under .build-fuzz/, crashes to .build-fuzz/artifacts/<harness>/. Prints one
@@ -22,16 +23,22 @@ esac
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(json jwt gateway signing_paths cursor_disposition cloudfront)
 
-scratch=.build-fuzz
+# FUZZ_OPTIMIZE=1: an optimised build (-O, still ASan; -enable-testing keeps @testable import
+# working), several times the executions per second, for the long runs.
+if [ "${FUZZ_OPTIMIZE:-}" = 1 ]; then
+    scratch=.build-fuzz-release config=release optimize=(-O) build=(-c release -Xswiftc -enable-testing)
+else
+    scratch=.build-fuzz config=debug optimize=(-Onone) build=()
+fi
 sanitize=(-Xswiftc -sanitize=fuzzer,address)
-swift build --scratch-path "$scratch" --target PresigndCore "${sanitize[@]}" 2>&1 | tail -n 1
-modules="$scratch/debug/Modules"
-objects=$(find -L "$scratch/debug/PresigndCore.build" "$scratch/debug/PresigndCrypto.build" -name '*.o')
+swift build --scratch-path "$scratch" --target PresigndCore "${build[@]}" "${sanitize[@]}" 2>&1 | tail -n 1
+modules="$scratch/$config/Modules"
+objects=$(find -L "$scratch/$config/PresigndCore.build" "$scratch/$config/PresigndCrypto.build" -name '*.o')
 
 failed=0
 for name in "${harnesses[@]}"; do
     exe="$scratch/fuzz-$name"
-    swiftc -sanitize=fuzzer,address -parse-as-library -g -I "$modules" -I Sources/CCrypto \
+    swiftc -sanitize=fuzzer,address "${optimize[@]}" -parse-as-library -g -I "$modules" -I Sources/CCrypto \
         "bench/fuzz/harnesses/$name.swift" $objects -lcrypto -lm -o "$exe" 2>&1 \
         | grep -v "Cannot export local symbol" || true
     seeds="bench/fuzz/corpus/$name"
