@@ -20,17 +20,27 @@ enum RequestExchange {
             head = try GatewayRequestHead.parse(params, limits: limits)
             try GatewayBody.check(head, limit: limits.bodyLimit)
         } catch {
-            return Outcome(response: error.response, bodyConsumed: false)
+            return Outcome(response: refusal(error, params: params), bodyConsumed: false)
         }
         let body: [UInt8]
         do {
             body = try GatewayBody.read(head, limit: limits.bodyLimit, using: readBody)
         } catch {
-            return Outcome(response: error.response, bodyConsumed: false)
+            return Outcome(response: refusal(error, params: params), bodyConsumed: false)
         }
         let request = HTTPRequest(
             method: head.method, path: head.path, query: head.query, headers: head.headers, body: body,
             remoteAddress: head.remoteAddress)
         return Outcome(response: handler(request), bodyConsumed: true)
+    }
+
+    /// A request refused before the application saw it still carries its request id, in
+    /// `X-Request-ID` and the error body, like every other error.
+    static func refusal(_ error: APIError, params: [GatewayParam]) -> HTTPResponse {
+        let header = params.first { $0.name == "HTTP_X_REQUEST_ID" }.map { String(decoding: $0.value, as: UTF8.self) }
+        let scope = RequestScope(requestID: RequestScope.requestID(from: header))
+        var response = RequestScope.$current.withValue(scope) { error.response }
+        response.headers.set("X-Request-ID", scope.requestID)
+        return response
     }
 }

@@ -1,6 +1,8 @@
 """presignd behind a real nginx in every serving mode, and its process lifecycle: a killed
 worker is replaced, SIGTERM drains, SIGHUP reloads, bad input gets a clear 4xx."""
+import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -80,7 +82,9 @@ def test_cgi_mode_run_directly():
     status, _, body, _ = run_cgi({"REQUEST_METHOD": "POST", "REQUEST_URI": "/healthz", "CONTENT_LENGTH": "70000",
                                   "CONTENT_TYPE": "application/json"})
     assert status == 413
-    assert body == b'{"error":{"code":"body_too_large","message":"request body is 70000 bytes; the limit is 65536"}}'
+    error = json.loads(body)["error"]
+    assert error["code"] == "body_too_large" and error["message"] == "request body is 70000 bytes; the limit is 65536"
+    assert re.fullmatch(r"[0-9a-f]{32}", error["request_id"]), "a refusal before the application still has a request id"
     status, _, body, _ = run_cgi({"REQUEST_METHOD": "POST", "REQUEST_URI": "/healthz", "CONTENT_LENGTH": "100",
                                   "CONTENT_TYPE": "application/json"}, body=b'{"a":1}')
     assert status == 400 and b"truncated_body" in body
@@ -217,12 +221,16 @@ def test_bad_input_through_nginx_gets_clear_4xx(serving_stack):
     url = proxy.url
     big = requests.post(url + "/api/anything", data=b"x" * 70000, headers={"Content-Type": "application/json"}, timeout=5)
     assert big.status_code == 413
-    assert big.json() == {"error": {"code": "body_too_large", "message": "request body is 70000 bytes; the limit is 65536"}}
+    assert big.json() == {"error": {"code": "body_too_large", "message": "request body is 70000 bytes; the limit is 65536",
+                                    "request_id": big.headers["X-Request-ID"]}}
 
-    # Past nginx's own client_max_body_size the snippet still answers in the one error shape.
+    # Past nginx's own client_max_body_size the snippet still answers in the one error shape,
+    # with nginx's request id.
     huge_body = requests.post(url + "/api/anything", data=b"x" * (2 << 20), headers={"Content-Type": "application/json"}, timeout=5)
     assert huge_body.status_code == 413
     assert huge_body.json()["error"]["code"] == "body_too_large"
+    assert huge_body.json()["error"]["request_id"] == huge_body.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", huge_body.headers["X-Request-ID"])
 
     brew = requests.request("BREW", url + "/healthz", timeout=5)
     assert brew.status_code == 405 and "GET" in brew.headers["Allow"]
