@@ -18,8 +18,11 @@ final class PostgresDocumentStoreTests: XCTestCase {
         }
         pool = PostgresPool(settings: PostgresSettings(conninfo: url))
         try pool.withConnection { connection throws(PostgresError) in
-            try connection.execute("DROP TABLE IF EXISTS document_shares, documents, audit_log, schema_migrations CASCADE; DROP FUNCTION IF EXISTS audit_log_is_append_only")
-            XCTAssertEqual(try Migrator().run(on: connection), [1, 2])
+            try connection.execute("""
+                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
+                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition
+                """)
+            XCTAssertEqual(try Migrator().run(on: connection), Migrations.all.map(\.version))
             XCTAssertEqual(try Migrator().run(on: connection), [])
         }
         store = PostgresDocumentStore(pool: pool, logger: .discarding)
