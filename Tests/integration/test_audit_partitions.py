@@ -12,15 +12,7 @@ import subprocess
 
 import pytest
 
-from harness.postgres import PostgresCluster
-from test_flows import BINARY
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
+from test_flows import BINARY, postgres  # noqa: F401  (a throwaway cluster for this module)
 
 
 @pytest.fixture(scope="module")
