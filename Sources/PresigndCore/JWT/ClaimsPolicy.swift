@@ -91,6 +91,8 @@ public struct ClaimsPolicy: Sendable, Equatable {
     /// else the dotted path into nested objects (Keycloak's `realm_access.roles`).
     func lookup(_ claims: JSONObject, _ name: String) -> JSONValue? {
         if let value = claims[name] { return value }
+        // A name without a dot is a path of one part: the lookup above was all of it.
+        guard name.utf8.contains(UInt8(ascii: ".")) else { return nil }
         var current: JSONValue? = .object(claims)
         for part in name.split(separator: ".", omittingEmptySubsequences: false) {
             current = current?[String(part)]

@@ -16,19 +16,28 @@ public struct CompactJWS: Sendable {
     public static func parse(_ token: String) throws(JWTRefusal) -> CompactJWS {
         let bytes = Array(token.utf8)
         guard bytes.count <= maxLength else { throw .tooLarge }
-        let dots = bytes.indices.filter { bytes[$0] == UInt8(ascii: ".") }
-        guard dots.count == 2, bytes.allSatisfy(isTokenByte) else { throw .malformed }
-        let headerText = String(decoding: bytes[..<dots[0]], as: UTF8.self)
-        let payloadText = String(decoding: bytes[(dots[0] + 1)..<dots[1]], as: UTF8.self)
-        let signatureText = String(decoding: bytes[(dots[1] + 1)...], as: UTF8.self)
-        guard !headerText.isEmpty, let headerBytes = Base64.decodeURL(headerText) else { throw .malformed }
+        var dots = (first: 0, second: 0), dotCount = 0
+        for index in bytes.indices {
+            let byte = bytes[index]
+            guard isTokenByte(byte) else { throw .malformed }
+            guard byte == UInt8(ascii: ".") else { continue }
+            dotCount += 1
+            if dotCount == 1 { dots.first = index } else { dots.second = index }
+        }
+        guard dotCount == 2 else { throw .malformed }
+        // Decoded straight from the token's bytes; an empty header or signature part is malformed.
+        let (headerBytes, payloadPart, signaturePart) = bytes.withUnsafeBufferPointer { all in
+            (dots.first == 0 ? nil : Base64.decodeURL(UnsafeBufferPointer(rebasing: all[..<dots.first])),
+             Base64.decodeURL(UnsafeBufferPointer(rebasing: all[(dots.first + 1)..<dots.second])),
+             dots.second + 1 == all.count ? nil : Base64.decodeURL(UnsafeBufferPointer(rebasing: all[(dots.second + 1)...])))
+        }
+        guard let headerBytes else { throw .malformed }
         guard let headerValue = try? JSONParser(rejectDuplicateKeys: true, maxDepth: 8).parse(headerBytes),
               let header = headerValue.objectValue
         else { throw .headerInvalid }
         // Read before the signature part, so an unsigned `alg: none` token is named as such.
         let algorithm = try readAlgorithm(header)
-        guard !signatureText.isEmpty, let payload = Base64.decodeURL(payloadText), let signature = Base64.decodeURL(signatureText)
-        else { throw .malformed }
+        guard let payload = payloadPart, let signature = signaturePart else { throw .malformed }
         // We implement no JWS extension, so any critical one makes the token unverifiable (§4.1.11).
         guard header["crit"] == nil else { throw .unsupportedCrit }
         // RFC 7797: `b64: false` changes what the signature covers and is only valid with
@@ -40,7 +49,7 @@ public struct CompactJWS: Sendable {
             keyID = text
         }
         return CompactJWS(algorithm: algorithm, keyID: keyID, header: header, payload: payload,
-                          signature: signature, signingInput: Array(bytes[..<dots[1]]))
+                          signature: signature, signingInput: Array(bytes[..<dots.second]))
     }
 
     static func readAlgorithm(_ header: JSONObject) throws(JWTRefusal) -> JWSAlgorithm {

@@ -43,23 +43,31 @@ public enum Base64 {
     /// when `requirePadding` is false), and unused trailing bits must be zero so one text has
     /// exactly one meaning.
     public static func decode(_ string: String, urlSafe: Bool = false, requirePadding: Bool = true) -> [UInt8]? {
-        var chars = Array(string.utf8)
+        var string = string
+        return string.withUTF8 { decode($0, urlSafe: urlSafe, requirePadding: requirePadding) }
+    }
+
+    /// `decode(_:urlSafe:requirePadding:)` over bytes already in memory (a token's UTF-8).
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, urlSafe: Bool = false, requirePadding: Bool = true) -> [UInt8]? {
+        var count = bytes.count
         var padding = 0
-        while chars.last == UInt8(ascii: "=") {
-            chars.removeLast()
+        while count > 0, bytes[count - 1] == UInt8(ascii: "=") {
+            count -= 1
             padding += 1
         }
         if padding > 2 { return nil }
         if padding > 0 || requirePadding {
-            guard (chars.count + padding) % 4 == 0 else { return nil }
+            guard (count + padding) % 4 == 0 else { return nil }
         }
-        if chars.count % 4 == 1 { return nil }
+        if count % 4 == 1 { return nil }
+        let table = urlSafe ? urlSextets : standardSextets
         var output: [UInt8] = []
-        output.reserveCapacity(chars.count * 3 / 4)
+        output.reserveCapacity(count * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
-        for char in chars {
-            guard let value = sextet(char, urlSafe: urlSafe) else { return nil }
+        for index in 0..<count {
+            let value = table[Int(bytes[index])]
+            guard value != invalidSextet else { return nil }
             buffer = buffer << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
@@ -70,6 +78,16 @@ public enum Base64 {
         // Leftover bits must be zero (rejects non-canonical encodings).
         if bits > 0, buffer & ((1 << UInt32(bits)) - 1) != 0 { return nil }
         return output
+    }
+
+    static let invalidSextet: UInt8 = 0xFF
+    /// Each byte's sextet in one alphabet, `invalidSextet` where it is not in it.
+    static let standardSextets: [UInt8] = (0...255).map { sextet(UInt8($0), urlSafe: false) ?? invalidSextet }
+    static let urlSextets: [UInt8] = (0...255).map { sextet(UInt8($0), urlSafe: true) ?? invalidSextet }
+
+    /// base64url, padding optional, over bytes already in memory.
+    public static func decodeURL(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        decode(bytes, urlSafe: true, requirePadding: false)
     }
 
     /// base64url, padding optional, as JOSE uses it.
