@@ -44,6 +44,11 @@ public struct GatewayRequestHead: Sendable {
         var headers = HTTPHeaders()
         for param in params {
             total += param.name.utf8.count + param.value.count
+            // Most params are headers, and no other name starts with HTTP_: those first.
+            if isHeaderParam(param.name) {
+                headers.add(headerName(param.name), String(decoding: param.value, as: UTF8.self))
+                continue
+            }
             switch param.name {
             case "REQUEST_METHOD": method = param.value
             case "REQUEST_URI": requestURI = param.value
@@ -60,9 +65,7 @@ public struct GatewayRequestHead: Sendable {
                     headers.add("content-length", String(decoding: param.value, as: UTF8.self))
                 }
             default:
-                if param.name.hasPrefix("HTTP_") && param.name.utf8.count > 5 {
-                    headers.add(headerName(param.name), String(decoding: param.value, as: UTF8.self))
-                }
+                break
             }
         }
         if total > limits.headerLimit {
@@ -122,13 +125,33 @@ public struct GatewayRequestHead: Sendable {
         return length
     }
 
+    /// Whether `name` is `HTTP_` followed by at least one byte.
+    static func isHeaderParam(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard utf8.count > 5 else { return false }
+        var index = utf8.startIndex
+        for byte in "HTTP_".utf8 {
+            guard utf8[index] == byte else { return false }
+            utf8.formIndex(after: &index)
+        }
+        return true
+    }
+
     /// `HTTP_X_REQUEST_ID` → `x-request-id`.
     static func headerName(_ param: String) -> String {
-        String(param.utf8.dropFirst(5).map { byte -> Character in
-            if byte == UInt8(ascii: "_") { return "-" }
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { return Character(Unicode.Scalar(byte + 32)) }
-            return Character(Unicode.Scalar(byte))
-        })
+        let utf8 = param.utf8.dropFirst(5)
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var count = 0
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "_"): buffer[count] = UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[count] = byte + 32
+                default: buffer[count] = byte
+                }
+                count += 1
+            }
+            return count
+        }
     }
 
     static func isToken(_ bytes: [UInt8]) -> Bool {

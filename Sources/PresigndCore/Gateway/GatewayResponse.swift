@@ -4,28 +4,65 @@ public enum GatewayResponse {
     public static func serialize(_ response: HTTPResponse) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + response.body.count)
-        out.append(contentsOf: "Status: \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n".utf8)
+        out.append(contentsOf: "Status: ".utf8)
+        appendDecimal(response.status, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: HTTPResponse.reasonPhrase(response.status).utf8)
+        out.append(contentsOf: "\r\n".utf8)
         var hasLength = false
         for (name, value) in response.headers {
+            var name = name, value = value
             // A CR or LF would let a value start a header of its own: such a field is dropped.
-            guard isSafeName(name), isSafeValue(value) else { continue }
-            if name.lowercased() == "content-length" { hasLength = true }
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
+            name.withUTF8 { nameBytes in
+                value.withUTF8 { valueBytes in
+                    guard isSafeName(nameBytes), isSafeValue(valueBytes) else { return }
+                    if isContentLength(nameBytes) { hasLength = true }
+                    out.append(contentsOf: nameBytes)
+                    out.append(contentsOf: ": ".utf8)
+                    out.append(contentsOf: valueBytes)
+                    out.append(contentsOf: "\r\n".utf8)
+                }
+            }
+        }
+        if !hasLength {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(response.body.count, to: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
-        if !hasLength { out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8) }
         out.append(contentsOf: "\r\n".utf8)
         out.append(contentsOf: response.body)
         return out
     }
 
-    static func isSafeName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+    /// `String(number)`'s bytes.
+    static func appendDecimal(_ number: Int, to out: inout [UInt8]) {
+        if number < 0 || number >= 1_000_000_000 {
+            out.append(contentsOf: String(number).utf8)
+            return
+        }
+        var digits = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var rest = number, start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: buffer[start...])
+        }
     }
 
-    static func isSafeValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+    /// `name.lowercased() == "content-length"` for a name already known to be ASCII.
+    static func isContentLength(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count == 14 else { return false }
+        return zip(name, "content-length".utf8).allSatisfy { HTTPHeaders.lowerASCII($0) == $1 }
+    }
+
+    static func isSafeName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+    }
+
+    static func isSafeValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        value.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
     }
 }

@@ -10,13 +10,13 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of `name`, if any.
     public subscript(name: String) -> String? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }?.value
+        fields.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
     public func values(_ name: String) -> [String] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }.map(\.value)
+        var values: [String] = []
+        for field in fields where HTTPHeaders.sameName(field.name, name) { values.append(field.value) }
+        return values
     }
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
@@ -28,8 +28,34 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public mutating func remove(_ name: String) {
-        let lowered = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lowered }
+        fields.removeAll { HTTPHeaders.sameName($0.name, name) }
+    }
+
+    /// `a.lowercased() == b.lowercased()`, without allocating when both names are ASCII (always,
+    /// in practice); anything else still goes through `lowercased()`.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let ascii = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in asciiSameName(x, y) } ?? nil
+        } ?? nil
+        return ascii ?? (a.lowercased() == b.lowercased())
+    }
+
+    /// Case-insensitive equality of two ASCII names; nil when either holds a non-ASCII byte.
+    static func asciiSameName(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard x.count == y.count else {
+            return x.contains(where: { $0 >= 0x80 }) || y.contains(where: { $0 >= 0x80 }) ? nil : false
+        }
+        var same = true
+        for index in 0..<x.count {
+            let p = x[index], q = y[index]
+            if (p | q) >= 0x80 { return nil }
+            if p != q && lowerASCII(p) != lowerASCII(q) { same = false }
+        }
+        return same
+    }
+
+    @inline(__always) static func lowerASCII(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
