@@ -56,22 +56,26 @@ final class FastCGIRequest {
         return params
     }
 
-    /// Up to `count` bytes of the body; fewer only at its end.
+    /// Up to `count` bytes of the body; fewer only at its end. `count` is the cap plus one when
+    /// no length was announced (every GET), so nothing of that size is allocated up front: the
+    /// body is read in steps that double while bytes keep coming, and an empty one costs nothing.
     func readBody(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
-        var body = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let chunk = Int32(min(count - filled, 1 << 20))
-            let got = body.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                    FCGX_GetStr($0 + filled, chunk, request.pointee.in)
+        var body: [UInt8] = []
+        var step = min(count, 4096)
+        while body.count < count {
+            let want = min(count - body.count, step)
+            let got = withUnsafeTemporaryAllocation(of: CChar.self, capacity: want) { chunk -> Int32 in
+                let got = FCGX_GetStr(chunk.baseAddress!, Int32(want), request.pointee.in)
+                if got > 0 {
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(chunk)[..<Int(got)])
+                        .withMemoryRebound(to: UInt8.self) { body.append(contentsOf: $0) }
                 }
+                return got
             }
             if got <= 0 { break }
-            filled += Int(got)
+            step = min(step * 2, 1 << 20)
         }
-        body.removeLast(count - filled)
         return body
     }
 
