@@ -10,6 +10,8 @@ import Darwin
 public final class PostgresConnection: @unchecked Sendable {
     let connection: OpaquePointer
     var preparedNames: [String: String] = [:]
+    /// The prepared names of `SQL.Statement`s, by their number.
+    var preparedStatements: [Int: String] = [:]
     /// What the connection string's `target_session_attrs` asked for.
     let target: SessionTarget
 
@@ -69,11 +71,26 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
         try sql.checkBinds()
         let name = try preparedName(for: sql)
-        let owned = sql.binds.map { $0.map { strdup($0) } ?? nil }
-        defer { owned.forEach { free($0) } }
-        var values: [UnsafePointer<CChar>?] = owned.map { $0.map { UnsafePointer($0) } }
-        let result = values.withUnsafeMutableBufferPointer { buffer in
-            PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
+        // The binds as C strings, all in one buffer (one allocation instead of a strdup each).
+        var storage: [UInt8] = []
+        storage.reserveCapacity(sql.binds.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
+        var offsets: [Int?] = []
+        offsets.reserveCapacity(sql.binds.count)
+        for bind in sql.binds {
+            guard let bind else { offsets.append(nil); continue }
+            offsets.append(storage.count)
+            storage.append(contentsOf: bind.utf8)
+            storage.append(0)
+        }
+        let result = storage.withUnsafeBufferPointer { bytes in
+            let base = UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self)
+            var values: [UnsafePointer<CChar>?] = offsets.map { offset -> UnsafePointer<CChar>? in
+                guard let offset, let base else { return nil }
+                return base + offset
+            }
+            return values.withUnsafeMutableBufferPointer { buffer in
+                PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
+            }
         }
         return try rows(of: result)
     }
@@ -85,11 +102,16 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     func preparedName(for sql: SQL) throws(PostgresError) -> String {
-        if let name = preparedNames[sql.text] { return name }
+        if let id = sql.statementID, let name = preparedStatements[id] { return name }
+        if let name = preparedNames[sql.text] {
+            if let id = sql.statementID { preparedStatements[id] = name }
+            return name
+        }
         let name = "p\(preparedNames.count)"
         let result = PQprepare(connection, name, sql.text, Int32(sql.binds.count), nil)
         _ = try rows(of: result)
         preparedNames[sql.text] = name
+        if let id = sql.statementID { preparedStatements[id] = name }
         return name
     }
 

@@ -1,32 +1,80 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A statement and its parameters. Interpolated values become `$1, $2 …` binds, never SQL
 /// text; SQL built at run time must be spelled `unsafeSQL:` so it stands out in review.
 public struct SQL: Sendable, ExpressibleByStringInterpolation {
     public private(set) var text: String
     /// Parameter values in text format; nil is SQL NULL.
     public private(set) var binds: [String?]
+    /// Set when this is a `SQL.Statement` with its binds: a connection finds the statement it
+    /// prepared by this number instead of hashing the text.
+    let statementID: Int?
 
     /// A literal without interpolations is fixed at compile time, so it is safe as it is.
     public init(stringLiteral value: StaticString) {
         text = value.description
         binds = []
+        statementID = nil
     }
 
     public init(stringInterpolation: Interpolation) {
         text = stringInterpolation.text
         binds = stringInterpolation.binds
+        statementID = nil
     }
 
     /// SQL text taken as it is: only for text the program itself wrote (migrations).
     public init(unsafeSQL text: String) {
         self.text = text
         binds = []
+        statementID = nil
+    }
+
+    init(statement: Statement, binds: [String?]) {
+        text = statement.text
+        self.binds = binds
+        statementID = statement.id
     }
 
     /// libpq takes parameters as C strings, so a NUL would silently cut a value short
     /// (`bob\u{0}x` bound as `bob`); such a statement is refused instead (SQLSTATE 22021).
     func checkBinds() throws(PostgresError) {
-        for (index, value) in binds.enumerated() where value?.utf8.contains(0) == true {
+        for (index, value) in binds.enumerated() where value.map(SQL.containsNUL) == true {
             throw PostgresError(.server(sqlState: "22021"), detail: "parameter $\(index + 1) contains a NUL byte")
+        }
+    }
+
+    static func containsNUL(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { $0.count > 0 && memchr($0.baseAddress!, 0, $0.count) != nil }
+    }
+
+    /// A statement whose text is built once, from SQL made by interpolation (so it is the same
+    /// text, `$n` for every value), and then run with new binds only: a hot statement's text is
+    /// not rebuilt per call, nor hashed to find its prepared name.
+    public struct Statement: Sendable {
+        public let text: String
+        public let parameterCount: Int
+        let id: Int
+
+        static let nextID = Atomic<Int>(0)
+
+        /// The text of `template` (its binds are dropped: they only served to number the `$n`).
+        public init(_ template: SQL) {
+            text = template.text
+            parameterCount = template.binds.count
+            id = Statement.nextID.add(1, ordering: .relaxed).newValue
+        }
+
+        /// This statement with `binds`, in the order the template's values had.
+        public func callAsFunction(_ binds: [String?]) -> SQL {
+            precondition(binds.count == parameterCount, "\(binds.count) binds for \(parameterCount) parameters")
+            return SQL(statement: self, binds: binds)
         }
     }
 

@@ -44,34 +44,7 @@ public struct PostgresDocumentStore: DocumentStore {
         // only read when there is no row yet), then changed in place. ON CONFLICT … DO UPDATE
         // locks the row and re-checks the limit against its latest version, so of concurrent
         // uploads only those that fit get a row; the others reserve, audit and insert nothing.
-        let rows = try run("""
-            WITH reserved AS (
-                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
-                SELECT \(record.ownerID), \(record.purpose), c.files + 1, c.bytes + \(record.declaredSize)
-                FROM (SELECT count(*) AS files, coalesce(sum(\(fragment: Self.charged)), 0) AS bytes
-                      FROM documents
-                      WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose) AND \(fragment: Self.holdsQuota)
-                        AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose))) c
-                WHERE c.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, c.files + 1)
-                  AND c.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, c.bytes + \(record.declaredSize))
-                ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + \(record.declaredSize)
-                WHERE u.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, u.files + 1)
-                  AND u.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, u.bytes + \(record.declaredSize))
-                RETURNING 1
-            ), audit AS (
-                INSERT INTO audit_log (at, actor, action, resource, client_address)
-                SELECT \(fragment: Self.auditValues(audit)) FROM reserved
-            ), doc AS (
-                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                       upload_id, part_size, created_at, updated_at)
-                SELECT \(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
-                       \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
-                       \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt))
-                FROM reserved
-                RETURNING id
-            )
-            SELECT count(*) FROM doc
-            """)
+        let rows = try run(Self.insertTrackedStatement(Self.insertTrackedBinds(record, audit: audit, quota: quota)))
         guard rows.first?.int64(0) == 1 else {
             let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
             throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
@@ -111,16 +84,7 @@ public struct PostgresDocumentStore: DocumentStore {
     }
 
     func insertUntracked(_ record: DocumentRecord, audit: AuditEntry) throws {
-        try run("""
-            WITH audit AS (
-                INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))
-            )
-            INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                   upload_id, part_size, created_at, updated_at)
-            VALUES (\(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
-                    \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
-                    \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt)))
-            """)
+        try run(Self.insertUntrackedStatement(Self.insertUntrackedBinds(record, audit: audit)))
     }
 
     public func document(id: String) throws -> DocumentRecord? {
@@ -187,19 +151,7 @@ public struct PostgresDocumentStore: DocumentStore {
     }
 
     public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
-        try run("""
-            WITH doc AS (
-                SELECT \(fragment: Self.columns)
-                FROM documents d
-                WHERE d.id = \(id)::uuid AND d.status = 'ready'
-                  AND (d.owner_id = \(userID)
-                       OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
-            ), audit AS (
-                INSERT INTO audit_log (at, actor, action, resource, client_address)
-                SELECT \(fragment: Self.auditValues(audit)) FROM doc
-            )
-            SELECT * FROM doc
-            """).first.map(Self.record)
+        try run(Self.openForDownloadStatement(Self.openForDownloadBinds(id: id, userID: userID, audit: audit))).first.map(Self.record)
     }
 
     public func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
@@ -256,7 +208,7 @@ public struct PostgresDocumentStore: DocumentStore {
     }
 
     public func record(_ audit: AuditEntry) throws {
-        try run("INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))")
+        try run(Self.recordAuditStatement(Self.auditBinds(audit)))
     }
 
     public func ping() throws {
