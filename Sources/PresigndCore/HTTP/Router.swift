@@ -46,43 +46,86 @@ public enum RouteMatch<Handler: Sendable> {
 /// after percent-decoding each segment, so an encoded `/` (`%2F`) stays inside its segment.
 public struct Router<Handler: Sendable>: Sendable {
     public private(set) var routes: [Route<Handler>] = []
+    /// Indices into `routes` by their number of segments, in table order: only routes with as
+    /// many segments as the path can match it.
+    var bySegmentCount: [Int: [Int]] = [:]
 
-    public init(_ routes: [Route<Handler>] = []) { self.routes = routes }
+    public init(_ routes: [Route<Handler>] = []) {
+        for route in routes { add(route) }
+    }
 
-    public mutating func add(_ route: Route<Handler>) { routes.append(route) }
+    public mutating func add(_ route: Route<Handler>) {
+        bySegmentCount[route.segments.count, default: []].append(routes.count)
+        routes.append(route)
+    }
 
     public func match(method: String, path: String) -> RouteMatch<Handler> {
-        let rawSegments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var segments: [String] = []
-        segments.reserveCapacity(rawSegments.count)
-        for raw in rawSegments {
-            guard let decoded = PercentEncoding.decode(String(raw)) else {
-                return .badPath("the path has a malformed percent-escape or is not UTF-8")
-            }
-            segments.append(decoded)
+        guard let segments = Router.segments(of: path) else {
+            return .badPath("the path has a malformed percent-escape or is not UTF-8")
         }
         // A literal segment beats a parameter: `/api/uploads/presign` is the presign route's path,
         // not an `{id}` of `/api/uploads/{id}`, whatever the method.
         var best = -1
-        var candidates: [(route: Route<Handler>, parameters: [String: String])] = []
-        for route in routes {
-            guard let parameters = Router.bind(route.segments, to: segments) else { continue }
-            let literals = route.literalCount
+        var candidates: [Int] = []
+        for index in bySegmentCount[segments.count] ?? [] where Router.literalsMatch(routes[index].segments, segments) {
+            let literals = routes[index].literalCount
             if literals > best {
                 best = literals
-                candidates = []
+                candidates.removeAll(keepingCapacity: true)
             }
-            if literals == best { candidates.append((route, parameters)) }
+            if literals == best { candidates.append(index) }
         }
         var allowed: [String] = []
-        for (route, parameters) in candidates {
-            if route.method == method { return .found(route, parameters: parameters) }
-            if method == "HEAD" && route.method == "GET" { return .found(route, parameters: parameters) }
+        for index in candidates {
+            let route = routes[index]
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route, parameters: Router.bind(route.segments, to: segments) ?? [:])
+            }
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         if allowed.isEmpty { return .notFound }
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
         return .methodNotAllowed(allowed: allowed)
+    }
+
+    /// The path's non-empty segments, each percent-decoded; nil when one does not decode.
+    static func segments(of path: String) -> [String]? {
+        var path = path
+        let ascii: [String]?? = path.withUTF8 { bytes in
+            // Outside ASCII a `/` can start a longer Character (`/` + a combining mark), which the
+            // Character split below keeps whole: that path decides.
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return .none }
+            var segments: [String] = []
+            var start = 0
+            for end in 0...bytes.count where end == bytes.count || bytes[end] == UInt8(ascii: "/") {
+                defer { start = end + 1 }
+                guard end > start else { continue }
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if raw.contains(UInt8(ascii: "%")) {
+                    guard let decoded = PercentEncoding.decodeBytes(Array(raw), plusAsSpace: false) else { return .some(nil) }
+                    segments.append(decoded)
+                } else {
+                    segments.append(String(decoding: raw, as: UTF8.self))
+                }
+            }
+            return .some(segments)
+        }
+        if let ascii { return ascii }
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let decoded = PercentEncoding.decode(String(raw)) else { return nil }
+            segments.append(decoded)
+        }
+        return segments
+    }
+
+    /// Whether every literal segment of `pattern` equals the path's segment in its place.
+    static func literalsMatch(_ pattern: [PatternSegment], _ segments: [String]) -> Bool {
+        guard pattern.count == segments.count else { return false }
+        for (part, segment) in zip(pattern, segments) {
+            if case .literal(let literal) = part, literal != segment { return false }
+        }
+        return true
     }
 
     /// The methods `path` has (with HEAD where it has GET), for CORS and `Allow`; empty when none.
