@@ -105,6 +105,12 @@ final class FileNameTests: XCTestCase {
                        "documents/u/f")
     }
 
+    func testUUIDv4WritesEveryByteInPlace() {
+        XCTAssertEqual(UUIDv4.make(randomBytes: Array(0..<16)), "00010203-0405-4607-8809-0a0b0c0d0e0f")
+        XCTAssertEqual(UUIDv4.make(randomBytes: [0x9f, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18, 0x29, 0x3a, 0x4b, 0x5c, 0x6d, 0x7e, 0x8f]),
+                       "9fa1b2c3-d4e5-4607-9829-3a4b5c6d7e8f")
+    }
+
     func testUUIDv4SetsVersionAndVariantBits() {
         let id = UUIDv4.make(randomBytes: [UInt8](repeating: 0xFF, count: 16))
         XCTAssertEqual(id, "ffffffff-ffff-4fff-bfff-ffffffffffff")

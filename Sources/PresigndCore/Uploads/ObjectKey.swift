@@ -17,13 +17,25 @@ public enum UUIDv4 {
     /// `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` in lower case.
     public static func make(randomBytes: [UInt8]) -> String {
         precondition(randomBytes.count == 16, "a UUID needs 16 random bytes")
-        var bytes = randomBytes
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = Hex.encode(bytes)
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-"
-            + String(chars[16..<20]) + "-" + String(chars[20..<32])
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            digits.withUTF8Buffer { hex in
+                var count = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[count] = UInt8(ascii: "-")
+                        count += 1
+                    }
+                    var byte = randomBytes[index]
+                    if index == 6 { byte = (byte & 0x0F) | 0x40 }
+                    if index == 8 { byte = (byte & 0x3F) | 0x80 }
+                    out[count] = hex[Int(byte >> 4)]
+                    out[count + 1] = hex[Int(byte & 0x0F)]
+                    count += 2
+                }
+                return count
+            }
+        }
     }
 
     /// Whether `text` is a lower- or upper-case UUID in the canonical 8-4-4-4-12 form.
@@ -31,7 +43,7 @@ public enum UUIDv4 {
         let bytes = Array(text.utf8)
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
             } else {
                 guard PercentEncoding.hexValue(byte) != nil else { return false }
