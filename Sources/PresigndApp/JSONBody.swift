@@ -10,9 +10,13 @@ public struct JSONBody: Sendable {
         let contentType = request.headers["Content-Type"] ?? ""
         // Strict RFC 9110 syntax: a lenient split on ";" took `;application/json` for JSON.
         // JSON is UTF-8 (RFC 8259 §8.1): a charset, if given, must say so.
-        let parsed = MediaType.parseHeader(contentType)
-        let charsetIsUTF8 = parsed?.parameters.allSatisfy { $0.name != "charset" || $0.value.lowercased() == "utf-8" } ?? false
-        guard parsed?.essence == "application/json", charsetIsUTF8 else {
+        // The usual value exactly is accepted without parsing it.
+        let isJSON = contentType == "application/json" || {
+            let parsed = MediaType.parseHeader(contentType)
+            let charsetIsUTF8 = parsed?.parameters.allSatisfy { $0.name != "charset" || $0.value.lowercased() == "utf-8" } ?? false
+            return parsed?.essence == "application/json" && charsetIsUTF8
+        }()
+        guard isJSON else {
             let got = contentType.isEmpty ? "no Content-Type" : "Content-Type \(String(contentType.prefix(100)))"
             throw APIError(status: 415, code: "unsupported_media_type",
                            message: "send the body as JSON with Content-Type: application/json (got \(got))")

@@ -43,40 +43,54 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
-            var runStart = 0
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                let escape: [UInt8]?
-                var width = 1
-                switch byte {
-                case UInt8(ascii: "\""): escape = Array(#"\""#.utf8)
-                case UInt8(ascii: "\\"): escape = Array(#"\\"#.utf8)
-                case 0x0A: escape = Array(#"\n"#.utf8)
-                case 0x0D: escape = Array(#"\r"#.utf8)
-                case 0x09: escape = Array(#"\t"#.utf8)
-                case 0x08: escape = Array(#"\b"#.utf8)
-                case 0x0C: escape = Array(#"\f"#.utf8)
-                case 0x00..<0x20:
-                    let hex = String(byte, radix: 16)
-                    escape = Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    escape = Array((bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
-                    width = 3
-                default:
-                    escape = nil
-                }
-                if let escape {
+            stopBytes.withUnsafeBufferPointer { stops in
+                var runStart = 0
+                var index = 0
+                while index < bytes.count {
+                    // The common case: a byte that is copied as it is.
+                    guard stops[Int(bytes[index])] else {
+                        index += 1
+                        continue
+                    }
+                    let byte = bytes[index]
+                    if byte == 0xE2 {
+                        // U+2028/U+2029 are E2 80 A8/A9; any other E2 sequence is copied.
+                        guard index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 else {
+                            index += 1
+                            continue
+                        }
+                    }
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                    output.append(contentsOf: escape)
-                    index += width
+                    index += appendEscape(of: bytes, at: index, to: &output)
                     runStart = index
-                } else {
-                    index += 1
                 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Bytes that may need an escape: `"`, `\`, the controls, and E2 (the lead byte of U+2028/U+2029).
+    static let stopBytes: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }
+
+    /// Writes the escape for the byte (or U+2028/U+2029) at `index`; returns how many bytes it stood for.
+    static func appendEscape(of bytes: UnsafeBufferPointer<UInt8>, at index: Int, to output: inout [UInt8]) -> Int {
+        let byte = bytes[index]
+        switch byte {
+        case UInt8(ascii: "\""): output += #"\""#.utf8
+        case UInt8(ascii: "\\"): output += #"\\"#.utf8
+        case 0x0A: output += #"\n"#.utf8
+        case 0x0D: output += #"\r"#.utf8
+        case 0x09: output += #"\t"#.utf8
+        case 0x08: output += #"\b"#.utf8
+        case 0x0C: output += #"\f"#.utf8
+        case 0xE2:
+            output += (bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8
+            return 3
+        default:
+            let hex = String(byte, radix: 16)
+            output += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+        }
+        return 1
     }
 }

@@ -22,6 +22,11 @@ public enum ContentDisposition {
     /// backslashes and non-ASCII become `_` in the fallback; control characters (CR, LF, …) are
     /// dropped from both, so the value can never end the header or add one.
     public static func header(_ kind: Kind, fileName: String) -> String {
+        asciiHeader(kind, fileName: fileName) ?? headerByScalars(kind, fileName: fileName)
+    }
+
+    /// `header` on Unicode scalars, for any name.
+    static func headerByScalars(_ kind: Kind, fileName: String) -> String {
         let cleaned = String(String.UnicodeScalarView(fileName.unicodeScalars.filter { !FileName.isRemoved($0) }))
         var fallback = ""
         for scalar in cleaned.unicodeScalars {
@@ -37,12 +42,41 @@ public enum ContentDisposition {
         return value
     }
 
-    /// RFC 8187 `attr-char` stays; every other UTF-8 byte is `%XX`.
-    static func encodeExtValue(_ text: String) -> String {
-        let attrChars = Set(Array("!#$&+-.^_`|~".utf8))
-        var output: [UInt8] = []
-        for byte in text.utf8 {
-            if FileName.isASCIIAlphanumeric(byte) || attrChars.contains(byte) {
+    /// `header` for an all-ASCII name, on bytes (the removed scalars there are C0 and DEL, and
+    /// every kept byte is its own scalar); nil when the name is not ASCII.
+    static func asciiHeader(_ kind: Kind, fileName: String) -> String? {
+        var fileName = fileName
+        return fileName.withUTF8 { bytes -> String? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            var cleaned: [UInt8] = []
+            cleaned.reserveCapacity(bytes.count)
+            for byte in bytes where byte >= 0x20 && byte != 0x7F { cleaned.append(byte) }
+            var value: [UInt8] = []
+            value.reserveCapacity(40 + cleaned.count * 4)
+            value.append(contentsOf: kind.rawValue.utf8)
+            value.append(contentsOf: "; filename=\"".utf8)
+            if cleaned.isEmpty {
+                value.append(contentsOf: "download".utf8)
+            } else {
+                for byte in cleaned { value.append(byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") ? UInt8(ascii: "_") : byte) }
+            }
+            value.append(UInt8(ascii: "\""))
+            if !cleaned.isEmpty {
+                value.append(contentsOf: "; filename*=UTF-8''".utf8)
+                appendExtValue(cleaned, to: &value)
+            }
+            return String(decoding: value, as: UTF8.self)
+        }
+    }
+
+    /// RFC 8187 `attr-char`: letters, digits and `!#$&+-.^_`|~`.
+    static let isAttrChar: [Bool] = (0..<256).map { byte in
+        FileName.isASCIIAlphanumeric(UInt8(byte)) || "!#$&+-.^_`|~".utf8.contains(UInt8(byte))
+    }
+
+    static func appendExtValue<Bytes: Sequence>(_ bytes: Bytes, to output: inout [UInt8]) where Bytes.Element == UInt8 {
+        for byte in bytes {
+            if isAttrChar[Int(byte)] {
                 output.append(byte)
             } else {
                 output.append(UInt8(ascii: "%"))
@@ -50,6 +84,12 @@ public enum ContentDisposition {
                 output.append(PercentEncoding.hexDigits[Int(byte & 0x0F)])
             }
         }
+    }
+
+    /// RFC 8187 `attr-char` stays; every other UTF-8 byte is `%XX`.
+    static func encodeExtValue(_ text: String) -> String {
+        var output: [UInt8] = []
+        appendExtValue(text.utf8, to: &output)
         return String(decoding: output, as: UTF8.self)
     }
 }

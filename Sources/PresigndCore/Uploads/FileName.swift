@@ -9,6 +9,12 @@ public enum FileName {
     /// characters, trims spaces and dots at the ends, and caps the length (keeping the
     /// extension). Nil when nothing is left.
     public static func sanitize(_ raw: String) -> String? {
+        if let ascii = sanitizeASCII(raw) { return ascii.isEmpty ? nil : capped(ascii) }
+        return sanitizeByScalars(raw)
+    }
+
+    /// `sanitize` on Unicode scalars, for any name.
+    static func sanitizeByScalars(_ raw: String) -> String? {
         // Split on scalars, not Characters: "/" followed by a combining mark is one Character
         // that is not "/", and would otherwise keep the path part.
         let lastPart = raw.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "/" || $0 == "\\" }.last.map(Array.init) ?? []
@@ -18,6 +24,25 @@ public enum FileName {
         while let last = name.last, last == " " || last == "." { name = name.dropLast() }
         guard !name.isEmpty else { return nil }
         return capped(String(name))
+    }
+
+    /// `sanitize` for an all-ASCII name, byte by byte (every ASCII scalar is its own Character
+    /// there but CR LF, whose bytes are both removed); "" when nothing is left, nil when `raw`
+    /// is not ASCII.
+    static func sanitizeASCII(_ raw: String) -> String? {
+        var raw = raw
+        return raw.withUTF8 { bytes -> String? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            var start = bytes.count
+            while start > 0, bytes[start - 1] != UInt8(ascii: "/"), bytes[start - 1] != UInt8(ascii: "\\") { start -= 1 }
+            var kept: [UInt8] = []
+            kept.reserveCapacity(bytes.count - start)
+            for byte in bytes[start...] where byte >= 0x20 && byte != 0x7F { kept.append(byte) }
+            var first = 0, last = kept.count
+            while first < last, kept[first] == UInt8(ascii: " ") || kept[first] == UInt8(ascii: ".") { first += 1 }
+            while last > first, kept[last - 1] == UInt8(ascii: " ") || kept[last - 1] == UInt8(ascii: ".") { last -= 1 }
+            return String(decoding: kept[first..<last], as: UTF8.self)
+        }
     }
 
     /// The extension for an object key (`.pdf`), lower-cased: kept only when it is 1–10 ASCII

@@ -8,6 +8,29 @@ public enum MediaType {
     /// tokens, at most 255 bytes: no spaces inside tokens, no quotes, no control characters.
     public static func isValid(_ text: String) -> Bool {
         guard text.utf8.count <= 255 else { return false }
+        // Every byte outside ASCII ends up inside some part, where it is not a token byte; so
+        // the bytes decide alone, and no Character is needed.
+        var text = text
+        return text.withUTF8 { bytes in
+            var parts = bytes.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).makeIterator()
+            guard let essence = parts.next(), isTokenPair(essence, UInt8(ascii: "/")) else { return false }
+            while let parameter = parts.next() {
+                guard isTokenPair(parameter.drop { $0 == UInt8(ascii: " ") }, UInt8(ascii: "=")) else { return false }
+            }
+            return true
+        }
+    }
+
+    /// `token separator token`: exactly one `separator` with a non-empty token on each side.
+    static func isTokenPair(_ part: Slice<UnsafeBufferPointer<UInt8>>, _ separator: UInt8) -> Bool {
+        guard let split = part.firstIndex(of: separator) else { return false }
+        let left = part[..<split], right = part[(split + 1)...]
+        return !left.isEmpty && !right.isEmpty && left.allSatisfy(isTokenByte) && right.allSatisfy(isTokenByte)
+    }
+
+    /// The Character-level check `isValid` stands for (kept for the tests that compare the two).
+    static func isValidByCharacters(_ text: String) -> Bool {
+        guard text.utf8.count <= 255 else { return false }
         let parts = text.split(separator: ";", omittingEmptySubsequences: false)
         let essence = parts[0].split(separator: "/", omittingEmptySubsequences: false)
         guard essence.count == 2, essence.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(isTokenByte) }) else { return false }
