@@ -46,3 +46,33 @@ final class FastPathTests: XCTestCase {
         XCTAssertEqual(JSONValue.string("\u{E2}").serialized(), "\"\u{E2}\"")
     }
 }
+
+/// The POST policy written without a JSONValue tree is the tree's serialisation, byte for byte.
+final class PolicyWritingTests: XCTestCase {
+    func testPolicyDocumentEqualsTheJSONValueTree() {
+        let conditions: [PostPolicyCondition] = [
+            .exact("bucket", "b\"ucket"), .equals("Content-Type", "image/png"), .startsWith("key", "uploads/\u{2028}é/"),
+            .contentLengthRange(1, 5_368_709_120), .contentLengthRange(0, 0), .exact("x-amz-date", "20260314T150926Z"),
+        ]
+        for count in 0...conditions.count {
+            let some = Array(conditions.prefix(count))
+            let tree: JSONValue = .object(JSONObject([
+                (key: "expiration", value: .string("2026-03-14T15:09:26Z")),
+                (key: "conditions", value: .array(some.map(\.json))),
+            ]))
+            XCTAssertEqual(PostPolicyCondition.policyDocument(expiration: "2026-03-14T15:09:26Z", conditions: some), tree.serializedBytes())
+        }
+    }
+
+    func testBase64EncodeMatchesKnownVectors() {
+        // RFC 4648 §10.
+        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            XCTAssertEqual(Base64.encode(Array(plain.utf8)), encoded)
+            XCTAssertEqual(Base64.encode(plain.utf8), encoded)
+            XCTAssertEqual(Base64.decode(encoded), Array(plain.utf8))
+        }
+        XCTAssertEqual(Base64.encodeURL([0xFB, 0xFF, 0xBF]), "-_-_")
+        XCTAssertEqual(Base64.encode([0xFB, 0xFF, 0xBF, 0x01], padded: false), "+/+/AQ")
+    }
+}

@@ -17,6 +17,51 @@ public enum PostPolicyCondition: Sendable, Equatable {
         case .contentLengthRange(let min, let max): return ["content-length-range", .int(min), .int(max)]
         }
     }
+
+    /// Writes `json.serializedBytes()` without building the `JSONValue`.
+    func write(to output: inout [UInt8]) {
+        switch self {
+        case .exact(let field, let value):
+            output.append(UInt8(ascii: "{"))
+            JSONValue.writeString(field, to: &output)
+            output.append(UInt8(ascii: ":"))
+            JSONValue.writeString(value, to: &output)
+            output.append(UInt8(ascii: "}"))
+        case .equals(let field, let value):
+            output += #"["eq","#.utf8
+            JSONValue.writeString("$" + field, to: &output)
+            output.append(UInt8(ascii: ","))
+            JSONValue.writeString(value, to: &output)
+            output.append(UInt8(ascii: "]"))
+        case .startsWith(let field, let prefix):
+            output += #"["starts-with","#.utf8
+            JSONValue.writeString("$" + field, to: &output)
+            output.append(UInt8(ascii: ","))
+            JSONValue.writeString(prefix, to: &output)
+            output.append(UInt8(ascii: "]"))
+        case .contentLengthRange(let min, let max):
+            output += #"["content-length-range","#.utf8
+            output += String(min).utf8
+            output.append(UInt8(ascii: ","))
+            output += String(max).utf8
+            output.append(UInt8(ascii: "]"))
+        }
+    }
+
+    /// `{"expiration":…,"conditions":[…]}` as the `JSONValue` object of those two members writes it.
+    static func policyDocument(expiration: String, conditions: [PostPolicyCondition]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        output += #"{"expiration":"#.utf8
+        JSONValue.writeString(expiration, to: &output)
+        output += #","conditions":["#.utf8
+        for (index, condition) in conditions.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            condition.write(to: &output)
+        }
+        output += "]}".utf8
+        return output
+    }
 }
 
 /// What a browser may upload with one POST form: the fields it sends and the conditions S3

@@ -31,12 +31,12 @@ public struct S3PostSigner: Sendable {
         let credential = signer.material(for: scope).credential
 
         var fields = policy.fields
-        var conditions = policy.conditions.map(\.json)
-        conditions.append(PostPolicyCondition.exact("bucket", policy.bucket).json)
+        var conditions = policy.conditions
+        conditions.append(.exact("bucket", policy.bucket))
         if policy.key.hasSuffix("${filename}") {
-            conditions.append(PostPolicyCondition.startsWith("key", String(policy.key.dropLast("${filename}".count))).json)
+            conditions.append(.startsWith("key", String(policy.key.dropLast("${filename}".count))))
         } else {
-            conditions.append(PostPolicyCondition.exact("key", policy.key).json)
+            conditions.append(.exact("key", policy.key))
         }
         fields.append((name: "key", value: policy.key))
         var signed: [(String, String)] = [
@@ -45,14 +45,12 @@ public struct S3PostSigner: Sendable {
         if let token = signer.credentials.sessionToken { signed.append(("x-amz-security-token", token)) }
         for (name, value) in signed {
             fields.append((name: name, value: value))
-            conditions.append(PostPolicyCondition.exact(name, value).json)
+            conditions.append(.exact(name, value))
         }
-        let document: JSONValue = .object(JSONObject([
-            (key: "expiration", value: .string(UTCDateTime(lifetime.expiresAt).iso8601)),
-            (key: "conditions", value: .array(conditions)),
-        ]))
-        let json = document.serialized()
-        let base64 = Base64.encode(Array(json.utf8))
+        // Written straight to bytes; the same bytes as the JSONValue object of these two members.
+        let document = PostPolicyCondition.policyDocument(expiration: UTCDateTime(lifetime.expiresAt).iso8601, conditions: conditions)
+        let json = String(decoding: document, as: UTF8.self)
+        let base64 = Base64.encode(document)
         fields.append((name: "policy", value: base64))
         fields.append((name: "x-amz-signature", value: signer.signString(base64, scope: scope)))
 

@@ -6,32 +6,51 @@ public enum Base64 {
     public static func encode<Bytes: Collection>(_ bytes: Bytes, urlSafe: Bool = false, padded: Bool = true) -> String
     where Bytes.Element == UInt8 {
         let alphabet = urlSafe ? urlAlphabet : standardAlphabet
-        let input = Array(bytes)
-        var output: [UInt8] = []
-        output.reserveCapacity((input.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= input.count {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            output.append(alphabet[Int(n >> 18 & 63)])
-            output.append(alphabet[Int(n >> 12 & 63)])
-            output.append(alphabet[Int(n >> 6 & 63)])
-            output.append(alphabet[Int(n & 63)])
-            i += 3
+        if let text = bytes.withContiguousStorageIfAvailable({ encode($0, alphabet: alphabet, padded: padded) }) { return text }
+        return Array(bytes).withUnsafeBufferPointer { encode($0, alphabet: alphabet, padded: padded) }
+    }
+
+    /// Writes the text straight into the String's storage.
+    static func encode(_ input: UnsafeBufferPointer<UInt8>, alphabet: [UInt8], padded: Bool) -> String {
+        alphabet.withUnsafeBufferPointer { table in
+            String(unsafeUninitializedCapacity: (input.count + 2) / 3 * 4) { output in
+                var count = 0
+                func put(_ sextet: UInt32) {
+                    output[count] = table[Int(sextet & 63)]
+                    count += 1
+                }
+                var i = 0
+                while i + 3 <= input.count {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                    put(n >> 18)
+                    put(n >> 12)
+                    put(n >> 6)
+                    put(n)
+                    i += 3
+                }
+                let rest = input.count - i
+                if rest == 1 {
+                    let n = UInt32(input[i]) << 16
+                    put(n >> 18)
+                    put(n >> 12)
+                    if padded {
+                        output[count] = UInt8(ascii: "=")
+                        output[count + 1] = UInt8(ascii: "=")
+                        count += 2
+                    }
+                } else if rest == 2 {
+                    let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
+                    put(n >> 18)
+                    put(n >> 12)
+                    put(n >> 6)
+                    if padded {
+                        output[count] = UInt8(ascii: "=")
+                        count += 1
+                    }
+                }
+                return count
+            }
         }
-        let rest = input.count - i
-        if rest == 1 {
-            let n = UInt32(input[i]) << 16
-            output.append(alphabet[Int(n >> 18 & 63)])
-            output.append(alphabet[Int(n >> 12 & 63)])
-            if padded { output.append(contentsOf: [UInt8(ascii: "="), UInt8(ascii: "=")]) }
-        } else if rest == 2 {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            output.append(alphabet[Int(n >> 18 & 63)])
-            output.append(alphabet[Int(n >> 12 & 63)])
-            output.append(alphabet[Int(n >> 6 & 63)])
-            if padded { output.append(UInt8(ascii: "=")) }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// base64url without padding, as JOSE uses it.

@@ -4,6 +4,7 @@ public enum Hex {
     /// Lower-case hex, as SigV4 writes hashes and signatures.
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var output: [UInt8] = []
+        output.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
             output.append(lowerDigits[Int(byte >> 4)])
             output.append(lowerDigits[Int(byte & 0x0F)])
