@@ -76,3 +76,38 @@ final class PolicyWritingTests: XCTestCase {
         XCTAssertEqual(Base64.encode([0xFB, 0xFF, 0xBF, 0x01], padded: false), "+/+/AQ")
     }
 }
+
+/// The date forms written into a buffer are the padded interpolations they replaced.
+final class DateFormattingTests: XCTestCase {
+    func pad(_ value: Int, _ width: Int = 2) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    func testFormsMatchThePaddedInterpolation() {
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        var times: [UnixSeconds] = [0, 1, 59, 86_399, 86_400, 951_782_400, 1_773_500_966, 253_402_300_799, -1, -62_135_596_800, -62_167_219_200]
+        for step in stride(from: Int64(-62_167_219_200), to: 253_402_300_799, by: 7_777_777_777 / 3) { times.append(step) }
+        for time in times {
+            let d = UTCDateTime(time)
+            XCTAssertEqual(d.amzDate, "\(pad(d.year, 4))\(pad(d.month))\(pad(d.day))T\(pad(d.hour))\(pad(d.minute))\(pad(d.second))Z")
+            XCTAssertEqual(d.dateStamp, "\(pad(d.year, 4))\(pad(d.month))\(pad(d.day))")
+            XCTAssertEqual(d.iso8601, "\(pad(d.year, 4))-\(pad(d.month))-\(pad(d.day))T\(pad(d.hour)):\(pad(d.minute)):\(pad(d.second))Z")
+            XCTAssertEqual(d.iso8601Milliseconds, "\(pad(d.year, 4))-\(pad(d.month))-\(pad(d.day))T\(pad(d.hour)):\(pad(d.minute)):\(pad(d.second)).000Z")
+            let days = time >= 0 ? time / 86_400 : (time - 86_399) / 86_400
+            XCTAssertEqual(d.httpDate, "\(weekdays[Int(((days % 7) + 7) % 7)]), \(pad(d.day)) \(months[d.month - 1]) \(pad(d.year, 4)) \(pad(d.hour)):\(pad(d.minute)):\(pad(d.second)) GMT")
+        }
+        XCTAssertEqual(UTCDateTime(year: 12_345, month: 1, day: 2).dateStamp, "123450102")
+        XCTAssertEqual(UTCDateTime(year: 2026, month: 1, day: 2, hour: 123).iso8601, "2026-01-02T123:00:00Z")
+    }
+
+    func testSetCookieFromItsPrefixIsTheWholeValue() {
+        let attributes = CookieAttributes(domain: ".example.com")
+        for now: UnixSeconds in [1_773_500_000, 1_773_600_000] {
+            let prefix = attributes.setCookiePrefix(name: "CloudFront-Policy", value: "abc_-~", expiresAt: 1_773_503_600)
+            XCTAssertEqual(CookieAttributes.setCookie(prefix: prefix, expiresAt: 1_773_503_600, now: now),
+                           "CloudFront-Policy=abc_-~; Domain=.example.com; Path=/; Expires=\(UTCDateTime(1_773_503_600).httpDate); Max-Age=\(max(0, 1_773_503_600 - now)); HttpOnly; Secure; SameSite=Lax")
+        }
+    }
+}

@@ -14,13 +14,16 @@ public final class CDNCookieFlow: Sendable {
     let window: CDNCookieWindow
     let signer: any CDNCookieSigner
     let store: any DocumentStore
-    let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)])?>(nil)
+    let attributes: CookieAttributes
+    /// The window's signed cookies, each with its `Set-Cookie` up to `Max-Age=`.
+    let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)], prefixes: [String])?>(nil)
 
     public init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore) {
         self.cdn = cdn
         self.window = CDNCookieWindow(lifetime: lifetime)
         self.signer = signer
         self.store = store
+        self.attributes = CookieAttributes(domain: cdn.cookieDomain)
     }
 
     public var routes: [Route<Endpoint>] {
@@ -33,20 +36,18 @@ public final class CDNCookieFlow: Sendable {
     func issue(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let expiresAt = window.expiry(at: context.now)
-        let cookies = try signedCookies(expiresAt: expiresAt)
+        let prefixes = try signedCookies(expiresAt: expiresAt).prefixes
         try store.record(AuditEntry(actor: user.id, action: "cdn.cookies", resource: "cdn:\(cdn.domain)",
                                     clientAddress: context.request.remoteAddress, at: context.now))
-        let attributes = CookieAttributes(domain: cdn.cookieDomain)
         var headers = HTTPHeaders()
-        for cookie in cookies {
-            headers.add("Set-Cookie", attributes.setCookie(name: cookie.name, value: cookie.value, expiresAt: expiresAt, now: context.now))
+        for prefix in prefixes {
+            headers.add("Set-Cookie", CookieAttributes.setCookie(prefix: prefix, expiresAt: expiresAt, now: context.now))
         }
         return .json(["expiresAt": .string(UTCDateTime(expiresAt).iso8601)], headers: headers)
     }
 
     func logout(_ context: RequestContext) throws -> HTTPResponse {
         _ = try context.requireUser()
-        let attributes = CookieAttributes(domain: cdn.cookieDomain)
         var headers = HTTPHeaders()
         for name in CDNCookieFlow.cookieNames { headers.add("Set-Cookie", attributes.clearCookie(name: name)) }
         return .json(["ok": true], headers: headers)
@@ -55,12 +56,13 @@ public final class CDNCookieFlow: Sendable {
     /// The cached triple for `expiresAt`, signing only when the window has moved on. Two
     /// threads crossing into a new window at once may both sign; that costs one extra
     /// signature and never a wrong cookie, and keeps the lock out of the 1 ms signing.
-    func signedCookies(expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
-        if let hit = cache.withLock({ $0 }), hit.expiresAt == expiresAt { return hit.cookies }
+    func signedCookies(expiresAt: UnixSeconds) throws -> (cookies: [(name: String, value: String)], prefixes: [String]) {
+        if let hit = cache.withLock({ $0 }), hit.expiresAt == expiresAt { return (hit.cookies, hit.prefixes) }
         let cookies = try signer.cookies(resource: cdn.resource, expiresAt: expiresAt)
+        let prefixes = cookies.map { attributes.setCookiePrefix(name: $0.name, value: $0.value, expiresAt: expiresAt) }
         cache.withLock { current in
-            if current == nil || current!.expiresAt < expiresAt { current = (expiresAt, cookies) }
+            if current == nil || current!.expiresAt < expiresAt { current = (expiresAt, cookies, prefixes) }
         }
-        return cookies
+        return (cookies, prefixes)
     }
 }

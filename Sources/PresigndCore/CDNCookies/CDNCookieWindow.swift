@@ -32,8 +32,18 @@ public struct CookieAttributes: Sendable, Equatable {
 
     /// `name=value; Domain=…; Path=/; Expires=…; Max-Age=…; HttpOnly; Secure; SameSite=Lax`.
     public func setCookie(name: String, value: String, expiresAt: UnixSeconds, now: UnixSeconds) -> String {
-        let maxAge = max(0, expiresAt - now)
-        return "\(name)=\(value); Domain=\(domain); Path=\(path); Expires=\(UTCDateTime(expiresAt).httpDate); Max-Age=\(maxAge); HttpOnly; Secure; SameSite=Lax"
+        CookieAttributes.setCookie(prefix: setCookiePrefix(name: name, value: value, expiresAt: expiresAt), expiresAt: expiresAt, now: now)
+    }
+
+    /// The part of `setCookie` up to `Max-Age=`, which depends on the cookie and its expiry only
+    /// (kept with cookies cached for a window).
+    public func setCookiePrefix(name: String, value: String, expiresAt: UnixSeconds) -> String {
+        "\(name)=\(value); Domain=\(domain); Path=\(path); Expires=\(UTCDateTime(expiresAt).httpDate); Max-Age="
+    }
+
+    /// `setCookie` from its `setCookiePrefix`.
+    public static func setCookie(prefix: String, expiresAt: UnixSeconds, now: UnixSeconds) -> String {
+        prefix + String(max(0, expiresAt - now)) + "; HttpOnly; Secure; SameSite=Lax"
     }
 
     /// A `Set-Cookie` that makes the browser drop `name` at once.

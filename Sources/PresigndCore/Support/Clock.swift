@@ -51,21 +51,94 @@ public struct UTCDateTime: Sendable, Equatable {
     }
 
     /// `20260314T150926Z`, as SigV4's X-Amz-Date.
-    public var amzDate: String { "\(pad(year, 4))\(pad(month))\(pad(day))T\(pad(hour))\(pad(minute))\(pad(second))Z" }
+    public var amzDate: String {
+        format(16) { $0.year(); $0.two(month); $0.two(day); $0.byte("T"); $0.two(hour); $0.two(minute); $0.two(second); $0.byte("Z") }
+            ?? "\(pad(year, 4))\(pad(month))\(pad(day))T\(pad(hour))\(pad(minute))\(pad(second))Z"
+    }
     /// `20260314`, as SigV4's credential scope.
-    public var dateStamp: String { "\(pad(year, 4))\(pad(month))\(pad(day))" }
+    public var dateStamp: String {
+        format(8) { $0.year(); $0.two(month); $0.two(day) } ?? "\(pad(year, 4))\(pad(month))\(pad(day))"
+    }
     /// `2026-03-14T15:09:26Z`.
-    public var iso8601: String { "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second))Z" }
+    public var iso8601: String {
+        format(20) { $0.date(); $0.byte("T"); $0.time(); $0.byte("Z") }
+            ?? "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second))Z"
+    }
     /// `2026-03-14T15:09:26.000Z`, the form S3 POST policies use for `expiration`.
-    public var iso8601Milliseconds: String { "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second)).000Z" }
+    public var iso8601Milliseconds: String {
+        format(24) { $0.date(); $0.byte("T"); $0.time(); $0.text(".000Z") }
+            ?? "\(pad(year, 4))-\(pad(month))-\(pad(day))T\(pad(hour)):\(pad(minute)):\(pad(second)).000Z"
+    }
+
+    static let weekdays: [StaticString] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
+    static let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Sat, 14 Mar 2026 15:09:26 GMT`, as HTTP dates and cookie `Expires` are written.
     public var httpDate: String {
-        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]  // 1970-01-01 was a Thursday
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let days = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
-        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
-        return "\(weekday), \(pad(day)) \(months[month - 1]) \(pad(year, 4)) \(pad(hour)):\(pad(minute)):\(pad(second)) GMT"
+        let weekday = UTCDateTime.weekdays[Int(((days % 7) + 7) % 7)]
+        let month = UTCDateTime.months[self.month - 1]
+        return format(29) {
+            $0.text(weekday); $0.text(", "); $0.two(day); $0.byte(" "); $0.text(month); $0.byte(" "); $0.year(); $0.byte(" ")
+            $0.time(); $0.text(" GMT")
+        } ?? "\(weekday), \(pad(day)) \(month) \(pad(year, 4)) \(pad(hour)):\(pad(minute)):\(pad(second)) GMT"
+    }
+
+    /// Writes a fixed-width form straight into a String; nil when a field would not fit its
+    /// width (a year outside 0…9999, a field outside 0…99 from the memberwise init), for which
+    /// the padded interpolation says what it always said.
+    private func format(_ width: Int, _ write: (inout DigitWriter) -> Void) -> String? {
+        guard (0...9999).contains(year), (0...99).contains(month), (0...99).contains(day),
+              (0...99).contains(hour), (0...99).contains(minute), (0...99).contains(second) else { return nil }
+        return String(unsafeUninitializedCapacity: width) { buffer in
+            var writer = DigitWriter(buffer: buffer, value: self)
+            write(&writer)
+            return writer.count
+        }
+    }
+
+    private struct DigitWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        let value: UTCDateTime
+        var count = 0
+
+        init(buffer: UnsafeMutableBufferPointer<UInt8>, value: UTCDateTime) {
+            self.buffer = buffer
+            self.value = value
+        }
+
+        mutating func byte(_ character: Unicode.Scalar) {
+            buffer[count] = UInt8(ascii: character)
+            count += 1
+        }
+
+        mutating func two(_ number: Int) {
+            buffer[count] = UInt8(ascii: "0") + UInt8(number / 10)
+            buffer[count + 1] = UInt8(ascii: "0") + UInt8(number % 10)
+            count += 2
+        }
+
+        mutating func year() {
+            two(value.year / 100)
+            two(value.year % 100)
+        }
+
+        mutating func date() {
+            year(); byte("-"); two(value.month); byte("-"); two(value.day)
+        }
+
+        mutating func time() {
+            two(value.hour); byte(":"); two(value.minute); byte(":"); two(value.second)
+        }
+
+        mutating func text(_ text: StaticString) {
+            text.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    buffer[count] = byte
+                    count += 1
+                }
+            }
+        }
     }
 
     /// Parses exactly `20260314T150926Z` or `2026-03-14T15:09:26Z` (optionally `.sss` before the Z).
