@@ -31,6 +31,8 @@ public struct Application: Sendable {
     public let metrics: Metrics
     /// Seconds on a clock that never goes back, for request durations.
     let monotonic: @Sendable () -> Double
+    /// Each route's request counter and duration series, found once.
+    let requestSeries = RequestSeriesCache()
 
     public init(
         routes: [Route<Endpoint>], authenticator: any Authenticator,
@@ -61,8 +63,9 @@ public struct Application: Sendable {
         response.headers.set("X-Request-ID", scope.requestID)
         let seconds = monotonic() - started
         if metrics.isEnabled {
-            metrics.count(Metrics.Families.requests, [("route", scope.route), ("status", String(response.status))])
-            metrics.observe(Metrics.Families.duration, [("route", scope.route)], seconds: seconds)
+            let series = requestSeries.series(route: scope.route, status: response.status, metrics: metrics)
+            series.requests.add(1)
+            series.duration.observe(seconds: seconds)
         }
         logger.request(scope, method: loggableMethod(request.method), status: response.status, seconds: seconds)
         return response

@@ -159,6 +159,10 @@ public struct Metrics: Sendable {
 
     public func observe(_ family: Family, _ labels: [(String, String)] = [], seconds: Double) {
         guard let table, let slot = slot(family, labels) else { return }
+        Metrics.record(seconds, in: table, slot: slot)
+    }
+
+    static func record(_ seconds: Double, in table: MetricsTable, slot: Int) {
         let micros = seconds > 0 ? UInt64(min(seconds * 1_000_000, 1e15)) : 0
         table.add(slot, index: Metrics.sumIndex, micros)
         table.add(slot, index: Metrics.countIndex, 1)
@@ -173,6 +177,15 @@ public struct Metrics: Sendable {
         public func add(_ delta: Int64) {
             if let table, let slot { table.add(slot, UInt64(bitPattern: delta)) }
         }
+
+        /// One observation of a histogram series, as `observe(_:_:seconds:)` records it.
+        public func observe(seconds: Double) {
+            if let table, let slot { Metrics.record(seconds, in: table, slot: slot) }
+        }
+
+        /// Whether the series has its slot (false when metrics are off, or the table was full
+        /// when it was looked up: then it counts nothing, and it is worth looking up again).
+        public var isResolved: Bool { table != nil && slot != nil }
     }
 
     public func series(_ family: Family, _ labels: [(String, String)] = []) -> Series {
