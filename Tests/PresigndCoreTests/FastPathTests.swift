@@ -21,6 +21,17 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    func testLowercasingEssenceAgreesWithCharacters() {
+        func byCharacters(_ text: String) -> String {
+            guard let semicolon = text.firstIndex(of: ";") else { return text.lowercased() }
+            return text[..<semicolon].lowercased() + text[semicolon...]
+        }
+        let alphabet = ["a", "B", "/", ";", "=", " ", "\u{301}", "É", "Q"]
+        for text in samples(alphabet) + ["IMAGE/PNG", "Text/Plain; Charset=UTF-8", ";X", "A;\u{301}B;C"] {
+            XCTAssertEqual(MediaType.lowercasingEssence(text), byCharacters(text), "\(text.debugDescription)")
+        }
+    }
+
     func testFileNameBytesAgreeWithScalars() {
         let alphabet = ["a", "Z", "9", "/", "\\", ".", " ", "\t", "\r", "\n", "\u{7F}", "\u{1}", "-", "\"", "_"]
         for raw in samples(alphabet) + [String(repeating: "x", count: 300) + ".pdf", " .. report.pdf .. ", "a/b\\c.txt"] {

@@ -49,6 +49,9 @@ public struct GatewayRequestHead: Sendable {
                 headers.add(headerName(param.name), String(decoding: param.value, as: UTF8.self))
                 continue
             }
+            // Every name below is 9, 11, 12 or 14 bytes long: most params are skipped by length.
+            let length = param.name.utf8.count
+            guard length == 9 || length == 11 || length == 12 || length == 14 else { continue }
             switch param.name {
             case "REQUEST_METHOD": method = param.value
             case "REQUEST_URI": requestURI = param.value
@@ -129,28 +132,32 @@ public struct GatewayRequestHead: Sendable {
     static func isHeaderParam(_ name: String) -> Bool {
         let utf8 = name.utf8
         guard utf8.count > 5 else { return false }
-        var index = utf8.startIndex
-        for byte in "HTTP_".utf8 {
-            guard utf8[index] == byte else { return false }
-            utf8.formIndex(after: &index)
+        if let prefixed = utf8.withContiguousStorageIfAvailable({ bytes in
+            bytes[0] == UInt8(ascii: "H") && bytes[1] == UInt8(ascii: "T") && bytes[2] == UInt8(ascii: "T")
+                && bytes[3] == UInt8(ascii: "P") && bytes[4] == UInt8(ascii: "_")
+        }) {
+            return prefixed
         }
-        return true
+        return utf8.starts(with: "HTTP_".utf8)
     }
 
     /// `HTTP_X_REQUEST_ID` → `x-request-id`.
     static func headerName(_ param: String) -> String {
-        let utf8 = param.utf8.dropFirst(5)
-        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
-            var count = 0
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "_"): buffer[count] = UInt8(ascii: "-")
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[count] = byte + 32
-                default: buffer[count] = byte
+        let count = param.utf8.count - 5
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            func write<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Int {
+                var written = 0
+                for byte in bytes {
+                    switch byte {
+                    case UInt8(ascii: "_"): buffer[written] = UInt8(ascii: "-")
+                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[written] = byte + 32
+                    default: buffer[written] = byte
+                    }
+                    written += 1
                 }
-                count += 1
+                return written
             }
-            return count
+            return param.utf8.withContiguousStorageIfAvailable { write($0.dropFirst(5)) } ?? write(param.utf8.dropFirst(5))
         }
     }
 

@@ -3,7 +3,8 @@
 public enum GatewayResponse {
     public static func serialize(_ response: HTTPResponse) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(128 + response.body.count)
+        // The whole answer at once: long headers (three CloudFront cookies) would otherwise grow it.
+        out.reserveCapacity(response.headers.fields.reduce(128 + response.body.count) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
         out.append(contentsOf: "Status: ".utf8)
         appendDecimal(response.status, to: &out)
         out.append(UInt8(ascii: " "))

@@ -46,6 +46,11 @@ public enum MediaType {
     /// case-insensitively, but an S3 POST policy's `starts-with` does not: `IMAGE/PNG` would
     /// pass our check and then never match the policy's `image/`.
     public static func lowercasingEssence(_ text: String) -> String {
+        // ASCII (every valid media type): the `;` is found by byte, and a byte offset is a Character offset.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            guard let semicolon = text.utf8.firstIndex(of: UInt8(ascii: ";")) else { return text.lowercased() }
+            return text[..<semicolon].lowercased() + text[semicolon...]
+        }
         guard let semicolon = text.firstIndex(of: ";") else { return text.lowercased() }
         return text[..<semicolon].lowercased() + text[semicolon...]
     }
