@@ -122,3 +122,22 @@ final class DateFormattingTests: XCTestCase {
         }
     }
 }
+
+/// Duplicate keys are found the same way in a small object (scanned) and a large one (a set).
+final class JSONDuplicateKeyTests: XCTestCase {
+    func parse(_ text: String) -> Bool {
+        (try? JSONParser(rejectDuplicateKeys: true, maxDepth: 8).parse(Array(text.utf8))) != nil
+    }
+
+    func testDuplicatesAreFoundBeforeAndAfterSixteenKeys() {
+        for count in [1, 2, 15, 16, 17, 40] {
+            let keys = (0..<count).map { "\"k\($0)\":\($0)" }
+            XCTAssertTrue(parse("{" + keys.joined(separator: ",") + "}"), "\(count) distinct keys")
+            for duplicate in [0, count - 1] {
+                XCTAssertFalse(parse("{" + (keys + ["\"k\(duplicate)\":null"]).joined(separator: ",") + "}"), "\(count) keys, k\(duplicate) again")
+            }
+            // Canonically equivalent keys are the same key (String ==), in both ways of looking.
+            XCTAssertFalse(parse("{" + (keys + ["\"\u{E9}\":1", "\"e\u{301}\":2"]).joined(separator: ",") + "}"), "\(count) keys, é twice")
+        }
+    }
+}

@@ -74,7 +74,9 @@ public struct JSONParser {
         mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
             index += 1
             var object = JSONObject()
-            var seen = Set<String>()
+            // Keys of a small object are checked by scanning it; from 16 on, through a set (so a
+            // huge object stays linear). Both compare keys with String's ==.
+            var seen: Set<String>? = nil
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
             while true {
@@ -83,7 +85,16 @@ public struct JSONParser {
                 let keyOffset = index
                 let key = try parseString()
                 if options.rejectDuplicateKeys {
-                    guard seen.insert(key).inserted else {
+                    let duplicate: Bool
+                    if seen != nil {
+                        duplicate = !seen!.insert(key).inserted
+                    } else if object.members.count < 16 {
+                        duplicate = object.members.contains { $0.key == key }
+                    } else {
+                        seen = Set(object.members.map(\.key))
+                        duplicate = !seen!.insert(key).inserted
+                    }
+                    guard !duplicate else {
                         throw JSONParseError(offset: keyOffset, reason: "duplicate key \"\(key)\"")
                     }
                 }
