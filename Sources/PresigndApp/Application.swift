@@ -140,6 +140,8 @@ public struct Application: Sendable {
     }
 
     func loggableMethod(_ method: String) -> String {
-        String(String.UnicodeScalarView(method.unicodeScalars.filter { $0.value >= 0x21 && $0.value < 0x7F }.prefix(20)))
+        // The usual case, a short token of visible ASCII, is kept whole by the filter below.
+        if method.utf8.count <= 20 && method.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) { return method }
+        return String(String.UnicodeScalarView(method.unicodeScalars.filter { $0.value >= 0x21 && $0.value < 0x7F }.prefix(20)))
     }
 }

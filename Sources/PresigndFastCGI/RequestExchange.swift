@@ -13,11 +13,11 @@ enum RequestExchange {
     }
 
     static func respond(
-        params: [GatewayParam], limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
+        params: [GatewayParam], unreadBytes: Int = 0, limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
     ) -> Outcome {
         let head: GatewayRequestHead
         do {
-            head = try GatewayRequestHead.parse(params, limits: limits)
+            head = try GatewayRequestHead.parse(params, limits: limits, unreadBytes: unreadBytes)
             try GatewayBody.check(head, limit: limits.bodyLimit)
         } catch {
             return Outcome(response: refusal(error, params: params), bodyConsumed: false)

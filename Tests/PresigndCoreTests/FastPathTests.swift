@@ -141,3 +141,42 @@ final class JSONDuplicateKeyTests: XCTestCase {
         }
     }
 }
+
+/// Params the head never reads can be left out and only counted: the head and the header limit
+/// come out the same.
+final class UnreadParamTests: XCTestCase {
+    func testLeavingOutUnreadParamsChangesNothing() throws {
+        let all = [
+            GatewayParam("REQUEST_METHOD", "GET"), GatewayParam("REQUEST_URI", "/api/documents/x/download?a=1"),
+            GatewayParam("SERVER_SOFTWARE", "nginx/1.22.1"), GatewayParam("QUERY_STRING", "a=1"),
+            GatewayParam("DOCUMENT_ROOT", "/usr/share/nginx/html"), GatewayParam("REMOTE_ADDR", "192.0.2.1"),
+            GatewayParam("HTTP_AUTHORIZATION", "Bearer x"), GatewayParam("HTTP_", "ignored"), GatewayParam("HTTP_X_REQUEST_ID", "r1"),
+            GatewayParam("SCRIPT_NAME", "/api"), GatewayParam("PATH_INFO", "/x"), GatewayParam("CONTENT_TYPE", "text/plain"),
+            GatewayParam("CONTENT_LENGTH", "3"), GatewayParam("DOCUMENT_URI", "/api/x"), GatewayParam("REMOTE_PORT", "5555"),
+        ]
+        func split(_ params: [GatewayParam]) -> ([GatewayParam], Int) {
+            var read: [GatewayParam] = [], unread = 0
+            for param in params {
+                var name = param.name
+                if name.withUTF8({ GatewayRequestHead.reads($0) }) { read.append(param) } else { unread += param.name.utf8.count + param.value.count }
+            }
+            return (read, unread)
+        }
+        let (read, unread) = split(all)
+        XCTAssertEqual(read.map(\.name), ["REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "REMOTE_ADDR", "HTTP_AUTHORIZATION", "HTTP_X_REQUEST_ID",
+                                          "SCRIPT_NAME", "PATH_INFO", "CONTENT_TYPE", "CONTENT_LENGTH", "DOCUMENT_URI"])
+        let whole = try GatewayRequestHead.parse(all, limits: GatewayLimits())
+        let lean = try GatewayRequestHead.parse(read, limits: GatewayLimits(), unreadBytes: unread)
+        XCTAssertEqual(whole.headers, lean.headers)
+        XCTAssertEqual([whole.method, whole.path, whole.query, whole.remoteAddress], [lean.method, lean.path, lean.query, lean.remoteAddress])
+        XCTAssertEqual(whole.contentLength, lean.contentLength)
+        let total = all.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+        for limit in [total - 1, total] {
+            let limits = GatewayLimits(headerLimit: limit)
+            let a: String, b: String
+            do { _ = try GatewayRequestHead.parse(all, limits: limits); a = "ok" } catch { a = "\(error.status) \(error.message)" }
+            do { _ = try GatewayRequestHead.parse(read, limits: limits, unreadBytes: unread); b = "ok" } catch { b = "\(error.status) \(error.message)" }
+            XCTAssertEqual(a, b)
+        }
+    }
+}

@@ -37,8 +37,10 @@ public struct GatewayRequestHead: Sendable {
     public var contentLength: Int?
 
     /// Reads the head; refuses what no route could use with a 4xx naming the problem.
-    public static func parse(_ params: [GatewayParam], limits: GatewayLimits) throws(APIError) -> GatewayRequestHead {
-        var total = 0
+    /// `unreadBytes`: the size (names and values) of params left out of `params` because the
+    /// head never reads them (`reads(_:)`); they still count against the header limit.
+    public static func parse(_ params: [GatewayParam], limits: GatewayLimits, unreadBytes: Int = 0) throws(APIError) -> GatewayRequestHead {
+        var total = unreadBytes
         var method: [UInt8]?, requestURI: [UInt8]?, documentURI: [UInt8]?, scriptName: [UInt8]?, pathInfo: [UInt8]?
         var query: [UInt8] = [], contentLength: [UInt8]?, remoteAddress = ""
         var headers = HTTPHeaders()
@@ -127,6 +129,20 @@ public struct GatewayRequestHead: Sendable {
         }
         return length
     }
+
+    /// Whether `parse` reads a param of this (ASCII) name: a header or one of the CGI names it knows.
+    public static func reads(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        if name.count > 5 && name.starts(with: "HTTP_".utf8) { return true }
+        switch name.count {
+        case 9, 11, 12, 14:
+            return readNames.contains { $0.utf8.elementsEqual(name) }
+        default:
+            return false
+        }
+    }
+
+    static let readNames = ["REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+                            "REMOTE_ADDR", "CONTENT_TYPE", "CONTENT_LENGTH"]
 
     /// Whether `name` is `HTTP_` followed by at least one byte.
     static func isHeaderParam(_ name: String) -> Bool {
