@@ -132,17 +132,25 @@ public struct GatewayRequestHead: Sendable {
 
     /// Whether `parse` reads a param of this (ASCII) name: a header or one of the CGI names it knows.
     public static func reads(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        if name.count > 5 && name.starts(with: "HTTP_".utf8) { return true }
+        if name.count > 5 && name[0] == UInt8(ascii: "H") && name[1] == UInt8(ascii: "T") && name[2] == UInt8(ascii: "T")
+            && name[3] == UInt8(ascii: "P") && name[4] == UInt8(ascii: "_") {
+            return true
+        }
         switch name.count {
         case 9, 11, 12, 14:
-            return readNames.contains { $0.utf8.elementsEqual(name) }
+            return readNames.contains { known in
+                known.count == name.count && known.withUnsafeBufferPointer { known in
+                    for index in 0..<name.count where known[index] != name[index] { return false }
+                    return true
+                }
+            }
         default:
             return false
         }
     }
 
-    static let readNames = ["REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
-                            "REMOTE_ADDR", "CONTENT_TYPE", "CONTENT_LENGTH"]
+    static let readNames: [[UInt8]] = ["REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
+                                       "REMOTE_ADDR", "CONTENT_TYPE", "CONTENT_LENGTH"].map { Array($0.utf8) }
 
     /// Whether `name` is `HTTP_` followed by at least one byte.
     static func isHeaderParam(_ name: String) -> Bool {
