@@ -70,6 +70,33 @@ final class LifecycleRunnerTests: XCTestCase {
         XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "document.delete"])
     }
 
+    /// Regression (seen once in test_race_confirm_and_delete): a confirm that read the row
+    /// before a concurrent delete ran found the object gone at HeadObject and answered 409
+    /// "not uploaded yet" for an upload that had been deleted; it re-reads the row and says 404.
+    func testConfirmWhoseObjectADeleteRemovedIsNotFound() throws {
+        let id = record.id
+        objects.state.withLock { $0.objects[record.objectKey] = nil }
+        _ = try store.base.transition(id: id, from: .pending, UploadChange(to: .deleting, audit: "document.delete"),
+                                      audit: AuditEntry(actor: "alice", action: "document.delete", resource: "document:\(id)", clientAddress: "", at: 2_000))
+        // The delete is half done (row deleting), then done (row gone): 404 either way.
+        XCTAssertThrowsError(try runner.run(.confirmRequested, on: record, request)) { error in
+            XCTAssertEqual(error as? UploadRefusal, .notFound)
+        }
+        try store.base.removeDeleted(id: id)
+        XCTAssertThrowsError(try runner.run(.confirmRequested, on: record, request)) { error in
+            XCTAssertEqual(error as? UploadRefusal, .notFound)
+        }
+        XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "document.delete"])
+    }
+
+    /// A confirm before the upload arrived is still 409 (the row did not move).
+    func testConfirmBeforeTheUploadIsStillNotUploaded() {
+        objects.state.withLock { $0.objects[record.objectKey] = nil }
+        XCTAssertThrowsError(try runner.run(.confirmRequested, on: record, request)) { error in
+            XCTAssertEqual(error as? UploadRefusal, .notUploaded)
+        }
+    }
+
     /// A completion cut short by a timeout, which the store finished anyway: the retry finds the
     /// upload gone (NoSuchUpload) and the object there, and finishes as ready instead of a 404.
     func testCompletionRetryAfterTheStoreFinishedIsReady() throws {

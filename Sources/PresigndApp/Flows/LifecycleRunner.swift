@@ -32,6 +32,18 @@ struct LifecycleRunner {
             case .finished(let outcome):
                 return outcome
             case .refused(let refusal):
+                // A refusal decided from the store's answer (the object is not there) may be a
+                // concurrent delete's doing: if the row moved on meanwhile, decide the request's
+                // own event again from where the row is now (a deleted upload is 404, not 409).
+                if case .headObserved = event, rereads < LifecycleRunner.maxRereads {
+                    guard let current = try store.document(id: record.id) else { throw UploadRefusal.notFound }
+                    if current.status != record.status {
+                        rereads += 1
+                        record = current
+                        event = original
+                        continue decide
+                    }
+                }
                 throw refusal
             case .perform(let actions, let outcome):
                 let decidedIn = record.status
