@@ -1,4 +1,5 @@
 import Glibc
+import PresigndCore
 import Synchronization
 
 /// The read timeout (issue 13, defect 2): libfcgi reads a request with blocking reads, so 40
@@ -31,7 +32,7 @@ final class ReadDeadlines: Sendable {
 
     /// A request starts to arrive on `slot`'s connection.
     func start(_ slot: Int) {
-        let deadline = Monotonic.now() + timeout
+        let deadline = MonotonicTime.now() + timeout
         slots.withLock { $0[slot].deadline = deadline }
     }
 
@@ -67,7 +68,7 @@ final class ReadDeadlines: Sendable {
         Threads.start { [self] in
             while true {
                 usleep(100_000)
-                let expired = expire(now: Monotonic.now())
+                let expired = expire(now: MonotonicTime.now())
                 if expired > 0 {
                     ServerLog.event("closed \(expired) connection(s) whose request did not arrive within \(seconds) s")
                 }

@@ -44,12 +44,3 @@ enum Signals {
         presignd_set_parent_death_signal(SIGTERM)
     }
 }
-
-/// Seconds on the monotonic clock, for timeouts and back-off.
-enum Monotonic {
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-}

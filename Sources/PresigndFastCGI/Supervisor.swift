@@ -36,16 +36,16 @@ final class Supervisor {
         while true {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: readyPipe[0], events: Int16(POLLIN), revents: 0)]
-            _ = poll(&fds, 2, state.pollTimeout(now: Monotonic.now()))
+            _ = poll(&fds, 2, state.pollTimeout(now: MonotonicTime.now()))
             for signal in Signals.drain(signalFD) {
                 switch signal {
                 case SIGCHLD: reapChildren()
-                case SIGHUP: perform(state.hangup(now: Monotonic.now()))
+                case SIGHUP: perform(state.hangup(now: MonotonicTime.now()))
                 default: return stop(signal: signal)
                 }
             }
             readReadiness()
-            perform(state.tick(now: Monotonic.now()))
+            perform(state.tick(now: MonotonicTime.now()))
         }
     }
 
@@ -77,18 +77,26 @@ final class Supervisor {
                             makeHandler: makeHandler))
         }
         guard pid > 0 else {
-            perform(state.forkFailed(slot: slot, generation: generation, now: Monotonic.now(), reason: ServerLog.lastError))
+            perform(state.forkFailed(slot: slot, generation: generation, now: MonotonicTime.now(), reason: ServerLog.lastError))
             return
         }
-        state.forked(pid: pid, slot: slot, generation: generation, now: Monotonic.now())
+        state.forked(pid: pid, slot: slot, generation: generation, now: MonotonicTime.now())
     }
 
     func reapChildren() {
+        for (pid, status) in Supervisor.reaped() {
+            perform(state.childExited(pid: pid, how: Supervisor.describe(status: status), now: MonotonicTime.now()))
+        }
+    }
+
+    /// Every child that has exited since the last call, with its wait status.
+    static func reaped() -> [(pid: pid_t, status: Int32)] {
+        var exited: [(pid: pid_t, status: Int32)] = []
         var status: Int32 = 0
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { return }
-            perform(state.childExited(pid: pid, how: Supervisor.describe(status: status), now: Monotonic.now()))
+            guard pid > 0 else { return exited }
+            exited.append((pid, status))
         }
     }
 
@@ -103,17 +111,12 @@ final class Supervisor {
         var children = Set(state.children.keys)
         ServerLog.event("\(signal == SIGINT ? "SIGINT" : "SIGTERM"): draining \(children.count) worker(s)")
         for pid in children { kill(pid, SIGTERM) }
-        let deadline = Monotonic.now() + Double(config.drainTimeout) + 2
-        while !children.isEmpty && Monotonic.now() < deadline {
+        let deadline = MonotonicTime.now() + Double(config.drainTimeout) + 2
+        while !children.isEmpty && MonotonicTime.now() < deadline {
             var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
             _ = poll(&fds, 1, 100)
             _ = Signals.drain(signalFD)
-            var status: Int32 = 0
-            while true {
-                let pid = waitpid(-1, &status, WNOHANG)
-                guard pid > 0 else { break }
-                children.remove(pid)
-            }
+            for (pid, _) in Supervisor.reaped() { children.remove(pid) }
         }
         for pid in children.sorted() {
             ServerLog.event("worker \(pid) did not stop in time; killing it")

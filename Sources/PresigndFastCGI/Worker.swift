@@ -92,8 +92,8 @@ final class Worker: Sendable {
         stopping.store(true, ordering: .sequentiallyConsistent)
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
-        let deadline = Monotonic.now() + Double(drainTimeout)
-        while liveThreads.load(ordering: .sequentiallyConsistent) > 0 && Monotonic.now() < deadline {
+        let deadline = MonotonicTime.now() + Double(drainTimeout)
+        while liveThreads.load(ordering: .sequentiallyConsistent) > 0 && MonotonicTime.now() < deadline {
             usleep(5_000)
         }
         let busy = busyThreads.load(ordering: .sequentiallyConsistent)
@@ -123,9 +123,9 @@ final class Worker: Sendable {
         // request that arrives on it within the grace is served and answered so that nginx
         // closes the connection itself (FastCGIRequest.finishRetiringConnection). One that stays
         // idle through the grace is not in use, and is closed.
-        let graceEnd = Monotonic.now() + retireGrace
+        let graceEnd = MonotonicTime.now() + retireGrace
         while request.connectionFD >= 0 {
-            let remaining = Int32((graceEnd - Monotonic.now()) * 1000)
+            let remaining = Int32((graceEnd - MonotonicTime.now()) * 1000)
             guard remaining > 0, connectionReadable(request.connectionFD, timeout: remaining) else { break }
             readAndServe(request, slot: slot)
         }

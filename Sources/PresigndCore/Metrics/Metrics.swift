@@ -66,45 +66,12 @@ public struct Metrics: Sendable {
 
     public var isEnabled: Bool { table != nil }
 
-    /// `name{a="x",b="y"}`; label values are escaped as the format requires.
-    public static func key(_ family: Family, _ labels: [(String, String)]) -> String {
-        guard !labels.isEmpty else { return family.name }
-        var key = family.name
-        key.reserveCapacity(MetricsTable.keyCapacity)
-        key.append("{")
-        var first = true
-        for (name, value) in labels {
-            if !first { key.append(",") }
-            first = false
-            key.append(name)
-            key.append("=\"")
-            key.append(escape(value))
-            key.append("\"")
-        }
-        key.append("}")
-        return key
-    }
-
-    static func escape(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else {
-            return value
-        }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
-    /// The key's bytes built on the stack (no string is made on the hot path), then its slot.
-    func slot(_ family: Family, _ labels: [(String, String)]) -> Int? {
-        guard let table else { return nil }
-        let found = withUnsafeTemporaryAllocation(byteCount: MetricsTable.keyCapacity + 1, alignment: 1) { buffer -> Int?? in
+    /// Writes `name{a="x",b="y"}` (label values escaped as the format requires) into a buffer
+    /// on the stack, so no string is made on the hot path, and hands its bytes to `body`; nil
+    /// when the key is longer than a slot holds.
+    static func withKey<Result>(_ family: Family, _ labels: [(String, String)],
+                                _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(byteCount: MetricsTable.keyCapacity + 1, alignment: 1) { buffer in
             var length = 0
             func put(_ text: String, escaping: Bool = false) {
                 for byte in text.utf8 {
@@ -130,11 +97,15 @@ public struct Metrics: Sendable {
                 }
                 put("}")
             }
-            // Longer than a slot holds: refused like a full table.
-            guard length <= MetricsTable.keyCapacity else { return .some(nil) }
-            return .some(table.slot(for: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<length])))
+            guard length <= MetricsTable.keyCapacity else { return body(nil) }
+            return body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<length]))
         }
-        guard let slot = found ?? nil else {
+    }
+
+    /// The series' slot; a key too long or a full table is counted as dropped.
+    func slot(_ family: Family, _ labels: [(String, String)]) -> Int? {
+        guard let table else { return nil }
+        guard let slot = Metrics.withKey(family, labels, { $0.flatMap(table.slot(for:)) }) else {
             if let droppedSlot { table.add(droppedSlot, 1) }
             return nil
         }
@@ -194,7 +165,7 @@ public struct Metrics: Sendable {
 
     /// The current value of one series (tests, and the summary the supervisor logs).
     public func value(_ family: Family, _ labels: [(String, String)] = []) -> Int64 {
-        guard let table, let slot = table.slot(for: Metrics.key(family, labels)) else { return 0 }
+        guard let table, let slot = Metrics.withKey(family, labels, { $0.flatMap(table.slot(for:)) }) else { return 0 }
         return Int64(bitPattern: table.load(slot, index: family.kind == .histogram ? Metrics.countIndex : 0))
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Seconds since the Unix epoch. Passed in everywhere a signature or a claim depends on time,
 /// so every result is reproducible in a test.
 public typealias UnixSeconds = Int64
@@ -174,5 +178,25 @@ public struct UTCDateTime: Sendable, Equatable {
     private func pad(_ value: Int, _ width: Int = 2) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+}
+
+/// Seconds from an arbitrary start, never going back: for durations.
+public enum MonotonicTime {
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+/// The wall clock with milliseconds, for log lines: `2026-12-01T12:49:54.123Z`.
+public enum WallTime {
+    public static func iso8601Milliseconds() -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let millis = String(time.tv_nsec / 1_000_000)
+        let text = UTCDateTime(Int64(time.tv_sec)).iso8601
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - millis.count) + millis + "Z"
     }
 }
