@@ -166,3 +166,29 @@ def test_migrate_recounts_usage_from_the_documents(api, quota_env, postgres):
     out = subprocess.run([BINARY, "migrate"], env=quota_env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "recounted" in out.stdout
     assert usage_row(postgres, user, "avatar") == (1, len(PNG))
+
+
+def test_racing_deletes_release_once_and_write_one_audit_row(api, postgres):
+    """12 deletes of one ready document released at the same instant: one 204, one audit row,
+    and the owner's usage goes down by exactly that document (released in the winner's statement)."""
+    user = "deleter"
+    kept = api.presign(user, purpose="avatar")
+    assert post_form(kept, PNG).status_code in (200, 201, 204)
+    assert api.confirm(kept["fileId"], user).status_code == 200
+    doomed = api.presign(user, purpose="avatar")
+    assert post_form(doomed, PNG).status_code in (200, 201, 204)
+    assert api.confirm(doomed["fileId"], user).status_code == 200
+    assert usage_row(postgres, user, "avatar") == (2, 2 * len(PNG))
+
+    barrier = threading.Barrier(12)
+
+    def delete(_):
+        barrier.wait()
+        return api.call("DELETE", f"/api/documents/{doomed['fileId']}", user).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        statuses = sorted(pool.map(delete, range(12)))
+    assert statuses == [204] + [404] * 11, statuses
+    assert postgres.psql(f"SELECT count(*) FROM audit_log WHERE resource = 'document:{doomed['fileId']}' "
+                         "AND action = 'document.delete'") == [["1"]]
+    assert usage_row(postgres, user, "avatar") == (1, len(PNG)), "released once, not once per request"
