@@ -158,6 +158,9 @@ def multipart_routes(base):
 
 def open_demo(driver, base, user, origin=None, **params):
     query = urllib.parse.urlencode(params)
+    # A URL that differs from the open one only after '#' would not load the page again, so a
+    # test would inherit the previous one's page (its user, or an element it added).
+    driver.get("about:blank")
     driver.get(f"{origin or base}/app/demo/index.html?{query}#token={token(user)}")
     wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"),
                message="the document list to load")
