@@ -82,7 +82,7 @@ public struct GatewayRequestHead: Sendable {
         }
         let path = try requestPath(requestURI: requestURI, documentURI: documentURI, scriptName: scriptName,
                                    pathInfo: pathInfo, limit: limits.pathLimit)
-        guard let queryText = String(validating: query, as: UTF8.self) else {
+        guard let queryText = UTF8Text.validating(query) else {
             throw .badRequest("bad_query", "the query string is not valid UTF-8")
         }
         return GatewayRequestHead(
@@ -111,7 +111,7 @@ public struct GatewayRequestHead: Sendable {
         if raw.count > limit {
             throw APIError(status: 414, code: "uri_too_long", message: "the path is \(raw.count) bytes; the limit is \(limit)")
         }
-        guard let text = String(validating: raw, as: UTF8.self) else {
+        guard let text = UTF8Text.validating(raw) else {
             throw .badRequest("bad_path", "the path is not valid UTF-8")
         }
         guard text.hasPrefix("/") else { throw .badRequest("bad_path", "the path must start with /") }

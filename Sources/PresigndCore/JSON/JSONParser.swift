@@ -166,7 +166,7 @@ public struct JSONParser {
             var runStart = index
             func flushRun(_ reader: Reader, _ end: Int, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {
                 guard runStart < end else { return }
-                guard let text = String(validating: reader.bytes[runStart..<end], as: UTF8.self) else {
+                guard let text = UTF8Text.validating(reader.bytes[runStart..<end]) else {
                     throw JSONParseError(offset: runStart, reason: "invalid UTF-8 in a string")
                 }
                 scalars.append(contentsOf: text.unicodeScalars)
@@ -177,7 +177,7 @@ public struct JSONParser {
                 if byte == UInt8(ascii: "\"") {
                     if scalars.isEmpty {
                         // No escape seen (the common case): one validated copy, no scalar appends.
-                        let text = bytes[runStart..<index].withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+                        let text = UTF8Text.validating(bytes[runStart..<index])
                         guard let text else {
                             throw JSONParseError(offset: runStart, reason: "invalid UTF-8 in a string")
                         }

@@ -66,7 +66,7 @@ public enum PercentEncoding {
                 i += 1
             }
         }
-        return String(validating: output, as: UTF8.self)
+        return UTF8Text.validating(output)
     }
 
     static func hexValue(_ byte: UInt8) -> UInt8? {

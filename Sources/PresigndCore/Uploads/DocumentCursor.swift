@@ -19,7 +19,7 @@ public struct DocumentCursor: Sendable, Equatable {
     /// Nil unless `text` is exactly what `encoded` produces.
     public static func decode(_ text: String) -> DocumentCursor? {
         guard text.utf8.count <= 96, let bytes = Base64.decodeURL(text),
-              let plain = String(validating: bytes, as: UTF8.self) else { return nil }
+              let plain = UTF8Text.validating(bytes) else { return nil }
         let parts = plain.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let seconds = Int64(parts[0]), (0...latestCreatedAt).contains(seconds),
               UUIDv4.isValid(String(parts[1])) else { return nil }

@@ -63,6 +63,6 @@ public enum UserKeySegment {
                 bytes.append(byte)
             }
         }
-        return String(validating: bytes, as: UTF8.self)
+        return UTF8Text.validating(bytes)
     }
 }
