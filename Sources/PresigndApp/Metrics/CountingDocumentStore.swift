@@ -5,6 +5,16 @@ import PresigndCore
 public struct CountingDocumentStore: DocumentStore {
     let base: any DocumentStore
     let metrics: Metrics
+    let changes = SeriesCache<Change>()
+
+    struct Change: Hashable {
+        let from: String
+        let to: String
+    }
+
+    func count(from: String, to: String) {
+        changes.series(Change(from: from, to: to)) { metrics.series(Metrics.Families.transitions, [("from", from), ("to", to)]) }.add(1)
+    }
 
     public init(_ base: any DocumentStore, metrics: Metrics) {
         self.base = base
@@ -13,20 +23,20 @@ public struct CountingDocumentStore: DocumentStore {
 
     public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         let changed = try base.transition(id: id, from: from, change, audit: audit)
-        if changed { metrics.count(Metrics.Families.transitions, [("from", from.rawValue), ("to", change.to.rawValue)]) }
+        if changed { count(from: from.rawValue, to: change.to.rawValue) }
         return changed
     }
 
     public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
         try base.insert(record, audit: audit, quota: quota)
-        metrics.count(Metrics.Families.transitions, [("from", "none"), ("to", record.status.rawValue)])
+        count(from: "none", to: record.status.rawValue)
     }
 
     public func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
     public func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
     public func removeDeleted(id: String) throws {
         try base.removeDeleted(id: id)
-        metrics.count(Metrics.Families.transitions, [("from", UploadStatus.deleting.rawValue), ("to", "removed")])
+        count(from: UploadStatus.deleting.rawValue, to: "removed")
     }
     public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try base.sweepCandidates(createdBefore: createdBefore, updatedBefore: updatedBefore, limit: limit)

@@ -4,6 +4,7 @@ import PresigndCore
 public struct CountingURLSigner: ObjectURLSigner {
     let base: any ObjectURLSigner
     let metrics: Metrics
+    let kinds = SeriesCache<String>()
 
     public init(_ base: any ObjectURLSigner, metrics: Metrics) {
         self.base = base
@@ -12,7 +13,7 @@ public struct CountingURLSigner: ObjectURLSigner {
 
     func counted<T>(_ kind: String, _ sign: () throws -> T) rethrows -> T {
         let signed = try sign()
-        metrics.count(Metrics.Families.signatures, [("kind", kind)])
+        kinds.series(kind) { metrics.series(Metrics.Families.signatures, [("kind", kind)]) }.add(1)
         return signed
     }
 
@@ -47,6 +48,7 @@ public struct CountingURLSigner: ObjectURLSigner {
 public struct CountingCookieSigner: CDNCookieSigner {
     let base: any CDNCookieSigner
     let metrics: Metrics
+    let signatures = SeriesCache<String>()
 
     public init(_ base: any CDNCookieSigner, metrics: Metrics) {
         self.base = base
@@ -55,7 +57,7 @@ public struct CountingCookieSigner: CDNCookieSigner {
 
     public func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
         let cookies = try base.cookies(resource: resource, expiresAt: expiresAt)
-        metrics.count(Metrics.Families.signatures, [("kind", "cloudfront_cookies")])
+        signatures.series("cloudfront_cookies") { metrics.series(Metrics.Families.signatures, [("kind", "cloudfront_cookies")]) }.add(1)
         return cookies
     }
 }
