@@ -5,7 +5,7 @@ import XCTest
 /// built to hit their edges (separators, spaces, dots, controls, quotes, non-ASCII).
 final class FastPathTests: XCTestCase {
     /// Deterministic strings over an alphabet of the bytes and scalars that matter.
-    func samples(_ alphabet: [String], count: Int = 4000, maxLength: Int = 12) -> [String] {
+    static func samples(_ alphabet: [String], count: Int = 4000, maxLength: Int = 12) -> [String] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -16,7 +16,7 @@ final class FastPathTests: XCTestCase {
 
     func testMediaTypeBytesAgreeWithCharacters() {
         let alphabet = ["a", "B", "0", "/", ";", "=", " ", "\t", "-", "+", ".", "\"", "\r\n", "\u{301}", "é", "\u{0}", "*"]
-        for text in samples(alphabet) + ["image/png", "text/plain; charset=utf-8", "a/b;", "a/b; ", "/b", "a/", "a/b/c", "a/b; c=d=e"] {
+        for text in Self.samples(alphabet) + ["image/png", "text/plain; charset=utf-8", "a/b;", "a/b; ", "/b", "a/", "a/b/c", "a/b; c=d=e"] {
             XCTAssertEqual(MediaType.isValid(text), MediaType.isValidByCharacters(text), "\(text.debugDescription)")
         }
     }
@@ -27,21 +27,21 @@ final class FastPathTests: XCTestCase {
             return text[..<semicolon].lowercased() + text[semicolon...]
         }
         let alphabet = ["a", "B", "/", ";", "=", " ", "\u{301}", "É", "Q"]
-        for text in samples(alphabet) + ["IMAGE/PNG", "Text/Plain; Charset=UTF-8", ";X", "A;\u{301}B;C"] {
+        for text in Self.samples(alphabet) + ["IMAGE/PNG", "Text/Plain; Charset=UTF-8", ";X", "A;\u{301}B;C"] {
             XCTAssertEqual(MediaType.lowercasingEssence(text), byCharacters(text), "\(text.debugDescription)")
         }
     }
 
     func testFileNameBytesAgreeWithScalars() {
         let alphabet = ["a", "Z", "9", "/", "\\", ".", " ", "\t", "\r", "\n", "\u{7F}", "\u{1}", "-", "\"", "_"]
-        for raw in samples(alphabet) + [String(repeating: "x", count: 300) + ".pdf", " .. report.pdf .. ", "a/b\\c.txt"] {
+        for raw in Self.samples(alphabet) + [String(repeating: "x", count: 300) + ".pdf", " .. report.pdf .. ", "a/b\\c.txt"] {
             XCTAssertEqual(FileName.sanitize(raw), FileName.sanitizeByScalars(raw), "\(raw.debugDescription)")
         }
     }
 
     func testContentDispositionBytesAgreeWithScalars() {
         let alphabet = ["a", "Z", "9", " ", "\"", "\\", "%", "'", ";", "\r", "\n", "\u{7F}", "\u{1}", "!", "~", "(", "*"]
-        for name in samples(alphabet) + ["", "résumé.pdf"] {
+        for name in Self.samples(alphabet) + ["", "résumé.pdf"] {
             for kind in [ContentDisposition.Kind.attachment, .inline] {
                 XCTAssertEqual(ContentDisposition.header(kind, fileName: name),
                                ContentDisposition.headerByScalars(kind, fileName: name), "\(name.debugDescription)")
@@ -177,6 +177,103 @@ final class UnreadParamTests: XCTestCase {
             do { _ = try GatewayRequestHead.parse(all, limits: limits); a = "ok" } catch { a = "\(error.status) \(error.message)" }
             do { _ = try GatewayRequestHead.parse(read, limits: limits, unreadBytes: unread); b = "ok" } catch { b = "\(error.status) \(error.message)" }
             XCTAssertEqual(a, b)
+        }
+    }
+}
+
+/// Issue 12's second round: text validation, the protected-header cache, the word-at-a-time
+/// JSON string scan.
+final class SecondRoundFastPathTests: XCTestCase {
+    func testUTF8TextAgreesWithTheStandardValidation() {
+        var inputs: [[UInt8]] = [[], Array("plain ascii".utf8), Array("résumé 東京".utf8), [0x80], [0xC3], [0xC3, 0x28],
+                                 [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x41, 0xE2, 0x82], [0x7F, 0x00]]
+        var state: UInt32 = 12345
+        for length in 0..<64 {  // random bytes, mostly ASCII so the switch to the slow path moves around
+            inputs.append((0..<length).map { _ in
+                state = state &* 1_103_515_245 &+ 12345
+                let byte = UInt8(truncatingIfNeeded: state >> 16)
+                return state % 7 == 0 ? byte | 0x80 : byte & 0x7F
+            })
+        }
+        for bytes in inputs {
+            XCTAssertEqual(UTF8Text.validating(bytes), String(validating: bytes, as: UTF8.self), "\(bytes)")
+            XCTAssertEqual(UTF8Text.validating(bytes[...]), String(validating: bytes, as: UTF8.self), "\(bytes)")
+        }
+    }
+
+    /// A cached protected header gives the token that parsing it afresh gives; refused headers
+    /// are refused the same way every time (they are not kept); more headers than the cache holds,
+    /// and one too long to keep, still parse.
+    func testProtectedHeaderCacheChangesNoOutcome() throws {
+        func token(_ header: String) -> String {
+            Base64.encodeURL(Array(header.utf8)) + "." + Base64.encodeURL(Array(#"{"sub":"alice"}"#.utf8)) + ".c2ln"
+        }
+        var headers = (0..<(ProtectedHeader.Cache.capacity * 2)).map { #"{"alg":"HS256","kid":"key-\#($0)"}"# }
+        headers.append(#"{"alg":"HS256","kid":""# + String(repeating: "k", count: ProtectedHeader.Cache.longest) + #""}"#)
+        for round in 0..<3 {
+            for header in headers {
+                let parsed = try CompactJWS.parse(token(header))
+                let fresh = try ProtectedHeader.read(Array(Base64.encodeURL(Array(header.utf8)).utf8)[...])
+                XCTAssertEqual(parsed.algorithm, .hs256, "round \(round)")
+                XCTAssertEqual(parsed.keyID, fresh.keyID, "round \(round)")
+                XCTAssertEqual(JSONValue.object(parsed.header), JSONValue.object(fresh.header))
+                XCTAssertEqual(parsed.payload, Array(#"{"sub":"alice"}"#.utf8))
+            }
+        }
+        let refused: [(String, JWTRefusal)] = [(#"{"alg":"none"}"#, .algNone), (#"{"alg":"HS256","crit":["x"]}"#, .unsupportedCrit),
+                                               (#"{"alg":"HS256","b64":false}"#, .unsupportedB64), (#"{"alg":"HS256","kid":1}"#, .badKid),
+                                               (#"{"typ":"JWT"}"#, .missingAlg), ("not json", .headerInvalid)]
+        for _ in 0..<2 {
+            for (header, refusal) in refused {
+                XCTAssertThrowsError(try CompactJWS.parse(token(header))) { XCTAssertEqual($0 as? JWTRefusal, refusal, header) }
+            }
+        }
+        // A cached header does not excuse a missing payload or signature.
+        let cached = Base64.encodeURL(Array(headers[0].utf8))
+        XCTAssertThrowsError(try CompactJWS.parse(cached + ".e30.")) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
+        XCTAssertThrowsError(try CompactJWS.parse(".e30.c2ln")) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
+    }
+
+    /// The eight-bytes-at-a-time scan finds every byte that needs an escape wherever it falls in
+    /// the word: strings of every length up to 40 with one special character at each offset, and
+    /// random mixes, against an escaper that looks at one scalar at a time.
+    func testJSONStringWordScanAgreesWithScalars() {
+        func byScalars(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{8}": out += "\\b"
+                case "\u{C}": out += "\\f"
+                case "\u{2028}": out += "\\u2028"
+                case "\u{2029}": out += "\\u2029"
+                default:
+                    if scalar.value < 0x20 {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{1F}", "é", "\u{2028}", "\u{2029}", "\u{2027}", "\u{7F}", " ", "!", "#", "[", "]"]
+        var texts: [String] = []
+        for length in 0...40 {
+            for offset in 0..<max(length, 1) {
+                for special in specials {
+                    texts.append(String(repeating: "a", count: offset) + special + String(repeating: "b", count: max(0, length - offset - 1)))
+                }
+            }
+        }
+        texts += FastPathTests.samples(["a", "Z", "0", "/", "=", "+", "-", "_", "%", "&"] + specials, count: 4000, maxLength: 40)
+        for text in texts {
+            XCTAssertEqual(JSONValue.string(text).serialized(), byScalars(text), text.debugDescription)
         }
     }
 }
