@@ -10,29 +10,13 @@ enum CGIGateway {
         let response: HTTPResponse
         do {
             let handler = try makeHandler()
-            response = RequestExchange.respond(params: environment(), limits: limits, readBody: readStdin, handler: handler).response
+            response = RequestExchange.respond(params: EnvironmentParams(entries: presignd_environ()), limits: limits, readBody: readStdin, handler: handler).response
         } catch {
             ServerLog.event("cannot handle the CGI request: \(error)")
             response = APIError.internalError().response
         }
         writeAll(GatewayResponse.serialize(response), to: 1)
         return 0
-    }
-
-    static func environment() -> [GatewayParam] {
-        var params: [GatewayParam] = []
-        guard var entry = presignd_environ() else { return params }
-        while let pair = entry.pointee {
-            let length = strlen(pair)
-            pair.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                let buffer = UnsafeBufferPointer(start: bytes, count: length)
-                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
-                    params.append(GatewayParam(String(decoding: buffer[..<equals], as: UTF8.self), Array(buffer[(equals + 1)...])))
-                }
-            }
-            entry += 1
-        }
-        return params
     }
 
     static func readStdin(_ count: Int) -> [UInt8] {

@@ -37,32 +37,8 @@ final class FastCGIRequest {
         FCGX_Accept_r(request) >= 0
     }
 
-    /// The request's params the head reads, copied out of libfcgi's memory, and the size of the
-    /// others (CGI variables such as SERVER_SOFTWARE), which are only counted, not copied.
-    func params() -> (params: [GatewayParam], unreadBytes: Int) {
-        var params: [GatewayParam] = []
-        params.reserveCapacity(32)
-        var unreadBytes = 0
-        guard var entry = request.pointee.envp else { return (params, 0) }
-        while let pair = entry.pointee {
-            let length = strlen(pair)
-            pair.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                let buffer = UnsafeBufferPointer(start: bytes, count: length)
-                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
-                    let nameBytes = UnsafeBufferPointer(rebasing: buffer[..<equals])
-                    // An ASCII name is its own String, so its size is its byte count.
-                    if !GatewayRequestHead.reads(nameBytes) && !nameBytes.contains(where: { $0 >= 0x80 }) {
-                        unreadBytes += length - 1
-                        return
-                    }
-                    let name = String(decoding: nameBytes, as: UTF8.self)
-                    params.append(GatewayParam(name, Array(buffer[(equals + 1)...])))
-                }
-            }
-            entry += 1
-        }
-        return (params, unreadBytes)
-    }
+    /// The request's params, borrowed from libfcgi's memory until the request is finished.
+    var params: EnvironmentParams { EnvironmentParams(entries: request.pointee.envp) }
 
     /// Up to `count` bytes of the body; fewer only at its end. `count` is the cap plus one when
     /// no length was announced (every GET), so nothing of that size is allocated up front: the

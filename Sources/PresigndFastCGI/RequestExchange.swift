@@ -12,12 +12,12 @@ enum RequestExchange {
         let bodyConsumed: Bool
     }
 
-    static func respond(
-        params: [GatewayParam], unreadBytes: Int = 0, limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
+    static func respond<Params: Sequence<RawGatewayParam>>(
+        params: Params, limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
     ) -> Outcome {
         let head: GatewayRequestHead
         do {
-            head = try GatewayRequestHead.parse(params, limits: limits, unreadBytes: unreadBytes)
+            head = try GatewayRequestHead.parse(raw: params, limits: limits)
             try GatewayBody.check(head, limit: limits.bodyLimit)
         } catch {
             return Outcome(response: refusal(error, params: params), bodyConsumed: false)
@@ -36,9 +36,8 @@ enum RequestExchange {
 
     /// A request refused before the application saw it still carries its request id, in
     /// `X-Request-ID` and the error body, like every other error.
-    static func refusal(_ error: APIError, params: [GatewayParam]) -> HTTPResponse {
-        let header = params.first { $0.name == "HTTP_X_REQUEST_ID" }.map { String(decoding: $0.value, as: UTF8.self) }
-        let scope = RequestScope(requestID: RequestScope.requestID(from: header))
+    static func refusal<Params: Sequence<RawGatewayParam>>(_ error: APIError, params: Params) -> HTTPResponse {
+        let scope = RequestScope(requestID: RequestScope.requestID(from: GatewayRequestHead.requestID(in: params)))
         var response = RequestScope.$current.withValue(scope) { error.response }
         response.headers.set("X-Request-ID", scope.requestID)
         return response

@@ -147,9 +147,8 @@ final class Worker: Sendable {
         busyThreads.add(1, ordering: .sequentiallyConsistent)
         // The request has fully arrived when the handler is called: its own time (database,
         // object store) has its own timeouts and is not the read timeout's business.
-        let (params, unreadBytes) = request.params()
         let outcome = RequestExchange.respond(
-            params: params, unreadBytes: unreadBytes, limits: limits, readBody: request.readBody,
+            params: request.params, limits: limits, readBody: request.readBody,
             handler: { [deadlines, handler] in deadlines.clear(slot); return handler($0) })
         request.write(GatewayResponse.serialize(outcome.response))
         if !outcome.bodyConsumed { request.discardBody(limit: Worker.discardLimit) }

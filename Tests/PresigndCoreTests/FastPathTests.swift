@@ -142,10 +142,10 @@ final class JSONDuplicateKeyTests: XCTestCase {
     }
 }
 
-/// Params the head never reads can be left out and only counted: the head and the header limit
-/// come out the same.
-final class UnreadParamTests: XCTestCase {
-    func testLeavingOutUnreadParamsChangesNothing() throws {
+/// The head is read from params borrowed as bytes (libfcgi's `NAME=value` strings): it comes out
+/// as from `GatewayParam`s, and the header limit counts every param, read or not.
+final class RawParamTests: XCTestCase {
+    func testBorrowedParamsGiveTheSameHeadAndLimit() throws {
         let all = [
             GatewayParam("REQUEST_METHOD", "GET"), GatewayParam("REQUEST_URI", "/api/documents/x/download?a=1"),
             GatewayParam("SERVER_SOFTWARE", "nginx/1.22.1"), GatewayParam("QUERY_STRING", "a=1"),
@@ -153,30 +153,41 @@ final class UnreadParamTests: XCTestCase {
             GatewayParam("HTTP_AUTHORIZATION", "Bearer x"), GatewayParam("HTTP_", "ignored"), GatewayParam("HTTP_X_REQUEST_ID", "r1"),
             GatewayParam("SCRIPT_NAME", "/api"), GatewayParam("PATH_INFO", "/x"), GatewayParam("CONTENT_TYPE", "text/plain"),
             GatewayParam("CONTENT_LENGTH", "3"), GatewayParam("DOCUMENT_URI", "/api/x"), GatewayParam("REMOTE_PORT", "5555"),
+            GatewayParam("HTTP_X_\u{E9}T\u{C9}", "caf\u{E9}"), GatewayParam("REQUEST_METHODS", "nope"), GatewayParam("PATH_INFX", "/y"),
         ]
-        func split(_ params: [GatewayParam]) -> ([GatewayParam], Int) {
-            var read: [GatewayParam] = [], unread = 0
-            for param in params {
-                var name = param.name
-                if name.withUTF8({ GatewayRequestHead.reads($0) }) { read.append(param) } else { unread += param.name.utf8.count + param.value.count }
+        // libfcgi's form: NUL-terminated `NAME=value` strings, read in place.
+        var buffer: [UInt8] = []
+        for param in all { buffer += Array(param.name.utf8) + [UInt8(ascii: "=")] + param.value + [0] }
+        let raw: [RawGatewayParam] = buffer.withUnsafeBufferPointer { bytes in
+            bytes.split(separator: 0).map { entry in
+                let equals = entry.firstIndex(of: UInt8(ascii: "="))!
+                return RawGatewayParam(name: UnsafeBufferPointer(rebasing: bytes[entry.startIndex..<equals]),
+                                       value: UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<entry.endIndex]))
             }
-            return (read, unread)
         }
-        let (read, unread) = split(all)
-        XCTAssertEqual(read.map(\.name), ["REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "REMOTE_ADDR", "HTTP_AUTHORIZATION", "HTTP_X_REQUEST_ID",
-                                          "SCRIPT_NAME", "PATH_INFO", "CONTENT_TYPE", "CONTENT_LENGTH", "DOCUMENT_URI"])
-        let whole = try GatewayRequestHead.parse(all, limits: GatewayLimits())
-        let lean = try GatewayRequestHead.parse(read, limits: GatewayLimits(), unreadBytes: unread)
-        XCTAssertEqual(whole.headers, lean.headers)
-        XCTAssertEqual([whole.method, whole.path, whole.query, whole.remoteAddress], [lean.method, lean.path, lean.query, lean.remoteAddress])
-        XCTAssertEqual(whole.contentLength, lean.contentLength)
+        let head = try buffer.withUnsafeBufferPointer { _ in try GatewayRequestHead.parse(raw: raw, limits: GatewayLimits()) }
+        XCTAssertEqual(head.method, "GET")
+        XCTAssertEqual(head.path, "/api/documents/x/download")
+        XCTAssertEqual(head.query, "a=1")
+        XCTAssertEqual(head.remoteAddress, "192.0.2.1")
+        XCTAssertEqual(head.contentLength, 3)
+        XCTAssertEqual(head.headers.fields.map(\.name), ["authorization", "x-request-id", "content-type", "content-length", "x-\u{E9}t\u{C9}"])
+        XCTAssertEqual(head.headers["x-\u{E9}t\u{C9}"], "caf\u{E9}")
+        XCTAssertEqual(GatewayRequestHead.requestID(in: raw), "r1")
+        let fromParams = try GatewayRequestHead.parse(all, limits: GatewayLimits())
+        XCTAssertEqual(fromParams.headers, head.headers)
+        XCTAssertEqual([fromParams.method, fromParams.path, fromParams.query, fromParams.remoteAddress],
+                       [head.method, head.path, head.query, head.remoteAddress])
         let total = all.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
-        for limit in [total - 1, total] {
+        for (limit, expected) in [(total - 1, "431"), (total, "ok")] {
             let limits = GatewayLimits(headerLimit: limit)
-            let a: String, b: String
-            do { _ = try GatewayRequestHead.parse(all, limits: limits); a = "ok" } catch { a = "\(error.status) \(error.message)" }
-            do { _ = try GatewayRequestHead.parse(read, limits: limits, unreadBytes: unread); b = "ok" } catch { b = "\(error.status) \(error.message)" }
-            XCTAssertEqual(a, b)
+            for outcome in [Result { () throws(APIError) in try GatewayRequestHead.parse(raw: raw, limits: limits) },
+                            Result { () throws(APIError) in try GatewayRequestHead.parse(all, limits: limits) }] {
+                switch outcome {
+                case .success: XCTAssertEqual("ok", expected)
+                case .failure(let error): XCTAssertEqual(String(error.status), expected)
+                }
+            }
         }
     }
 }

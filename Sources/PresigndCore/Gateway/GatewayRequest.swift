@@ -26,6 +26,27 @@ public struct GatewayParam: Sendable, Equatable {
     public init(_ name: String, _ value: String) { self.init(name, Array(value.utf8)) }
 }
 
+/// One param's name and value as bytes, borrowed from memory that outlives the parse: libfcgi's
+/// request, the process environment, or a buffer the caller holds. Reading the head from these
+/// copies only what it keeps (header values, the path), not every param into a `GatewayParam`.
+public struct RawGatewayParam {
+    public let name: UnsafeBufferPointer<UInt8>
+    public let value: UnsafeBufferPointer<UInt8>
+
+    public init(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        self.name = name
+        self.value = value
+    }
+
+    /// Whether the name is `literal` (ASCII).
+    func isNamed(_ literal: StaticString) -> Bool {
+        guard name.count == literal.utf8CodeUnitCount else { return false }
+        let known = literal.utf8Start
+        for index in 0..<name.count where name[index] != known[index] { return false }
+        return true
+    }
+}
+
 /// The request head (everything but the body) read from FastCGI params or the CGI environment.
 public struct GatewayRequestHead: Sendable {
     public var method: String
@@ -37,35 +58,60 @@ public struct GatewayRequestHead: Sendable {
     public var contentLength: Int?
 
     /// Reads the head; refuses what no route could use with a 4xx naming the problem.
-    /// `unreadBytes`: the size (names and values) of params left out of `params` because the
-    /// head never reads them (`reads(_:)`); they still count against the header limit.
-    public static func parse(_ params: [GatewayParam], limits: GatewayLimits, unreadBytes: Int = 0) throws(APIError) -> GatewayRequestHead {
-        var total = unreadBytes
-        var method: [UInt8]?, requestURI: [UInt8]?, documentURI: [UInt8]?, scriptName: [UInt8]?, pathInfo: [UInt8]?
-        var query: [UInt8] = [], contentLength: [UInt8]?, remoteAddress = ""
+    public static func parse(_ params: [GatewayParam], limits: GatewayLimits) throws(APIError) -> GatewayRequestHead {
+        var storage: [UInt8] = []
+        var spans: [(name: Range<Int>, value: Range<Int>)] = []
+        for param in params {
+            let nameStart = storage.count
+            storage += param.name.utf8
+            let valueStart = storage.count
+            storage += param.value
+            spans.append((nameStart..<valueStart, valueStart..<storage.count))
+        }
+        let head = storage.withUnsafeBufferPointer { all in
+            let raw = spans.map { RawGatewayParam(name: UnsafeBufferPointer(rebasing: all[$0.name]), value: UnsafeBufferPointer(rebasing: all[$0.value])) }
+            return Result { () throws(APIError) in try parse(raw: raw, limits: limits) }
+        }
+        return try head.get()
+    }
+
+    /// Reads the head from params borrowed for the call; what it keeps is copied.
+    public static func parse<Params: Sequence<RawGatewayParam>>(raw params: Params, limits: GatewayLimits) throws(APIError) -> GatewayRequestHead {
+        var total = 0
+        var method: UnsafeBufferPointer<UInt8>?, requestURI: UnsafeBufferPointer<UInt8>?, documentURI: UnsafeBufferPointer<UInt8>?
+        var scriptName: UnsafeBufferPointer<UInt8>?, pathInfo: UnsafeBufferPointer<UInt8>?, contentLength: UnsafeBufferPointer<UInt8>?
+        var query = UnsafeBufferPointer<UInt8>(start: nil, count: 0), remoteAddress = ""
         var headers = HTTPHeaders()
         for param in params {
-            total += param.name.utf8.count + param.value.count
+            total += param.name.count + param.value.count
             // Most params are headers, and no other name starts with HTTP_: those first.
             if isHeaderParam(param.name) {
                 headers.add(headerName(param.name), String(decoding: param.value, as: UTF8.self))
                 continue
             }
-            // Every name below is 9, 11, 12 or 14 bytes long: most params are skipped by length.
-            let length = param.name.utf8.count
-            guard length == 9 || length == 11 || length == 12 || length == 14 else { continue }
-            switch param.name {
-            case "REQUEST_METHOD": method = param.value
-            case "REQUEST_URI": requestURI = param.value
-            case "DOCUMENT_URI": documentURI = param.value
-            case "SCRIPT_NAME": scriptName = param.value
-            case "PATH_INFO": pathInfo = param.value
-            case "QUERY_STRING": query = param.value
-            case "REMOTE_ADDR": remoteAddress = String(decoding: param.value, as: UTF8.self)
-            case "CONTENT_TYPE":
-                if !param.value.isEmpty { headers.add("content-type", String(decoding: param.value, as: UTF8.self)) }
-            case "CONTENT_LENGTH":
-                if !param.value.isEmpty {
+            switch param.name.count {  // every name below is 9, 11, 12 or 14 bytes long
+            case 9:
+                if param.isNamed("PATH_INFO") { pathInfo = param.value }
+            case 11:
+                if param.isNamed("REQUEST_URI") {
+                    requestURI = param.value
+                } else if param.isNamed("SCRIPT_NAME") {
+                    scriptName = param.value
+                } else if param.isNamed("REMOTE_ADDR") {
+                    remoteAddress = String(decoding: param.value, as: UTF8.self)
+                }
+            case 12:
+                if param.isNamed("DOCUMENT_URI") {
+                    documentURI = param.value
+                } else if param.isNamed("QUERY_STRING") {
+                    query = param.value
+                } else if param.isNamed("CONTENT_TYPE"), !param.value.isEmpty {
+                    headers.add("content-type", String(decoding: param.value, as: UTF8.self))
+                }
+            case 14:
+                if param.isNamed("REQUEST_METHOD") {
+                    method = param.value
+                } else if param.isNamed("CONTENT_LENGTH"), !param.value.isEmpty {
                     contentLength = param.value
                     headers.add("content-length", String(decoding: param.value, as: UTF8.self))
                 }
@@ -90,20 +136,26 @@ public struct GatewayRequestHead: Sendable {
             remoteAddress: remoteAddress, contentLength: try parseContentLength(contentLength))
     }
 
+    /// The `X-Request-ID` header among `params`, for a request refused before it was parsed.
+    public static func requestID<Params: Sequence<RawGatewayParam>>(in params: Params) -> String? {
+        params.first { $0.isNamed("HTTP_X_REQUEST_ID") }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
     /// The raw path from REQUEST_URI (still percent-encoded, as the router wants it); servers that
     /// send none get SCRIPT_NAME + PATH_INFO or DOCUMENT_URI, re-encoded because CGI decodes them.
     static func requestPath(
-        requestURI: [UInt8]?, documentURI: [UInt8]?, scriptName: [UInt8]?, pathInfo: [UInt8]?, limit: Int
+        requestURI: UnsafeBufferPointer<UInt8>?, documentURI: UnsafeBufferPointer<UInt8>?, scriptName: UnsafeBufferPointer<UInt8>?,
+        pathInfo: UnsafeBufferPointer<UInt8>?, limit: Int
     ) throws(APIError) -> String {
         var raw: [UInt8]
         var decoded = false
         if let requestURI, requestURI.first == UInt8(ascii: "/") {
             raw = Array(requestURI.prefix { $0 != UInt8(ascii: "?") })
         } else if scriptName != nil || pathInfo != nil {
-            raw = (scriptName ?? []) + (pathInfo ?? [])
+            raw = Array(scriptName ?? UnsafeBufferPointer(start: nil, count: 0)) + Array(pathInfo ?? UnsafeBufferPointer(start: nil, count: 0))
             decoded = true
         } else if let documentURI {
-            raw = documentURI
+            raw = Array(documentURI)
             decoded = true
         } else {
             throw .badRequest("bad_path", "the request has no path (REQUEST_URI, SCRIPT_NAME or DOCUMENT_URI)")
@@ -121,7 +173,7 @@ public struct GatewayRequestHead: Sendable {
         return decoded ? PercentEncoding.encode(text, keepSlash: true) : text
     }
 
-    static func parseContentLength(_ value: [UInt8]?) throws(APIError) -> Int? {
+    static func parseContentLength(_ value: UnsafeBufferPointer<UInt8>?) throws(APIError) -> Int? {
         guard let value else { return nil }
         guard value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let length = Int(String(decoding: value, as: UTF8.self)) else {
@@ -130,62 +182,27 @@ public struct GatewayRequestHead: Sendable {
         return length
     }
 
-    /// Whether `parse` reads a param of this (ASCII) name: a header or one of the CGI names it knows.
-    public static func reads(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        if name.count > 5 && name[0] == UInt8(ascii: "H") && name[1] == UInt8(ascii: "T") && name[2] == UInt8(ascii: "T")
-            && name[3] == UInt8(ascii: "P") && name[4] == UInt8(ascii: "_") {
-            return true
-        }
-        switch name.count {
-        case 9, 11, 12, 14:
-            return readNames.contains { known in
-                known.count == name.count && known.withUnsafeBufferPointer { known in
-                    for index in 0..<name.count where known[index] != name[index] { return false }
-                    return true
-                }
-            }
-        default:
-            return false
-        }
-    }
-
-    static let readNames: [[UInt8]] = ["REQUEST_METHOD", "REQUEST_URI", "DOCUMENT_URI", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING",
-                                       "REMOTE_ADDR", "CONTENT_TYPE", "CONTENT_LENGTH"].map { Array($0.utf8) }
-
     /// Whether `name` is `HTTP_` followed by at least one byte.
-    static func isHeaderParam(_ name: String) -> Bool {
-        let utf8 = name.utf8
-        guard utf8.count > 5 else { return false }
-        if let prefixed = utf8.withContiguousStorageIfAvailable({ bytes in
-            bytes[0] == UInt8(ascii: "H") && bytes[1] == UInt8(ascii: "T") && bytes[2] == UInt8(ascii: "T")
-                && bytes[3] == UInt8(ascii: "P") && bytes[4] == UInt8(ascii: "_")
-        }) {
-            return prefixed
-        }
-        return utf8.starts(with: "HTTP_".utf8)
+    static func isHeaderParam(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        name.count > 5 && name[0] == UInt8(ascii: "H") && name[1] == UInt8(ascii: "T") && name[2] == UInt8(ascii: "T")
+            && name[3] == UInt8(ascii: "P") && name[4] == UInt8(ascii: "_")
     }
 
-    /// `HTTP_X_REQUEST_ID` → `x-request-id`.
-    static func headerName(_ param: String) -> String {
-        let count = param.utf8.count - 5
-        return String(unsafeUninitializedCapacity: count) { buffer in
-            func write<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Int {
-                var written = 0
-                for byte in bytes {
-                    switch byte {
-                    case UInt8(ascii: "_"): buffer[written] = UInt8(ascii: "-")
-                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[written] = byte + 32
-                    default: buffer[written] = byte
-                    }
-                    written += 1
+    /// `HTTP_X_REQUEST_ID` → `x-request-id` (bytes that are not UTF-8 are repaired, as `String(decoding:)` does).
+    static func headerName(_ param: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: param.count - 5) { buffer in
+            for (written, byte) in param.dropFirst(5).enumerated() {
+                switch byte {
+                case UInt8(ascii: "_"): buffer[written] = UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): buffer[written] = byte + 32
+                default: buffer[written] = byte
                 }
-                return written
             }
-            return param.utf8.withContiguousStorageIfAvailable { write($0.dropFirst(5)) } ?? write(param.utf8.dropFirst(5))
+            return param.count - 5
         }
     }
 
-    static func isToken(_ bytes: [UInt8]) -> Bool {
+    static func isToken(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         // RFC 9110 tchar, bounded so a silly method cannot grow without end.
         guard !bytes.isEmpty, bytes.count <= 32 else { return false }
         return bytes.allSatisfy { byte in
