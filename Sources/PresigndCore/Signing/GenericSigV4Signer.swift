@@ -106,8 +106,11 @@ extension SigV4Request {
     ]
 
     /// A caller cannot smuggle its own X-Amz-Signature or X-Amz-Expires into a URL we sign.
+    /// Every one of them starts with `x`, so the usual names (S3's own, `response-content-type`,
+    /// `partNumber`, `uploadId`) are passed without lower-casing them and hashing the copy.
     static func refuseAuthParameters(_ query: [(name: String, value: String)]) throws(SigningError) {
-        for item in query where authParameters.contains(item.name.lowercased()) {
+        for item in query where item.name.utf8.first.map({ $0 | 0x20 == UInt8(ascii: "x") }) == true
+            && authParameters.contains(item.name.lowercased()) {
             throw .invalidQuery("the query parameter \(item.name) is set by the signer; remove it")
         }
     }
