@@ -287,4 +287,33 @@ final class SecondRoundFastPathTests: XCTestCase {
             XCTAssertEqual(JSONValue.string(text).serialized(), byScalars(text), text.debugDescription)
         }
     }
+
+    /// Percent-encoding with its reserve-once and arithmetic hex digits, against one byte at a time.
+    func testPercentEncodingAgreesWithBytes() {
+        func byBytes(_ text: String, keepSlash: Bool) -> String {
+            var out = ""
+            for byte in text.utf8 {
+                let unreserved = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+                    || [0x2D, 0x5F, 0x2E, 0x7E].contains(byte) || (keepSlash && byte == 0x2F)
+                out += unreserved ? String(UnicodeScalar(byte)) : "%" + String(format: "%02X", byte)
+            }
+            return out
+        }
+        let alphabet = ["a", "Z", "9", "-", "_", ".", "~", "/", " ", "%", "+", "=", "&", "\"", "é", "東", "\u{0}", "\u{7F}", "'"]
+        for text in FastPathTests.samples(alphabet, count: 3000, maxLength: 40) + [#"attachment; filename="a b.pdf"; filename*=UTF-8''a%20b.pdf"#] {
+            for keepSlash in [false, true] {
+                XCTAssertEqual(PercentEncoding.encode(text, keepSlash: keepSlash), byBytes(text, keepSlash: keepSlash), text.debugDescription)
+            }
+        }
+    }
+
+    func testFirstHeaderValueAndRepetition() {
+        let headers: HTTPHeaders = ["Authorization": "Bearer a", "X-Other": "1", "authorization": "Bearer b"]
+        XCTAssertEqual(headers.first("AUTHORIZATION").value, "Bearer a")
+        XCTAssertTrue(headers.first("Authorization").repeated)
+        XCTAssertEqual(headers.first("x-other").value, "1")
+        XCTAssertFalse(headers.first("x-other").repeated)
+        XCTAssertNil(headers.first("Cookie").value)
+        XCTAssertFalse(headers.first("Cookie").repeated)
+    }
 }

@@ -13,6 +13,17 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         fields.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
+    /// The first value of `name`, and whether it came more than once (for a header that must
+    /// come once), without collecting the values.
+    public func first(_ name: String) -> (value: String?, repeated: Bool) {
+        var first: String?
+        for field in fields where HTTPHeaders.sameName(field.name, name) {
+            if first != nil { return (first, true) }
+            first = field.value
+        }
+        return (first, false)
+    }
+
     public func values(_ name: String) -> [String] {
         var values: [String] = []
         for field in fields where HTTPHeaders.sameName(field.name, name) { values.append(field.value) }

@@ -12,9 +12,14 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response; API responses are never cached by browsers or proxies.
     public static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
-        var all = headers
-        all.set("Content-Type", "application/json")
-        if all["Cache-Control"] == nil { all.set("Cache-Control", "no-store") }
+        var all: HTTPHeaders
+        if headers.fields.isEmpty {  // most answers: the two headers, no search
+            all = ["Content-Type": "application/json", "Cache-Control": "no-store"]
+        } else {
+            all = headers
+            all.set("Content-Type", "application/json")
+            if all["Cache-Control"] == nil { all.set("Cache-Control", "no-store") }
+        }
         return HTTPResponse(status: status, headers: all, body: value.serializedBytes())
     }
 

@@ -3,9 +3,9 @@
 /// rather than resolved by guessing.
 public enum BearerToken {
     public static func extract(from request: HTTPRequest, cookieName: String?) throws(APIError) -> String {
-        let authorizations = request.headers.values("Authorization")
-        if authorizations.count > 1 { throw BearerError.invalidRequest("send one Authorization header") }
-        if let authorization = authorizations.first {
+        let authorizations = request.headers.first("Authorization")
+        if authorizations.repeated { throw BearerError.invalidRequest("send one Authorization header") }
+        if let authorization = authorizations.value {
             if let token = try asciiBearer(authorization) { return token }
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             guard parts.first?.lowercased() == "bearer" else {

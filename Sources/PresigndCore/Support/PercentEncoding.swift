@@ -1,6 +1,7 @@
 /// RFC 3986 percent-encoding as AWS signs it: only `A-Za-z0-9-_.~` stay as they are.
 public enum PercentEncoding {
-    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+    @inline(__always)
+    static func upperHexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") - 10 + nibble }
 
     @inline(__always)
     static func isUnreserved(_ byte: UInt8) -> Bool {
@@ -28,13 +29,18 @@ public enum PercentEncoding {
         var string = string
         string.withUTF8 { bytes in
             var runStart = 0
+            var reserved = false
             for index in 0..<bytes.count {
                 let byte = bytes[index]
                 if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) { continue }
+                if !reserved {  // room for the worst case once, not a growth per escape
+                    output.reserveCapacity(output.count + index + 3 * (bytes.count - index))
+                    reserved = true
+                }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 output.append(UInt8(ascii: "%"))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+                output.append(upperHexDigit(byte >> 4))
+                output.append(upperHexDigit(byte & 0x0F))
                 runStart = index + 1
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))

@@ -80,8 +80,8 @@ public enum ContentDisposition {
                 output.append(byte)
             } else {
                 output.append(UInt8(ascii: "%"))
-                output.append(PercentEncoding.hexDigits[Int(byte >> 4)])
-                output.append(PercentEncoding.hexDigits[Int(byte & 0x0F)])
+                output.append(PercentEncoding.upperHexDigit(byte >> 4))
+                output.append(PercentEncoding.upperHexDigit(byte & 0x0F))
             }
         }
     }
