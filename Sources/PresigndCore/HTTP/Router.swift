@@ -46,16 +46,27 @@ public enum RouteMatch<Handler: Sendable> {
 /// after percent-decoding each segment, so an encoded `/` (`%2F`) stays inside its segment.
 public struct Router<Handler: Sendable>: Sendable {
     public private(set) var routes: [Route<Handler>] = []
+    /// What matching reads of each route, beside `routes`: the search reads these plain values
+    /// and copies a (generic, so unspecialised here) `Route` only for the one it returns.
+    var shapes: [RouteShape] = []
     /// Indices into `routes` by their number of segments, in table order: only routes with as
     /// many segments as the path can match it.
-    var bySegmentCount: [Int: [Int]] = [:]
+    var bySegmentCount: [[Int]] = []
+
+    struct RouteShape: Sendable {
+        let method: String
+        let segments: [PatternSegment]
+        let literalCount: Int
+    }
 
     public init(_ routes: [Route<Handler>] = []) {
         for route in routes { add(route) }
     }
 
     public mutating func add(_ route: Route<Handler>) {
-        bySegmentCount[route.segments.count, default: []].append(routes.count)
+        while bySegmentCount.count <= route.segments.count { bySegmentCount.append([]) }
+        bySegmentCount[route.segments.count].append(routes.count)
+        shapes.append(RouteShape(method: route.method, segments: route.segments, literalCount: route.literalCount))
         routes.append(route)
     }
 
@@ -67,8 +78,9 @@ public struct Router<Handler: Sendable>: Sendable {
         // not an `{id}` of `/api/uploads/{id}`, whatever the method.
         var best = -1
         var candidates: [Int] = []
-        for index in bySegmentCount[segments.count] ?? [] where Router.literalsMatch(routes[index].segments, segments) {
-            let literals = routes[index].literalCount
+        let sameLength = segments.count < bySegmentCount.count ? bySegmentCount[segments.count] : []
+        for index in sameLength where Router.literalsMatch(shapes[index].segments, segments) {
+            let literals = shapes[index].literalCount
             if literals > best {
                 best = literals
                 candidates.removeAll(keepingCapacity: true)
@@ -77,11 +89,11 @@ public struct Router<Handler: Sendable>: Sendable {
         }
         var allowed: [String] = []
         for index in candidates {
-            let route = routes[index]
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route, parameters: Router.bind(route.segments, to: segments) ?? [:])
+            let shape = shapes[index]
+            if shape.method == method || (method == "HEAD" && shape.method == "GET") {
+                return .found(routes[index], parameters: Router.bind(shape.segments, to: segments) ?? [:])
             }
-            if !allowed.contains(route.method) { allowed.append(route.method) }
+            if !allowed.contains(shape.method) { allowed.append(shape.method) }
         }
         if allowed.isEmpty { return .notFound }
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
