@@ -378,8 +378,20 @@ SCRIPTS = {"presign": ("post-json.lua", json.dumps(PRESIGN_BODY)), "download": (
            "cdn": ("post-json.lua", "{}"), "healthz": ("get-auth.lua", None)}
 
 
+def settle(pg, limit=60.0):
+    """The same start for every run: no autovacuum worker busy (the presign runs insert tens of
+    thousands of rows, and autovacuum then works through the next run, on the same 2 cores), and
+    a fresh checkpoint, so whichever server runs after the inserts is not the one that pays."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and pg.psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")[0][0] != "0":
+        time.sleep(0.2)
+    pg.psql("CHECKPOINT")
+
+
 def wrk(stack, server, route, seconds, cpu_group):
     script, body = SCRIPTS[route]
+    settle(stack.pg)
     env = dict(os.environ, FLOWS_TOKEN=token())
     if body is not None:
         env["FLOWS_BODY"] = body
