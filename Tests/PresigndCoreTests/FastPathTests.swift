@@ -316,4 +316,12 @@ final class SecondRoundFastPathTests: XCTestCase {
         XCTAssertNil(headers.first("Cookie").value)
         XCTAssertFalse(headers.first("Cookie").repeated)
     }
+
+    func testReservedPostFieldsWithoutLowercasing() {
+        let names = ["key", "KEY", "Key", "x-AMZ-date", "X-Amz-Signature", "keys", "ke", "poliCY", "file", "FILE ", "bucket",
+                     "Content-Type", "x-amz-meta-a", "x-amz-security-token", "\u{212A}ey", "k\u{0301}ey", "@ey", "KEY\u{0}", ""]
+        for name in names + FastPathTests.samples(["k", "E", "y", "-", "x", "A", "m", "z"], count: 2000, maxLength: 6) {
+            XCTAssertEqual(PostPolicy.isReservedField(name), PostPolicy.reservedFields.contains(name.lowercased()), name.debugDescription)
+        }
+    }
 }
