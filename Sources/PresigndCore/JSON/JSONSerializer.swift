@@ -5,9 +5,21 @@ extension JSONValue {
 
     public func serializedBytes() -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(256)
+        output.reserveCapacity(minimumSerializedCount + 64)
         write(to: &output)
         return output
+    }
+
+    /// Bytes the compact text takes at least (escapes add more): reserved up front, so a large
+    /// answer (a POST form's fields and policy, a page of documents) is not copied as it grows.
+    var minimumSerializedCount: Int {
+        switch self {
+        case .null, .bool: return 5
+        case .int, .double: return 20
+        case .string(let s): return s.utf8.count + 2
+        case .array(let items): return items.reduce(2) { $0 + $1.minimumSerializedCount + 1 }
+        case .object(let object): return object.members.reduce(2) { $0 + $1.key.utf8.count + 4 + $1.value.minimumSerializedCount }
+        }
     }
 
     func write(to output: inout [UInt8]) {

@@ -51,7 +51,7 @@ public enum PostPolicyCondition: Sendable, Equatable {
     /// `{"expiration":…,"conditions":[…]}` as the `JSONValue` object of those two members writes it.
     static func policyDocument(expiration: String, conditions: [PostPolicyCondition]) -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(512)
+        output.reserveCapacity(1024)  // a presign's policy is about 700 bytes
         output += #"{"expiration":"#.utf8
         JSONValue.writeString(expiration, to: &output)
         output += #","conditions":["#.utf8
