@@ -13,7 +13,7 @@ public struct JWTAuthenticator: Authenticator {
 
     public func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
         let token = try BearerToken.extract(from: request, cookieName: cookieName)
-        if request.headers.values("Authorization").isEmpty { try JWTAuthenticator.checkCookieRequest(request) }
+        if request.headers["Authorization"] == nil { try JWTAuthenticator.checkCookieRequest(request) }
         do {
             return try verifier.verify(token, now: now)
         } catch {
