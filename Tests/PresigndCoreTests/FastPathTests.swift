@@ -324,4 +324,30 @@ final class SecondRoundFastPathTests: XCTestCase {
             XCTAssertEqual(PostPolicy.isReservedField(name), PostPolicy.reservedFields.contains(name.lowercased()), name.debugDescription)
         }
     }
+
+    /// The member-by-member writer gives the bytes of the JSONValue object it stands for,
+    /// repeated form field names included (first place, last value, as assignment keeps them).
+    func testObjectWriterEqualsTheTree() {
+        let texts = FastPathTests.samples(["a", "K", "-", "\"", "\\", "\n", "é", "\u{2028}", "/", " "], count: 600, maxLength: 10)
+        var state = 7
+        func pick() -> String { state = (state &* 1_103_515_245 &+ 12345) & 0x7FFF_FFFF; return texts[state % texts.count] }
+        for round in 0..<200 {
+            let pairs = (0..<(round % 7)).map { _ in (name: round % 3 == 0 ? ["a", "b", "a"][state % 3] : pick(), value: pick()) }
+            var writer = JSONObjectWriter(reserving: 16)
+            var tree = JSONObject()
+            let first = pick(), second = pick(), third = pick()
+            writer.string("fileId", first)
+            tree["fileId"] = .string(first)
+            writer.strings("fields", pairs)
+            var fields = JSONObject()
+            for pair in pairs { fields[pair.name] = .string(pair.value) }
+            tree["fields"] = .object(fields)
+            writer.value("expires", .int(Int64(round)))
+            tree["expires"] = .int(Int64(round))
+            writer.string(second, third)
+            if tree[second] == nil { tree[second] = .string(third) } else { tree = JSONObject(tree.members + [(key: second, value: .string(third))]) }
+            XCTAssertEqual(writer.finish(), JSONValue.object(tree).serializedBytes(), "round \(round)")
+        }
+        XCTAssertEqual(JSONObjectWriter().finish(), Array("{}".utf8))
+    }
 }

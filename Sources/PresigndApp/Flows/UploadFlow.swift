@@ -62,15 +62,16 @@ public struct UploadFlow: Sendable {
             user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
             contentType: try body.string("contentType", maxLength: 255), fileSize: try body.integer("fileSize", in: 0...Int64.max),
             method: try body.optionalString("method", maxLength: 8), context: context)
-        return .json([
-            "fileId": .string(started.record.id),
-            "key": .string(started.record.objectKey),
-            "method": .string(started.method.rawValue),
-            "url": .string(started.url),
-            "fields": .object(started.fields),
-            "headers": .object(started.headers),
-            "expiresAt": .string(UTCDateTime(started.expiresAt).iso8601),
-        ])
+        // Written member by member (the same bytes as the JSONValue object of these members).
+        var answer = JSONObjectWriter(reserving: 2048)
+        answer.string("fileId", started.record.id)
+        answer.string("key", started.record.objectKey)
+        answer.string("method", started.method.rawValue)
+        answer.string("url", started.url)
+        answer.strings("fields", started.fields)
+        answer.strings("headers", started.headers)
+        answer.string("expiresAt", UTCDateTime(started.expiresAt).iso8601)
+        return .json(serialized: answer.finish())
     }
 
     /// A signed single-request upload and its pending row.
@@ -78,8 +79,8 @@ public struct UploadFlow: Sendable {
         let record: DocumentRecord
         let method: UploadMethod
         let url: String
-        var fields: JSONObject = [:]
-        var headers: JSONObject = [:]
+        var fields: [(name: String, value: String)] = []
+        var headers: [(name: String, value: String)] = []
         let expiresAt: UnixSeconds
     }
 
@@ -102,18 +103,14 @@ public struct UploadFlow: Sendable {
                                         maxSize: min(upload.purpose.maxSize, UploadPurposes.largestSingleUpload),
                                         contentDisposition: disposition)
             let post = try signer.presignPost(rules, expiresIn: expiresIn, now: context.now)
-            var fields: JSONObject = [:]
-            for field in post.fields { fields[field.name] = .string(field.value) }
-            signed = SingleUpload(record: record, method: .post, url: post.url, fields: fields, expiresAt: post.expiresAt)
+            signed = SingleUpload(record: record, method: .post, url: post.url, fields: post.fields, expiresAt: post.expiresAt)
         } else {
             // A store without POST policies gets a PUT with the exact length signed, so the store
             // itself still refuses a body of another size.
             let length = config.store.postPolicies || fileSize == nil ? nil : upload.declaredSize
             let put = try signer.presignPut(key: key, contentType: upload.contentType, contentLength: length,
                                             expiresIn: expiresIn, now: context.now)
-            var headers: JSONObject = [:]
-            for header in put.headers { headers[header.name] = .string(header.value) }
-            signed = SingleUpload(record: record, method: .put, url: put.url, headers: headers, expiresAt: put.expiresAt)
+            signed = SingleUpload(record: record, method: .put, url: put.url, headers: put.headers, expiresAt: put.expiresAt)
         }
         try store.insert(record, audit: audit(context, user, "upload.presign", fileID), quota: upload.purpose.quota)
         return signed

@@ -45,15 +45,15 @@ public struct UppyFlow: Sendable {
             fileName: try required(request.queryValue("filename"), "filename"),
             contentType: request.queryValue("type").flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream",
             fileSize: nil, method: nil, context: context)
-        return .json([
-            "method": .string(started.method.rawValue),
-            "url": .string(started.url),
-            "fields": .object(started.fields),
-            "headers": .object(started.headers),
-            "expires": .int(uploads.config.expiries.upload),
-            "fileId": .string(started.record.id),
-            "key": .string(started.record.objectKey),
-        ])
+        var answer = JSONObjectWriter(reserving: 2048)
+        answer.string("method", started.method.rawValue)
+        answer.string("url", started.url)
+        answer.strings("fields", started.fields)
+        answer.strings("headers", started.headers)
+        answer.value("expires", .int(uploads.config.expiries.upload))
+        answer.string("fileId", started.record.id)
+        answer.string("key", started.record.objectKey)
+        return .json(serialized: answer.finish())
     }
 
     /// `POST s3/multipart {filename, type, metadata}` → `{key, uploadId, bucket}`.

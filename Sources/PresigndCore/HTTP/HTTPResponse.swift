@@ -12,6 +12,11 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response; API responses are never cached by browsers or proxies.
     public static func json(_ value: JSONValue, status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        json(serialized: value.serializedBytes(), status: status, headers: headers)
+    }
+
+    /// A JSON response whose text is already written (`JSONObjectWriter`).
+    public static func json(serialized body: [UInt8], status: Int = 200, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
         var all: HTTPHeaders
         if headers.fields.isEmpty {  // most answers: the two headers, no search
             all = ["Content-Type": "application/json", "Cache-Control": "no-store"]
@@ -20,7 +25,7 @@ public struct HTTPResponse: Sendable {
             all.set("Content-Type", "application/json")
             if all["Cache-Control"] == nil { all.set("Cache-Control", "no-store") }
         }
-        return HTTPResponse(status: status, headers: all, body: value.serializedBytes())
+        return HTTPResponse(status: status, headers: all, body: body)
     }
 
     /// The reason phrase for the `Status:` line.

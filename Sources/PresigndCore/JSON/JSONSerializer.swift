@@ -123,3 +123,64 @@ extension JSONValue {
         return 1
     }
 }
+
+/// Writes one JSON object member by member, byte for byte as `JSONValue.object(…)` with the same
+/// members serialises: for answers of a fixed shape (a presign's form), with no tree of
+/// `JSONValue`s to build, walk and free on every request.
+public struct JSONObjectWriter {
+    var bytes: [UInt8] = []
+    var empty = true
+
+    public init(reserving capacity: Int = 512) {
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    mutating func key(_ key: String) {
+        if !empty { bytes.append(UInt8(ascii: ",")) }
+        empty = false
+        JSONValue.writeString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func string(_ key: String, _ value: String) {
+        self.key(key)
+        JSONValue.writeString(value, to: &bytes)
+    }
+
+    public mutating func value(_ key: String, _ value: JSONValue) {
+        self.key(key)
+        value.write(to: &bytes)
+    }
+
+    /// A member whose value is an object of strings, as assigning each pair in turn to a
+    /// `JSONObject` makes it: a name given twice keeps its first place and its last value.
+    public mutating func strings(_ key: String, _ pairs: [(name: String, value: String)]) {
+        self.key(key)
+        if JSONObjectWriter.hasRepeatedName(pairs) {
+            var object = JSONObject()
+            for pair in pairs { object[pair.name] = .string(pair.value) }
+            JSONValue.object(object).write(to: &bytes)
+            return
+        }
+        bytes.append(UInt8(ascii: "{"))
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(pair.name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONValue.writeString(pair.value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    static func hasRepeatedName(_ pairs: [(name: String, value: String)]) -> Bool {
+        for later in pairs.indices.dropFirst() where pairs[..<later].contains(where: { $0.name == pairs[later].name }) { return true }
+        return false
+    }
+
+    /// The object's text.
+    public consuming func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+}
