@@ -18,6 +18,24 @@
 #include <openssl/encoder.h>
 #include <openssl/param_build.h>
 
+#include <sys/random.h>
+#include <errno.h>
+
+// The kernel's random generator (getrandom(2), which Glibc's Swift module does not export):
+// fills `buf` completely and returns 0, or returns -1 with errno set.
+static inline int presignd_getrandom(void *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom((char *)buf + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
 // Macros Swift cannot import.
 static inline int presignd_EVP_PKEY_CTX_set_rsa_padding(EVP_PKEY_CTX *ctx, int padding) {
     return EVP_PKEY_CTX_set_rsa_padding(ctx, padding);

@@ -9,6 +9,16 @@ public enum SecureBytes {
         return bytes
     }
 
+    /// Random bytes from the kernel (getrandom(2)), for identifiers made per request: one system
+    /// call, where libcrypto's generator costs several thousand instructions of bookkeeping per
+    /// call (its fork check included); safe across fork by construction. Fails closed.
+    public static func systemRandom(count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let status = bytes.withUnsafeMutableBytes { presignd_getrandom($0.baseAddress, count) }
+        precondition(status == 0, "the kernel's random generator failed")
+        return bytes
+    }
+
     /// Compares in time that depends only on the lengths, so a forger learns nothing from timing.
     public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }

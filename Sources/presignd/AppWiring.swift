@@ -45,7 +45,7 @@ enum AppWiring {
         routes += OpenAPIRoutes.routes()
         routes += MetricsRoutes.routes(metrics: metrics, allowed: metricsAllowed)
         let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3,
-                                 newID: { UUIDv4.make(randomBytes: SecureBytes.random(count: 16)) })
+                                 newID: { UUIDv4.make(randomBytes: SecureBytes.systemRandom(count: 16)) })
         routes += uploads.routes
         routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes

@@ -27,4 +27,15 @@ final class SigningHMACTests: XCTestCase {
         for _ in 0..<1000 { long.update(Array(repeating: UInt8(ascii: "a"), count: 1000)) }
         XCTAssertEqual(Hex.encode(long.finalize()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    /// The kernel's random bytes: the length asked for (past getrandom's 256-byte single read
+    /// too), and 2,000 16-byte draws (document ids) all different and not all zero.
+    func testSystemRandomFillsAndDiffers() {
+        XCTAssertEqual(SecureBytes.systemRandom(count: 0), [])
+        XCTAssertEqual(SecureBytes.systemRandom(count: 300).count, 300)
+        XCTAssertNotEqual(SecureBytes.systemRandom(count: 300), [UInt8](repeating: 0, count: 300))
+        let draws = (0..<2000).map { _ in SecureBytes.systemRandom(count: 16) }
+        XCTAssertEqual(Set(draws).count, 2000)
+        XCTAssertTrue(draws.allSatisfy { $0.count == 16 })
+    }
 }
