@@ -350,4 +350,21 @@ final class SecondRoundFastPathTests: XCTestCase {
         }
         XCTAssertEqual(JSONObjectWriter().finish(), Array("{}".utf8))
     }
+
+    /// The word-at-a-time header value check finds a control byte or DEL at every offset, and
+    /// lets tab, space and bytes above 0x7F through, as the byte rule does.
+    func testHeaderValueWordCheckAgreesWithBytes() {
+        func byBytes(_ bytes: [UInt8]) -> Bool { bytes.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) } }
+        for special: UInt8 in [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0xC3, 0xFF] {
+            for length in 1...40 {
+                for offset in 0..<length {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[offset] = special
+                    let safe = bytes.withUnsafeBufferPointer { GatewayResponse.isSafeValue($0) }
+                    XCTAssertEqual(safe, byBytes(bytes), "byte \(special) at \(offset) of \(length)")
+                }
+            }
+        }
+        XCTAssertTrue([UInt8]().withUnsafeBufferPointer { GatewayResponse.isSafeValue($0) })
+    }
 }

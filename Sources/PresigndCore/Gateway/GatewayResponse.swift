@@ -63,7 +63,19 @@ public enum GatewayResponse {
         !name.isEmpty && name.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
     }
 
+    /// No control byte but tab (a CR or LF would end the field early). Eight bytes at a time
+    /// while none of them is below 0x20 or DEL (1.5 KB of CloudFront cookies per cdn-cookies
+    /// answer); a word with one, and the tail, go byte by byte.
     static func isSafeValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-        value.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+        var index = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= value.count {
+            let word = UnsafeRawPointer(value.baseAddress! + index).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word
+            let delete = word ^ (ones &* 0x7F)
+            if (control | ((delete &- ones) & ~delete)) & highs != 0 { break }
+            index += 8
+        }
+        return UnsafeBufferPointer(rebasing: value[index...]).allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
     }
 }
