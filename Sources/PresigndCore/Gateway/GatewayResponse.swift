@@ -68,12 +68,9 @@ public enum GatewayResponse {
     /// answer); a word with one, and the tail, go byte by byte.
     static func isSafeValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= value.count {
-            let word = UnsafeRawPointer(value.baseAddress! + index).loadUnaligned(as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word
-            let delete = word ^ (ones &* 0x7F)
-            if (control | ((delete &- ones) & ~delete)) & highs != 0 { break }
+            let word = ByteWord.load(value, at: index)
+            if ByteWord.below(0x20, in: word) | ByteWord.equal(0x7F, in: word) != 0 { break }
             index += 8
         }
         return UnsafeBufferPointer(rebasing: value[index...]).allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }

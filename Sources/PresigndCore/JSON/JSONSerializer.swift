@@ -60,8 +60,7 @@ extension JSONValue {
                 var index = 0
                 while index < bytes.count {
                     // The common case, eight plain ASCII bytes at a time.
-                    if index + 8 <= bytes.count,
-                       !mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                    if index + 8 <= bytes.count, !mayNeedEscape(ByteWord.load(bytes, at: index)) {
                         index += 8
                         continue
                     }
@@ -88,15 +87,11 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes (in either byte order) is below 0x20, `"`, `\\` or not ASCII:
-    /// the bit tricks of "Bit Twiddling Hacks" (`hasless`, `haszero`), exact as a yes or no.
+    /// Whether any of the eight bytes is below 0x20, `"`, `\` or not ASCII.
     @inline(__always)
     static func mayNeedEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word
-        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-        let isQuote = (quote &- ones) & ~quote, isBackslash = (backslash &- ones) & ~backslash
-        return (control | isQuote | isBackslash | word) & highs != 0
+        ByteWord.below(0x20, in: word) | ByteWord.equal(UInt8(ascii: "\""), in: word) | ByteWord.equal(UInt8(ascii: "\\"), in: word)
+            | ByteWord.nonASCII(in: word) != 0
     }
 
     /// Bytes that may need an escape: `"`, `\`, the controls, and E2 (the lead byte of U+2028/U+2029).
