@@ -118,18 +118,11 @@ public struct PostPolicy: Sendable {
         "key", "bucket", "policy", "file", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-signature", "x-amz-security-token",
     ]
 
-    /// `reservedFields.contains(name.lowercased())`, without the lower-cased copy and its hash
-    /// for an ASCII name (every valid one): only a name of a reserved name's length is compared.
+    /// `reservedFields.contains(name.lowercased())` (the reserved names are lower case), compared
+    /// as header names are: no lower-cased copy for an ASCII name, every valid one.
     static func isReservedField(_ name: String) -> Bool {
-        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return reservedFields.contains(name.lowercased()) }
-        return reservedFieldBytes.contains { reserved in
-            reserved.count == name.utf8.count && zip(reserved, name.utf8).allSatisfy { known, byte in
-                known == ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte)
-            }
-        }
+        reservedFields.contains { HTTPHeaders.sameName($0, name) }
     }
-
-    static let reservedFieldBytes: [[UInt8]] = reservedFields.map { Array($0.utf8) }
 
     func validate() throws(SigningError) {
         try S3Validation.validateBucket(bucket)
