@@ -112,6 +112,21 @@ final class FlowRouteTests: XCTestCase {
         XCTAssertEqual(send("GET", "/readyz", as: nil).status, 200)
     }
 
+    /// Regression (attack campaign): confirm by key turned any database error into "not found",
+    /// so Uppy's page, which treats 404 as final, abandoned a good upload during an outage.
+    func testRegressionConfirmByKeyWhileTheDatabaseIsDownIs503NotA404() {
+        let p = presign(size: 1000)
+        let key = p.body["key"]!.stringValue!
+        store.state.withLock { $0.down = true }
+        let r = send("POST", "/api/uploads/confirm", json: #"{"key":"\#(key)"}"#)
+        XCTAssertEqual(r.status, 503)
+        XCTAssertEqual(r.body["error"]?["code"], "database_unavailable")
+        XCTAssertEqual(r.headers["Retry-After"], "5")
+        store.state.withLock { $0.down = false }
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", json: #"{"key":"\#(key)"}"#).body["error"]?["code"], "upload_incomplete")
+        XCTAssertEqual(send("POST", "/api/uploads/confirm", as: "mallory", json: #"{"key":"\#(key)"}"#).status, 404)
+    }
+
     func testConfirmLifecycle() {
         let p = presign(size: 1000)
         let id = p.body["fileId"]!.stringValue!

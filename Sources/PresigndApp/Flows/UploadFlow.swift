@@ -287,18 +287,25 @@ public struct UploadFlow: Sendable {
 
     /// The caller's upload by presignd's id; someone else's upload and no upload look the same.
     func ownedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord {
-        guard UUIDv4.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
-              record.status != .deleting else {
+        guard let record = try findOwnedUpload(id: id, user: user) else {
             throw APIError.notFound("no upload \(UUIDv4.isValid(id) ? id : "with that id") of yours")
         }
         return record
     }
 
     /// The caller's upload by its object key (keys carry the file id: `{prefix}/{user}/{id}…`).
+    /// Only "none of yours" is a 404: a store that cannot answer stays a 503, which clients retry.
     func ownedUpload(key: String, user: AuthenticatedUser) throws -> DocumentRecord {
-        guard let id = ObjectKey.fileID(in: key), let record = try? ownedUpload(id: id, user: user), record.objectKey == key else {
+        guard let id = ObjectKey.fileID(in: key), let record = try findOwnedUpload(id: id, user: user), record.objectKey == key else {
             throw APIError.notFound("no upload of yours with that key")
         }
+        return record
+    }
+
+    /// The caller's visible upload with that id, nil when there is none; throws only when the store fails.
+    func findOwnedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord? {
+        guard UUIDv4.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
+              record.status != .deleting else { return nil }
         return record
     }
 
