@@ -6,4 +6,5 @@
 /* PG_DIAG_* are character-literal macros, which Swift does not import. */
 static inline int presignd_pg_diag_sqlstate(void) { return PG_DIAG_SQLSTATE; }
 static inline int presignd_pg_diag_message_primary(void) { return PG_DIAG_MESSAGE_PRIMARY; }
+static inline int presignd_pg_diag_severity_nonlocalized(void) { return PG_DIAG_SEVERITY_NONLOCALIZED; }
 #endif

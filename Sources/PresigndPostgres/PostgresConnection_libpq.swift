@@ -14,9 +14,13 @@ public final class PostgresConnection: @unchecked Sendable {
     var preparedStatements: [Int: String] = [:]
     /// What the connection string's `target_session_attrs` asked for.
     let target: SessionTarget
+    /// Where the server's notices go (kept alive here: libpq holds only a raw pointer to it).
+    let notices: NoticeSink
 
-    /// Connects, or throws a `.connection` error carrying libpq's message.
-    public init(_ settings: PostgresSettings) throws(PostgresError) {
+    /// Connects, or throws a `.connection` error carrying libpq's message. The server's notices
+    /// and warnings (`WARNING: terminating connection due to immediate shutdown`) go to `notice`
+    /// instead of libpq's default, which writes them to stderr as raw text.
+    public init(_ settings: PostgresSettings, notice: @escaping @Sendable (PostgresNotice) -> Void = { _ in }) throws(PostgresError) {
         let pairs = settings.parameters
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
@@ -36,6 +40,14 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         self.connection = connection
         self.target = SessionTarget(targetSessionAttrs: Self.option("target_session_attrs", of: connection))
+        self.notices = NoticeSink(notice)
+        _ = PQsetNoticeReceiver(connection, { context, result in
+            guard let context, let result else { return }
+            let field = { (code: Int32) in PQresultErrorField(result, code).map { String(cString: $0) } }
+            let notice = PostgresNotice(severity: field(presignd_pg_diag_severity_nonlocalized()) ?? "NOTICE",
+                                        message: field(presignd_pg_diag_message_primary()) ?? "")
+            Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().deliver(notice)
+        }, Unmanaged.passUnretained(notices).toOpaque())
     }
 
     deinit { PQfinish(connection) }
@@ -153,4 +165,23 @@ public final class PostgresConnection: @unchecked Sendable {
         let primary = PQresultErrorField(result, presignd_pg_diag_message_primary()).map { String(cString: $0) } ?? message
         return PostgresError(.server(sqlState: String(cString: state)), detail: primary)
     }
+}
+
+/// A notice or warning the server sent outside an error (`RAISE WARNING`, a shutdown warning).
+public struct PostgresNotice: Sendable, Equatable {
+    /// `WARNING`, `NOTICE`, `INFO`, `LOG` or `DEBUG` (not translated).
+    public let severity: String
+    /// The primary message; server notices carry no bind values.
+    public let message: String
+
+    public init(severity: String, message: String) {
+        self.severity = severity
+        self.message = message
+    }
+}
+
+/// The notice callback's box: libpq's receiver gets a pointer to it as its argument.
+final class NoticeSink: Sendable {
+    let deliver: @Sendable (PostgresNotice) -> Void
+    init(_ deliver: @escaping @Sendable (PostgresNotice) -> Void) { self.deliver = deliver }
 }

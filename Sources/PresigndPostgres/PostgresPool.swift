@@ -42,7 +42,7 @@ public final class PostgresPool: Sendable {
                 // Connection dropped here; fall through to a fresh one.
             }
         }
-        let fresh = try PostgresConnection(settings)
+        let fresh = try PostgresConnection(settings, notice: observer.notice)
         observer.opened()
         do {
             let value = try body(fresh)
@@ -80,11 +80,14 @@ public struct PoolObserver: Sendable {
     public var returned: @Sendable () -> Void
     /// A new connection was opened (none was idle: the pool never makes a statement wait).
     public var opened: @Sendable () -> Void
+    /// The server sent a notice or warning on one of the pool's connections.
+    public var notice: @Sendable (PostgresNotice) -> Void
 
     public init(lent: @escaping @Sendable () -> Void = {}, returned: @escaping @Sendable () -> Void = {},
-                opened: @escaping @Sendable () -> Void = {}) {
+                opened: @escaping @Sendable () -> Void = {}, notice: @escaping @Sendable (PostgresNotice) -> Void = { _ in }) {
         self.lent = lent
         self.returned = returned
         self.opened = opened
+        self.notice = notice
     }
 }

@@ -34,7 +34,7 @@ enum AppWiring {
         let flows = try FlowsConfig.from(env)
         let s3Flow = try s3Signer(env)
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
-        let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: poolObserver(metrics, worker: env.string("PRESIGND_WORKER_SLOT") ?? "0"))
+        let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: poolObserver(metrics, worker: env.string("PRESIGND_WORKER_SLOT") ?? "0", logger: logger))
         let store = CountingDocumentStore(PostgresDocumentStore(pool: pool,
                                                                 logger: logger, metrics: metrics, tracksUsage: flows.quotasEnabled),
                                           metrics: metrics)
@@ -66,12 +66,23 @@ enum AppWiring {
 
     /// The pool's hooks on this worker's series: connections in use (set to 0 when a worker
     /// takes over a slot, so a dead worker's count does not linger) and connections opened.
-    static func poolObserver(_ metrics: Metrics, worker: String) -> PoolObserver {
-        guard metrics.isEnabled else { return PoolObserver() }
+    /// The server's notices go to the log as the logger's own lines (one JSON object each in
+    /// JSON mode), not as libpq's raw text on stderr.
+    static func poolObserver(_ metrics: Metrics, worker: String, logger: Logger) -> PoolObserver {
+        let notice = databaseNotices(logger)
+        guard metrics.isEnabled else { return PoolObserver(notice: notice) }
         metrics.set(Metrics.Families.dbInUse, [("worker", worker)], to: 0)
         let inUse = metrics.series(Metrics.Families.dbInUse, [("worker", worker)])
         let opened = metrics.series(Metrics.Families.dbOpened)
-        return PoolObserver(lent: { inUse.add(1) }, returned: { inUse.add(-1) }, opened: { opened.add(1) })
+        return PoolObserver(lent: { inUse.add(1) }, returned: { inUse.add(-1) }, opened: { opened.add(1) }, notice: notice)
+    }
+
+    /// `database warning: terminating connection due to immediate shutdown`, at the notice's level.
+    static func databaseNotices(_ logger: Logger) -> @Sendable (PostgresNotice) -> Void {
+        { notice in
+            let level: Logger.Level = ["WARNING", "ERROR", "FATAL", "PANIC"].contains(notice.severity) ? .warning : .info
+            logger.log(level, "database \(notice.severity.lowercased()): \(notice.message)")
+        }
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.

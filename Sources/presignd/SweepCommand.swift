@@ -33,7 +33,8 @@ enum SweepCommand {
             let logger = Logger { writeOut($0 + "\n", to: 2) }
             let flows = try FlowsConfig.from(env)
             let s3 = try AppWiring.s3Signer(env)
-            let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env)), logger: logger,
+            let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env),
+                                                                           observer: PoolObserver(notice: AppWiring.databaseNotices(logger))), logger: logger,
                                               tracksUsage: flows.quotasEnabled)
             let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger)
             let maxAge = olderThan ?? flows.sweepAfter

@@ -28,6 +28,21 @@ final class PostgresDocumentStoreTests: XCTestCase {
         store = PostgresDocumentStore(pool: pool, logger: .discarding)
     }
 
+    /// Regression (attack campaign): libpq's default notice processor wrote PostgreSQL's notices
+    /// to stderr as raw text, so a JSON log got lines that were not JSON. They reach the pool's
+    /// observer instead, which the application hands to its logger.
+    func testServerNoticesReachTheObserverNotStderr() throws {
+        let url = try XCTUnwrap(ProcessInfo.processInfo.environment["PRESIGND_TEST_DATABASE_URL"])
+        final class Notices: @unchecked Sendable { var all: [PostgresNotice] = [] }
+        let notices = Notices()
+        let observed = PostgresPool(settings: PostgresSettings(conninfo: url), observer: PoolObserver(notice: { notices.all.append($0) }))
+        try observed.withConnection { connection throws(PostgresError) in
+            try connection.execute("DO $$ BEGIN RAISE WARNING 'disk nearly full'; RAISE NOTICE 'just so you know'; END $$")
+        }
+        // PostgresSettings sets client_min_messages=warning, so the NOTICE never leaves the server.
+        XCTAssertEqual(notices.all, [PostgresNotice(severity: "WARNING", message: "disk nearly full")])
+    }
+
     func entry(_ action: String, _ id: String, actor: String = "alice", at: UnixSeconds = 1_700_000_000) -> AuditEntry {
         AuditEntry(actor: actor, action: action, resource: "document:\(id)", clientAddress: "192.0.2.1", at: at)
     }
