@@ -23,20 +23,19 @@ public final class LogThrottle: Sendable {
         self.capacity = capacity
     }
 
-    /// The lines to write for `line` now: summaries of expired windows, then `line` itself
-    /// unless it repeats one written less than `interval` seconds ago.
-    func admit(_ line: String) -> [String] {
+    /// What to write for `line` now: summaries of expired windows, and whether `line` itself
+    /// goes out (it does not when it repeats one written less than `interval` seconds ago).
+    func admit(_ line: String) -> (summaries: [String], line: Bool) {
         let now = clock.now()
         return windows.withLock { windows in
-            var out = summaries(&windows, now: now)
+            let out = summaries(&windows, now: now)
             if var window = windows[line], now < window.start + interval {
                 window.suppressed += 1
                 windows[line] = window
-            } else {
-                if windows.count < capacity { windows[line] = Window(start: now, suppressed: 0) }
-                out.append(line)
+                return (out, false)
             }
-            return out
+            if windows.count < capacity { windows[line] = Window(start: now, suppressed: 0) }
+            return (out, true)
         }
     }
 

@@ -33,14 +33,18 @@ public struct Logger: Sendable {
     public static let discarding = Logger(sink: { _ in }, requests: .off)
 
     public func log(_ level: Level, _ message: String) {
-        let scope = RequestScope.current
-        guard let throttle else { return sink(line(level, message, scope: scope)) }
+        let context = LogContext.current
+        guard let throttle else { return sink(line(level, message, context: context)) }
         // Throttled by level and message, so lines differing only in time or request id still count as repeats.
-        for admitted in throttle.admit("\(level.rawValue): \(message)") {
-            let split = admitted.firstRange(of: ": ")
-            let admittedLevel = split.flatMap { Level(rawValue: String(admitted[..<$0.lowerBound])) } ?? level
-            sink(line(admittedLevel, split.map { String(admitted[$0.upperBound...]) } ?? admitted, scope: scope))
+        let admitted = throttle.admit("\(level.rawValue): \(message)")
+        // A summary counts lines of earlier requests: it carries no request's context, least
+        // of all that of the request that happened to flush it.
+        for summary in admitted.summaries {
+            let split = summary.firstRange(of: ": ")
+            let summaryLevel = split.flatMap { Level(rawValue: String(summary[..<$0.lowerBound])) } ?? level
+            sink(line(summaryLevel, split.map { String(summary[$0.upperBound...]) } ?? summary, context: nil))
         }
+        if admitted.line { sink(line(level, message, context: context)) }
     }
 
     public func info(_ message: String) { log(.info, message) }
@@ -48,38 +52,38 @@ public struct Logger: Sendable {
     public func error(_ message: String) { log(.error, message) }
 
     /// The answered request's line, when `requests` asks for it: 5xx at level error, 4xx at warning.
-    public func request(_ scope: RequestScope, method: String, status: Int, seconds: Double) {
+    public func request(_ context: RequestContext, method: String, status: Int, seconds: Double) {
         guard requests == .all || (requests == .errors && status >= 400) else { return }
         let level: Level = status >= 500 ? .error : status >= 400 ? .warning : .info
         let milliseconds = Double(Int((seconds * 1_000_000).rounded())) / 1000
         switch format {
         case .text:
-            var text = "presignd \(level.rawValue): \(method) \(scope.route) \(status) \(milliseconds) ms"
-            if let code = scope.errorCode { text += " \(code)" }
-            if let user = scope.userID { text += " user=\(Logger.printable(user))" }
-            sink(text + " request=\(scope.requestID)")
+            var text = "presignd \(level.rawValue): \(method) \(context.route) \(status) \(milliseconds) ms"
+            if let code = context.errorCode { text += " \(code)" }
+            if let user = context.user?.id { text += " user=\(Logger.printable(user))" }
+            sink(text + " request=\(context.requestID)")
         case .json:
             var object: JSONObject = ["time": .string(time()), "level": .string(level.rawValue), "event": "request",
-                                      "method": .string(method), "route": .string(scope.route), "status": .int(Int64(status)),
+                                      "method": .string(method), "route": .string(context.route), "status": .int(Int64(status)),
                                       "duration_ms": .double(milliseconds)]
-            if let user = scope.userID { object["user_id"] = .string(user) }
-            object["request_id"] = .string(scope.requestID)
-            if let code = scope.errorCode { object["error_code"] = .string(code) }
+            if let user = context.user?.id { object["user_id"] = .string(user) }
+            object["request_id"] = .string(context.requestID)
+            if let code = context.errorCode { object["error_code"] = .string(code) }
             sink(JSONValue.object(object).serialized())
         }
     }
 
-    func line(_ level: Level, _ message: String, scope: RequestScope?) -> String {
+    func line(_ level: Level, _ message: String, context: LogContext?) -> String {
         switch format {
         case .text:
-            guard let scope else { return "presignd \(level.rawValue): \(message)" }
-            return "presignd \(level.rawValue): \(message) [request \(scope.requestID)]"
+            guard let context else { return "presignd \(level.rawValue): \(message)" }
+            return "presignd \(level.rawValue): \(message) [request \(context.requestID)]"
         case .json:
             var object: JSONObject = ["time": .string(time()), "level": .string(level.rawValue), "event": .string(message)]
-            if let scope {
-                object["route"] = .string(scope.route)
-                if let user = scope.userID { object["user_id"] = .string(user) }
-                object["request_id"] = .string(scope.requestID)
+            if let context {
+                object["route"] = .string(context.route)
+                if let user = context.userID { object["user_id"] = .string(user) }
+                object["request_id"] = .string(context.requestID)
             }
             return JSONValue.object(object).serialized()
         }
@@ -89,4 +93,23 @@ public struct Logger: Sendable {
     static func printable(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F }.prefix(200)))
     }
+}
+
+/// What a log line written during a request says about it. The pipeline binds it (a read-only
+/// task-local, as swift-distributed-tracing's `ServiceContext` carries metadata to swift-log) for
+/// the rest of the chain whenever it learns more (the route, the user), so a line an adapter
+/// writes deep in a flow names its request without every call passing it. Only the pipeline
+/// binds it; nothing writes to it.
+public struct LogContext: Sendable, Equatable {
+    public let requestID: String
+    public let route: String
+    public let userID: String?
+
+    public init(requestID: String, route: String = "unmatched", userID: String? = nil) {
+        self.requestID = requestID
+        self.route = route
+        self.userID = userID
+    }
+
+    @TaskLocal public static var current: LogContext?
 }

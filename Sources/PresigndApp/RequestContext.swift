@@ -1,18 +1,38 @@
 import PresigndCore
 
-/// What a route handler gets: the request, the path parameters, the authenticated user (for
-/// routes that need one) and the time the request is handled at.
+/// What travels with a request through the middleware to its handler: the request id, the time
+/// it arrived, the route that answered, the user once authenticated, the path parameters and
+/// the error code of the answer. Middleware reads and fills it in (`inout`); a handler gets it
+/// as it stands when the route's own middleware has run. Nothing of a request lives anywhere else.
 public struct RequestContext: Sendable {
     public let request: HTTPRequest
-    public let parameters: [String: String]
-    public let user: AuthenticatedUser?
+    /// From `X-Request-ID` when plausible (nginx's `$request_id`), otherwise made here.
+    public let requestID: String
+    /// The wall-clock second the request is handled at.
     public let now: UnixSeconds
+    /// Monotonic seconds at arrival, for the request's duration.
+    public let started: Double
+    /// The route pattern that answered (`/api/documents/{id}/download`), or what answered instead.
+    public var route = "unmatched"
+    public var parameters: [String: String]
+    /// The authenticated user, set by the authentication middleware of routes that need one.
+    public var user: AuthenticatedUser?
+    /// The error code of the answer, when it was an error.
+    public var errorCode: String?
+    /// The CloudFront policy the request's signed cookies carry, once the media route's
+    /// cookie middleware has verified them.
+    public var cookiePolicy: VerifiedCloudFrontPolicy?
+    /// Seconds the request took, once the metrics middleware has measured it.
+    public var duration: Double?
 
-    public init(request: HTTPRequest, parameters: [String: String] = [:], user: AuthenticatedUser? = nil, now: UnixSeconds) {
+    public init(request: HTTPRequest, requestID: String = "", parameters: [String: String] = [:], user: AuthenticatedUser? = nil,
+                now: UnixSeconds, started: Double = 0) {
         self.request = request
+        self.requestID = requestID
         self.parameters = parameters
         self.user = user
         self.now = now
+        self.started = started
     }
 
     /// The authenticated user; routes declared `.user` always have one.
@@ -34,5 +54,17 @@ public struct RequestContext: Sendable {
     /// problem when the text is not a JSON object.
     public func jsonBody() throws(APIError) -> JSONBody {
         try JSONBody.parse(request)
+    }
+
+    /// `error` as this request's answer: its request id in the body, its code noted for the log.
+    public mutating func respond(to error: APIError, render: ((APIError, String?) -> HTTPResponse)? = nil) -> HTTPResponse {
+        errorCode = error.code
+        let id = requestID.isEmpty ? nil : requestID
+        return render?(error, id) ?? error.response(requestID: id)
+    }
+
+    /// What a log line says about the request so far.
+    var logContext: LogContext {
+        LogContext(requestID: requestID, route: route, userID: user?.id)
     }
 }

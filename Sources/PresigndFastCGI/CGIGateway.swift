@@ -10,10 +10,10 @@ enum CGIGateway {
         let response: HTTPResponse
         do {
             let handler = try makeHandler()
-            response = RequestExchange.respond(params: EnvironmentParams(entries: presignd_environ()), limits: limits, readBody: readStdin, handler: handler).response
+            response = RequestExchange.respond(params: EnvironmentParams(entries: presignd_environ()), limits: limits, requestIDs: RequestIDs(), readBody: readStdin, handler: handler).response
         } catch {
             ServerLog.event("cannot handle the CGI request: \(error)")
-            response = APIError.internalError().response
+            response = APIError.internalError().response()
         }
         writeAll(GatewayResponse.serialize(response), to: 1)
         return 0

@@ -13,20 +13,20 @@ enum RequestExchange {
     }
 
     static func respond<Params: Sequence<RawGatewayParam>>(
-        params: Params, limits: GatewayLimits, readBody: (Int) -> [UInt8], handler: RequestHandler
+        params: Params, limits: GatewayLimits, requestIDs: RequestIDs, readBody: (Int) -> [UInt8], handler: RequestHandler
     ) -> Outcome {
         let head: GatewayRequestHead
         do {
             head = try GatewayRequestHead.parse(raw: params, limits: limits)
             try GatewayBody.check(head, limit: limits.bodyLimit)
         } catch {
-            return Outcome(response: refusal(error, params: params), bodyConsumed: false)
+            return Outcome(response: refusal(error, params: params, requestIDs: requestIDs), bodyConsumed: false)
         }
         let body: [UInt8]
         do {
             body = try GatewayBody.read(head, limit: limits.bodyLimit, using: readBody)
         } catch {
-            return Outcome(response: refusal(error, params: params), bodyConsumed: false)
+            return Outcome(response: refusal(error, params: params, requestIDs: requestIDs), bodyConsumed: false)
         }
         let request = HTTPRequest(
             method: head.method, path: head.path, query: head.query, headers: head.headers, body: body,
@@ -36,10 +36,10 @@ enum RequestExchange {
 
     /// A request refused before the application saw it still carries its request id, in
     /// `X-Request-ID` and the error body, like every other error.
-    static func refusal<Params: Sequence<RawGatewayParam>>(_ error: APIError, params: Params) -> HTTPResponse {
-        let scope = RequestScope(requestID: RequestScope.requestID(from: GatewayRequestHead.requestID(in: params)))
-        var response = RequestScope.$current.withValue(scope) { error.response }
-        response.headers.set("X-Request-ID", scope.requestID)
+    static func refusal<Params: Sequence<RawGatewayParam>>(_ error: APIError, params: Params, requestIDs: RequestIDs) -> HTTPResponse {
+        let requestID = requestIDs.id(from: GatewayRequestHead.requestID(in: params))
+        var response = error.response(requestID: requestID)
+        response.headers.set("X-Request-ID", requestID)
         return response
     }
 }

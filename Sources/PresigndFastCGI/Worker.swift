@@ -8,6 +8,8 @@ import Synchronization
 final class Worker: Sendable {
     let listenFD: Int32
     let limits: GatewayLimits
+    /// Ids for requests refused before the application sees them (made in the worker, after the fork).
+    let requestIDs = RequestIDs()
     let handler: RequestHandler
     /// Readable once the worker is stopping: every idle thread polls it next to its socket.
     let wakeRead: Int32
@@ -148,7 +150,7 @@ final class Worker: Sendable {
         // The request has fully arrived when the handler is called: its own time (database,
         // object store) has its own timeouts and is not the read timeout's business.
         let outcome = RequestExchange.respond(
-            params: request.params, limits: limits, readBody: request.readBody,
+            params: request.params, limits: limits, requestIDs: requestIDs, readBody: request.readBody,
             handler: { [deadlines, handler] in deadlines.clear(slot); return handler($0) })
         request.write(GatewayResponse.serialize(outcome.response))
         if !outcome.bodyConsumed { request.discardBody(limit: Worker.discardLimit) }

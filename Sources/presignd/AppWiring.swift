@@ -44,23 +44,20 @@ enum AppWiring {
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
         routes += OpenAPIRoutes.routes()
         routes += MetricsRoutes.routes(metrics: metrics, allowed: metricsAllowed)
-        let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3,
-                                 newID: { UUIDv4.make(randomBytes: SecureBytes.systemRandom(count: 16)) })
+        let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3)
         routes += uploads.routes
         routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
-        let cors = CORSMiddleware(config: try CORSConfig.from(env), allowCredentials: jwt.cookieName != nil,
-                                  methods: { [router = Router(routes)] in router.methods(for: $0) })
-        var middleware: [any Middleware] = [cors]
         if let cdn = flows.cdn {
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies, signer: CountingCookieSigner(try cloudFrontSigner(env), metrics: metrics),
                                    store: store).routes
-            middleware.append(MediaMiddleware(config: try MediaConfig.from(env), cdn: cdn, verifier: try cloudFrontVerifier(env),
-                                              signer: s3, authenticator: authenticator, clock: clock, logger: logger))
+            routes += MediaFlow(config: try MediaConfig.from(env), cdn: cdn, verifier: try cloudFrontVerifier(env),
+                                signer: s3, authenticator: authenticator, logger: logger).routes
         }
-        return Application(routes: routes, authenticator: authenticator,
-                           authorize: { user, group throws(APIError) in try jwt.authorize(user, group: group) },
-                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: middleware, logger: logger,
+        let cors = CORSMiddleware(config: try CORSConfig.from(env), allowCredentials: jwt.cookieName != nil,
+                                  methods: { [router = Router(routes)] in router.methods(for: $0) })
+        return Application(routes: routes, authenticator: authenticator, scopes: jwt.scopes,
+                           clock: clock, limits: RequestLimits(maxBodyBytes: bodyLimit), middleware: [cors], logger: logger,
                            metrics: metrics)
     }
 

@@ -80,12 +80,3 @@ enum ServeCommand {
         return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
     }
 }
-
-/// The system's wall clock.
-struct WallClock: Clock {
-    func now() -> UnixSeconds {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return UnixSeconds(time.tv_sec)
-    }
-}

@@ -31,12 +31,7 @@ final class ApplicationTests: XCTestCase {
             Route("GET", "/api/fail", access: .everyone, handler: Endpoint { _ in throw Secret() }),
         ]
         return Application(
-            routes: routes, authenticator: TokenIsUserID(),
-            authorize: { user, group throws(APIError) in
-                if group == "admin" && !user.scopes.contains("files:write") {
-                    throw APIError(status: 403, code: "insufficient_scope", message: "this route needs the scope files:write")
-                }
-            },
+            routes: routes, authenticator: TokenIsUserID(), scopes: ScopeRequirements(["admin": ["files:write"]]),
             clock: FixedClock(1_773_500_966), limits: RequestLimits(maxBodyBytes: 100, maxPathBytes: 64),
             logger: Logger(sink: log))
     }

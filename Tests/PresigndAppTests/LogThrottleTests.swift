@@ -60,4 +60,30 @@ final class LogThrottleTests: XCTestCase {
         for i in 0..<4 { logger.warning("line \(i)"); logger.warning("line \(i)") }
         XCTAssertEqual(out.all.count, 2 + 2 * 2, "two tracked lines throttled, the other two not")
     }
+
+    /// Regression (attack campaign): the summary of lines held back was written with the
+    /// context of whichever later request flushed it (its route, user and request id).
+    func testRegressionASummaryCarriesNoOtherRequestsContext() throws {
+        let clock = SteppedClock()
+        let out = Lines()
+        let logger = Logger(sink: { out.append($0) }, throttle: LogThrottle(clock: clock, interval: 10), format: .json, time: { "t" })
+        LogContext.$current.withValue(LogContext(requestID: "first", route: "/api/a", userID: "alice")) {
+            logger.warning("database unavailable: timeout")
+            logger.warning("database unavailable: timeout")
+        }
+        clock.advance(11)
+        LogContext.$current.withValue(LogContext(requestID: "later", route: "/api/b", userID: "bob")) {
+            logger.warning("object store unreachable")
+        }
+        let lines = try out.all.map { try JSONParser().parse(Array($0.utf8)) }
+        XCTAssertEqual(lines.count, 3, "\(out.all)")
+        XCTAssertEqual(lines[0]["request_id"]?.stringValue, "first")
+        XCTAssertEqual(lines[1]["event"]?.stringValue, "database unavailable: timeout (repeated 1 more time in 10 s)")
+        XCTAssertNil(lines[1]["request_id"], "a summary counts lines of other requests")
+        XCTAssertNil(lines[1]["user_id"])
+        XCTAssertNil(lines[1]["route"])
+        XCTAssertEqual(lines[2]["event"]?.stringValue, "object store unreachable")
+        XCTAssertEqual(lines[2]["request_id"]?.stringValue, "later")
+        XCTAssertEqual(lines[2]["user_id"]?.stringValue, "bob")
+    }
 }

@@ -18,10 +18,9 @@ final class MediaMiddlewareTests: XCTestCase {
 
     func app(ownerPaths: [String] = ["/images/{user}/*"]) throws -> Application {
         let verifier = CloudFrontVerifier(keys: ["K1": try AsymmetricKey.privateKey(pem: Self.pem)])
-        let media = MediaMiddleware(config: MediaConfig(ownerPatterns: ownerPaths.compactMap(MediaConfig.OwnerPattern.init), maxAge: 600),
-                                    cdn: cdn, verifier: verifier, signer: FakeURLSigner(), authenticator: HeaderAuthenticator(),
-                                    clock: clock, logger: .discarding)
-        return Application(routes: [], authenticator: HeaderAuthenticator(), clock: clock, middleware: [media], logger: .discarding)
+        let media = MediaFlow(config: MediaConfig(ownerPatterns: ownerPaths.compactMap(MediaConfig.OwnerPattern.init), maxAge: 600),
+                              cdn: cdn, verifier: verifier, signer: FakeURLSigner(), authenticator: HeaderAuthenticator(), logger: .discarding)
+        return Application(routes: media.routes, authenticator: HeaderAuthenticator(), clock: clock, logger: .discarding)
     }
 
     func cookies(_ resource: String = "https://cdn.app.test/*", expires: UnixSeconds? = nil) throws -> String {

@@ -119,7 +119,7 @@ final class ObservabilityTests: XCTestCase {
     func testEventsLoggedDuringARequestNameIt() throws {
         let lines = Lines()
         let logger = Logger(sink: { lines.all.append($0) }, format: .json, time: { "t" })
-        RequestScope.$current.withValue(RequestScope(requestID: "abc")) { logger.warning("database unavailable: timeout") }
+        LogContext.$current.withValue(LogContext(requestID: "abc")) { logger.warning("database unavailable: timeout") }
         logger.info("reload complete")
         let during = try JSONParser().parse(Array(lines.all[0].utf8))
         XCTAssertEqual(during["event"]?.stringValue, "database unavailable: timeout")
@@ -134,5 +134,25 @@ final class ObservabilityTests: XCTestCase {
         XCTAssertTrue(lines.all.isEmpty)
         _ = app.handle(get("/api/documents/other", requestID: "r9"))
         XCTAssertEqual(lines.all, ["presignd warning: GET /api/documents/{id} 404 3.0 ms not_found user=alice request=r9"])
+    }
+
+    func testErrorBodyCarriesTheRequestIDInsideAScope() throws {
+        var scope = RequestContext(request: HTTPRequest(method: "GET", path: "/"), requestID: "abc-123", now: 0)
+        let response = scope.respond(to: APIError.badRequest("invalid_size", "size must be positive"))
+        XCTAssertEqual(String(decoding: response.body, as: UTF8.self),
+                       #"{"error":{"code":"invalid_size","message":"size must be positive","request_id":"abc-123"}}"#)
+        XCTAssertEqual(scope.errorCode, "invalid_size")
+        XCTAssertFalse(String(decoding: APIError.notFound().response.body, as: UTF8.self).contains("request_id"))
+    }
+
+    func testRequestIDsAreKeptWhenPlausibleAndMadeOtherwise() {
+        let requestIDs = RequestIDs()
+        XCTAssertEqual(requestIDs.id(from: "0f3c2a9e1b7d4c5e8f6a0b1c2d3e4f5a"), "0f3c2a9e1b7d4c5e8f6a0b1c2d3e4f5a")
+        for bad in [nil, "", "has space", "quote\"", String(repeating: "a", count: 129), "line\nbreak"] {
+            let made = requestIDs.id(from: bad)
+            XCTAssertEqual(made.utf8.count, 32)
+            XCTAssertTrue(made.utf8.allSatisfy { FileName.isASCIIAlphanumeric($0) })
+        }
+        XCTAssertNotEqual(requestIDs.id(from: nil), requestIDs.id(from: nil))
     }
 }

@@ -23,8 +23,10 @@ final class OpenAPIDocumentTests: XCTestCase {
                                 newID: { "00000000-0000-4000-8000-000000000001" })
         let documents = DocumentFlow(config: config, store: store, objects: objects, signer: FakeURLSigner())
         let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: CountingCookieSigner(), store: store)
+        let media = MediaFlow(config: MediaConfig(), cdn: config.cdn!, verifier: CloudFrontVerifier(keys: [:]), signer: FakeURLSigner(),
+                              authenticator: HeaderAuthenticator(), logger: .discarding)
         return HealthRoutes.routes() + ReadinessRoutes.routes(store: store) + OpenAPIRoutes.routes()
-            + upload.routes + UppyFlow(uploads: upload, bucket: "bucket").routes + documents.routes + cookies.routes
+            + upload.routes + UppyFlow(uploads: upload, bucket: "bucket").routes + documents.routes + cookies.routes + media.routes
     }
 
     /// `(method, path)` of every operation in the document, e.g. `GET /api/documents`.

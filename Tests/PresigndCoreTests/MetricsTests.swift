@@ -77,25 +77,6 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metrics.off.exposition(), "")
     }
 
-    func testRequestIDsAreKeptWhenPlausibleAndMadeOtherwise() {
-        XCTAssertEqual(RequestScope.requestID(from: "0f3c2a9e1b7d4c5e8f6a0b1c2d3e4f5a"), "0f3c2a9e1b7d4c5e8f6a0b1c2d3e4f5a")
-        for bad in [nil, "", "has space", "quote\"", String(repeating: "a", count: 129), "line\nbreak"] {
-            let made = RequestScope.requestID(from: bad)
-            XCTAssertEqual(made.utf8.count, 32)
-            XCTAssertTrue(made.utf8.allSatisfy { FileName.isASCIIAlphanumeric($0) })
-        }
-        XCTAssertNotEqual(RequestScope.requestID(from: nil), RequestScope.requestID(from: nil))
-    }
-
-    func testErrorBodyCarriesTheRequestIDInsideAScope() throws {
-        let scope = RequestScope(requestID: "abc-123")
-        let response = RequestScope.$current.withValue(scope) { APIError.badRequest("invalid_size", "size must be positive").response }
-        XCTAssertEqual(String(decoding: response.body, as: UTF8.self),
-                       #"{"error":{"code":"invalid_size","message":"size must be positive","request_id":"abc-123"}}"#)
-        XCTAssertEqual(scope.errorCode, "invalid_size")
-        XCTAssertFalse(String(decoding: APIError.notFound().response.body, as: UTF8.self).contains("request_id"))
-    }
-
     func testRefusalReasonsAreTheRefusalsNames() {
         XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(.expired)), "expired")
         XCTAssertEqual(BearerError.reason(of: BearerError.invalidToken(.badSignature)), "badSignature")

@@ -27,9 +27,10 @@ public final class CDNCookieFlow: Sendable {
     }
 
     public var routes: [Route<Endpoint>] {
-        [
-            Route("POST", "/api/auth/cdn-cookies", access: .user, handler: Endpoint(group: "cdn") { [self] in try issue($0) }),
-            Route("POST", "/api/auth/logout", access: .user, handler: Endpoint { [self] in try logout($0) }),
+        let auth = RouteGroup("/api/auth", access: .user)
+        return [
+            RouteGroup("/api/auth", access: .user, scopes: "cdn").route("POST", "/cdn-cookies") { [self] in try issue($0) },
+            auth.route("POST", "/logout") { [self] in try logout($0) },
         ]
     }
 

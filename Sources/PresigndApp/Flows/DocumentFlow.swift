@@ -16,12 +16,13 @@ public struct DocumentFlow: Sendable {
     }
 
     public var routes: [Route<Endpoint>] {
-        [
-            Route("GET", "/api/documents", access: .user, handler: Endpoint(group: "documents") { try list($0) }),
-            Route("GET", "/api/documents/{id}/download", access: .user, handler: Endpoint(group: "documents") { try download($0) }),
-            Route("POST", "/api/documents/{id}/shares", access: .user, handler: Endpoint(group: "documents") { try share($0) }),
-            Route("DELETE", "/api/documents/{id}/shares/{userId}", access: .user, handler: Endpoint(group: "documents") { try unshare($0) }),
-            Route("DELETE", "/api/documents/{id}", access: .user, handler: Endpoint(group: "documents") { try delete($0) }),
+        let documents = RouteGroup("/api/documents", access: .user, scopes: "documents")
+        return [
+            documents.route("GET", "") { try list($0) },
+            documents.route("GET", "/{id}/download") { try download($0) },
+            documents.route("POST", "/{id}/shares") { try share($0) },
+            documents.route("DELETE", "/{id}/shares/{userId}") { try unshare($0) },
+            documents.route("DELETE", "/{id}") { try delete($0) },
         ]
     }
 

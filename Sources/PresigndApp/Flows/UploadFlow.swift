@@ -12,7 +12,7 @@ public struct UploadFlow: Sendable {
     let newID: @Sendable () -> String
 
     public init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner,
-                newID: @escaping @Sendable () -> String) {
+                newID: @escaping @Sendable () -> String = UUIDv4.random) {
         self.config = config
         self.store = store
         self.objects = objects
@@ -21,15 +21,17 @@ public struct UploadFlow: Sendable {
     }
 
     public var routes: [Route<Endpoint>] {
-        [
-            Route("POST", "/api/uploads/presign", access: .user, handler: Endpoint(group: "uploads") { try presign($0) }),
-            Route("POST", "/api/uploads/confirm", access: .user, handler: Endpoint(group: "uploads") { try confirm($0) }),
-            Route("POST", "/api/uploads/multipart", access: .user, handler: Endpoint(group: "uploads") { try createMultipart($0) }),
-            Route("POST", "/api/uploads/{id}/parts", access: .user, handler: Endpoint(group: "uploads") { try signParts($0) }),
-            Route("GET", "/api/uploads/{id}/parts", access: .user, handler: Endpoint(group: "uploads") { try listParts($0) }),
-            Route("POST", "/api/uploads/{id}/complete", access: .user, handler: Endpoint(group: "uploads") { try complete($0) }),
-            Route("DELETE", "/api/uploads/{id}", access: .user, handler: Endpoint(group: "uploads") { try abort($0) }),
-            Route("GET", "/api/usage", access: .user, handler: Endpoint(group: "uploads") { try usage($0) }),
+        let uploads = RouteGroup("/api/uploads", access: .user, scopes: "uploads")
+        return [
+            uploads.route("POST", "/presign") { try presign($0) },
+            uploads.route("POST", "/confirm") { try confirm($0) },
+            uploads.route("POST", "/multipart") { try createMultipart($0) },
+            uploads.route("POST", "/{id}/parts") { try signParts($0) },
+            uploads.route("GET", "/{id}/parts") { try listParts($0) },
+            uploads.route("POST", "/{id}/complete") { try complete($0) },
+            uploads.route("DELETE", "/{id}") { try abort($0) },
+            // What the caller holds, in the uploads group's scope.
+            RouteGroup("/api", access: .user, scopes: "uploads").route("GET", "/usage") { try usage($0) },
         ]
     }
 

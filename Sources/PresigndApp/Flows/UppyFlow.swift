@@ -19,20 +19,18 @@ public struct UppyFlow: Sendable {
     }
 
     public var routes: [Route<Endpoint>] {
-        let prefix = uploads.config.uppy.prefix
-        func route(_ method: String, _ path: String, _ handler: @escaping @Sendable (RequestContext) throws -> HTTPResponse) -> Route<Endpoint> {
-            Route(method, prefix + path, access: .user,
-                  handler: Endpoint(group: "uploads", renderError: UppyFlow.errorResponse, handler))
-        }
+        let uppy = RouteGroup(uploads.config.uppy.prefix, access: .user, scopes: "uploads", renderError: UppyFlow.errorResponse)
         // The literal `batch` comes before `{partNumber}`: the router takes the first match.
         return [
-            route("GET", "/s3/params", params),
-            route("POST", "/s3/multipart", create),
-            route("GET", "/s3/multipart/{uploadId}/batch", signBatch),
-            route("GET", "/s3/multipart/{uploadId}/{partNumber}", signPart),
-            route("GET", "/s3/multipart/{uploadId}", listParts),
-            route("POST", "/s3/multipart/{uploadId}/complete", complete),
-            route("DELETE", "/s3/multipart/{uploadId}", abort),
+            // A GET that creates an upload and reserves quota: it changes state, so a request
+            // authenticated by the cookie alone (a cross-site top-level GET) is refused.
+            uppy.route("GET", "/s3/params", changesState: true, params),
+            uppy.route("POST", "/s3/multipart", create),
+            uppy.route("GET", "/s3/multipart/{uploadId}/batch", signBatch),
+            uppy.route("GET", "/s3/multipart/{uploadId}/{partNumber}", signPart),
+            uppy.route("GET", "/s3/multipart/{uploadId}", listParts),
+            uppy.route("POST", "/s3/multipart/{uploadId}/complete", complete),
+            uppy.route("DELETE", "/s3/multipart/{uploadId}", abort),
         ]
     }
 
@@ -154,8 +152,8 @@ public struct UppyFlow: Sendable {
 
 extension UppyFlow {
     /// The project's `{"error": {code, message}}` plus the top-level `message` Uppy shows.
-    @Sendable static func errorResponse(_ error: APIError) -> HTTPResponse {
-        HTTPResponse.json(["error": error.body, "message": .string(error.message)],
+    @Sendable static func errorResponse(_ error: APIError, requestID: String?) -> HTTPResponse {
+        HTTPResponse.json(["error": error.body(requestID: requestID), "message": .string(error.message)],
                           status: error.status, headers: error.headers)
     }
 }

@@ -24,12 +24,12 @@ public struct CORSMiddleware: Middleware {
         self.methods = methods
     }
 
-    public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) throws -> HTTPResponse {
-        guard request.path.hasPrefix("/api/") else { return next(request) }
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
+        guard request.path.hasPrefix("/api/") else { return next(request, &context) }
         let origin = request.headers["Origin"]
         let allowed = origin.map(config.allows) ?? false
         if request.method == "OPTIONS" {
-            RequestScope.current?.route = "preflight"
+            context.route = "preflight"
             let methods = methods(request.path)
             guard !methods.isEmpty else { throw APIError.notFound("no route for this path") }
             guard let origin, request.headers["Access-Control-Request-Method"] != nil else {
@@ -47,7 +47,7 @@ public struct CORSMiddleware: Middleware {
             response.headers.set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
             return response
         }
-        var response = next(request)
+        var response = next(request, &context)
         if let origin, allowed {
             decorate(&response, origin: origin)
             response.headers.set("Access-Control-Expose-Headers", CORSMiddleware.exposedHeaders)

@@ -18,7 +18,7 @@ public struct LimitsMiddleware: Middleware {
 
     public init(_ limits: RequestLimits) { self.limits = limits }
 
-    public func handle(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPResponse) throws -> HTTPResponse {
+    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
         guard request.path.utf8.count <= limits.maxPathBytes else {
             throw APIError(status: 414, code: "path_too_long",
                            message: "the path is \(request.path.utf8.count) bytes; the limit is \(limits.maxPathBytes)")
@@ -27,6 +27,6 @@ public struct LimitsMiddleware: Middleware {
             throw APIError(status: 413, code: "body_too_large",
                            message: "request body is \(request.body.count) bytes; the limit is \(limits.maxBodyBytes)")
         }
-        return next(request)
+        return next(request, &context)
     }
 }

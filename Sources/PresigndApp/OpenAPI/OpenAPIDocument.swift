@@ -27,6 +27,9 @@ public enum OpenAPIDocument {
     },
     {
       "name": "health"
+    },
+    {
+      "name": "media"
     }
   ],
   "paths": {
@@ -81,6 +84,54 @@ public enum OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/media/{key}": {
+      "get": {
+        "operationId": "getMedia",
+        "summary": "An object at a fixed URL, authorised by CloudFront signed cookies",
+        "tags": [
+          "media"
+        ],
+        "description": "Exists when a CDN is configured. Needs no bearer token: the request's CloudFront signed cookies (from POST /api/auth/cdn-cookies) must allow https://<CDN domain>/<key>, checked as CloudFront would. Owner-only paths (PRESIGND_MEDIA_OWNER_PATHS) also need the owner's JWT cookie. presignd answers nginx with X-Accel-Redirect; nginx fetches the object with a short presigned GET, caches it by key and sends the bytes (Range and conditional requests included).",
+        "security": [],
+        "parameters": [
+          {
+            "name": "key",
+            "in": "path",
+            "required": true,
+            "description": "The object key, slashes included (avatars/alice/photo.png). Dot segments, empty segments, encoded slashes that would make them, backslashes and control characters are refused with 400.",
+            "schema": {
+              "type": "string",
+              "maxLength": 1024
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The object's bytes, sent by nginx.",
+            "content": {
+              "application/octet-stream": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "application/octet-stream"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "405": {
+            "$ref": "#/components/responses/MethodNotAllowed"
           }
         }
       }

@@ -38,4 +38,15 @@ public struct AuthenticatedUser: Sendable, Equatable {
 /// `WWW-Authenticate: Bearer …` header for a missing or bad token.
 public protocol Authenticator: Sendable {
     func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser
+
+    /// For a route that changes state (or not) whatever its method: an authenticator that
+    /// accepts ambient credentials (a cookie) refuses a state-changing request that could come
+    /// from another site. By default the same as `authenticate(_:now:)`.
+    func authenticate(_ request: HTTPRequest, now: UnixSeconds, changesState: Bool) throws(APIError) -> AuthenticatedUser
+}
+
+extension Authenticator {
+    public func authenticate(_ request: HTTPRequest, now: UnixSeconds, changesState: Bool) throws(APIError) -> AuthenticatedUser {
+        try authenticate(request, now: now)
+    }
 }

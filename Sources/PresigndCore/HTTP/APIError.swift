@@ -15,20 +15,19 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status) \(code): \(message)" }
 
+    /// The error's response outside any request (no request id).
+    public var response: HTTPResponse { response(requestID: nil) }
+
     /// `{"error": {"code": …, "message": …, "request_id": …}}`, the one shape every error body has.
-    public var response: HTTPResponse {
-        HTTPResponse.json(["error": body], status: status, headers: headers)
+    public func response(requestID: String? = nil) -> HTTPResponse {
+        HTTPResponse.json(["error": body(requestID: requestID)], status: status, headers: headers)
     }
 
-    /// `{"code": …, "message": …, "request_id": …}`: the request id (while a request is being
-    /// answered) is the one in `X-Request-ID` and the log, so a user's report finds its log line.
-    /// Notes the code for the request's log line.
-    public var body: JSONValue {
+    /// `{"code": …, "message": …, "request_id": …}`: the request id is the one in `X-Request-ID`
+    /// and the log, so a user's report finds its log line.
+    public func body(requestID: String? = nil) -> JSONValue {
         var error: JSONObject = ["code": .string(code), "message": .string(message)]
-        if let scope = RequestScope.current {
-            scope.errorCode = code
-            error["request_id"] = .string(scope.requestID)
-        }
+        if let requestID { error["request_id"] = .string(requestID) }
         return .object(error)
     }
 

@@ -9,20 +9,32 @@ public struct Route<Handler: Sendable>: Sendable {
     public let method: String
     public let pattern: String
     public let access: RouteAccess
+    /// Whether answering changes state (rows, quota, cookies). By default every method but GET,
+    /// HEAD and OPTIONS; a GET that changes state (Uppy's `s3/params` creates an upload) says so,
+    /// and the cookie-mode CSRF rule then applies to it like to a POST.
+    public let changesState: Bool
+    /// The pattern's last parameter takes the rest of the path, slashes included
+    /// (`/media/{key}` matches `/media/avatars/a/b.png`, and `/media/` with an empty key).
+    public let takesRest: Bool
     public let handler: Handler
     let segments: [PatternSegment]
     /// How specific the pattern is: its number of literal segments.
     let literalCount: Int
 
-    public init(_ method: String, _ pattern: String, access: RouteAccess, handler: Handler) {
+    public init(_ method: String, _ pattern: String, access: RouteAccess, changesState: Bool? = nil, takesRest: Bool = false,
+                handler: Handler) {
         self.method = method
         self.pattern = pattern
         self.access = access
+        self.changesState = changesState ?? !["GET", "HEAD", "OPTIONS"].contains(method)
+        self.takesRest = takesRest
         self.handler = handler
         self.segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
         }
+        precondition(!takesRest || segments.last.map { if case .parameter = $0 { true } else { false } } == true,
+                     "a route that takes the rest of the path ends in a parameter: \(pattern)")
         self.literalCount = segments.filter { if case .literal = $0 { return true } else { return false } }.count
     }
 }
@@ -63,9 +75,17 @@ public struct Router<Handler: Sendable>: Sendable {
         for route in routes { add(route) }
     }
 
+    /// Routes whose last parameter takes the rest of the path, tried when no route has exactly
+    /// as many segments as the path.
+    var takingRest: [Int] = []
+
     public mutating func add(_ route: Route<Handler>) {
-        while bySegmentCount.count <= route.segments.count { bySegmentCount.append([]) }
-        bySegmentCount[route.segments.count].append(routes.count)
+        if route.takesRest {
+            takingRest.append(routes.count)
+        } else {
+            while bySegmentCount.count <= route.segments.count { bySegmentCount.append([]) }
+            bySegmentCount[route.segments.count].append(routes.count)
+        }
         shapes.append(RouteShape(method: route.method, segments: route.segments, literalCount: route.literalCount))
         routes.append(route)
     }
@@ -87,11 +107,18 @@ public struct Router<Handler: Sendable>: Sendable {
             }
             if literals == best { candidates.append(index) }
         }
+        if candidates.isEmpty {
+            for index in takingRest where Router.leadingLiteralsMatch(shapes[index].segments, segments) {
+                candidates.append(index)
+            }
+        }
         var allowed: [String] = []
         for index in candidates {
             let shape = shapes[index]
             if shape.method == method || (method == "HEAD" && shape.method == "GET") {
-                return .found(routes[index], parameters: Router.bind(shape.segments, to: segments) ?? [:])
+                let parameters = routes[index].takesRest ? Router.bindRest(shape.segments, to: segments)
+                    : Router.bind(shape.segments, to: segments) ?? [:]
+                return .found(routes[index], parameters: parameters)
             }
             if !allowed.contains(shape.method) { allowed.append(shape.method) }
         }
@@ -147,6 +174,22 @@ public struct Router<Handler: Sendable>: Sendable {
         case .found(let route, _): return [route.method]
         case .notFound, .badPath: return []
         }
+    }
+
+    /// Whether the path has every segment before the pattern's last (the rest parameter), literals equal.
+    static func leadingLiteralsMatch(_ pattern: [PatternSegment], _ segments: [String]) -> Bool {
+        let leading = pattern.dropLast()
+        guard segments.count >= leading.count else { return false }
+        return literalsMatch(Array(leading), Array(segments.prefix(leading.count)))
+    }
+
+    /// The leading parameters, and the last one bound to the rest of the segments joined by `/`.
+    static func bindRest(_ pattern: [PatternSegment], to segments: [String]) -> [String: String] {
+        var parameters = bind(Array(pattern.dropLast()), to: Array(segments.prefix(pattern.count - 1))) ?? [:]
+        if case .parameter(let name) = pattern.last {
+            parameters[name] = segments.dropFirst(pattern.count - 1).joined(separator: "/")
+        }
+        return parameters
     }
 
     static func bind(_ pattern: [PatternSegment], to segments: [String]) -> [String: String]? {

@@ -11,9 +11,14 @@ public struct JWTAuthenticator: Authenticator {
         self.log = log
     }
 
+    /// A request with no route to say otherwise changes state unless it is a GET, HEAD or OPTIONS.
     public func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
+        try authenticate(request, now: now, changesState: !JWTAuthenticator.safeMethods.contains(request.method))
+    }
+
+    public func authenticate(_ request: HTTPRequest, now: UnixSeconds, changesState: Bool) throws(APIError) -> AuthenticatedUser {
         let token = try BearerToken.extract(from: request, cookieName: cookieName)
-        if request.headers["Authorization"] == nil { try JWTAuthenticator.checkCookieRequest(request) }
+        if changesState && request.headers["Authorization"] == nil { try JWTAuthenticator.checkCookieRequest(request) }
         do {
             return try verifier.verify(token, now: now)
         } catch {
@@ -29,11 +34,12 @@ public struct JWTAuthenticator: Authenticator {
     /// allowed origin (CORS) or of the same origin can add.
     public static let cookieRequestHeader = "X-Requested-With"
 
+    static let safeMethods = ["GET", "HEAD", "OPTIONS"]
+
     static func checkCookieRequest(_ request: HTTPRequest) throws(APIError) {
-        guard !["GET", "HEAD", "OPTIONS"].contains(request.method) else { return }
         guard let value = request.headers[cookieRequestHeader], !value.isEmpty else {
             throw APIError(status: 403, code: "cross_site_request",
-                           message: "a \(request.method) authenticated by the cookie must carry the \(cookieRequestHeader) header (or send Authorization: Bearer)")
+                           message: "this \(request.method) changes state: authenticated by the cookie, it must carry the \(cookieRequestHeader) header (or send Authorization: Bearer)")
         }
     }
 }

@@ -109,10 +109,12 @@ public struct JWTConfig: ConfigSection {
         return JWTAuthenticator(verifier: JWTVerifier(keys: keys, jwks: jwks, policy: policy), cookieName: cookieName, log: log)
     }
 
+    /// The scopes table the application's scope middleware checks.
+    public var scopes: ScopeRequirements { ScopeRequirements(requiredScopes) }
+
     /// Throws the 403 `insufficient_scope` when `user` lacks a scope `group` requires.
     public func authorize(_ user: AuthenticatedUser, group: String) throws(APIError) {
-        guard let required = requiredScopes[group.lowercased()], !required.allSatisfy(user.scopes.contains) else { return }
-        throw BearerError.insufficientScope(required: required)
+        try scopes.authorize(user, group: group)
     }
 
     static func publicKey(_ env: Environment) throws(ConfigError) -> VerificationKey? {

@@ -181,6 +181,17 @@ public struct UTCDateTime: Sendable, Equatable {
     }
 }
 
+/// The system's wall clock.
+public struct WallClock: Clock {
+    public init() {}
+
+    public func now() -> UnixSeconds {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UnixSeconds(time.tv_sec)
+    }
+}
+
 /// Seconds from an arbitrary start, never going back: for durations.
 public enum MonotonicTime {
     public static func now() -> Double {

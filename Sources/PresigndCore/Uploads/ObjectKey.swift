@@ -1,3 +1,4 @@
+import PresigndCrypto
 /// Object keys for uploads: `{prefix}/{userSegment}/{fileId}{ext}`.
 public enum ObjectKey {
     public static func make(purpose: UploadPurpose, userSegment: String, fileID: String, fileName: String) -> String {
@@ -14,6 +15,11 @@ public enum ObjectKey {
 
 /// RFC 4122 version-4 UUIDs from 16 random bytes (passed in, so tests are reproducible).
 public enum UUIDv4 {
+    /// A fresh document id from the kernel's generator (getrandom(2)): the application's id generator.
+    @Sendable public static func random() -> String {
+        make(randomBytes: SecureBytes.systemRandom(count: 16))
+    }
+
     /// `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` in lower case.
     public static func make(randomBytes: [UInt8]) -> String {
         precondition(randomBytes.count == 16, "a UUID needs 16 random bytes")
