@@ -35,6 +35,7 @@ import requests  # noqa: E402
 
 import test_failover as failover  # noqa: E402  (its stack, load and checks: one definition)
 from harness import netns  # noqa: E402
+from harness.common import make_token  # noqa: E402
 from harness.nginx import Nginx  # noqa: E402
 from harness.postgres import ReachablePostgresCluster  # noqa: E402
 from harness.presignd import MINIMAL_CONFIG  # noqa: E402
@@ -159,7 +160,7 @@ def hosts_table(workdir):
         two = TwoHostNginx(workdir.sub("nginx-two"), [h.upstream for h in hosts])
         proxies.append(two)
         two.start()
-        token = failover.token()
+        token = make_token(secret=failover.JWT_SECRET)
         body = json.dumps({"purpose": "document", "fileName": "report.pdf", "contentType": "application/pdf", "fileSize": 100})
         for proxy in proxies:  # warm both paths; the two-host one must answer from both hosts
             answers = [requests.get(proxy.url + "/api/documents", headers={"Authorization": f"Bearer {token}"}, timeout=10)

@@ -1,6 +1,10 @@
-"""Shared pytest fixtures for presignd's integration tests. Logic lives in harness/; each
-fixture stops exactly the processes it started."""
+"""Shared pytest fixtures for presignd's integration tests. Logic lives in harness/ (the stack in
+harness/stack.py, shared constants and helpers in harness/common.py); each fixture stops exactly
+the processes it started."""
+import contextlib
+import itertools
 import os
+import subprocess
 import sys
 
 import pytest
@@ -8,8 +12,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from harness import ministack as _ministack  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+from harness.common import (API, BINARY, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, LOG_SECRET_PATTERNS,  # noqa: E402
+                            PURPOSES)
+from harness.postgres import PostgresCluster  # noqa: E402
+from harness.stack import migrate, running_stack, stack_env  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,35 +26,79 @@ def ministack():
     stack.stop()
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A throwaway PostgreSQL cluster for the module: each module starts from an empty database
+    (tests count audit rows, documents and usage of their own module)."""
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def cloudfront_key(tmp_path_factory):
+    """An RSA CloudFront key: (private key, path of its PKCS#8 PEM file)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path = tmp_path_factory.mktemp("cloudfront") / "private.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    os.chmod(path, 0o644)
+    return key, str(path)
+
+
+@pytest.fixture(scope="module")
+def flows_env(postgres, ministack, cloudfront_key):
+    """presignd's environment for the product's flows (harness/common.py's PURPOSES, JWT_SECRET
+    and CDN), on the module's database, migrated."""
+    env = stack_env(
+        postgres, ministack, PURPOSES, JWT_SECRET,
+        PRESIGND_CDN_DOMAIN=CDN_DOMAIN,
+        PRESIGND_CDN_PATH_PATTERN="/avatars/*",
+        PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_PAIR_ID,
+        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key[1],
+        PGCONNECT_TIMEOUT="2",
+    )
+    out = migrate(env)
+    assert "applied 1" in out.stdout
+    # Running again (as every deploy does) changes nothing.
+    again = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "schema is current" in again.stdout
+    return env
+
+
+@pytest.fixture(scope="module")
+def module_stack(postgres, tmp_path_factory):
+    """Factory for the module: `module_stack(name, env, workers=2, threads=4, **options)` starts
+    presignd on a unix socket and a real nginx in front of it under a fresh directory `name`
+    (options: harness/stack.py's start_stack); returns (presignd, nginx). Everything it started
+    is stopped at the module's end, before the module's PostgreSQL cluster (it depends on it)."""
+    with contextlib.ExitStack() as started:
+        yield lambda name, env, **options: started.enter_context(
+            running_stack(tmp_path_factory.mktemp(name), env, **options))
+
+
+@pytest.fixture(scope="module")
+def api(flows_env, module_stack):
+    """The flows stack: presignd (2 workers x 4 threads on a unix socket) behind a real nginx,
+    called through harness/common.py's API. A module with another configuration defines its own."""
+    _, proxy = module_stack("flows-stack", flows_env, workers=2, threads=4)
+    return API(proxy.url)
+
+
 @pytest.fixture
 def serving_stack(tmp_path):
     """Factory: `serving_stack(mode, **presignd_options)` starts presignd in that mode and a
     real nginx in front of it; returns (presignd, nginx). Both are stopped at teardown."""
-    started = []
+    with contextlib.ExitStack() as started:
+        count = itertools.count()
 
-    def start(mode="unix", nginx_keepalive=16, **options):
-        server = Presignd(tmp_path / f"presignd-{len(started)}", mode=mode, **options)
-        started.append(server)
-        server.start()
-        extra = ""
-        if mode == "fcgiwrap":
-            from harness.presignd import binary
-            extra = f"    fastcgi_param SCRIPT_FILENAME {binary()};"
-        proxy = Nginx(tmp_path / f"nginx-{len(started)}", server.upstream,
-                      keepalive=0 if mode == "fcgiwrap" else nginx_keepalive, extra_location_lines=extra)
-        started.append(proxy)
-        proxy.start()
-        return server, proxy
-
-    yield start
-    for process in reversed(started):
-        if isinstance(process, Presignd):
-            try:
-                process.stop(timeout=20)
-            finally:
-                process.kill()
-        else:
-            process.stop()
+        def start(mode="unix", nginx_keepalive=16, **options):
+            return started.enter_context(running_stack(tmp_path / f"stack-{next(count)}", mode=mode,
+                                                       keepalive=nginx_keepalive, **options))
+        yield start
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,13 +107,7 @@ def no_secret_in_any_log(tmp_path_factory):
     directory holds a presigned URL's signature, a CloudFront signature, a JWT or a bearer token
     (test_faults.py also checks its own secrets by value; this covers every module's logs)."""
     yield
-    import re
-    patterns = {
-        "an X-Amz-Signature value": re.compile(r"X-Amz-Signature=[0-9a-f]{16}", re.I),
-        "a CloudFront signature": re.compile(r"CloudFront-Signature=[A-Za-z0-9~_-]{16}"),
-        "a JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-        "a bearer token": re.compile(r"Bearer [A-Za-z0-9_-]{20,}"),
-    }
+    patterns = LOG_SECRET_PATTERNS
     logs = [p for p in tmp_path_factory.getbasetemp().rglob("*.log") if p.is_file()]
     found = []
     for path in logs:

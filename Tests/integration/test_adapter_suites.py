@@ -5,18 +5,7 @@ import os
 import re
 import subprocess
 
-import pytest
-
-from harness.postgres import PostgresCluster
-
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
 
 
 def swift_test(suite, env):

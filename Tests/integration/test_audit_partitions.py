@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from test_flows import BINARY, postgres  # noqa: F401  (a throwaway cluster for this module)
+from harness.common import BINARY
 
 
 @pytest.fixture(scope="module")

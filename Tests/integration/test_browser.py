@@ -4,52 +4,28 @@ nginx serves client/ under /app/ on the same origin as /api/ (presignd over Fast
 page uploads straight to a strict S3 server (ministack) whose bucket CORS rule allows that
 origin, and the tests read the outcome back from the page, from PostgreSQL and from S3.
 """
-import json
 import os
 import pathlib
-import struct
 import time
 import urllib.parse
-import zlib
 
-import jwt
 import pytest
 import requests
 
 from harness import browser as harness_browser
 from harness.browser import wait_until
-from harness.postgres import PostgresCluster
+from harness.common import CDN_DOMAIN, KEY_PAIR_ID
+from harness.stack import migrate, stack_env
 
 if harness_browser.missing():
     pytest.skip(harness_browser.missing(), allow_module_level=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
 
-JWT_SECRET = "browser-test-secret-0123456789abcdef0123456789"
-PURPOSES = {
-    "avatar": {"prefix": "avatars", "maxSize": 1048576, "allowedType": "image/"},
-    "image": {"prefix": "images", "maxSize": 10485760, "allowedType": "image/"},
-    "document": {"prefix": "documents", "maxSize": 67108864},
-}
+from harness.demo_page import JWT_SECRET, PURPOSES, choose_file, finished, png, token, upload_row  # noqa: E402
+
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 MiB = 1024 * 1024
-
-
-def token(user):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + 900}, JWT_SECRET, algorithm="HS256")
-
-
-def png(width, height):
-    """A real RGB PNG (a gradient) the browser can decode."""
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 160)) for x in range(width))
-                    for y in range(height))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def sql_text(value):
@@ -59,44 +35,20 @@ def sql_text(value):
 # --- the stack --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def cloudfront_key_file(tmp_path_factory):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path_factory.mktemp("cloudfront") / "private.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def stack(postgres, ministack, cloudfront_key_file, tmp_path_factory):
-    env = ministack.env()
-    env.update(postgres.env)
-    env.update(
-        AWS_ENDPOINT_URL_S3=ministack.endpoint,
-        PRESIGND_S3_ADDRESSING="path",
-        PRESIGND_BUCKET=ministack.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES),
-        PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
-        PRESIGND_CDN_DOMAIN="cdn.app.test",
+def stack(postgres, ministack, cloudfront_key, module_stack):
+    """The demo stack: nginx serving client/ under /app/ next to /api/ (presignd)."""
+    env = stack_env(
+        postgres, ministack, PURPOSES, JWT_SECRET,
+        PRESIGND_CDN_DOMAIN=CDN_DOMAIN,
         PRESIGND_CDN_PATH_PATTERN="/avatars/*",
-        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F",
-        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key_file,
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_PAIR_ID,
+        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key[1],
         PGCONNECT_TIMEOUT="2",
     )
-    harness_browser.migrate(env)
-    server, proxy = harness_browser.start_demo_stack(tmp_path_factory.mktemp("browser-stack"), env)
+    migrate(env)
+    _, proxy = module_stack("browser-stack", env, extra_server_lines=harness_browser.STATIC_LOCATION)
     proxy.presignd_env = env
-    yield proxy
-    harness_browser.stop_demo_stack(server, proxy)
+    return proxy
 
 
 @pytest.fixture(scope="module")
@@ -164,28 +116,6 @@ def open_demo(driver, base, user, origin=None, **params):
     driver.get(f"{origin or base}/app/demo/index.html?{query}#token={token(user)}")
     wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"),
                message="the document list to load")
-
-
-def choose_file(driver, path, purpose="document", method="POST"):
-    """Picks a file as a user does; returns the page's row for that upload."""
-    Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=purpose]")).select_by_value(purpose)
-    Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=method]")).select_by_value(method)
-    driver.find_element(By.CSS_SELECTOR, "[data-testid=file-input]").send_keys(str(path))
-    return wait_until(lambda: upload_row(driver, path.name), message=f"an upload row for {path.name}")
-
-
-def upload_row(driver, name):
-    for row in driver.find_elements(By.CSS_SELECTOR, "[data-testid=upload]"):
-        if row.get_attribute("data-file-name") == name:
-            return row
-    return None
-
-
-def finished(row, timeout=60):
-    """Waits for the upload to end; returns its state (done, error, cancelled)."""
-    status = row.find_element(By.CSS_SELECTOR, "[data-testid=upload-status]")
-    return wait_until(lambda: status.get_attribute("data-state") != "uploading" and status.get_attribute("data-state"),
-                      timeout=timeout, message="the upload to finish")
 
 
 def progress(row):

@@ -3,54 +3,38 @@
 POST /api/auth/cdn-cookies, and shows avatars at fixed URLs through nginx's media route, which
 checks those cookies. Logging out clears them, and the media route then refuses the image.
 """
-import json
-import time
-
 import pytest
 import requests
 
 from harness import browser as harness_browser
 from harness.browser import wait_until
-from harness.postgres import PostgresCluster
+from harness.stack import migrate, stack_env
 
 if harness_browser.missing():
     pytest.skip(harness_browser.missing(), allow_module_level=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from test_browser import JWT_SECRET, PURPOSES, choose_file, finished, png, token  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
+from harness.demo_page import JWT_SECRET, PURPOSES, choose_file, finished, png, token  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def localhost_stack(postgres, ministack, tmp_path_factory):
+def localhost_stack(postgres, ministack, module_stack, tmp_path_factory):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    root = tmp_path_factory.mktemp("browser-media")
-    key = root / "cloudfront.pem"
+    key = tmp_path_factory.mktemp("browser-media") / "cloudfront.pem"
     key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    env = ministack.env()
-    env.update(postgres.env)
-    env.update(
-        AWS_ENDPOINT_URL_S3=ministack.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=ministack.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
+    env = stack_env(
+        postgres, ministack, PURPOSES, JWT_SECRET,
         PRESIGND_CDN_DOMAIN="cdn.app.localhost", PRESIGND_CDN_PATH_PATTERN="/avatars/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.localhost",
         PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KLOCALEC256", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(key), PGCONNECT_TIMEOUT="2",
     )
-    harness_browser.migrate(env)
-    server, proxy = harness_browser.start_demo_stack(root / "stack", env)
+    migrate(env)
+    _, proxy = module_stack("browser-media-stack", env, extra_server_lines=harness_browser.STATIC_LOCATION)
     origin = f"http://app.localhost:{proxy.port}"
     harness_browser.bucket_setup(env, origin)
-    yield origin
-    harness_browser.stop_demo_stack(server, proxy)
+    return origin
 
 
 def test_demo_shows_avatars_through_the_media_route(localhost_stack, tmp_path):

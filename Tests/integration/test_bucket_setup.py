@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from test_flows import BINARY
+from harness.common import BINARY
 
 ORIGIN = "http://app.localhost:8080"
 

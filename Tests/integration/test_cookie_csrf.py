@@ -9,32 +9,19 @@ import uuid
 import pytest
 import requests
 
-from harness.nginx import Nginx
-from harness.presignd import Presignd
-from test_flows import API, cloudfront_key, flows_env, postgres, upload_ready  # noqa: F401 (fixtures)
+from harness.common import API, upload_ready
 
 COOKIE = "session"
 
 
 @pytest.fixture(scope="module")
-def cookie_api(flows_env, tmp_path_factory):  # noqa: F811
+def cookie_api(flows_env, module_stack):
     env = dict(flows_env, PRESIGND_JWT_COOKIE=COOKIE)
-    root = tmp_path_factory.mktemp("csrf-stack")
-    server = Presignd(root / "presignd", mode="unix", workers=1, threads=4, env=env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    try:
-        proxy.start()
-        yield API(proxy.url)
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
+    _, proxy = module_stack("csrf-stack", env, workers=1, threads=4)
+    return API(proxy.url)
 
 
-def state(postgres):  # noqa: F811
+def state(postgres):
     return (postgres.psql("SELECT count(*) FROM audit_log")[0][0],
             postgres.psql("SELECT string_agg(id || ':' || status, ',' ORDER BY id) FROM documents")[0],
             postgres.psql("SELECT count(*) FROM document_shares")[0][0])
@@ -48,7 +35,7 @@ CROSS_SITE_BODIES = {
 }
 
 
-def test_regression_no_state_change_from_a_cookie_only_cross_site_request(cookie_api, postgres):  # noqa: F811
+def test_regression_no_state_change_from_a_cookie_only_cross_site_request(cookie_api, postgres):
     base = cookie_api.base
     doc = upload_ready(cookie_api, user="alice")["fileId"]
     assert cookie_api.call("POST", f"/api/documents/{doc}/shares", body={"userId": "bob"}).status_code == 201

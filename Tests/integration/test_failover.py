@@ -14,23 +14,18 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import jwt
 import pytest
 import requests
 
+from harness.common import BINARY, make_token
 from harness.nginx import Nginx
 from harness.postgres import PostgresCluster, PostgresStandby
 from harness.presignd import MINIMAL_CONFIG, Presignd
+from harness.stack import migrate
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
 JWT_SECRET = "failover-jwt-secret-6a0d2c4e8f1b3a5c7e9d"
 PURPOSES = {"document": {"prefix": "documents", "maxSize": 65536}}
 LIVENESS_BOUND = 30.0  # seconds: presignd must follow within this; the ≤ 2 s target is a benchmark figure
-
-
-def token(user="alice"):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
 
 
 def multi_host_url(*clusters, attrs="read-write"):
@@ -56,9 +51,7 @@ class FailoverStack:
     def __enter__(self):
         try:
             self.primary = PostgresCluster()
-            out = subprocess.run([BINARY, "migrate"], env=presignd_env(self.primary.url), capture_output=True,
-                                 text=True, timeout=60)
-            assert out.returncode == 0, out.stderr
+            migrate(presignd_env(self.primary.url))
             self.standby = PostgresStandby(self.primary)
             self.wait_for_streaming()
             if self.synchronous:
@@ -111,12 +104,13 @@ class FailoverStack:
 
 def presign(base, session):
     body = {"purpose": "document", "fileName": "report.pdf", "contentType": "application/pdf", "fileSize": 100}
-    return session.post(base + "/api/uploads/presign", json=body, headers={"Authorization": f"Bearer {token()}"},
+    return session.post(base + "/api/uploads/presign", json=body, headers={"Authorization": f"Bearer {make_token(secret=JWT_SECRET)}"},
                         timeout=15)
 
 
 def list_documents(base, session):
-    return session.get(base + "/api/documents", headers={"Authorization": f"Bearer {token()}"}, timeout=15)
+    return session.get(base + "/api/documents", headers={"Authorization": f"Bearer {make_token(secret=JWT_SECRET)}"},
+                       timeout=15)
 
 
 def record(kind, started, response):

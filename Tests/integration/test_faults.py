@@ -2,36 +2,22 @@
 under load, the object store stopped during confirms, the store refusing presignd's requests, a
 worker SIGKILLed under load, and finally every log file searched for secrets, tokens, signatures
 and presigned URLs."""
-import json
 import os
 import pathlib
-import re
 import signal
-import subprocess
 import threading
 import time
 
-import jwt
 import pytest
 import requests
 
 from harness import ministack as _ministack
-from harness.nginx import Nginx
-from harness.postgres import PostgresCluster
-from harness.presignd import Presignd
-from test_flows import PNG, PURPOSES, post_form
+from harness.common import LOG_SECRET_PATTERNS, PNG, PURPOSES, make_token, post_form
+from harness.stack import migrate, running_stack, stack_env
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
 JWT_SECRET = "faults-jwt-secret-5f1c0e9a7b3d2c4e6f8a0b1c2d3e4f50"
 DB_PASSWORD = "faults-db-password-7c1e2a"
 SEEN = {"tokens": set(), "urls": set(), "signatures": set()}
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
 
 
 @pytest.fixture(scope="module")
@@ -42,41 +28,24 @@ def store():
 
 
 def environment(postgres, store, **extra):
-    env = store.env()
-    env.update(
+    return stack_env(
+        postgres, store, PURPOSES, JWT_SECRET,
         # trust authentication ignores the password; it is here to prove no log ever shows it
         DATABASE_URL=postgres.url.replace("postgres@", f"postgres:{DB_PASSWORD}@"),
-        AWS_ENDPOINT_URL_S3=store.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=store.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET, PGCONNECT_TIMEOUT="1",
-        PRESIGND_DB_STATEMENT_TIMEOUT_MS="2000",
+        PGCONNECT_TIMEOUT="1", PRESIGND_DB_STATEMENT_TIMEOUT_MS="2000", **extra,
     )
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")
-def stack(postgres, store, tmp_path_factory):
+def stack(postgres, store, module_stack):
     env = environment(postgres, store)
-    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    root = tmp_path_factory.mktemp("faults")
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    try:
-        proxy.start()
-        yield server, proxy
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
+    migrate(env)
+    return module_stack("faults", env, workers=2, threads=4)
 
 
 def token(user="alice"):
-    now = int(time.time())
-    value = jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
+    """A token for this module's secret, remembered so that no log may show it."""
+    value = make_token(user, secret=JWT_SECRET)
     SEEN["tokens"].add(value)
     return value
 
@@ -152,11 +121,7 @@ def test_postgres_stopped_immediately_under_load(stack, postgres):
 
 def test_store_refusing_is_502_storage_refused_without_retry_after(stack, postgres, store, tmp_path):
     env = environment(postgres, store, AWS_SECRET_ACCESS_KEY="wrong-" + store.secret_key[6:])
-    server = Presignd(tmp_path / "presignd-wrong-key", mode="unix", workers=1, threads=2, env=env)
-    server.start()
-    proxy = Nginx(tmp_path / "nginx-wrong-key", server.upstream)
-    try:
-        proxy.start()
+    with running_stack(tmp_path / "wrong-key", env, workers=1, threads=2) as (server, proxy):
         p = presign(proxy.url)
         assert p.status_code == 200, p.text  # signing is local: the wrong secret shows at the store
         r = call(proxy.url, "POST", "/api/uploads/confirm", {"fileId": p.json()["fileId"]})
@@ -165,12 +130,6 @@ def test_store_refusing_is_502_storage_refused_without_retry_after(stack, postgr
         assert "Retry-After" not in r.headers
         assert postgres.psql(f"SELECT status FROM documents WHERE id = '{p.json()['fileId']}'")[0][0] == "pending"
         assert "refused presignd's request" in server.log()
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
 
 
 def test_worker_sigkilled_under_load_only_its_requests_fail(stack):
@@ -217,12 +176,7 @@ def test_no_secret_token_signature_or_presigned_url_in_any_log(stack, tmp_path_f
     secrets.update({f"signature {i}": s for i, s in enumerate(sorted(SEEN["signatures"])[:200])})
     secrets.update({f"presigned URL {i}": u for i, u in enumerate(sorted(SEEN["urls"])[:200])})
     assert len(SEEN["tokens"]) >= 3 and len(SEEN["urls"]) >= 10 and len(SEEN["signatures"]) >= 20
-    patterns = {
-        "an X-Amz-Signature value": re.compile(r"X-Amz-Signature=[0-9a-f]{16}", re.I),
-        "a CloudFront signature": re.compile(r"CloudFront-Signature=[A-Za-z0-9~_-]{16}"),
-        "a JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-        "a bearer token": re.compile(r"Bearer [A-Za-z0-9_-]{20,}"),
-    }
+    patterns = LOG_SECRET_PATTERNS
     roots = [tmp_path_factory.getbasetemp(), pathlib.Path(postgres.root)]
     logs = [p for root in roots for p in root.rglob("*.log") if "ministack" not in p.name and p.is_file()]
     assert any("presignd" in p.name for p in logs) and any(p.name == "error.log" for p in logs)

@@ -6,144 +6,18 @@ last) or PUT URL, as a browser would; downloads fetch the presigned GET URL.
 """
 import base64
 import json
-import os
 import time
 import uuid
 
-import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
-from harness.nginx import Nginx
-from harness.postgres import PostgresCluster
-from harness.presignd import Presignd
+from harness.common import CDN_DOMAIN, KEY_PAIR_ID, PNG, audit_actions, post_form, status_of, upload_ready
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
-JWT_SECRET = "flows-test-secret-0123456789abcdef0123456789"
-KEY_PAIR_ID = "K2JCJMDEHXQW5F"
-CDN_DOMAIN = "cdn.app.test"
-PURPOSES = {
-    "avatar": {"prefix": "avatars", "maxSize": 4096, "allowedType": "image/"},
-    "document": {"prefix": "documents", "maxSize": 65536},
-}
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2  # 520 bytes
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def cloudfront_key(tmp_path_factory):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path_factory.mktemp("cloudfront") / "private.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    os.chmod(path, 0o644)
-    return key, str(path)
-
-
-@pytest.fixture(scope="module")
-def flows_env(postgres, ministack, cloudfront_key):
-    env = ministack.env()
-    env.update(postgres.env)
-    env.update(
-        AWS_ENDPOINT_URL_S3=ministack.endpoint,
-        PRESIGND_S3_ADDRESSING="path",
-        PRESIGND_BUCKET=ministack.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES),
-        PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
-        PRESIGND_CDN_DOMAIN=CDN_DOMAIN,
-        PRESIGND_CDN_PATH_PATTERN="/avatars/*",
-        PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
-        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_PAIR_ID,
-        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key[1],
-        PGCONNECT_TIMEOUT="2",
-    )
-    import subprocess
-    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert "applied 1" in out.stdout
-    # Running again (as every deploy does) changes nothing.
-    again = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert again.returncode == 0 and "schema is current" in again.stdout
-    return env
-
-
-@pytest.fixture(scope="module")
-def api(flows_env, tmp_path_factory):
-    """presignd (2 workers x 4 threads on a unix socket) behind a real nginx."""
-    root = tmp_path_factory.mktemp("flows-stack")
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=flows_env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    try:
-        proxy.start()
-        yield API(proxy.url)
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
-
-
-class API:
-    """Calls presignd through nginx as a given user."""
-
-    def __init__(self, base):
-        self.base = base
-
-    @staticmethod
-    def token(user):
-        now = int(time.time())
-        return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
-
-    def call(self, method, path, user="alice", body=None, params=None):
-        headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
-        return requests.request(method, self.base + path, headers=headers, json=body, params=params, timeout=30)
-
-    def presign(self, user="alice", purpose="avatar", name="me.png", content_type="image/png", size=len(PNG), method=None):
-        body = {"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": size}
-        if method:
-            body["method"] = method
-        r = self.call("POST", "/api/uploads/presign", user, body)
-        assert r.status_code == 200, r.text
-        return r.json()
-
-    def confirm(self, file_id, user="alice"):
-        return self.call("POST", "/api/uploads/confirm", user, {"fileId": file_id})
-
-
-def post_form(presigned, data, content_type=None):
-    """A browser's multipart POST: every field first, the file last."""
-    fields = dict(presigned["fields"])
-    if content_type:
-        fields["Content-Type"] = content_type
-    return requests.post(presigned["url"], data=list(fields.items()), files={"file": ("upload.bin", data)}, timeout=30)
-
-
-def upload_ready(api, user="alice", name="me.png", data=PNG, purpose="avatar", content_type="image/png"):
-    p = api.presign(user, purpose=purpose, name=name, content_type=content_type, size=len(data))
-    r = post_form(p, data)
-    assert r.status_code in (200, 201, 204), r.text
-    c = api.confirm(p["fileId"], user)
-    assert c.status_code == 200, c.text
-    return p
-
-
-def audit_actions(postgres, file_id):
-    return [row[0] for row in postgres.psql(
-        f"SELECT action FROM audit_log WHERE resource = 'document:{file_id}' ORDER BY id")]
-
-
-def status_of(postgres, file_id):
-    return postgres.psql(f"SELECT status FROM documents WHERE id = '{file_id}'")[0][0]
+# The stack (conftest.py): `api` is presignd (2 workers x 4 threads) behind a real nginx, on
+# flows_env (harness/common.py's purposes, secret and CDN) and this module's own database.
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import get_default_algorithms
+
+from harness.common import make_token
 
 BINARY = os.environ.get("PRESIGND_BINARY", ".build/release/presignd")
 KEYS = {
@@ -32,8 +33,9 @@ def jwk(kid):
 
 
 def token(kid, sub="user-7"):
+    """A token signed with the key `kid` names (RS256 or ES256, no iat)."""
     alg, key = KEYS[kid]
-    return pyjwt.encode({"sub": sub, "exp": int(time.time()) + 600}, key, algorithm=alg, headers={"kid": kid})
+    return make_token(sub, secret=key, algorithm=alg, headers={"kid": kid}, iat=None)
 
 
 class Provider:

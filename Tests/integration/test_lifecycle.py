@@ -24,9 +24,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.nginx import Nginx
-from harness.presignd import Presignd
-from test_flows import API, BINARY, PNG, audit_actions, cloudfront_key, flows_env, post_form, postgres, status_of  # noqa: F401
+from harness.common import API, BINARY, PNG, audit_actions, post_form, status_of
 
 MIB = 1 << 20
 PURPOSES = {
@@ -34,22 +32,6 @@ PURPOSES = {
     "document": {"prefix": "documents", "maxSize": 65536},
     "media": {"prefix": "media", "maxSize": 64 * MIB},
 }
-
-
-def start_stack(root, env):
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=8, env=env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    proxy.start()
-    return server, proxy
-
-
-def stop_stack(server, proxy):
-    proxy.stop()
-    try:
-        server.stop(timeout=20)
-    finally:
-        server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +42,16 @@ def lifecycle_env(flows_env):
 
 
 @pytest.fixture(scope="module")
-def api(lifecycle_env, tmp_path_factory):
-    server, proxy = start_stack(tmp_path_factory.mktemp("lifecycle-stack"), lifecycle_env)
-    try:
-        yield API(proxy.url)
-    finally:
-        stop_stack(server, proxy)
+def api(lifecycle_env, module_stack):
+    _, proxy = module_stack("lifecycle-stack", lifecycle_env, workers=2, threads=8)
+    return API(proxy.url)
 
 
 @pytest.fixture(scope="module")
-def r2_api(lifecycle_env, tmp_path_factory):
+def r2_api(lifecycle_env, module_stack):
     env = dict(lifecycle_env, PRESIGND_STORE_PROFILE="r2")
-    server, proxy = start_stack(tmp_path_factory.mktemp("r2-stack"), env)
-    try:
-        yield API(proxy.url)
-    finally:
-        stop_stack(server, proxy)
+    _, proxy = module_stack("r2-stack", env, workers=2, threads=8)
+    return API(proxy.url)
 
 
 def at_once(*calls):

@@ -11,15 +11,14 @@ import os
 import threading
 import time
 
-import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from harness.nginx import Nginx
-from harness.presignd import Presignd
-from test_flows import BINARY, JWT_SECRET, postgres  # noqa: F401
+from harness.common import JWT_SECRET
+from harness.common import make_token as token  # the flows secret, 600 s; assertions below call it token
+from harness.stack import migrate, stack_env
 
 CDN = "cdn.app.test"
 KEY_ID, OLD_KEY_ID = "KMEDIANEWEC256", "KMEDIAOLDRSA"
@@ -101,41 +100,22 @@ def keys(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def media(postgres, ministack, keys, tmp_path_factory):  # noqa: F811
+def media(postgres, ministack, keys, module_stack):
     counting = CountingProxy(ministack.port)
-    env = ministack.env()
-    env.update(postgres.env)
-    env.update(
-        AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{counting.port}", PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=ministack.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET, PRESIGND_JWT_COOKIE="presignd_token",
-        PRESIGND_CDN_DOMAIN=CDN, PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
-        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(keys["dir"] / "new.pem"),
-        PRESIGND_CLOUDFRONT_TRUSTED_KEYS=f"{OLD_KEY_ID}={keys['dir'] / 'old-public.pem'}",
-        PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
-    )
-    import subprocess
-    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    root = tmp_path_factory.mktemp("media-stack")
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=env)
-    proxy = Nginx(root / "nginx", "unix:" + str(server.socket_path))
     try:
-        server.start()
-        proxy.start()
+        env = stack_env(
+            postgres, ministack, PURPOSES, JWT_SECRET,
+            AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{counting.port}", PRESIGND_JWT_COOKIE="presignd_token",
+            PRESIGND_CDN_DOMAIN=CDN, PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+            PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(keys["dir"] / "new.pem"),
+            PRESIGND_CLOUDFRONT_TRUSTED_KEYS=f"{OLD_KEY_ID}={keys['dir'] / 'old-public.pem'}",
+            PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
+        )
+        migrate(env)
+        _, proxy = module_stack("media-stack", env, workers=2, threads=4)
         yield proxy.url, counting
     finally:
-        # Whatever started is stopped, also when a start failed.
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
-            counting.stop()
-
-
-def token(user):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
+        counting.stop()
 
 
 def api(base, method, path, user="alice", body=None):

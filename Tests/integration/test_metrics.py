@@ -19,57 +19,26 @@ import subprocess
 import threading
 import time
 
-import jwt
 import pytest
 import requests
 
-from harness.nginx import Nginx, free_port, wait_for_port
-from harness.postgres import PostgresCluster
-from harness.presignd import Presignd
-from test_flows import PURPOSES
+from harness.common import PURPOSES, make_token
+from harness.nginx import NGINX_DIR, free_port, wait_for_port
+from harness.stack import migrate, stack_env
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
 JWT_SECRET = "metrics-jwt-secret-0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
-NGINX_DIR = pathlib.Path(__file__).resolve().parents[2] / "nginx"
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def stack(postgres, ministack, tmp_path_factory):
-    env = ministack.env()
-    env.update(DATABASE_URL=postgres.url, AWS_ENDPOINT_URL_S3=ministack.endpoint, PRESIGND_S3_ADDRESSING="path",
-               PRESIGND_BUCKET=ministack.bucket, PRESIGND_PURPOSES=json.dumps(PURPOSES),
-               PRESIGND_JWT_HS256_SECRET=JWT_SECRET, PRESIGND_LOG_FORMAT="json", PRESIGND_ACCESS_LOG="all")
-    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    root = tmp_path_factory.mktemp("metrics")
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=env)
+def stack(postgres, ministack, module_stack):
+    env = stack_env(postgres, ministack, PURPOSES, JWT_SECRET, PRESIGND_LOG_FORMAT="json", PRESIGND_ACCESS_LOG="all")
+    migrate(env)
     metrics_port = free_port()
     listener = (NGINX_DIR / "presignd-metrics.conf").read_text().replace("127.0.0.1:9145", f"127.0.0.1:{metrics_port}")
     listener = listener.replace("    listen [::1]:9145;\n", "")
-    proxy = Nginx(root / "nginx", server.upstream, extra_http_lines=listener)
-    server.start()
-    try:
-        proxy.start()
-        wait_for_port(metrics_port)
-        yield server, proxy, metrics_port
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
-
-
-def token(user="alice"):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
+    server, proxy = module_stack("metrics", env, workers=2, threads=4, extra_http_lines=listener)
+    wait_for_port(metrics_port)
+    return server, proxy, metrics_port
 
 
 def scrape(url):
@@ -103,8 +72,8 @@ def send_load(base, healthz, presigns, refusals, threads=8):
     spread over `threads` keep-alive clients; returns the status codes seen."""
     jobs = [("GET", "/healthz", None, None)] * healthz + \
            [("POST", "/api/uploads/presign", {"purpose": "document", "fileName": "r.pdf", "contentType": "application/pdf",
-                                              "fileSize": 1000}, token())] * presigns + \
-           [("GET", "/api/documents", None, jwt.encode({"sub": "x", "exp": 1}, JWT_SECRET, algorithm="HS256"))] * refusals
+                                              "fileSize": 1000}, make_token(secret=JWT_SECRET))] * presigns + \
+           [("GET", "/api/documents", None, make_token("x", secret=JWT_SECRET, iat=None, exp=1))] * refusals
     lock, statuses = threading.Lock(), []
 
     def client(part):
@@ -250,7 +219,7 @@ scrape_configs:
 def test_json_lines_carry_nginxs_request_id(stack):
     server, proxy, _ = stack
     r = requests.get(proxy.url + "/api/documents/00000000-0000-4000-8000-000000000000/download",
-                     headers={"Authorization": f"Bearer {token('carol')}", "X-Request-ID": "client-chosen"}, timeout=10)
+                     headers={"Authorization": f"Bearer {make_token('carol', secret=JWT_SECRET)}", "X-Request-ID": "client-chosen"}, timeout=10)
     assert r.status_code == 404
     request_id = r.headers["X-Request-ID"]
     # nginx's $request_id (32 hex digits) replaced the client's header.

@@ -15,23 +15,12 @@ import subprocess
 import sys
 import time
 
-import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from openapi_spec_validator import validate as validate_spec
 
-from harness.nginx import Nginx
-from harness.postgres import PostgresCluster
-from harness.presignd import Presignd
+from harness.common import make_token
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
-JWT_SECRET = "openapi-test-secret-0123456789abcdef0123456789"
-PURPOSES = {
-    "avatar": {"prefix": "avatars", "maxSize": 4096, "allowedType": "image/"},
-    "document": {"prefix": "documents", "maxSize": 65536},
-}
 # Per operation and phase; the coverage phase adds its own deterministic cases on top. The
 # whole run is about 2,300 requests in 35 s on two cores (the test allows 180 s).
 MAX_EXAMPLES = 60
@@ -77,61 +66,10 @@ OPERATIONS = [
 
 
 @pytest.fixture(scope="module")
-def postgres():
-    cluster = PostgresCluster()
-    yield cluster
-    cluster.destroy()
-
-
-@pytest.fixture(scope="module")
-def stack_env(postgres, ministack, tmp_path_factory):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    key_path = tmp_path_factory.mktemp("cloudfront") / "private.pem"
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    os.chmod(key_path, 0o644)
-    env = ministack.env()
-    env.update(postgres.env)
-    env.update(
-        AWS_ENDPOINT_URL_S3=ministack.endpoint,
-        PRESIGND_S3_ADDRESSING="path",
-        PRESIGND_BUCKET=ministack.bucket,
-        PRESIGND_PURPOSES=json.dumps(PURPOSES),
-        PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
-        # The CDN is configured so the cookie routes exist and are tested too.
-        PRESIGND_CDN_DOMAIN="cdn.app.test",
-        PRESIGND_CDN_PATH_PATTERN="/avatars/*",
-        PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
-        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F",
-        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(key_path),
-        PGCONNECT_TIMEOUT="2",
-    )
-    out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return env
-
-
-@pytest.fixture(scope="module")
-def base_url(stack_env, tmp_path_factory):
-    """presignd (2 workers x 4 threads on a unix socket) behind a real nginx."""
-    root = tmp_path_factory.mktemp("openapi-stack")
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=4, env=stack_env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    try:
-        proxy.start()
-        yield proxy.url
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
-
-
-def token(user="alice", lifetime=1800):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + lifetime}, JWT_SECRET, algorithm="HS256")
+def base_url(api):
+    """conftest.py's flows stack: presignd (2 workers x 4 threads on a unix socket) behind a real
+    nginx, on flows_env, whose CDN is configured so the cookie routes exist and are tested too."""
+    return api.base
 
 
 def fetch_document(base_url):
@@ -166,7 +104,7 @@ def schemathesis_run(base_url, tmp_path_factory):
     events_path = reports / "events.ndjson"
     command = [
         os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", base_url + "/api/openapi.json",
-        "--header", f"Authorization: Bearer {token()}",
+        "--header", f"Authorization: Bearer {make_token(lifetime=1800)}",
         "--checks", CHECKS,
         "--phases", "examples,coverage,fuzzing,stateful",
         "--max-examples", str(MAX_EXAMPLES),

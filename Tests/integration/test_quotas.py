@@ -11,15 +11,12 @@ not fit and aborts it in the store; `GET /api/usage` shows the same numbers as t
 import json
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from harness.nginx import Nginx
-from harness.presignd import Presignd
-from test_flows import API, BINARY, PNG, cloudfront_key, flows_env, post_form, postgres, status_of  # noqa: F401
+from harness.common import API, BINARY, PNG, post_form, status_of
 
 MIB = 1 << 20
 PURPOSES = {
@@ -39,22 +36,11 @@ def quota_env(flows_env):
 
 
 @pytest.fixture(scope="module")
-def api(quota_env, tmp_path_factory):
-    root = tmp_path_factory.mktemp("quota-stack")
+def api(quota_env, module_stack):
     # 50 requests at once: nginx opens up to 50 connections, and a kept-alive connection holds
     # its thread, so the workers need more threads than that (README, "Sizing").
-    server = Presignd(root / "presignd", mode="unix", workers=2, threads=32, env=quota_env)
-    server.start()
-    proxy = Nginx(root / "nginx", server.upstream)
-    try:
-        proxy.start()
-        yield API(proxy.url)
-    finally:
-        proxy.stop()
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
+    _, proxy = module_stack("quota-stack", quota_env, workers=2, threads=32)
+    return API(proxy.url)
 
 
 def presign_body(purpose="avatar", size=len(PNG), name="me.png", content_type="image/png"):

@@ -9,33 +9,27 @@ row. Which host answered is nginx's own record ($upstream_addr, sent back as a h
 PostgreSQL's (pg_stat_activity.client_addr). Needs root for the namespaces; skips, saying why,
 without. Every process is stopped by PID in a finally, the namespaces deleted."""
 import json
-import os
 import re
 import subprocess
 import threading
 import time
 
-import jwt
 import pytest
 import requests
 
 from harness import netns
+from harness.common import make_token
 from harness.nginx import NGINX_DIR, Nginx
 from harness.postgres import ReachablePostgresCluster
 from harness.presignd import MINIMAL_CONFIG
+from harness.stack import migrate
 
-BINARY = os.environ.get("PRESIGND_BINARY", "")
 JWT_SECRET = "second-host-jwt-secret-3b5d7f9a1c2e4d6f8a"
 PURPOSES = {"document": {"prefix": "documents", "maxSize": 65536}}
 HEADER = "X-Presignd-Upstream"
 
 NO_NAMESPACES = netns.unavailable()
 pytestmark = pytest.mark.skipif(NO_NAMESPACES is not None, reason=f"cannot make network namespaces: {NO_NAMESPACES}")
-
-
-def token(user="alice"):
-    now = int(time.time())
-    return jwt.encode({"sub": user, "iat": now, "exp": now + 600}, JWT_SECRET, algorithm="HS256")
 
 
 class TwoHostNginx(Nginx):
@@ -73,8 +67,7 @@ def two_hosts(tmp_path):
         pg = ReachablePostgresCluster([s.host_address for s in spaces], [s.network for s in spaces])
         env = dict(MINIMAL_CONFIG, DATABASE_URL=pg.url, PRESIGND_PURPOSES=json.dumps(PURPOSES),
                    PRESIGND_JWT_HS256_SECRET=JWT_SECRET)
-        out = subprocess.run([BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
+        migrate(env)
         for space in spaces:
             # Each host reaches PostgreSQL over its own veth pair, as over a network.
             host_env = dict(env, DATABASE_URL=f"postgresql://postgres@{space.host_address}:{pg.port}/presignd",
@@ -105,7 +98,7 @@ def call(base, method, path, session=requests, body=None, user="alice"):
     started = time.monotonic()
     entry = {"method": method, "path": path, "start": started}
     try:
-        r = session.request(method, base + path, json=body, headers={"Authorization": f"Bearer {token(user)}"},
+        r = session.request(method, base + path, json=body, headers={"Authorization": f"Bearer {make_token(user, secret=JWT_SECRET)}"},
                             timeout=20)
     except requests.RequestException as error:
         entry.update(end=time.monotonic(), status="error", error=repr(error)[:200], upstream="")

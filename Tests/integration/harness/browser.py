@@ -5,6 +5,8 @@ import pathlib
 import subprocess
 import time
 
+from .stack import migrate, start_stack, stop_stack  # noqa: F401 (migrate: for bench/client_first_byte.py)
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 CLIENT_DIR = ROOT / "client"
 CHROMIUM = os.environ.get("PRESIGND_CHROMIUM", "/usr/bin/chromium")
@@ -75,41 +77,13 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
     raise TimeoutError(f"timed out waiting for {message} (last: {last!r})")
 
 
-def migrate(env):
-    """`presignd migrate` with env; raises with its stderr when it fails."""
-    from .presignd import binary
-    out = subprocess.run([binary(), "migrate"], env=env, capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError(f"presignd migrate failed: {out.stderr}")
-
-
 def start_demo_stack(workdir, env):
     """presignd (unix socket) behind a real nginx that also serves client/ under /app/;
     returns (presignd, nginx). Stop with stop_demo_stack."""
-    from .nginx import Nginx
-    from .presignd import Presignd
-
-    workdir = pathlib.Path(workdir)
-    server = Presignd(workdir / "presignd", mode="unix", workers=2, threads=4, env=env)
-    server.start()
-    proxy = Nginx(workdir / "nginx", server.upstream, extra_server_lines=STATIC_LOCATION)
-    try:
-        proxy.start()
-    except BaseException:
-        stop_demo_stack(server, None)
-        raise
-    return server, proxy
+    return start_stack(workdir, env, workers=2, threads=4, extra_server_lines=STATIC_LOCATION)
 
 
-def stop_demo_stack(server, proxy):
-    try:
-        if proxy is not None:
-            proxy.stop()
-    finally:
-        try:
-            server.stop(timeout=20)
-        finally:
-            server.kill()
+stop_demo_stack = stop_stack
 
 
 def bucket_setup(env, origin):

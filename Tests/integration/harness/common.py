@@ -1,0 +1,92 @@
+"""What the integration tests share besides the servers: the flows configuration's constants,
+the one token maker, the client for the API through nginx, and the small upload and database
+helpers. Test modules import these from here, never from each other."""
+import os
+import re
+import time
+
+import jwt
+import requests
+
+BINARY = os.environ.get("PRESIGND_BINARY", "")
+
+# The flows configuration (conftest.py's flows_env): two purposes, the CDN on cdn.app.test.
+JWT_SECRET = "flows-test-secret-0123456789abcdef0123456789"
+KEY_PAIR_ID = "K2JCJMDEHXQW5F"
+CDN_DOMAIN = "cdn.app.test"
+PURPOSES = {
+    "avatar": {"prefix": "avatars", "maxSize": 4096, "allowedType": "image/"},
+    "document": {"prefix": "documents", "maxSize": 65536},
+}
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2  # 520 bytes
+
+# What no log may hold: conftest.py checks every log after the suite, test_faults.py its own.
+LOG_SECRET_PATTERNS = {
+    "an X-Amz-Signature value": re.compile(r"X-Amz-Signature=[0-9a-f]{16}", re.I),
+    "a CloudFront signature": re.compile(r"CloudFront-Signature=[A-Za-z0-9~_-]{16}"),
+    "a JWT": re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    "a bearer token": re.compile(r"Bearer [A-Za-z0-9_-]{20,}"),
+}
+
+
+def make_token(user="alice", secret=JWT_SECRET, lifetime=600, algorithm="HS256", headers=None, **claims):
+    """A JWT for `user` (sub), issued now (iat) and valid for `lifetime` seconds (exp), signed
+    with `secret` (an HMAC secret, or a private key for another `algorithm`). `claims` are added
+    or replace those; a claim given as None is left out (iat=None: no iat)."""
+    now = int(time.time())
+    payload = {"sub": user, "iat": now, "exp": now + lifetime}
+    payload.update(claims)
+    payload = {name: value for name, value in payload.items() if value is not None}
+    return jwt.encode(payload, secret, algorithm=algorithm, headers=headers)
+
+
+class API:
+    """Calls presignd through nginx as a given user."""
+
+    def __init__(self, base):
+        self.base = base
+
+    @staticmethod
+    def token(user):
+        return make_token(user)
+
+    def call(self, method, path, user="alice", body=None, params=None):
+        headers = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
+        return requests.request(method, self.base + path, headers=headers, json=body, params=params, timeout=30)
+
+    def presign(self, user="alice", purpose="avatar", name="me.png", content_type="image/png", size=len(PNG), method=None):
+        body = {"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": size}
+        if method:
+            body["method"] = method
+        r = self.call("POST", "/api/uploads/presign", user, body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def confirm(self, file_id, user="alice"):
+        return self.call("POST", "/api/uploads/confirm", user, {"fileId": file_id})
+
+
+def post_form(presigned, data, content_type=None):
+    """A browser's multipart POST: every field first, the file last."""
+    fields = dict(presigned["fields"])
+    if content_type:
+        fields["Content-Type"] = content_type
+    return requests.post(presigned["url"], data=list(fields.items()), files={"file": ("upload.bin", data)}, timeout=30)
+
+
+def upload_ready(api, user="alice", name="me.png", data=PNG, purpose="avatar", content_type="image/png"):
+    p = api.presign(user, purpose=purpose, name=name, content_type=content_type, size=len(data))
+    r = post_form(p, data)
+    assert r.status_code in (200, 201, 204), r.text
+    c = api.confirm(p["fileId"], user)
+    assert c.status_code == 200, c.text
+    return p
+
+
+def audit_actions(postgres, file_id):
+    return [row[0] for row in postgres.psql(
+        f"SELECT action FROM audit_log WHERE resource = 'document:{file_id}' ORDER BY id")]
+
+
+def status_of(postgres, file_id):
+    return postgres.psql(f"SELECT status FROM documents WHERE id = '{file_id}'")[0][0]
