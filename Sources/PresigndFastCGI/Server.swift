@@ -7,7 +7,9 @@ public enum Server {
     /// worker after fork, so workers started by SIGHUP see a freshly read configuration.
     /// `metrics` should live in memory shared with the workers (`SharedMetrics.map`); the
     /// supervisor counts restarts and reloads into it.
-    public static func run(config: ServerConfig, metrics: Metrics = .off,
+    /// `checkReload` is asked on SIGHUP before any new worker starts: a problem it names keeps
+    /// the running workers (and is logged and counted as a failed reload).
+    public static func run(config: ServerConfig, metrics: Metrics = .off, checkReload: @escaping @Sendable () -> String? = { nil },
                            makeHandler: @escaping @Sendable () throws -> RequestHandler) -> Int32 {
         // Before the first fork and before any thread: every worker inherits the mask.
         Signals.blockLifecycle()
@@ -20,7 +22,7 @@ public enum Server {
         }
         let source = socket.fd == 0 ? "inherited fd 0" : socket.fd == 3 && config.listen == .inherited ? "systemd fd 3" : config.listen.description
         ServerLog.event("serving FastCGI on \(source) with \(config.workers) worker(s) × \(config.threads) thread(s)")
-        return Supervisor(config: config, socket: socket, metrics: metrics, makeHandler: makeHandler).run()
+        return Supervisor(config: config, socket: socket, metrics: metrics, checkReload: checkReload, makeHandler: makeHandler).run()
     }
 
     /// Answers the one CGI request described by the environment and stdin.

@@ -10,14 +10,16 @@ final class Supervisor {
     let config: ServerConfig
     let socket: ListeningSocket
     let makeHandler: @Sendable () throws -> RequestHandler
+    let checkReload: @Sendable () -> String?
     let metrics: Metrics
     var state: SupervisorState
     var signalFD: Int32 = -1
     var readyPipe: [Int32] = [-1, -1]
 
-    init(config: ServerConfig, socket: ListeningSocket, metrics: Metrics,
+    init(config: ServerConfig, socket: ListeningSocket, metrics: Metrics, checkReload: @escaping @Sendable () -> String?,
          makeHandler: @escaping @Sendable () throws -> RequestHandler) {
         self.metrics = metrics
+        self.checkReload = checkReload
         self.config = config
         self.socket = socket
         self.makeHandler = makeHandler
@@ -40,13 +42,23 @@ final class Supervisor {
             for signal in Signals.drain(signalFD) {
                 switch signal {
                 case SIGCHLD: reapChildren()
-                case SIGHUP: perform(state.hangup(now: MonotonicTime.now()))
+                case SIGHUP: reload()
                 default: return stop(signal: signal)
                 }
             }
             readReadiness()
             perform(state.tick(now: MonotonicTime.now()))
         }
+    }
+
+    /// A new generation, once the configuration it will read is known to be valid.
+    func reload() {
+        if let problem = checkReload() {
+            ServerLog.event("reload refused, the running workers stay: \(problem)")
+            metrics.count(Metrics.Families.reloads, [("outcome", "failed")])
+            return
+        }
+        perform(state.hangup(now: MonotonicTime.now()))
     }
 
     func perform(_ actions: [SupervisorState.Action]) {

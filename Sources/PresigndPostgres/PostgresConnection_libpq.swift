@@ -67,6 +67,18 @@ public final class PostgresConnection: @unchecked Sendable {
         PQparameterStatus(connection, name).map { String(cString: $0) }
     }
 
+    /// Whether libpq can parse `conninfo` (a URI or key=value pairs), checked without connecting.
+    /// libpq's message is not kept: it may quote part of the string, password included.
+    public static func canParse(_ conninfo: String) -> Bool {
+        var message: UnsafeMutablePointer<CChar>? = nil
+        guard let options = PQconninfoParse(conninfo, &message) else {
+            if let message { PQfreemem(message) }
+            return false
+        }
+        PQconninfoFree(options)
+        return true
+    }
+
     /// The value libpq uses for one connection option (from the string, a PG* variable or its default).
     static func option(_ keyword: String, of connection: OpaquePointer) -> String? {
         guard let options = PQconninfo(connection) else { return nil }

@@ -6,8 +6,13 @@ extension PostgresSettings {
     /// PGDATABASE, PGUSER, PGPASSWORD… itself. `PGCONNECT_TIMEOUT` (seconds, default 5) and
     /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait.
     public static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
-        PostgresSettings(
-            conninfo: try environment.secret("DATABASE_URL") ?? "",
+        let conninfo = try environment.secret("DATABASE_URL") ?? ""
+        guard conninfo.isEmpty || PostgresConnection.canParse(conninfo) else {
+            throw ConfigError(variable: "DATABASE_URL",
+                              problem: "libpq cannot parse it; write a URI (postgresql://user@host:5432/db) or key=value pairs (host=… dbname=…)")
+        }
+        return PostgresSettings(
+            conninfo: conninfo,
             connectTimeoutSeconds: try environment.integer("PGCONNECT_TIMEOUT", default: 5, range: 1...60),
             statementTimeoutMilliseconds: try environment.integer("PRESIGND_DB_STATEMENT_TIMEOUT_MS", default: 5_000, range: 100...600_000))
     }

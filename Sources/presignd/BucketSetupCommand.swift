@@ -25,7 +25,7 @@ enum BucketSetupCommand {
             let logger = Logger { writeOut($0 + "\n", to: 2) }
             let flows = try FlowsConfig.from(env)
             let cors = try CORSConfig.from(env)
-            let s3 = try AppWiring.s3Signer(env)
+            let s3 = AppWiring.s3Signer(try S3Config.from(env))
             let store = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger)
             let days = Int((flows.sweepAfter + 86_399) / 86_400)
             let setup = BucketSetup(origins: cors.origins, corsMaxAge: cors.maxAge, abortAfterDays: max(days, 1))

@@ -8,75 +8,69 @@ import PresigndFastCGI
 /// `presignd serve [--listen …] [--socket-mode 0660] [--workers N] [--threads N] …`, and what a
 /// bare `presignd` does when a web server, spawn-fcgi or systemd starts it.
 enum ServeCommand {
-    /// `serve` with flags: FastCGI on the given or inherited socket.
+    /// `serve` with flags: FastCGI on the given or inherited socket. The whole configuration is
+    /// loaded and checked here, before the first fork: an invalid one exits 78 naming every
+    /// wrong variable, never as workers that fail and restart.
     static func run(arguments: [String]) -> Int32 {
-        guard let config = serverConfig(arguments: arguments) else { return 78 }
-        guard let metrics = sharedMetrics() else { return 78 }
-        return Server.run(config: config, metrics: metrics, makeHandler: { try makeHandler(arguments: arguments, metrics: metrics) })
-    }
-
-    /// The log format and the metrics table, set up once before the first fork (a reload keeps
-    /// both: the table is shared memory its workers inherit).
-    static func sharedMetrics() -> Metrics? {
-        do {
-            let observability = try ObservabilityConfig.from(Environment(try reloadableVariables()))
-            ServerLog.json = observability.logFormat == "json"
-            guard !observability.metricsAllowed.isEmpty else { return .off }
-            return Metrics(table: SharedMetrics.map(slots: observability.metricsSlots))
-        } catch {
-            Output.err("presignd serve: \(error)")
-            return nil
-        }
+        guard let config = loadOrReport(arguments: arguments) else { return 78 }
+        return serve(config, arguments: arguments)
     }
 
     /// No subcommand: CGI when started as a CGI program, FastCGI on fd 0 or systemd's socket.
     static func runDetected() -> Int32 {
         switch Server.detectStartMode() {
         case .cgi:
-            guard let config = serverConfig(arguments: []) else { return 78 }
-            return Server.runCGI(config: config, makeHandler: { try makeHandler(arguments: [], metrics: .off) })
+            // One request per process: an invalid configuration is logged and answered 500.
+            let config = loadOrReport(arguments: [])
+            return Server.runCGI(config: config?.server ?? ServerConfig(), makeHandler: {
+                guard let config else { throw ConfigError(variable: "environment", problem: "the configuration is invalid") }
+                return try makeHandler(config, metrics: .off)
+            })
         case .systemdSocket, .inheritedSocket:
-            guard var config = serverConfig(arguments: []) else { return 78 }
-            config.listen = .inherited
-            guard let metrics = sharedMetrics() else { return 78 }
-            return Server.run(config: config, metrics: metrics, makeHandler: { try makeHandler(arguments: [], metrics: metrics) })
+            guard var config = loadOrReport(arguments: []) else { return 78 }
+            config.server.listen = .inherited
+            return serve(config, arguments: [])
         case .unknown:
             Output.err("presignd: not started by a web server (no CGI environment, no inherited socket)\n\n\(Usage.text)")
             return 2
         }
     }
 
-    static func reloadableVariables() throws -> [String: String] {
-        var variables = ProcessEnvironment.current()
-        guard let path = variables["PRESIGND_ENV_FILE"], !path.isEmpty else { return variables }
-        guard let text = readWholeFile(path) else {
-            throw ConfigError(variable: "PRESIGND_ENV_FILE", problem: "cannot read \(path)")
-        }
-        variables.merge(try EnvironmentFile.parse(text, path: path)) { _, fromFile in fromFile }
-        return variables
-    }
-
-    static func serverConfig(arguments: [String]) -> ServerConfig? {
+    static func loadOrReport(arguments: [String]) -> PresigndConfig? {
         do {
-            return try ServerConfig.parse(
-                environment: Environment(try reloadableVariables()), arguments: arguments,
-                cpuCount: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            return try PresigndConfig.load(arguments: arguments)
         } catch {
-            Output.err("presignd serve: \(error)")
+            for problem in error.errors { Output.err("presignd serve: \(problem)") }
             return nil
         }
     }
 
-    /// Runs in every worker after fork, so a SIGHUP's new workers read the configuration afresh:
-    /// `*_FILE` secrets and, when `PRESIGND_ENV_FILE` names one, an environment file whose
-    /// variables override the process environment.
-    /// `arguments` are `serve`'s flags, so a flag such as `--body-limit` reaches the application
-    /// as it reaches the gateway.
-    @Sendable static func makeHandler(arguments: [String], metrics: Metrics) throws -> RequestHandler {
-        let variables = try reloadableVariables()
-        let server = try ServerConfig.parse(environment: Environment(variables), arguments: arguments, cpuCount: 1)
-        let application = try makeApplication(environment: variables, bodyLimit: server.bodyLimit, metrics: metrics)
+    /// The log format and the metrics table are set up once before the first fork (a reload
+    /// keeps both: the table is shared memory its workers inherit). A SIGHUP's new workers
+    /// read the configuration afresh, once the supervisor has checked it.
+    static func serve(_ config: PresigndConfig, arguments: [String]) -> Int32 {
+        ServerLog.json = config.observability.logFormat == "json"
+        let metrics = config.observability.metricsAllowed.isEmpty ? Metrics.off
+            : Metrics(table: SharedMetrics.map(slots: config.observability.metricsSlots))
+        let listen = config.server.listen
+        return Server.run(config: config.server, metrics: metrics, checkReload: {
+            do throws(PresigndConfig.Invalid) {
+                _ = try PresigndConfig.load(arguments: arguments)
+                return nil
+            } catch {
+                return error.errors.joined(separator: "; ")
+            }
+        }, makeHandler: {
+            // Runs in every worker after the fork: `*_FILE` secrets and `PRESIGND_ENV_FILE` are read again.
+            var fresh = try PresigndConfig.load(arguments: arguments)
+            fresh.server.listen = listen
+            return try makeHandler(fresh, metrics: metrics)
+        })
+    }
+
+    static func makeHandler(_ config: PresigndConfig, metrics: Metrics) throws -> RequestHandler {
+        let application = try AppWiring.makeApplication(config, metrics: metrics)
         let handler: RequestHandler = { application.handle($0) }
-        return try TestDelay.enabled(in: Environment(variables)) ? TestDelay.wrap(handler) : handler
+        return try TestDelay.enabled(in: config.environment) ? TestDelay.wrap(handler) : handler
     }
 }

@@ -32,7 +32,7 @@ enum SweepCommand {
         do {
             let logger = Logger { writeOut($0 + "\n", to: 2) }
             let flows = try FlowsConfig.from(env)
-            let s3 = try AppWiring.s3Signer(env)
+            let s3 = AppWiring.s3Signer(try S3Config.from(env))
             let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env),
                                                                            observer: PoolObserver(notice: AppWiring.databaseNotices(logger))), logger: logger,
                                               tracksUsage: flows.quotasEnabled)

@@ -40,6 +40,7 @@ public struct S3Config: ConfigSection {
         if let bucket {
             do { try S3Validation.validateBucket(bucket) } catch { throw ConfigError(variable: "PRESIGND_BUCKET", problem: error.message) }
         }
+        let regionVariable = env.string("AWS_REGION") != nil || env.string("AWS_DEFAULT_REGION") == nil ? "AWS_REGION" : "AWS_DEFAULT_REGION"
         let region = overrides.region ?? env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
         let custom = overrides.endpointURL ?? env.string("AWS_ENDPOINT_URL_S3") ?? env.string("AWS_ENDPOINT_URL")
         var addressing = overrides.addressing
@@ -54,7 +55,10 @@ public struct S3Config: ConfigSection {
         do {
             endpoint = try S3Endpoint(region: region, endpoint: custom, addressing: addressing ?? .virtual)
         } catch {
-            throw ConfigError(variable: custom == nil ? "AWS_REGION" : "AWS_ENDPOINT_URL_S3", problem: error.message)
+            // The region is checked first; a region that passes leaves the endpoint to blame.
+            let regionIsValid = (try? S3Endpoint(region: region, endpoint: nil, addressing: .path)) != nil
+            let endpointVariable = env.string("AWS_ENDPOINT_URL_S3") != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
+            throw ConfigError(variable: custom == nil || !regionIsValid ? regionVariable : endpointVariable, problem: error.message)
         }
         return S3Config(bucket: bucket, region: region, endpointURL: custom, addressing: addressing ?? .virtual,
                         credentials: try CredentialsLoader.load(from: env), endpoint: endpoint)

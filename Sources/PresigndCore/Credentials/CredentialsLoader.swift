@@ -11,7 +11,7 @@ public enum CredentialsLoader {
                 throw ConfigError(variable: "AWS_SECRET_ACCESS_KEY", problem: "is required when AWS_ACCESS_KEY_ID is set")
             }
             return try validated(accessKey: accessKey, secret: secret, token: try environment.secret("AWS_SESSION_TOKEN"),
-                                 expiresAt: expiration, source: "AWS_ACCESS_KEY_ID")
+                                 expiresAt: expiration, source: nil)
         }
         if environment.string("AWS_SECRET_ACCESS_KEY") != nil {
             throw ConfigError(variable: "AWS_ACCESS_KEY_ID", problem: "is required when AWS_SECRET_ACCESS_KEY is set")
@@ -34,20 +34,22 @@ public enum CredentialsLoader {
                              expiresAt: expiration ?? fileExpiry, source: "profile [\(profile)]")
     }
 
+    /// `source` names the credentials file's profile; nil: the environment, whose errors name
+    /// the variable that is wrong.
     static func validated(accessKey: String, secret: String, token: String?, expiresAt: UnixSeconds?,
-                          source: String) throws(ConfigError) -> AWSCredentials {
+                          source: String?) throws(ConfigError) -> AWSCredentials {
         // AWS issues 16 to 128 characters; S3-compatible stores issue shorter ones (MinIO's
         // `minioadmin`, Ceph RGW's `test`). The id sits inside the credential scope, so it is
         // held to unreserved characters (no `/`).
         guard (1...128).contains(accessKey.utf8.count), accessKey.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) }) else {
-            throw ConfigError(variable: source,
+            throw ConfigError(variable: source ?? "AWS_ACCESS_KEY_ID",
                               problem: "the access key id must be 1 to 128 letters, digits, '-', '.', '_' or '~' (like AKIAIOSFODNN7EXAMPLE or minioadmin)")
         }
         guard !secret.isEmpty, secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ConfigError(variable: source, problem: "the secret access key must be printable ASCII without spaces")
+            throw ConfigError(variable: source ?? "AWS_SECRET_ACCESS_KEY", problem: "the secret access key must be printable ASCII without spaces")
         }
         if let token, token.isEmpty || !token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
-            throw ConfigError(variable: source, problem: "the session token must be printable ASCII without spaces")
+            throw ConfigError(variable: source ?? "AWS_SESSION_TOKEN", problem: "the session token must be printable ASCII without spaces")
         }
         return AWSCredentials(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: token, expiresAt: expiresAt)
     }

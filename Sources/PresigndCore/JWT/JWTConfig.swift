@@ -19,6 +19,8 @@
 public struct JWTConfig: ConfigSection {
     public static let prefix = "PRESIGND_JWT_"
     static let scopesPrefix = "PRESIGND_JWT_SCOPES_"
+    /// The route groups whose scopes `PRESIGND_JWT_SCOPES_<GROUP>` sets.
+    public static let routeGroups = ["uploads", "documents", "cdn"]
 
     public let keys: KeySet
     public let jwksURL: String?
@@ -98,7 +100,9 @@ public struct JWTConfig: ConfigSection {
             ConfigEntry("PRESIGND_JWT_REQUIRE_EXP", String(policy.requireExpiry)),
             ConfigEntry("PRESIGND_JWT_MAX_LIFETIME", policy.maxLifetime.map(String.init) ?? "off"),
         ]
-        entries += requiredScopes.keys.sorted().map { ConfigEntry(scopesPrefix + $0.uppercased(), requiredScopes[$0]!.joined(separator: " ")) }
+        // The route groups presignd has, configured or not, then any other group named.
+        let groups = routeGroups + requiredScopes.keys.sorted().filter { !routeGroups.contains($0) }
+        entries += groups.map { ConfigEntry(scopesPrefix + $0.uppercased(), requiredScopes[$0].map { $0.joined(separator: " ") } ?? "(none required)") }
         return JWTConfig(keys: KeySet(keys), jwksURL: jwksURL, jwksTimeoutMilliseconds: timeout, jwksRefresh: refresh,
                          policy: policy, cookieName: cookieName, requiredScopes: requiredScopes, entries: entries)
     }

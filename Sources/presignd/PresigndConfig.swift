@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PresigndApp
+import PresigndCore
+import PresigndPostgres
+import PresigndStorage
+
+/// The whole configuration as one value, loaded once from the environment (overlaid with
+/// `PRESIGND_ENV_FILE`) and `serve`'s flags. Loading collects the error of every section that
+/// is wrong, not just the first; `check-config` prints exactly `sections` and those errors,
+/// and `serve` refuses (78, before any fork) exactly what `check-config` refuses.
+struct PresigndConfig {
+    var server: ServerConfig
+    let observability: ObservabilityConfig
+    let jwt: JWTConfig
+    let s3: S3Config
+    let database: PostgresSettings
+    let flows: FlowsConfig
+    let cors: CORSConfig
+    /// Loaded when a CDN is configured (`PRESIGND_CDN_DOMAIN`).
+    let cloudFront: CloudFrontConfig?
+    let media: MediaConfig
+    /// Months of audit log `sweep` keeps (0: forever).
+    let auditRetentionMonths: Int
+    /// What `check-config` prints: each section's variables with their effective values.
+    let sections: [Section]
+    /// The variables it was loaded from (for what reads them afresh, such as a worker after SIGHUP).
+    let environment: Environment
+
+    struct Section {
+        let title: String
+        let entries: [ConfigEntry]
+    }
+
+    /// Every section that failed to load, each naming its variable.
+    struct Invalid: Error, CustomStringConvertible {
+        let sections: [Section]
+        let errors: [String]
+        var description: String { errors.joined(separator: "\n") }
+    }
+
+    /// The process environment overlaid with `PRESIGND_ENV_FILE` when one is named.
+    static func variables() throws(ConfigError) -> [String: String] {
+        var variables = ProcessEnvironment.current()
+        guard let path = variables["PRESIGND_ENV_FILE"], !path.isEmpty else { return variables }
+        guard let text = readWholeFile(path) else {
+            throw ConfigError(variable: "PRESIGND_ENV_FILE", problem: "cannot read \(path)")
+        }
+        variables.merge(try EnvironmentFile.parse(text, path: path)) { _, fromFile in fromFile }
+        return variables
+    }
+
+    static var cpuCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// The process's configuration with `serve`'s flags.
+    static func load(arguments: [String] = []) throws(Invalid) -> PresigndConfig {
+        let variables: [String: String]
+        do { variables = try self.variables() } catch {
+            throw Invalid(sections: [], errors: ["\(error)"])
+        }
+        return try load(variables, arguments: arguments, cpuCount: cpuCount)
+    }
+
+    static func load(_ variables: [String: String], arguments: [String], cpuCount: Int) throws(Invalid) -> PresigndConfig {
+        let env = Environment(variables, readFile: { readWholeFile($0) })
+        var sections: [Section] = []
+        var errors: [String] = []
+        /// Loads one section; its error is collected and the others still load.
+        func section<T>(_ title: String, _ load: () throws -> T, entries: (T) -> [ConfigEntry]) -> T? {
+            do {
+                let value = try load()
+                sections.append(Section(title: title, entries: entries(value)))
+                return value
+            } catch {
+                errors.append("\(error)")
+                sections.append(Section(title: title, entries: [ConfigEntry("error", "\(error)")]))
+                return nil
+            }
+        }
+
+        let server = section("server", { try ServerConfig.parse(environment: env, arguments: arguments, cpuCount: cpuCount) },
+                             entries: { $0.entries + [ConfigEntry("PRESIGND_ENV_FILE", env.string("PRESIGND_ENV_FILE"))] })
+        let observability = section("observability", { try ObservabilityConfig.from(env) }) { config in [
+            ConfigEntry("PRESIGND_METRICS_ALLOW", config.metricsAllowed.isEmpty ? "off (no /metrics route)"
+                        : env.string("PRESIGND_METRICS_ALLOW") ?? ObservabilityConfig.defaultAllowed),
+            ConfigEntry("PRESIGND_METRICS_SLOTS", "\(config.metricsSlots) series"),
+            ConfigEntry("PRESIGND_LOG_FORMAT", config.logFormat),
+            ConfigEntry("PRESIGND_ACCESS_LOG", config.accessLog),
+        ] }
+        let jwt = section("jwt", { try JWTConfig.load(env) }, entries: \.entries)
+        let s3 = section("s3", { try S3Config.from(env) }) { s3 in
+            s3.entries + [
+                ConfigEntry("AWS_DEFAULT_REGION", env.string("AWS_DEFAULT_REGION") ?? "(unset: AWS_REGION decides)"),
+                ConfigEntry("AWS_ENDPOINT_URL", env.string("AWS_ENDPOINT_URL") ?? "(unset: AWS_ENDPOINT_URL_S3 decides)"),
+                ConfigEntry("AWS_PROFILE", env.string("AWS_ACCESS_KEY_ID") != nil ? "(not read: keys from the environment)"
+                            : env.string("AWS_PROFILE") ?? "default"),
+            ]
+        }
+        let database = section("database", { try PostgresSettings.from(env) }) { settings in [
+            ConfigEntry("DATABASE_URL", env.string("DATABASE_URL").map(ConnectionString.masked)),
+            ConfigEntry("PGHOST", env.string("PGHOST")),
+            ConfigEntry("PGDATABASE", env.string("PGDATABASE")),
+            ConfigEntry("PGUSER", env.string("PGUSER")),
+            ConfigEntry("PGPASSWORD", env.string("PGPASSWORD"), secret: true),
+            ConfigEntry("PGCONNECT_TIMEOUT", "\(settings.connectTimeoutSeconds) s"),
+            ConfigEntry("PRESIGND_DB_STATEMENT_TIMEOUT_MS", "\(settings.statementTimeoutMilliseconds) ms"),
+        ] }
+        let flows = section("flows", { try FlowsConfig.from(env) }) { flows in
+            flows.purposes.all.map { purpose in
+                ConfigEntry("purpose \(purpose.name)",
+                            "prefix \(purpose.prefix)/, at most \(purpose.maxSize) bytes, types \(purpose.allowedTypePrefix.isEmpty ? "any" : purpose.allowedTypePrefix + "*")"
+                                + (purpose.quota.map { ", quota \($0.maxFiles.map { "\($0) files" } ?? "any files") / \($0.maxBytes.map { "\($0) bytes" } ?? "any bytes")" } ?? ""))
+            } + [
+                ConfigEntry("PRESIGND_PURPOSES", env.string("PRESIGND_PURPOSES") != nil || env.string("PRESIGND_PURPOSES_FILE") != nil
+                            ? "(the purposes above)" : "(unset: the default purposes above)"),
+                ConfigEntry("PRESIGND_QUOTA_FILES", env.string("PRESIGND_QUOTA_FILES") ?? "(no default quota)"),
+                ConfigEntry("PRESIGND_QUOTA_BYTES", env.string("PRESIGND_QUOTA_BYTES") ?? "(no default quota)"),
+                ConfigEntry("PRESIGND_UPLOAD_EXPIRES", "\(flows.expiries.upload) s"),
+                ConfigEntry("PRESIGND_DOWNLOAD_EXPIRES", "\(flows.expiries.download) s"),
+                ConfigEntry("PRESIGND_STORE_PROFILE", flows.store.name),
+                ConfigEntry("PRESIGND_STORE_POST_POLICY", flows.store.postPolicies ? "true (presigned POST forms)" : "false (presigned PUT with the exact length)"),
+                ConfigEntry("PRESIGND_MULTIPART_PART_SIZE", "\(flows.partSize) bytes"),
+                ConfigEntry("PRESIGND_UPPY_PREFIX", flows.uppy.prefix),
+                ConfigEntry("PRESIGND_UPPY_PURPOSE", flows.uppy.defaultPurpose),
+                ConfigEntry("PRESIGND_SWEEP_AFTER", "\(flows.sweepAfter) s"),
+            ]
+        }
+        let cors = section("cors", { try CORSConfig.from(env) }) { cors in [
+            ConfigEntry("PRESIGND_CORS_ORIGINS", cors.origins.isEmpty ? "(none: same-origin pages only)" : cors.origins.joined(separator: ",")),
+            ConfigEntry("PRESIGND_CORS_MAX_AGE", "\(cors.maxAge) s"),
+        ] }
+        var cloudFront: CloudFrontConfig?? = .some(nil)
+        if let flows {
+            cloudFront = section("cdn", { flows.cdn == nil ? nil : try CloudFrontConfig.load(env) }) { cloudFront in
+                guard let cdn = flows.cdn, let cloudFront else {
+                    return [ConfigEntry("PRESIGND_CDN_DOMAIN", "(unset: no CDN cookie or media routes)")]
+                }
+                return [
+                    ConfigEntry("PRESIGND_CDN_DOMAIN", cdn.domain),
+                    ConfigEntry("PRESIGND_CDN_PATH_PATTERN", cdn.pathPattern),
+                    ConfigEntry("PRESIGND_CDN_COOKIE_DOMAIN", cdn.cookieDomain),
+                    ConfigEntry("PRESIGND_CDN_COOKIE_EXPIRES", "\(flows.expiries.cdnCookies) s"),
+                ] + cloudFront.entries
+            }
+        }
+        let media = section("media", { try MediaConfig.from(env) }) { media in [
+            ConfigEntry("PRESIGND_MEDIA_PREFIX", media.prefix),
+            ConfigEntry("PRESIGND_MEDIA_OWNER_PATHS", env.string("PRESIGND_MEDIA_OWNER_PATHS") ?? "(none: every path is shared by its cookies)"),
+            ConfigEntry("PRESIGND_MEDIA_URL_EXPIRES", "\(media.urlExpires) s"),
+            ConfigEntry("PRESIGND_MEDIA_MAX_AGE", "\(media.maxAge) s"),
+        ] }
+        let retention = section("audit", { try env.integer("PRESIGND_AUDIT_RETENTION_MONTHS", default: 0, range: 0...1200) }) { months in
+            [ConfigEntry("PRESIGND_AUDIT_RETENTION_MONTHS", months == 0 ? "0 (keep forever)" : "\(months) months")]
+        }
+
+        guard errors.isEmpty, let server, let observability, let jwt, let s3, let database, let flows, let cors,
+              let cloudFront, let media, let retention else {
+            throw Invalid(sections: sections, errors: errors)
+        }
+        return PresigndConfig(server: server, observability: observability, jwt: jwt, s3: s3, database: database, flows: flows,
+                              cors: cors, cloudFront: cloudFront, media: media, auditRetentionMonths: retention,
+                              sections: sections, environment: env)
+    }
+
+    /// The lines `check-config` prints for `sections`.
+    static func render(_ sections: [Section]) -> String {
+        sections.map { section in
+            (["[\(section.title)]"] + section.entries.map { "  \($0.variable) = \($0.value)" }).joined(separator: "\n")
+        }.joined(separator: "\n") + "\n"
+    }
+}
