@@ -14,20 +14,16 @@ import json
 import os
 import pathlib
 import statistics
-import sys
 import tempfile
-import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-import jwt  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select  # noqa: E402
-
-from harness import browser, ministack as ministack_harness  # noqa: E402
-from harness.browser import wait_until  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
+from common import Stopping, token
+from harness import browser, ministack as ministack_harness
+from harness.browser import wait_until
+from harness.postgres import PostgresCluster
+from harness.stack import stack_env
 
 SECRET = "bench-client-secret-0123456789abcdef0123456789"
 
@@ -61,15 +57,12 @@ def main():
     parser.add_argument("--method", default="POST", choices=["POST", "PUT"])
     args = parser.parse_args()
 
-    started = []
-    try:
+    with Stopping() as started:
         stack = ministack_harness.start()
         started.append(stack.stop)
         postgres = PostgresCluster()
         started.append(postgres.destroy)
-        env = stack.env()
-        env.update(postgres.env, AWS_ENDPOINT_URL_S3=stack.endpoint, PRESIGND_S3_ADDRESSING="path",
-                   PRESIGND_BUCKET=stack.bucket, PRESIGND_JWT_HS256_SECRET=SECRET)
+        env = stack_env(postgres, stack, None, SECRET)
         browser.migrate(env)
         work = pathlib.Path(tempfile.mkdtemp(prefix="presignd-bench-client-"))
         server, proxy = browser.start_demo_stack(work, env)
@@ -78,9 +71,7 @@ def main():
         driver = browser.chromium(network_log=True)
         started.append(driver.quit)
 
-        now = int(time.time())
-        token = jwt.encode({"sub": "bench", "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256")
-        driver.get(f"{proxy.url}/app/demo/index.html#token={token}")
+        driver.get(f"{proxy.url}/app/demo/index.html#token={token('bench', secret=SECRET)}")
         wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"))
         Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=purpose]")).select_by_value("document")
         Select(driver.find_element(By.CSS_SELECTOR, "[data-testid=method]")).select_by_value(args.method)
@@ -106,12 +97,6 @@ def main():
             if values:
                 print(f"  {label:36s} median {statistics.median(values):6.1f} ms  "
                       f"min {min(values):6.1f}  max {max(values):6.1f}  (n={len(values)})")
-    finally:
-        for stop in reversed(started):
-            try:
-                stop()
-            except Exception as error:  # keep stopping the rest
-                print(f"stopping: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -19,28 +19,21 @@ HOSTS_WORKERS (2 per host), HOSTS_THREADS (8), SKIP_FAILOVER=1, SKIP_HOSTS=1.
 PRESIGND_BINARY: the release presignd."""
 import json
 import os
-import re
-import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
-sys.path.insert(0, HERE)
+import requests
 
-import requests  # noqa: E402
-
-import test_failover as failover  # noqa: E402  (its stack, load and checks: one definition)
-from harness import netns  # noqa: E402
-from harness.common import make_token  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
-from harness.postgres import ReachablePostgresCluster  # noqa: E402
-from harness.presignd import MINIMAL_CONFIG  # noqa: E402
-from multipart import children, cpu_seconds, pg_pid  # noqa: E402
-from test_second_host import TwoHostNginx  # noqa: E402
+from common import CPU, run_wrk
+import test_failover as failover  # (its stack, load and checks: one definition; common put it on sys.path)
+from harness import netns
+from harness.common import make_token
+from harness.nginx import Nginx
+from harness.postgres import ReachablePostgresCluster
+from harness.presignd import MINIMAL_CONFIG
+from harness.stack import migrate
+from test_second_host import TwoHostNginx
 
 RUNS = int(os.environ.get("FAILOVER_RUNS", "3"))
 SECONDS = int(os.environ.get("HOSTS_SECONDS", "8"))
@@ -105,32 +98,8 @@ def failover_table(workdir):
           f"max {max(values):.0f} ms (target ≤ 2000 ms)\n")
 
 
-class CPU:
-    def __init__(self, hosts, proxy, pg):
-        self.groups = {
-            "presignd": lambda: [p for h in hosts for p in (h.pid, *children(h.pid))],
-            "nginx": lambda: [proxy.process.pid, *children(proxy.process.pid)],
-            "postgres": lambda: [pg_pid(pg), *children(pg_pid(pg))],
-        }
-
-    def sample(self):
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sample = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
-        sample["wrk"] = usage.ru_utime + usage.ru_stime
-        return sample
-
-
 def wrk(url, script, env, cpu):
-    before = cpu.sample()
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s",
-                          os.path.join(HERE, "flows", script), url], env=dict(os.environ, **env),
-                         capture_output=True, text=True, check=True).stdout
-    after = cpu.sample()
-    fields = dict(item.split("=") for item in re.search(r"FLOWS (.*)", out).group(1).split())
-    done = int(fields["requests"])
-    return {"rps": done / float(fields["seconds"]), "p50": float(fields["p50_ms"]), "p99": float(fields["p99_ms"]),
-            "bad": int(fields["non2xx"]) + int(fields["socket_errors"]),
-            "cpu_us": {k: (after[k] - before[k]) * 1e6 / max(done, 1) for k in after}}
+    return run_wrk(url, script, env, CONNECTIONS, SECONDS, cpu)
 
 
 def hosts_table(workdir):
@@ -147,8 +116,7 @@ def hosts_table(workdir):
         pg = ReachablePostgresCluster([s.host_address for s in spaces], [s.network for s in spaces])
         env = dict(MINIMAL_CONFIG, DATABASE_URL=pg.url, PRESIGND_JWT_HS256_SECRET=failover.JWT_SECRET,
                    PRESIGND_PURPOSES=json.dumps(failover.PURPOSES))
-        out = subprocess.run([failover.BINARY, "migrate"], env=env, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
+        migrate(env)
         for space in spaces:
             host = netns.NamespacedPresignd(workdir.sub(f"host-{space.name}"), space, workers=WORKERS, threads=THREADS,
                                             env=dict(env, DATABASE_URL=f"postgresql://postgres@{space.host_address}:{pg.port}/presignd"))
@@ -168,10 +136,10 @@ def hosts_table(workdir):
             assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
         seen = {a.headers.get("X-Presignd-Upstream") for a in answers}
         assert seen == {h.upstream for h in hosts}, seen
-        common = {"FLOWS_TOKEN": token}
-        routes = [("POST /api/uploads/presign (INSERT row + audit)", "/api/uploads/presign", "post-json.lua", dict(common, FLOWS_BODY=body)),
-                  ("GET /api/documents (SELECT)", "/api/documents", "get-auth.lua", common),
-                  ("GET /healthz (no database)", "/healthz", "get-auth.lua", common)]
+        token_env = {"FLOWS_TOKEN": token}
+        routes = [("POST /api/uploads/presign (INSERT row + audit)", "/api/uploads/presign", "post-json.lua", dict(token_env, FLOWS_BODY=body)),
+                  ("GET /api/documents (SELECT)", "/api/documents", "get-auth.lua", token_env),
+                  ("GET /healthz (no database)", "/healthz", "get-auth.lua", token_env)]
         print(f"### One host vs two behind one nginx (wrk -t2 -c{CONNECTIONS} -d{SECONDS}s; each host {WORKERS} workers × {THREADS} threads; "
               "both hosts on the same 2 cores)\n")
         print("| route | hosts | req/s (mean of 2 runs: each) | p50 ms | p99 ms | non-2xx | CPU µs/request: presignd | nginx | PostgreSQL | wrk | total |")

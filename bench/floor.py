@@ -51,9 +51,9 @@ ROOT = os.path.dirname(HERE)
 # The tree presignd was built from (bench/floor.sh exports a commit): its nginx snippets go with it.
 SOURCE = os.environ.get("FLOOR_SOURCE", ROOT)
 COMMIT = os.environ.get("FLOOR_COMMIT", "worktree")
-sys.path.insert(0, os.path.join(SOURCE, "Tests", "integration"))
+from common import SECRET, children, run_wrk, token as bench_token  # noqa: E402  (puts this tree's harness on sys.path …)
+sys.path.insert(0, os.path.join(SOURCE, "Tests", "integration"))  # … and SOURCE's goes in front of it
 
-import jwt  # noqa: E402
 import requests  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
@@ -75,7 +75,6 @@ DIAG_SECONDS = int(os.environ.get("FLOOR_DIAG_SECONDS", "5"))
 DIAG_ROUNDS = int(os.environ.get("FLOOR_DIAG_ROUNDS", "3"))
 PROFILE = os.environ.get("FLOOR_PROFILE")
 PROFILE_REQUESTS = int(os.environ.get("FLOOR_PROFILE_REQUESTS", "2000"))
-SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 USER = "bench-user"
 CDN_DOMAIN = "cdn.bench.test"
 PRESIGN_BODY = {"purpose": "document", "fileName": "bench.pdf", "contentType": "application/pdf", "fileSize": 4}
@@ -83,18 +82,10 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def token(user=USER):
-    return jwt.encode({"sub": user, "exp": int(time.time()) + 7200}, SECRET, algorithm="HS256")
+    return bench_token(user, lifetime=7200)
 
 
 # --- processes and CPU -------------------------------------------------------------------------
-
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except FileNotFoundError:
-        return []
-
 
 def tree(pid):
     out = [pid]
@@ -392,21 +383,14 @@ def settle(pg, limit=60.0):
 def wrk(stack, server, route, seconds, cpu_group):
     script, body = SCRIPTS[route]
     settle(stack.pg)
-    env = dict(os.environ, FLOWS_TOKEN=token())
+    env = {"FLOWS_TOKEN": token()}
     if body is not None:
         env["FLOWS_BODY"] = body
-    before = stack.sample()
-    out = subprocess.run(["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-                          "-s", os.path.join(HERE, "flows", script), stack.url(server, route)],
-                         env=env, capture_output=True, text=True, check=True).stdout
-    after = stack.sample()
-    fields = dict(item.split("=") for item in re.search(r"FLOWS (.*)", out).group(1).split())
-    done = int(fields["requests"])
-    cpu = {k: (after[k] - before[k]) * 1e6 / max(done, 1) for k in after}
-    return {"rps": done / float(fields["seconds"]), "p50": float(fields["p50_ms"]), "p99": float(fields["p99_ms"]),
-            "bad": int(fields["non2xx"]) + int(fields["socket_errors"]), "requests": done,
-            "server": cpu[cpu_group], "server_sys": cpu[cpu_group + "_sys"], "nginx": cpu["nginx"], "postgres": cpu["postgres"],
-            "wrk": cpu["wrk"]}
+    result = run_wrk(stack.url(server, route), script, env, CONNECTIONS, seconds, cpu=stack)
+    cpu = result.pop("cpu_us")
+    result.update(server=cpu[cpu_group], server_sys=cpu[cpu_group + "_sys"], nginx=cpu["nginx"], postgres=cpu["postgres"],
+                  wrk=cpu["wrk"])
+    return result
 
 
 def median(values):

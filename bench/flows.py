@@ -10,40 +10,25 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-import jwt  # noqa: E402
-import requests  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-
-from harness import ministack as ministack_harness  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
-from harness.postgres import PG_BIN, PostgresCluster  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+from common import SECRET, Stopping, run_wrk, token
+from harness import ministack as ministack_harness
+from harness.postgres import PG_BIN, PostgresCluster
+from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("FLOWS_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("FLOWS_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("FLOWS_WORKERS", "2"))
 THREADS = int(os.environ.get("FLOWS_THREADS", "8"))
-SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
-
-
-def token(user):
-    return jwt.encode({"sub": user, "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
 
 
 def wrk(url, script, env):
-    out = subprocess.run(["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", os.path.join(HERE, "flows", script), url],
-                         env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
-    fields = dict(item.split("=") for item in re.search(r"FLOWS (.*)", out).group(1).split())
-    return {"rps": int(fields["requests"]) / float(fields["seconds"]), "p50": float(fields["p50_ms"]),
-            "p99": float(fields["p99_ms"]), "bad": int(fields["non2xx"]) + int(fields["socket_errors"])}
+    return run_wrk(url, script, env, CONNECTIONS, SECONDS)
 
 
 def pgbench(url):
@@ -61,21 +46,21 @@ def pgbench(url):
 
 def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-flows-")
-    pg = PostgresCluster()
-    s3 = ministack_harness.start()
-    server = proxy = None
-    try:
+    with Stopping() as stopped:
+        stopped.append(lambda: shutil.rmtree(work, ignore_errors=True))
+        pg = PostgresCluster()
+        stopped.append(pg.destroy)
+        s3 = ministack_harness.start()
+        stopped.append(s3.stop)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         key_path = os.path.join(work, "cloudfront.pem")
         with open(key_path, "wb") as f:
             f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        env = s3.env()
-        env.update(pg.env, AWS_ENDPOINT_URL_S3=s3.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=s3.bucket,
-                   PRESIGND_JWT_HS256_SECRET=SECRET, PRESIGND_CDN_DOMAIN="cdn.bench.test", PRESIGND_CDN_COOKIE_DOMAIN=".bench.test",
-                   PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path)
-        subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=env, check=True, capture_output=True)
-        server = Presignd(os.path.join(work, "presignd"), mode="unix", workers=WORKERS, threads=THREADS, env=env).start()
-        proxy = Nginx(os.path.join(work, "nginx"), server.upstream, keepalive=CONNECTIONS).start()
+        env = stack_env(pg, s3, None, SECRET, PRESIGND_CDN_DOMAIN="cdn.bench.test", PRESIGND_CDN_COOKIE_DOMAIN=".bench.test",
+                        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path)
+        migrate(env)
+        server, proxy = start_stack(work, env, workers=WORKERS, threads=THREADS, keepalive=CONNECTIONS)
+        stopped.append(lambda: stop_stack(server, proxy))
         base = proxy.url
 
         # One ready document to download.
@@ -85,14 +70,14 @@ def main():
         requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("f", b"%PDF")}, timeout=10).raise_for_status()
         requests.post(base + "/api/uploads/confirm", json={"fileId": p["fileId"]}, headers=auth, timeout=10).raise_for_status()
 
-        common = {"FLOWS_TOKEN": token("bench-user")}
+        token_env = {"FLOWS_TOKEN": token("bench-user")}
         rows = [
             ("POST /api/uploads/presign (sign + INSERT row and audit)",
-             wrk(base + "/api/uploads/presign", "post-json.lua", dict(common, FLOWS_BODY=json.dumps(body)))),
+             wrk(base + "/api/uploads/presign", "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps(body)))),
             ("GET /api/documents/{id}/download (lookup + audit INSERT + sign)",
-             wrk(base + f"/api/documents/{p['fileId']}/download", "get-auth.lua", common)),
+             wrk(base + f"/api/documents/{p['fileId']}/download", "get-auth.lua", token_env)),
             ("POST /api/auth/cdn-cookies (cached signature + audit INSERT)",
-             wrk(base + "/api/auth/cdn-cookies", "post-json.lua", common)),
+             wrk(base + "/api/auth/cdn-cookies", "post-json.lua", token_env)),
         ]
         tps, latency = pgbench(pg.url)
         inserts = pg.psql("SELECT count(*) FROM audit_log")[0][0]
@@ -106,17 +91,6 @@ def main():
         print(f"| pgbench: one prepared INSERT per transaction, -c{CONNECTIONS} (the database bound) | {tps:.0f} | — | "
               f"avg {latency:.2f} | 0 |")
         print(f"\n({inserts} audit rows written in total.)")
-    finally:
-        if proxy:
-            proxy.stop()
-        if server:
-            try:
-                server.stop(timeout=20)
-            finally:
-                server.kill()
-        s3.stop()
-        pg.destroy()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,10 @@ route's rate as a share of /healthz's (target >= 50 %). Rows alternate over MEDI
 (default 3) and the medians are printed. Knobs: MEDIA_SECONDS (8), MEDIA_CONNECTIONS (16),
 MEDIA_ROUNDS (3); PRESIGND_BINARY: the release presignd.
 """
-import json
 import os
 import statistics
-import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
 os.environ.setdefault("MULTIPART_SECONDS", os.environ.get("MEDIA_SECONDS", "8"))
 os.environ.setdefault("MULTIPART_CONNECTIONS", os.environ.get("MEDIA_CONNECTIONS", "16"))
 
@@ -27,11 +21,11 @@ import requests  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-import multipart  # noqa: E402  (the stack, CPU and wrk helpers of bench/multipart.py)
+import multipart  # noqa: E402  (its knobs and wrk with them: MULTIPART_SECONDS, _CONNECTIONS, _WORKERS, _THREADS)
+from common import CPU, SECRET, Stopping, token  # noqa: E402
 from harness import ministack as ministack_harness  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
 from harness.postgres import PostgresCluster  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+from harness.stack import migrate, stack_env, start_stack, stop_stack  # noqa: E402
 
 ROUNDS = int(os.environ.get("MEDIA_ROUNDS", "3"))
 IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10 * 1024 - 8)
@@ -39,8 +33,7 @@ IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10 * 1024 - 8)
 
 def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-media-")
-    stopped = []
-    try:
+    with Stopping() as stopped:
         s3 = ministack_harness.start()
         stopped.append(s3.stop)
         pg = PostgresCluster()
@@ -52,22 +45,14 @@ def main():
         static = os.path.join(work, "image.png")
         with open(static, "wb") as f:
             f.write(IMAGE)
-        env = s3.env()
-        env.update(pg.env, AWS_ENDPOINT_URL_S3=s3.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=s3.bucket,
-                   PRESIGND_JWT_HS256_SECRET=multipart.SECRET, PRESIGND_CDN_DOMAIN="cdn.app.test",
-                   PRESIGND_CDN_PATH_PATTERN="/avatars/*", PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KBENCHEC256",
-                   PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path)
-        import subprocess
-        subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=env, check=True, capture_output=True)
-        server = Presignd(os.path.join(work, "presignd"), mode="unix", workers=multipart.WORKERS, threads=multipart.THREADS, env=env)
-        server.start()
-        stopped.append(lambda: (server.stop(timeout=20), server.kill()))
-        proxy = Nginx(os.path.join(work, "nginx"), server.upstream, keepalive=16, workers=1,
-                      extra_server_lines=f"        location = /static/image.png {{ alias {static}; }}")
-        proxy.start()
-        stopped.append(proxy.stop)
+        env = stack_env(pg, s3, None, SECRET, PRESIGND_CDN_DOMAIN="cdn.app.test", PRESIGND_CDN_PATH_PATTERN="/avatars/*",
+                        PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KBENCHEC256", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path)
+        migrate(env)
+        server, proxy = start_stack(work, env, workers=multipart.WORKERS, threads=multipart.THREADS, keepalive=16,
+                                    extra_server_lines=f"        location = /static/image.png {{ alias {static}; }}")
+        stopped.append(lambda: stop_stack(server, proxy))
         base = proxy.url
-        auth = {"Authorization": f"Bearer {multipart.token('bench')}"}
+        auth = {"Authorization": f"Bearer {token('bench')}"}
 
         p = requests.post(base + "/api/uploads/presign", headers=auth, timeout=30,
                           json={"purpose": "avatar", "fileName": "me.png", "contentType": "image/png", "fileSize": len(IMAGE)}).json()
@@ -81,7 +66,7 @@ def main():
         assert requests.get(media_url, headers={"Cookie": cookie}, timeout=30).headers["X-Presignd-Cache"] == "HIT"
         assert requests.get(base + "/static/image.png", timeout=30).content == IMAGE
 
-        cpu = multipart.CPU(server, proxy, pg)
+        cpu = CPU([server], proxy, pg)
         rows = {"nginx, the file from disk": (base + "/static/image.png", "get-cookie.lua", {}),
                 "presignd GET /healthz": (base + "/healthz", "get-cookie.lua", {}),
                 "GET /media/<key>, cached, ECDSA cookies": (media_url, "get-cookie.lua", {"FLOWS_COOKIE": cookie})}
@@ -101,12 +86,6 @@ def main():
                   f"{statistics.median(r['cpu_us']['nginx'] for r in runs):.0f} |")
         share = medians["GET /media/<key>, cached, ECDSA cookies"] / medians["presignd GET /healthz"]
         print(f"\nmedia route / healthz: {share:.0%} (target >= 50 %); medians of {ROUNDS} alternating rounds")
-    finally:
-        for stop in reversed(stopped):
-            try:
-                stop()
-            except Exception as error:  # keep stopping the rest
-                print(f"stopping: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,52 +10,41 @@ Knobs: MULTIPART_SECONDS (10), MULTIPART_CONNECTIONS (16); PRESIGND_BINARY: the 
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
+import requests
 
-import requests  # noqa: E402
-
-import multipart  # noqa: E402  (CPU sampling, wrk, token)
-from harness.nginx import Nginx  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+import multipart  # its purposes, and its knobs: MULTIPART_SECONDS, _CONNECTIONS, _WORKERS, _THREADS (wrk with them)
+from common import CPU, SECRET, Stopping, token
+from harness.postgres import PostgresCluster
+from harness.stack import migrate, start_stack, stop_stack
 
 ROUNDS = int(os.environ.get("METRICS_ROUNDS", "5"))
 
 
 def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-metrics-")
-    stopped = []
-    try:
+    with Stopping() as stopped:
         pg = PostgresCluster()
         stopped.append(pg.destroy)
         env = dict(pg.env, PRESIGND_BUCKET="bench-bucket", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE",
-                   AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", PRESIGND_JWT_HS256_SECRET=multipart.SECRET,
+                   AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", PRESIGND_JWT_HS256_SECRET=SECRET,
                    PRESIGND_PURPOSES=json.dumps(multipart.PURPOSES))
-        subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=env, check=True, capture_output=True)
+        migrate(env)
         stacks = {}
         for name, extra in (("metrics on", {}), ("metrics off", {"PRESIGND_METRICS_ALLOW": "off"})):
-            server = Presignd(os.path.join(work, name.replace(" ", "-")), mode="unix", workers=multipart.WORKERS,
-                              threads=multipart.THREADS, env=dict(env, **extra))
-            server.start()
-            stopped.append(lambda s=server: (s.stop(timeout=20), s.kill()))
-            proxy = Nginx(os.path.join(work, name.replace(" ", "-") + "-nginx"), server.upstream, keepalive=16, workers=1)
-            proxy.start()
-            stopped.append(proxy.stop)
-            stacks[name] = (proxy.url, multipart.CPU(server, proxy, pg))
+            server, proxy = start_stack(os.path.join(work, name.replace(" ", "-")), dict(env, **extra),
+                                        workers=multipart.WORKERS, threads=multipart.THREADS, keepalive=16)
+            stopped.append(lambda s=server, p=proxy: stop_stack(s, p))
+            stacks[name] = (proxy.url, CPU([server], proxy, pg))
         on_metrics = requests.get(stacks["metrics on"][0] + "/metrics", timeout=10)
         assert on_metrics.status_code == 200 and "presignd_build_info" in on_metrics.text
         assert requests.get(stacks["metrics off"][0] + "/metrics", timeout=10).status_code == 404
 
-        common = {"FLOWS_TOKEN": multipart.token("bench")}
+        token_env = {"FLOWS_TOKEN": token("bench")}
         presign = {"purpose": "document", "fileName": "bench.pdf", "contentType": "application/pdf", "fileSize": 4}
-        routes = {"POST /api/uploads/presign": ("/api/uploads/presign", "post-json.lua", dict(common, FLOWS_BODY=json.dumps(presign))),
-                  "GET /healthz": ("/healthz", "get-auth.lua", common)}
+        routes = {"POST /api/uploads/presign": ("/api/uploads/presign", "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps(presign))),
+                  "GET /healthz": ("/healthz", "get-auth.lua", token_env)}
         results = {(route, name): [] for route in routes for name in stacks}
         for _ in range(ROUNDS):
             for route, (path, script, extra) in routes.items():
@@ -75,12 +64,6 @@ def main():
         for route in routes:
             print(f"{route}: with metrics {medians[(route, 'metrics on')] / medians[(route, 'metrics off')]:.1%} of the req/s without "
                   f"(target >= 97 %); medians of {ROUNDS} alternating rounds")
-    finally:
-        for stop in reversed(stopped):
-            try:
-                stop()
-            except Exception as error:  # keep stopping the rest
-                print(f"stopping: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

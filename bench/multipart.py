@@ -18,8 +18,6 @@ UPLOAD_PARALLEL (4), UPLOAD_RUNS (1); MULTIPART_PERF=FILE runs the 100-part row 
 import hashlib
 import json
 import os
-import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,16 +26,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
+import requests
 
-import jwt  # noqa: E402
-import requests  # noqa: E402
-
-from harness import ministack as ministack_harness  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+from common import CPU, SECRET, Stopping, children, run_wrk, token
+from harness import ministack as ministack_harness
+from harness.postgres import PostgresCluster
+from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("MULTIPART_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("MULTIPART_CONNECTIONS", "16"))
@@ -47,75 +41,17 @@ UPLOAD_MIB = int(os.environ.get("UPLOAD_MIB", "1024"))
 PART_MIB = int(os.environ.get("UPLOAD_PART_MIB", "16"))
 PARALLEL = int(os.environ.get("UPLOAD_PARALLEL", "4"))
 RUNS = int(os.environ.get("UPLOAD_RUNS", "1"))
-SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 MIB = 1 << 20
 PURPOSES = {
     "document": {"prefix": "documents", "maxSize": 65536},
     "media": {"prefix": "media", "maxSize": 8 << 30},
 }
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def token(user):
-    return jwt.encode({"sub": user, "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
-
-
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except FileNotFoundError:
-        return []
-
-
-def cpu_seconds(pids):
-    """utime + stime of these processes (all their threads), in seconds."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total / TICK
-
-
-class CPU:
-    """CPU seconds of presignd (supervisor + workers), nginx (master + workers), PostgreSQL
-    (postmaster + backends) and of finished children of this process (wrk)."""
-
-    def __init__(self, server, proxy, pg):
-        self.server_pid = server.pid
-        self.groups = {
-            "presignd": lambda: [server.pid, *children(server.pid)],
-            "nginx": lambda: [proxy.process.pid, *children(proxy.process.pid)],
-            "postgres": lambda: [pg_pid(pg), *children(pg_pid(pg))],
-        }
-
-    def sample(self):
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        sample = {name: cpu_seconds(pids()) for name, pids in self.groups.items()}
-        sample["wrk"] = usage.ru_utime + usage.ru_stime
-        return sample
-
-
-def pg_pid(pg):
-    with open(os.path.join(pg.data, "postmaster.pid")) as f:
-        return int(f.readline())
 
 
 def wrk(url, script, env, cpu):
-    before = cpu.sample()
-    out = subprocess.run(["wrk", f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency",
-                          "-s", os.path.join(HERE, "flows", script), url],
-                         env=dict(os.environ, **env), capture_output=True, text=True, check=True).stdout
-    after = cpu.sample()
-    fields = dict(item.split("=") for item in re.search(r"FLOWS (.*)", out).group(1).split())
-    requests_done = int(fields["requests"])
-    return {"rps": requests_done / float(fields["seconds"]), "p50": float(fields["p50_ms"]), "p99": float(fields["p99_ms"]),
-            "bad": int(fields["non2xx"]) + int(fields["socket_errors"]), "requests": requests_done,
-            "cpu_us": {k: (after[k] - before[k]) * 1e6 / max(requests_done, 1) for k in after}}
+    """run_wrk with MULTIPART_CONNECTIONS and MULTIPART_SECONDS (media.py, metrics.py and soak.py
+    set these knobs from their own and run wrk through here)."""
+    return run_wrk(url, script, env, CONNECTIONS, SECONDS, cpu)
 
 
 def api(base, method, path, auth, body=None):
@@ -139,15 +75,15 @@ def throughput(base, auth, cpu):
     one = requests.post(base + path, json={"partNumbers": [7]}, headers=auth, timeout=10)
     assert one.status_code == 200, one.text
     presign = {"purpose": "document", "fileName": "bench.pdf", "contentType": "application/pdf", "fileSize": 4}
-    common = {"FLOWS_TOKEN": auth["Authorization"].split(" ", 1)[1]}
+    token_env = {"FLOWS_TOKEN": auth["Authorization"].split(" ", 1)[1]}
     rows = [
-        ("GET /healthz (no auth, no database)", 0, wrk(base + "/healthz", "get-auth.lua", common, cpu)),
+        ("GET /healthz (no auth, no database)", 0, wrk(base + "/healthz", "get-auth.lua", token_env, cpu)),
         ("POST /api/uploads/presign (POST policy + INSERT row and audit)", 1,
-         wrk(base + "/api/uploads/presign", "post-json.lua", dict(common, FLOWS_BODY=json.dumps(presign)), cpu)),
+         wrk(base + "/api/uploads/presign", "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps(presign)), cpu)),
         (f"POST /api/uploads/{{id}}/parts, {parts} part numbers", parts,
-         wrk(base + path, "post-json.lua", dict(common, FLOWS_BODY=json.dumps(batch)), cpu)),
+         wrk(base + path, "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps(batch)), cpu)),
         ("POST /api/uploads/{id}/parts, 1 part number", 1,
-         wrk(base + path, "post-json.lua", dict(common, FLOWS_BODY=json.dumps({"partNumbers": [7]})), cpu)),
+         wrk(base + path, "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps({"partNumbers": [7]})), cpu)),
     ]
     if os.environ.get("MULTIPART_PERF"):
         # Once more under `perf record` (cpu-clock) on presignd's workers; not in the table.
@@ -155,7 +91,7 @@ def throughput(base, auth, cpu):
         workers = ",".join(str(p) for p in children(cpu.server_pid))
         perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "999", "-g", "-o", out, "-p", workers,
                                  "--", "sleep", str(SECONDS)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wrk(base + path, "post-json.lua", dict(common, FLOWS_BODY=json.dumps(batch)), cpu)
+        wrk(base + path, "post-json.lua", dict(token_env, FLOWS_BODY=json.dumps(batch)), cpu)
         perf.wait(timeout=SECONDS + 60)
         report = subprocess.run(["perf", "report", "-i", out, "--no-children", "--sort", "symbol", "--stdio", "-g", "none",
                                  "--percent-limit", "1"], capture_output=True, text=True).stdout
@@ -296,22 +232,21 @@ def download(base, auth, file_id):
 
 def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-multipart-")
-    pg = PostgresCluster()
-    s3 = ministack_harness.start()
-    server = proxy = None
-    try:
-        env = s3.env()
-        env.update(pg.env, AWS_ENDPOINT_URL_S3=s3.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=s3.bucket,
-                   PRESIGND_JWT_HS256_SECRET=SECRET, PRESIGND_PURPOSES=json.dumps(PURPOSES),
-                   PRESIGND_MULTIPART_PART_SIZE=str(PART_MIB * MIB))
-        subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=env, check=True, capture_output=True)
-        server = Presignd(os.path.join(work, "presignd"), mode="unix", workers=WORKERS, threads=THREADS, env=env).start()
+    with Stopping() as stopped:
+        stopped.append(lambda: shutil.rmtree(work, ignore_errors=True))
+        pg = PostgresCluster()
+        stopped.append(pg.destroy)
+        s3 = ministack_harness.start()
+        stopped.append(s3.stop)
+        env = stack_env(pg, s3, PURPOSES, SECRET, PRESIGND_MULTIPART_PART_SIZE=str(PART_MIB * MIB))
+        migrate(env)
         # nginx/example-server.conf may declare a proxy cache under the prefix; nginx wants its parent.
         os.makedirs(os.path.join(work, "nginx", "cache"), exist_ok=True)
-        proxy = Nginx(os.path.join(work, "nginx"), server.upstream, keepalive=CONNECTIONS).start()
+        server, proxy = start_stack(work, env, workers=WORKERS, threads=THREADS, keepalive=CONNECTIONS)
+        stopped.append(lambda: stop_stack(server, proxy))
         base = proxy.url
         auth = {"Authorization": "Bearer " + token("bench-user")}
-        cpu = CPU(server, proxy, pg)
+        cpu = CPU([server], proxy, pg)
 
         rows, batch_bytes, one_bytes, body_bytes = throughput(base, auth, cpu)
         print(f"\nSigning routes through nginx -> presignd ({WORKERS} workers x {THREADS} threads, nginx keepalive {CONNECTIONS}), "
@@ -363,17 +298,6 @@ def main():
                   f"+ ListParts {d['list_parts'] * 1e3:.1f} + HeadObject {d['head'] * 1e3:.1f}) = {own / t['wall'] * 100:.2f} % "
                   f"of its {t['wall']:.2f} s upload; the store's CompleteMultipartUpload took {d['complete']:.2f} s in the control "
                   f"and presignd's complete route {t['complete']:.2f} s.")
-    finally:
-        if proxy:
-            proxy.stop()
-        if server:
-            try:
-                server.stop(timeout=20)
-            finally:
-                server.kill()
-        s3.stop()
-        pg.destroy()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,23 +6,18 @@ the target (≤ 16 MiB per worker, no growth over the last half). PRESIGND_BINAR
 """
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "Tests", "integration"))
 os.environ.setdefault("MULTIPART_SECONDS", os.environ.get("SOAK_SLICE", "10"))
 
 import requests  # noqa: E402
 
-import multipart  # noqa: E402  (stack, CPU and wrk helpers)
+import multipart  # noqa: E402  (its purposes, and wrk with its knobs: MULTIPART_SECONDS, MULTIPART_CONNECTIONS)
+from common import CPU, SECRET, Stopping, token  # noqa: E402
 from harness import ministack as ministack_harness  # noqa: E402
-from harness.nginx import Nginx  # noqa: E402
 from harness.postgres import PostgresCluster  # noqa: E402
-from harness.presignd import Presignd  # noqa: E402
+from harness.stack import migrate, stack_env, start_stack, stop_stack  # noqa: E402
 
 TOTAL = int(os.environ.get("SOAK_REQUESTS", "1000000"))
 
@@ -37,31 +32,24 @@ def rss_kib(pid):
 
 def main():
     work = tempfile.mkdtemp(prefix="presignd-soak-")
-    stopped = []
-    try:
+    with Stopping() as stopped:
         s3 = ministack_harness.start()
         stopped.append(s3.stop)
         pg = PostgresCluster()
         stopped.append(pg.destroy)
-        env = s3.env()
-        env.update(pg.env, AWS_ENDPOINT_URL_S3=s3.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=s3.bucket,
-                   PRESIGND_JWT_HS256_SECRET=multipart.SECRET, PRESIGND_PURPOSES=json.dumps(multipart.PURPOSES))
-        subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=env, check=True, capture_output=True)
-        server = Presignd(os.path.join(work, "presignd"), mode="unix", workers=2, threads=8, env=env)
-        server.start()
-        stopped.append(lambda: (server.stop(timeout=20), server.kill()))
-        proxy = Nginx(os.path.join(work, "nginx"), server.upstream, keepalive=16, workers=1)
-        proxy.start()
-        stopped.append(proxy.stop)
-        auth = {"Authorization": f"Bearer {multipart.token('soak')}"}
+        env = stack_env(pg, s3, multipart.PURPOSES, SECRET)
+        migrate(env)
+        server, proxy = start_stack(work, env, workers=2, threads=8, keepalive=16)
+        stopped.append(lambda: stop_stack(server, proxy))
+        auth = {"Authorization": f"Bearer {token('soak')}"}
         data = b"%PDF-1.4 soak"
         p = requests.post(proxy.url + "/api/uploads/presign", headers=auth, timeout=30,
                           json={"purpose": "document", "fileName": "soak.pdf", "contentType": "application/pdf", "fileSize": len(data)}).json()
         assert requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("soak.pdf", data)}, timeout=30).ok
         assert requests.post(proxy.url + "/api/uploads/confirm", headers=auth, json={"fileId": p["fileId"]}, timeout=30).ok
-        extra = {"FLOWS_TOKEN": multipart.token("soak"), "FLOWS_DOCUMENT": p["fileId"],
+        extra = {"FLOWS_TOKEN": token("soak"), "FLOWS_DOCUMENT": p["fileId"],
                  "FLOWS_BODY": json.dumps({"purpose": "document", "fileName": "a.pdf", "contentType": "application/pdf", "fileSize": 100})}
-        cpu = multipart.CPU(server, proxy, pg)
+        cpu = CPU([server], proxy, pg)
         workers = server.worker_pids()
         samples = [(0, 0.0, [rss_kib(pid) for pid in workers])]
         done, failed, started = 0, 0, time.monotonic()
@@ -80,12 +68,6 @@ def main():
         peak = max(max(rss) for _, _, rss in samples)
         print(f"\n{done:,} requests, {failed} failed; peak worker RSS {peak / 1024:.1f} MiB (target <= 16 MiB); "
               f"growth over the second half: " + ", ".join(f"{(b - a) / 1024:+.1f} MiB" for a, b in zip(half, last)))
-    finally:
-        for stop in reversed(stopped):
-            try:
-                stop()
-            except Exception as error:
-                print(f"stopping: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ from .presignd import Presignd, binary
 
 def stack_env(postgres, store, purposes, secret, **extra):
     """presignd's environment for `postgres` (a PostgresCluster) and `store` (a ministack):
-    the store's IAM key, path-style addressing, its bucket, these purposes and HS256 secret;
-    `extra` adds or replaces variables."""
+    the store's IAM key, path-style addressing, its bucket, these purposes (None: presignd's
+    default ones) and HS256 secret; `extra` adds or replaces variables."""
     env = store.env()
     env.update(postgres.env)
     env.update(AWS_ENDPOINT_URL_S3=store.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=store.bucket,
-               PRESIGND_PURPOSES=json.dumps(purposes), PRESIGND_JWT_HS256_SECRET=secret)
+               PRESIGND_JWT_HS256_SECRET=secret)
+    if purposes is not None:
+        env["PRESIGND_PURPOSES"] = json.dumps(purposes)
     env.update(extra)
     return env
 
