@@ -25,15 +25,11 @@ import time
 
 import requests
 
-from common import CPU, run_wrk
-import test_failover as failover  # (its stack, load and checks: one definition; common put it on sys.path)
-from harness import netns
+from common import CPU, Stopping, run_wrk
+from harness import failover, netns  # the tests' stack, load and checks: one definition
 from harness.common import make_token
 from harness.nginx import Nginx
-from harness.postgres import ReachablePostgresCluster
 from harness.presignd import MINIMAL_CONFIG
-from harness.stack import migrate
-from test_second_host import TwoHostNginx
 
 RUNS = int(os.environ.get("FAILOVER_RUNS", "3"))
 SECONDS = int(os.environ.get("HOSTS_SECONDS", "8"))
@@ -107,34 +103,22 @@ def hosts_table(workdir):
     if reason:
         print(f"### One host vs two: skipped ({reason})\n")
         return
-    k = netns.free_subnet_index()
-    spaces = [netns.NetworkNamespace("a", 1, f"10.231.{k}"), netns.NetworkNamespace("b", 2, f"10.232.{k}")]
-    hosts, proxies, pg = [], [], None
-    try:
-        for space in spaces:
-            space.create()
-        pg = ReachablePostgresCluster([s.host_address for s in spaces], [s.network for s in spaces])
-        env = dict(MINIMAL_CONFIG, DATABASE_URL=pg.url, PRESIGND_JWT_HS256_SECRET=failover.JWT_SECRET,
-                   PRESIGND_PURPOSES=json.dumps(failover.PURPOSES))
-        migrate(env)
-        for space in spaces:
-            host = netns.NamespacedPresignd(workdir.sub(f"host-{space.name}"), space, workers=WORKERS, threads=THREADS,
-                                            env=dict(env, DATABASE_URL=f"postgresql://postgres@{space.host_address}:{pg.port}/presignd"))
-            hosts.append(host)
-            host.start()
+    env = dict(MINIMAL_CONFIG, PRESIGND_JWT_HS256_SECRET=failover.JWT_SECRET, PRESIGND_PURPOSES=json.dumps(failover.PURPOSES))
+    with netns.two_hosts(workdir.path, env, workers=WORKERS, threads=THREADS) as (hosts, pg), Stopping() as stopped:
         one = Nginx(workdir.sub("nginx-one"), hosts[0].upstream, keepalive=8)
-        proxies.append(one)
+        stopped.append(one.stop)
         one.start()
-        two = TwoHostNginx(workdir.sub("nginx-two"), [h.upstream for h in hosts])
-        proxies.append(two)
+        two = netns.TwoHostNginx(workdir.sub("nginx-two"), [h.upstream for h in hosts])
+        stopped.append(two.stop)
         two.start()
+        proxies = [one, two]
         token = make_token(secret=failover.JWT_SECRET)
         body = json.dumps({"purpose": "document", "fileName": "report.pdf", "contentType": "application/pdf", "fileSize": 100})
         for proxy in proxies:  # warm both paths; the two-host one must answer from both hosts
             answers = [requests.get(proxy.url + "/api/documents", headers={"Authorization": f"Bearer {token}"}, timeout=10)
                        for _ in range(4)]
             assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
-        seen = {a.headers.get("X-Presignd-Upstream") for a in answers}
+        seen = {a.headers.get(netns.UPSTREAM_HEADER) for a in answers}
         assert seen == {h.upstream for h in hosts}, seen
         token_env = {"FLOWS_TOKEN": token}
         routes = [("POST /api/uploads/presign (INSERT row + audit)", "/api/uploads/presign", "post-json.lua", dict(token_env, FLOWS_BODY=body)),
@@ -160,18 +144,6 @@ def hosts_table(workdir):
                       f"{mean(lambda r: r['p50']):.2f} | {mean(lambda r: r['p99']):.2f} | {sum(r['bad'] for r in pair)} | "
                       f"{c['presignd']:.0f} | {c['nginx']:.0f} | {c['postgres']:.0f} | {c['wrk']:.0f} | {sum(c.values()):.0f} |", flush=True)
         print()
-    finally:
-        for proxy in proxies:
-            proxy.stop()
-        for host in reversed(hosts):
-            try:
-                host.stop(timeout=20)
-            finally:
-                host.kill()
-        if pg is not None:
-            pg.destroy()
-        for space in spaces:
-            space.destroy()
 
 
 def main():

@@ -7,163 +7,17 @@ acknowledged is on the new primary with its audit row. Also: a planned switchove
 the old primary read-only first (25006 on a kept connection is a 503 and the connection goes),
 and check-config accepting the multi-host URL. Loopback only; bounded loops; every process is
 stopped by PID in a finally."""
-import json
 import os
 import subprocess
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from harness.common import BINARY, make_token
-from harness.nginx import Nginx
-from harness.postgres import PostgresCluster, PostgresStandby
-from harness.presignd import MINIMAL_CONFIG, Presignd
-from harness.stack import migrate
-
-JWT_SECRET = "failover-jwt-secret-6a0d2c4e8f1b3a5c7e9d"
-PURPOSES = {"document": {"prefix": "documents", "maxSize": 65536}}
-LIVENESS_BOUND = 30.0  # seconds: presignd must follow within this; the ≤ 2 s target is a benchmark figure
-
-
-def multi_host_url(*clusters, attrs="read-write"):
-    hosts = ",".join(f"127.0.0.1:{c.port}" for c in clusters)
-    return f"postgresql://postgres@{hosts}/presignd?target_session_attrs={attrs}"
-
-
-def presignd_env(url):
-    env = dict(MINIMAL_CONFIG)
-    env.update(DATABASE_URL=url, PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET,
-               PGCONNECT_TIMEOUT="2", PRESIGND_DB_STATEMENT_TIMEOUT_MS="2000")
-    return env
-
-
-class FailoverStack:
-    """Primary, its standby, presignd on the multi-host URL and nginx; `close()` stops each
-    one that was started (by PID), in reverse order, whatever failed."""
-
-    def __init__(self, root, synchronous=False, workers=2, threads=4):
-        self.root, self.synchronous, self.workers, self.threads = root, synchronous, workers, threads
-        self.primary = self.standby = self.server = self.proxy = None
-
-    def __enter__(self):
-        try:
-            self.primary = PostgresCluster()
-            migrate(presignd_env(self.primary.url))
-            self.standby = PostgresStandby(self.primary)
-            self.wait_for_streaming()
-            if self.synchronous:
-                # Every commit waits until the standby has flushed it: a crash of the primary then
-                # loses no acknowledged write (with asynchronous replication it can lose the last ones).
-                self.primary.psql(f"ALTER SYSTEM SET synchronous_standby_names = '{self.standby.name}'")
-                self.primary.psql("SELECT pg_reload_conf()")
-                self.wait_for_streaming(sync_state="sync")
-            self.server = Presignd(self.root / "presignd", mode="unix", workers=self.workers, threads=self.threads,
-                                   env=presignd_env(multi_host_url(self.primary, self.standby)))
-            self.server.start()
-            # Kept connections stay within presignd's threads (README: workers × threads above keepalive).
-            self.proxy = Nginx(self.root / "nginx", self.server.upstream, keepalive=min(16, self.workers * self.threads))
-            self.proxy.start()
-            return self
-        except BaseException:
-            self.close()
-            raise
-
-    def wait_for_streaming(self, sync_state=None, timeout=20.0):
-        deadline = time.monotonic() + timeout
-        condition = f" AND sync_state = '{sync_state}'" if sync_state else ""
-        while time.monotonic() < deadline:
-            rows = self.primary.psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
-                                     f" AND application_name = '{self.standby.name}'{condition}")
-            if rows[0][0] == "1":
-                return
-            time.sleep(0.05)
-        raise TimeoutError("the standby is not streaming from the primary")
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        try:
-            if self.proxy is not None:
-                self.proxy.stop()
-        finally:
-            try:
-                if self.server is not None:
-                    try:
-                        self.server.stop(timeout=20)
-                    finally:
-                        self.server.kill()
-            finally:
-                for cluster in (self.standby, self.primary):
-                    if cluster is not None:
-                        cluster.destroy()
-
-
-def presign(base, session):
-    body = {"purpose": "document", "fileName": "report.pdf", "contentType": "application/pdf", "fileSize": 100}
-    return session.post(base + "/api/uploads/presign", json=body, headers={"Authorization": f"Bearer {make_token(secret=JWT_SECRET)}"},
-                        timeout=15)
-
-
-def list_documents(base, session):
-    return session.get(base + "/api/documents", headers={"Authorization": f"Bearer {make_token(secret=JWT_SECRET)}"},
-                       timeout=15)
-
-
-def record(kind, started, response):
-    ended = time.monotonic()
-    entry = {"kind": kind, "start": started, "end": ended, "status": response.status_code,
-             "retry_after": response.headers.get("Retry-After"), "code": None, "file_id": None}
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {}
-    if response.status_code == 200 and kind == "POST":
-        entry["file_id"] = answer["fileId"]
-    elif isinstance(answer.get("error"), dict):
-        entry["code"] = answer["error"].get("code")
-    return entry
-
-
-def run_load(base, during, post_clients=3, get_clients=2):
-    """Keep-alive clients presigning (writes) and listing (reads) until `during(records)`
-    returns; `records` fills while they run."""
-    records, stop = [], threading.Event()
-
-    def client(kind):
-        session = requests.Session()
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                response = presign(base, session) if kind == "POST" else list_documents(base, session)
-                records.append(record(kind, started, response))
-            except requests.RequestException as error:
-                records.append({"kind": kind, "start": started, "end": time.monotonic(), "status": "error",
-                                "error": repr(error)[:200]})
-
-    threads = [threading.Thread(target=client, args=("POST",)) for _ in range(post_clients)]
-    threads += [threading.Thread(target=client, args=("GET",)) for _ in range(get_clients)]
-    for t in threads:
-        t.start()
-    try:
-        during(records)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-    return list(records)
-
-
-def acknowledged_writes_on(cluster, records):
-    """The acknowledged writes (2xx presigns) whose document row or audit row `cluster` lacks."""
-    acked = {r["file_id"] for r in records if r["kind"] == "POST" and r["status"] == 200}
-    documents = {row[0] for row in cluster.psql("SELECT id::text FROM documents")}
-    audited = {row[0].removeprefix("document:") for row in cluster.psql(
-        "SELECT resource FROM audit_log WHERE action = 'upload.presign'")}
-    return acked, sorted(acked - documents), sorted(acked - audited)
+from harness.common import BINARY
+from harness.failover import (LIVENESS_BOUND, FailoverStack, acknowledged_writes_on, list_documents, presign,
+                              presignd_env, record, run_load)
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["primary-shut-down-async-replication",

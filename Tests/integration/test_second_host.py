@@ -9,7 +9,6 @@ row. Which host answered is nginx's own record ($upstream_addr, sent back as a h
 PostgreSQL's (pg_stat_activity.client_addr). Needs root for the namespaces; skips, saying why,
 without. Every process is stopped by PID in a finally, the namespaces deleted."""
 import json
-import re
 import subprocess
 import threading
 import time
@@ -19,79 +18,28 @@ import requests
 
 from harness import netns
 from harness.common import make_token
-from harness.nginx import NGINX_DIR, Nginx
-from harness.postgres import ReachablePostgresCluster
+from harness.netns import UPSTREAM_HEADER as HEADER, TwoHostNginx
 from harness.presignd import MINIMAL_CONFIG
-from harness.stack import migrate
 
 JWT_SECRET = "second-host-jwt-secret-3b5d7f9a1c2e4d6f8a"
 PURPOSES = {"document": {"prefix": "documents", "maxSize": 65536}}
-HEADER = "X-Presignd-Upstream"
 
 NO_NAMESPACES = netns.unavailable()
 pytestmark = pytest.mark.skipif(NO_NAMESPACES is not None, reason=f"cannot make network namespaces: {NO_NAMESPACES}")
 
 
-class TwoHostNginx(Nginx):
-    """The harness's nginx, its upstream block replaced by the shipped two-host example with the
-    namespaces' addresses, and $upstream_addr sent back to the client (every host nginx tried,
-    in order: "10.232.K.2:9000, 10.231.K.2:9000" for a request retried on the second)."""
-
-    def __init__(self, prefix, upstreams):
-        super().__init__(prefix, upstreams[0], keepalive=8,
-                         extra_location_lines=f"    add_header {HEADER} $upstream_addr always;")
-        self.upstreams = upstreams
-
-    def write_config(self):
-        path = super().write_config()
-        example = (NGINX_DIR / "presignd-two-hosts.conf.example").read_text()
-        assert example.count("server 10.0.0.11:9000 ") == 1 and example.count("server 10.0.0.12:9000 ") == 1
-        example = example.replace("server 10.0.0.11:9000 ", f"server {self.upstreams[0]} ").replace(
-            "server 10.0.0.12:9000 ", f"server {self.upstreams[1]} ")
-        block = "\n".join("    " + line if line else line for line in example.splitlines()) + "\n"
-        text, replaced = re.subn(r"    upstream presignd \{.*?\n    \}\n", lambda _: block, path.read_text(), flags=re.S)
-        assert replaced == 1, "example-server.conf no longer has one upstream block"
-        path.write_text(text)
-        return path
-
-
 @pytest.fixture
 def two_hosts(tmp_path):
-    """(host_a, host_b, nginx, postgres): started in order, stopped in reverse by PID."""
-    k = netns.free_subnet_index()
-    spaces = [netns.NetworkNamespace("a", 1, f"10.231.{k}"), netns.NetworkNamespace("b", 2, f"10.232.{k}")]
-    hosts, proxy, pg = [], None, None
-    try:
-        for space in spaces:
-            space.create()
-        pg = ReachablePostgresCluster([s.host_address for s in spaces], [s.network for s in spaces])
-        env = dict(MINIMAL_CONFIG, DATABASE_URL=pg.url, PRESIGND_PURPOSES=json.dumps(PURPOSES),
-                   PRESIGND_JWT_HS256_SECRET=JWT_SECRET)
-        migrate(env)
-        for space in spaces:
-            # Each host reaches PostgreSQL over its own veth pair, as over a network.
-            host_env = dict(env, DATABASE_URL=f"postgresql://postgres@{space.host_address}:{pg.port}/presignd",
-                            PGCONNECT_TIMEOUT="2")
-            host = netns.NamespacedPresignd(tmp_path / f"host-{space.name}", space, workers=2, threads=8, env=host_env)
-            hosts.append(host)
-            host.start()
+    """(host_a, host_b, nginx, postgres): harness/netns.py's two hosts (2 workers x 8 threads
+    each) behind TwoHostNginx, started in order, stopped in reverse by PID."""
+    env = dict(MINIMAL_CONFIG, PRESIGND_PURPOSES=json.dumps(PURPOSES), PRESIGND_JWT_HS256_SECRET=JWT_SECRET)
+    with netns.two_hosts(tmp_path, env, workers=2, threads=8, PGCONNECT_TIMEOUT="2") as (hosts, pg):
         proxy = TwoHostNginx(tmp_path / "nginx", [h.upstream for h in hosts])
-        proxy.start()
-        yield hosts[0], hosts[1], proxy, pg
-    finally:
         try:
-            if proxy is not None:
-                proxy.stop()
+            proxy.start()
+            yield hosts[0], hosts[1], proxy, pg
         finally:
-            for host in reversed(hosts):
-                try:
-                    host.stop(timeout=20)
-                finally:
-                    host.kill()
-            if pg is not None:
-                pg.destroy()
-            for space in spaces:
-                space.destroy()
+            proxy.stop()
 
 
 def call(base, method, path, session=requests, body=None, user="alice"):

@@ -4,12 +4,17 @@ no address already on the machine is reused), its loopback up and nothing else. 
 (CAP_SYS_ADMIN and CAP_NET_ADMIN); `unavailable()` says precisely why not when it cannot work.
 Processes started inside are ordinary children of the test (`ip netns exec` execs in place, so
 the PID is the program's), stopped by PID; `destroy()` deletes the pair with the namespace."""
+import contextlib
 import os
+import pathlib
+import re
 import shutil
 import socket
 import subprocess
 import time
 
+from .nginx import NGINX_DIR, Nginx
+from .postgres import ReachablePostgresCluster
 from .presignd import Presignd, binary
 
 
@@ -144,3 +149,68 @@ class NamespacedPresignd(Presignd):
                 pass
         self.process.wait(timeout=10)
         return pids
+
+
+UPSTREAM_HEADER = "X-Presignd-Upstream"
+
+
+class TwoHostNginx(Nginx):
+    """The harness's nginx, its upstream block replaced by the shipped two-host example with the
+    namespaces' addresses, and $upstream_addr sent back to the client (every host nginx tried,
+    in order: "10.232.K.2:9000, 10.231.K.2:9000" for a request retried on the second)."""
+
+    def __init__(self, prefix, upstreams):
+        super().__init__(prefix, upstreams[0], keepalive=8,
+                         extra_location_lines=f"    add_header {UPSTREAM_HEADER} $upstream_addr always;")
+        self.upstreams = upstreams
+
+    def write_config(self):
+        path = super().write_config()
+        example = (NGINX_DIR / "presignd-two-hosts.conf.example").read_text()
+        assert example.count("server 10.0.0.11:9000 ") == 1 and example.count("server 10.0.0.12:9000 ") == 1
+        example = example.replace("server 10.0.0.11:9000 ", f"server {self.upstreams[0]} ").replace(
+            "server 10.0.0.12:9000 ", f"server {self.upstreams[1]} ")
+        block = "\n".join("    " + line if line else line for line in example.splitlines()) + "\n"
+        text, replaced = re.subn(r"    upstream presignd \{.*?\n    \}\n", lambda _: block, path.read_text(), flags=re.S)
+        assert replaced == 1, "example-server.conf no longer has one upstream block"
+        path.write_text(text)
+        return path
+
+
+@contextlib.contextmanager
+def two_hosts(root, env, workers=2, threads=8, **host_env):
+    """Two namespaces (a and b, on free 10.231.K.0/30 and 10.232.K.0/30), one PostgreSQL that
+    listens on their host-side addresses (migrated with `env`), and presignd serving FastCGI over
+    TCP in each, under root/host-a and root/host-b, reaching PostgreSQL over its own veth pair
+    (`host_env` added to its environment); yields ([host_a, host_b], postgres). Everything that
+    started is stopped by PID in reverse, the cluster removed and the namespaces deleted."""
+    from .stack import migrate
+    root = pathlib.Path(root)
+    k = free_subnet_index()
+    spaces = [NetworkNamespace("a", 1, f"10.231.{k}"), NetworkNamespace("b", 2, f"10.232.{k}")]
+    hosts, pg = [], None
+    try:
+        for space in spaces:
+            space.create()
+        pg = ReachablePostgresCluster([s.host_address for s in spaces], [s.network for s in spaces])
+        env = dict(env, DATABASE_URL=pg.url)
+        migrate(env)
+        for space in spaces:
+            # Each host reaches PostgreSQL over its own veth pair, as over a network.
+            own = dict(env, DATABASE_URL=f"postgresql://postgres@{space.host_address}:{pg.port}/presignd", **host_env)
+            host = NamespacedPresignd(root / f"host-{space.name}", space, workers=workers, threads=threads, env=own)
+            hosts.append(host)
+            host.start()
+        yield hosts, pg
+    finally:
+        try:
+            for host in reversed(hosts):
+                try:
+                    host.stop(timeout=20)
+                finally:
+                    host.kill()
+        finally:
+            if pg is not None:
+                pg.destroy()
+            for space in spaces:
+                space.destroy()
