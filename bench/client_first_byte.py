@@ -23,7 +23,7 @@ from common import Stopping, token
 from harness import browser, ministack as ministack_harness
 from harness.browser import wait_until
 from harness.postgres import PostgresCluster
-from harness.stack import stack_env
+from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECRET = "bench-client-secret-0123456789abcdef0123456789"
 
@@ -63,10 +63,10 @@ def main():
         postgres = PostgresCluster()
         started.append(postgres.destroy)
         env = stack_env(postgres, stack, None, SECRET)
-        browser.migrate(env)
+        migrate(env)
         work = pathlib.Path(tempfile.mkdtemp(prefix="presignd-bench-client-"))
-        server, proxy = browser.start_demo_stack(work, env)
-        started.append(lambda: browser.stop_demo_stack(server, proxy))
+        server, proxy = start_stack(work, env, extra_server_lines=browser.STATIC_LOCATION)  # the demo page under /app/
+        started.append(lambda: stop_stack(server, proxy))
         browser.bucket_setup(env, proxy.url)
         driver = browser.chromium(network_log=True)
         started.append(driver.quit)

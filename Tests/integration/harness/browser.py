@@ -5,8 +5,6 @@ import pathlib
 import subprocess
 import time
 
-from .stack import migrate, start_stack, stop_stack  # noqa: F401 (migrate: for bench/client_first_byte.py)
-
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 CLIENT_DIR = ROOT / "client"
 CHROMIUM = os.environ.get("PRESIGND_CHROMIUM", "/usr/bin/chromium")
@@ -75,15 +73,6 @@ def wait_until(predicate, timeout=30.0, interval=0.05, message="condition"):
                 return last
         time.sleep(interval)
     raise TimeoutError(f"timed out waiting for {message} (last: {last!r})")
-
-
-def start_demo_stack(workdir, env):
-    """presignd (unix socket) behind a real nginx that also serves client/ under /app/;
-    returns (presignd, nginx). Stop with stop_demo_stack."""
-    return start_stack(workdir, env, workers=2, threads=4, extra_server_lines=STATIC_LOCATION)
-
-
-stop_demo_stack = stop_stack
 
 
 def bucket_setup(env, origin):
