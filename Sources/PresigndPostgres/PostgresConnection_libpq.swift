@@ -148,6 +148,7 @@ public final class PostgresConnection: @unchecked Sendable {
             return []
         case PGRES_TUPLES_OK:
             let rowCount = PQntuples(result), columnCount = PQnfields(result)
+            let columns = rowCount == 0 ? [] : (0..<columnCount).map { PQfname(result, $0).map { String(cString: $0) } ?? "" }
             var rows: [PostgresRow] = []
             rows.reserveCapacity(Int(rowCount))
             for row in 0..<rowCount {
@@ -160,7 +161,7 @@ public final class PostgresConnection: @unchecked Sendable {
                         values.append(String(cString: PQgetvalue(result, row, column)))
                     }
                 }
-                rows.append(PostgresRow(values))
+                rows.append(PostgresRow(values, columns: columns))
             }
             return rows
         default:

@@ -119,13 +119,36 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
     }
 }
 
-/// One result row, copied out of libpq into Swift strings (text format).
+/// One result row, copied out of libpq into Swift strings (text format), with its result's
+/// column names (shared by every row of the result).
 public struct PostgresRow: Sendable, Equatable {
     public let values: [String?]
+    public let columns: [String]
 
-    public init(_ values: [String?]) { self.values = values }
+    public init(_ values: [String?], columns: [String] = []) {
+        self.values = values
+        self.columns = columns
+    }
+
+    /// Rows are equal when their values are (the column names describe, they do not distinguish).
+    public static func == (lhs: PostgresRow, rhs: PostgresRow) -> Bool { lhs.values == rhs.values }
 
     public subscript(index: Int) -> String? { values[index] }
+
+    /// The value of the column named `name`; a column the statement does not return is a
+    /// programming error worth a clear trap.
+    public subscript(column name: String) -> String? {
+        guard let index = columns.firstIndex(of: name) else { preconditionFailure("the result has no column \(name)") }
+        return values[index]
+    }
+
+    public func int64(column name: String) -> Int64? { self[column: name].flatMap { Int64($0) } }
+
+    /// A non-null column by name.
+    public func string(column name: String) -> String {
+        guard let value = self[column: name] else { preconditionFailure("column \(name) is NULL") }
+        return value
+    }
 
     /// A non-null column as text; a schema mismatch is a programming error worth a clear trap.
     public func string(_ index: Int) -> String {

@@ -12,13 +12,13 @@ extension PostgresDocumentStore {
     static let openForDownloadStatement = SQL.Statement(openForDownloadSQL(id: "", userID: "", audit: placeholderAudit))
     static let recordAuditStatement = SQL.Statement(recordAuditSQL(placeholderAudit))
 
-    static let placeholderAudit = AuditEntry(actor: "", action: "", resource: "", clientAddress: "", at: 0)
+    static let placeholderAudit = AuditEntry(actor: "", action: .uploadPresign, resource: "", clientAddress: "", at: 0)
     static let placeholderRecord = DocumentRecord(id: "", ownerID: "", objectKey: "", purpose: "", fileName: "",
                                                   declaredSize: 0, declaredType: "", status: .pending, createdAt: 0)
 
     /// `auditValues`' binds.
     static func auditBinds(_ audit: AuditEntry) -> [String?] {
-        [String(audit.at), audit.actor, audit.action, audit.resource, audit.clientAddress]
+        [String(audit.at), audit.actor, audit.action?.rawValue, audit.resource, audit.clientAddress]
     }
 
     static func insertTrackedSQL(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) -> SQL {
@@ -97,7 +97,7 @@ extension PostgresDocumentStore {
         WITH doc AS (
             SELECT \(fragment: Self.columns)
             FROM documents d
-            WHERE d.id = \(id)::uuid AND d.status = 'ready'
+            WHERE d.id = \(id)::uuid AND \(fragment: Self.available)
               AND (d.owner_id = \(userID)
                    OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
         ), audit AS (

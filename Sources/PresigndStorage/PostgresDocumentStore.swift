@@ -22,20 +22,36 @@ public struct PostgresDocumentStore: DocumentStore {
         self.tracksUsage = tracksUsage
     }
 
-    /// The statuses whose uploads hold quota, and what each counts for (`UploadStatus.holdsQuota`,
-    /// `DocumentRecord.chargedBytes`), in SQL.
-    static let holdsQuota: SQL = "status IN ('pending', 'uploading', 'completing', 'ready')"
-    static let charged: SQL = "CASE WHEN status = 'ready' THEN coalesce(actual_size, declared_size) ELSE declared_size END"
+    /// `status IN (…)` of the states the lifecycle answers yes for: the SQL asks the same
+    /// questions as the code (`UploadStatus`), from the same answers.
+    static func status(_ column: String = "status", where predicate: (UploadStatus) -> Bool) -> SQL {
+        SQL(unsafeSQL: statusCondition(column, where: predicate))
+    }
 
-    /// The document columns, in the order `record(_:)` decodes them.
+    static func statusCondition(_ column: String, where predicate: (UploadStatus) -> Bool) -> String {
+        // The names are the enum's own constants, never input.
+        let names = UploadStatus.allCases.filter(predicate).map { "'\($0.rawValue)'" }
+        return "\(column) IN (\(names.joined(separator: ", ")))"
+    }
+
+    /// The statuses whose uploads hold quota, and what each counts for (`UploadStatus.holdsQuota`,
+    /// `UploadStatus.charged`), in SQL.
+    static let holdsQuota = status(where: \.holdsQuota)
+    static let charged = SQL(unsafeSQL: """
+        CASE WHEN \(statusCondition("status", where: \.isAvailable)) THEN coalesce(actual_size, declared_size) ELSE declared_size END
+        """)
+    static let unfinished = status("d.status", where: \.isUnfinished)
+    static let available = status("d.status", where: \.isAvailable)
+
+    /// The document columns `record(_:)` decodes, by name.
     static let columns: SQL = """
-        d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,
-        d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint
+        d.id::text AS id, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,
+        d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint AS created_at
         """
 
     /// The audit row's values, for `INSERT INTO audit_log (…) SELECT … FROM <the changed rows>`.
     static func auditValues(_ audit: AuditEntry) -> SQL {
-        "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action), \(audit.resource), \(audit.clientAddress)"
+        "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action?.rawValue), \(audit.resource), \(audit.clientAddress)"
     }
 
     public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
@@ -88,11 +104,11 @@ public struct PostgresDocumentStore: DocumentStore {
     }
 
     public func document(id: String) throws -> DocumentRecord? {
-        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.id = \(id)::uuid").first.map(Self.record)
+        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.id = \(id)::uuid").first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     public func document(uploadID: String) throws -> DocumentRecord? {
-        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.upload_id = \(uploadID)").first.map(Self.record)
+        try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.upload_id = \(uploadID)").first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
@@ -114,7 +130,7 @@ public struct PostgresDocumentStore: DocumentStore {
                 FROM updated WHERE \(fragment: usageChange.applies) AND u.owner_id = updated.owner_id AND u.purpose = updated.purpose
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
-                SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit)::text IS NOT NULL
+                SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit?.rawValue)::text IS NOT NULL
             )
             SELECT count(*) FROM updated
             """)
@@ -137,21 +153,21 @@ public struct PostgresDocumentStore: DocumentStore {
     }
 
     public func removeDeleted(id: String) throws {
-        try run("DELETE FROM documents WHERE id = \(id)::uuid AND status = 'deleting'")
+        try run("DELETE FROM documents WHERE id = \(id)::uuid AND \(fragment: Self.status(where: { !$0.isVisibleToOwner }))")
     }
 
     public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try run("""
             SELECT \(fragment: Self.columns) FROM documents d
-            WHERE (d.status IN ('pending', 'uploading', 'completing') AND d.created_at < to_timestamp(\(createdBefore)))
-               OR (d.status = 'deleting' AND d.updated_at < to_timestamp(\(updatedBefore)))
+            WHERE (\(fragment: Self.unfinished) AND d.created_at < to_timestamp(\(createdBefore)))
+               OR (\(fragment: Self.status("d.status", where: { !$0.isVisibleToOwner })) AND d.updated_at < to_timestamp(\(updatedBefore)))
             ORDER BY d.created_at
             LIMIT \(limit)
-            """).map(Self.record)
+            """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
-        try run(Self.openForDownloadStatement(Self.openForDownloadBinds(id: id, userID: userID, audit: audit))).first.map(Self.record)
+        try run(Self.openForDownloadStatement(Self.openForDownloadBinds(id: id, userID: userID, audit: audit))).first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     public func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
@@ -159,14 +175,14 @@ public struct PostgresDocumentStore: DocumentStore {
         try run("""
             SELECT \(fragment: Self.columns)
             FROM documents d
-            WHERE d.status = 'ready'
+            WHERE \(fragment: Self.available)
               AND (d.owner_id = \(userID)
                    OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
               AND (\(cursor?.createdAt)::bigint IS NULL
                    OR (d.created_at, d.id) < (to_timestamp(\(cursor?.createdAt)::bigint), \(cursor?.id)::uuid))
             ORDER BY d.created_at DESC, d.id DESC
             LIMIT \(limit)
-            """).map(Self.record)
+            """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
@@ -175,7 +191,7 @@ public struct PostgresDocumentStore: DocumentStore {
         let rows = try run("""
             WITH doc AS (
                 SELECT d.id FROM documents d
-                WHERE d.id = \(documentID)::uuid AND d.owner_id = \(ownerID) AND d.status = 'ready'
+                WHERE d.id = \(documentID)::uuid AND d.owner_id = \(ownerID) AND \(fragment: Self.available)
                 FOR SHARE
             ), shared AS (
                 INSERT INTO document_shares (document_id, user_id, created_at)
@@ -196,7 +212,7 @@ public struct PostgresDocumentStore: DocumentStore {
             WITH removed AS (
                 DELETE FROM document_shares s USING documents d
                 WHERE s.document_id = \(documentID)::uuid AND s.user_id = \(userID)
-                  AND d.id = s.document_id AND d.owner_id = \(ownerID) AND d.status <> 'deleting'
+                  AND d.id = s.document_id AND d.owner_id = \(ownerID) AND \(fragment: Self.status("d.status", where: \.isVisibleToOwner))
                 RETURNING s.document_id
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
@@ -233,10 +249,23 @@ public struct PostgresDocumentStore: DocumentStore {
         }
     }
 
-    static func record(_ row: PostgresRow) -> DocumentRecord {
-        DocumentRecord(id: row.string(0), ownerID: row.string(1), objectKey: row.string(2), purpose: row.string(3),
-                       fileName: row.string(4), declaredSize: row.int64(5) ?? 0, declaredType: row.string(6),
-                       actualSize: row.int64(7), actualType: row[8], status: UploadStatus(rawValue: row.string(9)) ?? .pending,
-                       rejection: row[10], uploadID: row[11], partSize: row.int64(12), createdAt: row.int64(13) ?? 0)
+    /// A document row, decoded by column name; a status this version does not know is an error
+    /// (a 500, logged), never read as some other state.
+    static func record(_ row: PostgresRow) throws(UnknownStatus) -> DocumentRecord {
+        let text = row.string(column: "status")
+        guard let status = UploadStatus(rawValue: text) else { throw UnknownStatus(status: text) }
+        return DocumentRecord(id: row.string(column: "id"), ownerID: row.string(column: "owner_id"), objectKey: row.string(column: "object_key"),
+                              purpose: row.string(column: "purpose"), fileName: row.string(column: "file_name"),
+                              declaredSize: row.int64(column: "declared_size") ?? 0, declaredType: row.string(column: "declared_type"),
+                              actualSize: row.int64(column: "actual_size"), actualType: row[column: "actual_type"], status: status,
+                              rejection: row[column: "rejection"], uploadID: row[column: "upload_id"], partSize: row.int64(column: "part_size"),
+                              createdAt: row.int64(column: "created_at") ?? 0)
     }
+}
+
+/// A row whose status is not one of `UploadStatus`'s (written by a newer version, or by hand).
+public struct UnknownStatus: Error, Equatable, CustomStringConvertible {
+    public let status: String
+    public init(status: String) { self.status = status }
+    public var description: String { "a document row has the status \"\(status.prefix(40))\", which this version does not know" }
 }

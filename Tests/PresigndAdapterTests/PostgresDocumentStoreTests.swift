@@ -28,6 +28,29 @@ final class PostgresDocumentStoreTests: XCTestCase {
         store = PostgresDocumentStore(pool: pool, logger: .discarding)
     }
 
+    func contract() -> DocumentStoreContract {
+        DocumentStoreContract(store: store, auditActions: { [pool] in
+            try pool!.query("SELECT action FROM audit_log ORDER BY id").map { $0.string(0) }
+        })
+    }
+
+    // The store contract, the same checks the in-memory store passes (DocumentStoreContract).
+    func testContractTransitionsAreConditionalAndAudited() throws { try contract().transitionsAreConditionalAndAudited() }
+    func testContractSweepCandidatesFollowTheLifecycle() throws { try contract().sweepCandidatesFollowTheLifecycle() }
+    func testContractListingDownloadAndSharingSeeOnlyAvailableDocuments() throws { try contract().listingDownloadAndSharingSeeOnlyAvailableDocuments() }
+    func testContractUsageCountsWhatHoldsQuota() throws { try contract().usageCountsWhatHoldsQuota() }
+
+    /// A row whose status this version does not know is an error, not some other state.
+    func testRegressionUnknownStatusIsAnErrorNotPending() throws {
+        let row = pending(9)
+        try store.insert(row, audit: entry("upload.presign", row.id))
+        _ = try pool.query("ALTER TABLE documents DROP CONSTRAINT IF EXISTS documents_status_check")
+        _ = try pool.query("UPDATE documents SET status = 'quarantined' WHERE id = \(row.id)::uuid")
+        XCTAssertThrowsError(try store.document(id: row.id)) { error in
+            XCTAssertEqual(error as? UnknownStatus, UnknownStatus(status: "quarantined"))
+        }
+    }
+
     /// Regression (attack campaign): libpq's default notice processor wrote PostgreSQL's notices
     /// to stderr as raw text, so a JSON log got lines that were not JSON. They reach the pool's
     /// observer instead, which the application hands to its logger.
@@ -43,7 +66,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertEqual(notices.all, [PostgresNotice(severity: "WARNING", message: "disk nearly full")])
     }
 
-    func entry(_ action: String, _ id: String, actor: String = "alice", at: UnixSeconds = 1_700_000_000) -> AuditEntry {
+    func entry(_ action: AuditAction?, _ id: String, actor: String = "alice", at: UnixSeconds = 1_700_000_000) -> AuditEntry {
         AuditEntry(actor: actor, action: action, resource: "document:\(id)", clientAddress: "192.0.2.1", at: at)
     }
 
@@ -117,7 +140,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertEqual(try store.document(uploadID: "upload/6+="), record)
         XCTAssertNil(try store.document(uploadID: "upload/7"))
         XCTAssertTrue(try store.transition(id: record.id, from: .uploading, UploadChange(to: .completing, audit: nil),
-                                           audit: entry("", record.id)))
+                                           audit: entry(nil, record.id)))
         XCTAssertEqual(try pool.query("SELECT count(*) FROM audit_log WHERE resource = \("document:" + record.id)"), [PostgresRow(["1"])],
                        "an internal step writes no audit row")
         let young = pending(7, at: 5_000)

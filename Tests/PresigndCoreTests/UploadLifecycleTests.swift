@@ -8,7 +8,7 @@ final class UploadLifecycleTests: XCTestCase {
                         rejection: "too big")
     }
 
-    func change(_ to: UploadStatus, _ audit: String?) -> UploadAction { .transition(UploadChange(to: to, audit: audit)) }
+    func change(_ to: UploadStatus, _ audit: AuditAction?) -> UploadAction { .transition(UploadChange(to: to, audit: audit)) }
 
     static let ready = ConfirmDecision.ready(size: 7, contentType: "image/png")
     static let broken = ConfirmDecision.rejected(reason: "the uploaded object is empty")

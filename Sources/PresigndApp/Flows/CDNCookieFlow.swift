@@ -38,7 +38,7 @@ public final class CDNCookieFlow: Sendable {
         let user = try context.requireUser()
         let expiresAt = window.expiry(at: context.now)
         let prefixes = try signedCookies(expiresAt: expiresAt).prefixes
-        try store.record(AuditEntry(actor: user.id, action: "cdn.cookies", resource: "cdn:\(cdn.domain)",
+        try store.record(AuditEntry(actor: user.id, action: .cdnCookies, resource: "cdn:\(cdn.domain)",
                                     clientAddress: context.request.remoteAddress, at: context.now))
         var headers = HTTPHeaders()
         for prefix in prefixes {

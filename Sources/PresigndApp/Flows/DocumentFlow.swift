@@ -79,7 +79,7 @@ public struct DocumentFlow: Sendable {
         default: throw APIError.badRequest("invalid_field", "the parameter \"disposition\" must be attachment or inline")
         }
         let id = try documentID(context)
-        guard let record = try store.openForDownload(id: id, userID: user.id, audit: audit(context, user, "document.download", id)) else {
+        guard let record = try store.openForDownload(id: id, userID: user.id, audit: audit(context, user, .documentDownload, id)) else {
             throw APIError.notFound("no document \(id) for you")
         }
         let expiresIn = config.expiries.download
@@ -109,7 +109,7 @@ public struct DocumentFlow: Sendable {
         }
         // One statement checks ownership and readiness and locks the row, so a racing delete
         // makes this a 404, never a half-written share.
-        guard try store.share(documentID: id, ownerID: user.id, with: target, audit: audit(context, user, "document.share", id)) else {
+        guard try store.share(documentID: id, ownerID: user.id, with: target, audit: audit(context, user, .documentShare, id)) else {
             throw APIError.notFound("no document \(id) for you")
         }
         return .json(["documentId": .string(id), "userId": .string(target)], status: 201)
@@ -120,7 +120,7 @@ public struct DocumentFlow: Sendable {
         let id = try documentID(context)
         let target = context.parameter("userId")
         try DocumentFlow.checkUserID(target)
-        guard try store.unshare(documentID: id, ownerID: user.id, from: target, audit: audit(context, user, "document.unshare", id)) else {
+        guard try store.unshare(documentID: id, ownerID: user.id, from: target, audit: audit(context, user, .documentUnshare, id)) else {
             throw APIError.notFound("document \(id) of yours is not shared with that user")
         }
         return HTTPResponse(status: 204)
@@ -155,7 +155,7 @@ public struct DocumentFlow: Sendable {
     }
 
     func ownedDocument(_ id: String, by user: AuthenticatedUser) throws -> DocumentRecord {
-        guard let record = try store.document(id: id), record.ownerID == user.id, record.status != .deleting else {
+        guard let record = try store.document(id: id), record.ownerID == user.id, record.status.isVisibleToOwner else {
             throw APIError.notFound("no document \(id) for you")
         }
         return record

@@ -48,12 +48,13 @@ public struct DocumentRecord: Sendable, Equatable {
 /// One audit-log row: who did what to which resource, when, from where.
 public struct AuditEntry: Sendable, Equatable {
     public let actor: String
-    public let action: String
+    /// nil for a change that writes no audit row (an internal step such as `completing`).
+    public let action: AuditAction?
     public let resource: String
     public let clientAddress: String
     public let at: UnixSeconds
 
-    public init(actor: String, action: String, resource: String, clientAddress: String, at: UnixSeconds) {
+    public init(actor: String, action: AuditAction?, resource: String, clientAddress: String, at: UnixSeconds) {
         self.actor = actor
         self.action = action
         self.resource = resource
@@ -101,16 +102,9 @@ public protocol DocumentStore: Sendable {
     func ping() throws
 }
 
-extension UploadStatus {
-    /// States whose upload counts toward its owner's quota: a reject, abort, expiry or delete
-    /// releases it.
-    public var holdsQuota: Bool { self == .pending || self == .uploading || self == .completing || self == .ready }
-}
-
 extension DocumentRecord {
-    /// What the upload counts for in its owner's quota: its declared size until it is ready,
-    /// then its actual size.
-    public var chargedBytes: Int64 { status == .ready ? actualSize ?? declaredSize : declaredSize }
+    /// What the upload counts for in its owner's quota (`UploadStatus.charged`).
+    public var chargedBytes: Int64 { status.charged(declared: declaredSize, actual: actualSize) }
 }
 
 extension DocumentStore {

@@ -54,7 +54,7 @@ struct LifecycleRunner {
                         event = .headObserved(decision(head, for: record))
                         continue decide
                     case .transition(let change):
-                        let audit = AuditEntry(actor: request.actor, action: change.audit ?? "", resource: "document:\(record.id)",
+                        let audit = AuditEntry(actor: request.actor, action: change.audit, resource: "document:\(record.id)",
                                                clientAddress: request.clientAddress, at: request.now)
                         guard try store.transition(id: record.id, from: record.status, change, audit: audit) else {
                             // Someone else moved the row on: decide the request again from where the row

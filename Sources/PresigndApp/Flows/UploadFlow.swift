@@ -99,7 +99,7 @@ public struct UploadFlow: Sendable {
         let signed: SingleUpload
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
                                     fileName: upload.fileName, declaredSize: upload.declaredSize,
-                                    declaredType: upload.contentType, status: .pending, createdAt: context.now)
+                                    declaredType: upload.contentType, status: .initial(multipart: false), createdAt: context.now)
         if upload.method == .post && config.store.postPolicies {
             let rules = PostUploadRules(key: key, contentType: upload.contentType, contentTypePrefix: upload.purpose.allowedTypePrefix,
                                         maxSize: min(upload.purpose.maxSize, UploadPurposes.largestSingleUpload),
@@ -114,7 +114,7 @@ public struct UploadFlow: Sendable {
                                             expiresIn: expiresIn, now: context.now)
             signed = SingleUpload(record: record, method: .put, url: put.url, headers: put.headers, expiresAt: put.expiresAt)
         }
-        try store.insert(record, audit: audit(context, user, "upload.presign", fileID), quota: upload.purpose.quota)
+        try store.insert(record, audit: audit(context, user, .uploadPresign, fileID), quota: upload.purpose.quota)
         return signed
     }
 
@@ -166,10 +166,10 @@ public struct UploadFlow: Sendable {
                                                          contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName))
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
                                     fileName: upload.fileName, declaredSize: upload.declaredSize, declaredType: upload.contentType,
-                                    status: UploadLifecycle.initialStatus(multipart: true), uploadID: uploadID,
+                                    status: .initial(multipart: true), uploadID: uploadID,
                                     partSize: plan?.partSize, createdAt: context.now)
         do {
-            try store.insert(record, audit: audit(context, user, "upload.create", fileID), quota: upload.purpose.quota)
+            try store.insert(record, audit: audit(context, user, .uploadCreate, fileID), quota: upload.purpose.quota)
         } catch {
             // No row points at it: abort it now rather than leave parts for the bucket's lifecycle rule.
             try? objects.abortMultipartUpload(key: key, uploadID: uploadID)
@@ -235,7 +235,7 @@ public struct UploadFlow: Sendable {
     /// Checks the client's parts against ListParts, then completes through the lifecycle.
     func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
                         user: AuthenticatedUser) throws -> UploadOutcome {
-        if record.status == .uploading {
+        if record.status.acceptsParts {
             let stored = try storedParts(record)
             let plan = try plan(of: record)
             let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
@@ -307,7 +307,7 @@ public struct UploadFlow: Sendable {
     /// The caller's visible upload with that id, nil when there is none; throws only when the store fails.
     func findOwnedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord? {
         guard UUIDv4.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
-              record.status != .deleting else { return nil }
+              record.status.isVisibleToOwner else { return nil }
         return record
     }
 
@@ -315,7 +315,7 @@ public struct UploadFlow: Sendable {
     /// uploadId, or a key that is not its own, is a 404 and nothing reaches the store.
     func ownedUpload(uploadID: String, key: String, user: AuthenticatedUser) throws -> DocumentRecord {
         guard !uploadID.isEmpty, uploadID.utf8.count <= 1024, let record = try store.document(uploadID: uploadID),
-              record.ownerID == user.id, record.objectKey == key, record.status != .deleting else {
+              record.ownerID == user.id, record.objectKey == key, record.status.isVisibleToOwner else {
             throw APIError.notFound("no multipart upload of yours with that uploadId and key")
         }
         return record
@@ -323,19 +323,12 @@ public struct UploadFlow: Sendable {
 
     /// The uploadId of an upload that still takes parts; otherwise the lifecycle's refusal.
     func uploadInProgress(_ record: DocumentRecord) throws -> String {
-        guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
-        switch record.status {
-        case .uploading: return uploadID
-        case .completing, .ready: throw UploadRefusal.alreadyCompleted
-        case .rejected: throw UploadRefusal.rejected(reason: record.rejection ?? "the upload was rejected")
-        case .aborted: throw UploadRefusal.aborted
-        case .expired: throw UploadRefusal.expired
-        case .pending, .deleting: throw UploadRefusal.notFound
-        }
+        if let refusal = record.lifecycle.partsRefusal { throw refusal }
+        return record.uploadID ?? ""
     }
 }
 
-func audit(_ context: RequestContext, _ user: AuthenticatedUser, _ action: String, _ documentID: String) -> AuditEntry {
+func audit(_ context: RequestContext, _ user: AuthenticatedUser, _ action: AuditAction, _ documentID: String) -> AuditEntry {
     AuditEntry(actor: user.id, action: action, resource: "document:\(documentID)",
                clientAddress: context.request.remoteAddress, at: context.now)
 }

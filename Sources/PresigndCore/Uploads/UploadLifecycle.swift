@@ -18,7 +18,37 @@ public enum UploadStatus: String, Sendable, CaseIterable {
     case deleting
 
     /// States the sweeper may expire: work that was started and never finished.
-    public static let unfinished: [UploadStatus] = [.pending, .uploading, .completing]
+    public static let unfinished: [UploadStatus] = allCases.filter(\.isUnfinished)
+
+    /// Where a new upload starts: a single-request upload is `pending`, a multipart one `uploading`.
+    public static func initial(multipart: Bool) -> UploadStatus { multipart ? .uploading : .pending }
+
+    /// Work that was started and never finished (the sweeper may expire it).
+    public var isUnfinished: Bool {
+        switch self {
+        case .pending, .uploading, .completing: return true
+        case .ready, .rejected, .aborted, .expired, .deleting: return false
+        }
+    }
+
+    /// The upload counts toward its owner's quota: a reject, abort, expiry or delete releases it.
+    public var holdsQuota: Bool { isUnfinished || self == .ready }
+
+    /// Parts may be signed, listed and completed: a multipart upload still under way.
+    public var acceptsParts: Bool { self == .uploading }
+
+    /// Its owner still sees it (by id, key or uploadId): every state but a delete in progress.
+    public var isVisibleToOwner: Bool { self != .deleting }
+
+    /// Listed, downloaded and shared: the object is in the store and passed its checks.
+    public var isAvailable: Bool { self == .ready }
+
+    /// What the upload counts for in its owner's quota: its declared size until it is ready,
+    /// then its actual size; nothing once it no longer holds quota.
+    public func charged(declared: Int64, actual: Int64?) -> Int64 {
+        guard holdsQuota else { return 0 }
+        return self == .ready ? actual ?? declared : declared
+    }
 }
 
 /// What happened to an upload, as the lifecycle sees it.
@@ -44,12 +74,12 @@ public enum UploadEvent: Sendable, Equatable {
 public struct UploadChange: Sendable, Equatable {
     public let to: UploadStatus
     /// The audit action written with the change; nil for internal steps (`completing`).
-    public let audit: String?
+    public let audit: AuditAction?
     public var actualSize: Int64? = nil
     public var actualType: String? = nil
     public var rejection: String? = nil
 
-    public init(to: UploadStatus, audit: String?, actualSize: Int64? = nil, actualType: String? = nil, rejection: String? = nil) {
+    public init(to: UploadStatus, audit: AuditAction?, actualSize: Int64? = nil, actualType: String? = nil, rejection: String? = nil) {
         self.to = to
         self.audit = audit
         self.actualSize = actualSize
@@ -139,7 +169,7 @@ public struct UploadLifecycle: Sendable, Equatable {
     }
 
     /// Where a new row starts.
-    public static func initialStatus(multipart: Bool) -> UploadStatus { multipart ? .uploading : .pending }
+    public static func initialStatus(multipart: Bool) -> UploadStatus { .initial(multipart: multipart) }
 
     public func on(_ event: UploadEvent) -> UploadStep {
         switch (status, event) {
@@ -148,7 +178,7 @@ public struct UploadLifecycle: Sendable, Equatable {
         case (.deleting, _):
             return .refused(.notFound)
         case (_, .deleteRequested):
-            return .perform([.transition(UploadChange(to: .deleting, audit: "document.delete"))] + cleanup + [.removeRow], then: .deleted)
+            return .perform([.transition(UploadChange(to: .deleting, audit: .documentDelete))] + cleanup + [.removeRow], then: .deleted)
         case (_, .cleanupRetried):
             return .refused(.notStale)
 
@@ -184,7 +214,7 @@ public struct UploadLifecycle: Sendable, Equatable {
             return .refused(.expired)
 
         case (.pending, .abortRequested), (.uploading, .abortRequested):
-            return .perform([.transition(UploadChange(to: .aborted, audit: "upload.abort"))] + cleanup, then: .aborted)
+            return .perform([.transition(UploadChange(to: .aborted, audit: .uploadAbort))] + cleanup, then: .aborted)
         case (.aborted, .abortRequested):
             // Idempotent: a retry repeats the store's cleanup, never the audit row.
             return .perform(cleanup, then: .aborted)
@@ -198,9 +228,22 @@ public struct UploadLifecycle: Sendable, Equatable {
         case (.pending, .expiryChecked(let now, let maxAge)), (.uploading, .expiryChecked(let now, let maxAge)),
              (.completing, .expiryChecked(let now, let maxAge)):
             guard now - createdAt >= maxAge else { return .refused(.notStale) }
-            return .perform([.transition(UploadChange(to: .expired, audit: "upload.expire"))] + cleanup, then: .expired)
+            return .perform([.transition(UploadChange(to: .expired, audit: .uploadExpire))] + cleanup, then: .expired)
         case (_, .expiryChecked):
             return .refused(.notStale)
+        }
+    }
+
+    /// Why parts may not be signed, listed or sent now; nil while a multipart upload is under way.
+    public var partsRefusal: UploadRefusal? {
+        guard multipart else { return .notMultipart }
+        guard !status.acceptsParts else { return nil }
+        switch status {
+        case .completing, .ready: return .alreadyCompleted
+        case .rejected: return .rejected(reason: rejection ?? "the upload was rejected")
+        case .aborted: return .aborted
+        case .expired: return .expired
+        case .uploading, .pending, .deleting: return .notFound
         }
     }
 
@@ -209,12 +252,12 @@ public struct UploadLifecycle: Sendable, Equatable {
         case .notUploaded:
             return .refused(.notUploaded)
         case .ready(let size, let contentType):
-            let action = status == .completing ? "upload.complete" : "upload.confirm"
+            let action: AuditAction = status == .completing ? .uploadComplete : .uploadConfirm
             return .perform([.transition(UploadChange(to: .ready, audit: action, actualSize: size, actualType: contentType))],
                             then: .ready(size: size, contentType: contentType))
         case .rejected(let reason):
             // Delete first: if that fails the row stays as it was and a retry decides again.
-            return .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: "upload.reject", rejection: reason))],
+            return .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: .uploadReject, rejection: reason))],
                             then: .rejected(reason: reason))
         }
     }
