@@ -19,10 +19,9 @@ import tempfile
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from common import Stopping, token
-from harness import browser, ministack as ministack_harness
+from common import Stopping, start_peers, token
+from harness import browser
 from harness.browser import wait_until
-from harness.postgres import PostgresCluster
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECRET = "bench-client-secret-0123456789abcdef0123456789"
@@ -58,10 +57,7 @@ def main():
     args = parser.parse_args()
 
     with Stopping() as started:
-        stack = ministack_harness.start()
-        started.append(stack.stop)
-        postgres = PostgresCluster()
-        started.append(postgres.destroy)
+        postgres, stack = start_peers(started)
         env = stack_env(postgres, stack, None, SECRET)
         migrate(env)
         work = pathlib.Path(tempfile.mkdtemp(prefix="presignd-bench-client-"))

@@ -4,7 +4,7 @@ and stopping whatever a script started.
 
 Importing it puts the integration tests' harness (Tests/integration of this tree) on sys.path, so
 that a script can `from harness... import ...` next; bench/floor.py puts its FLOOR_SOURCE tree's
-in front afterwards. This module imports nothing from the harness itself."""
+in front afterwards. This module imports the harness only inside start_peers, when called."""
 import os
 import re
 import resource
@@ -104,7 +104,19 @@ class CPU:
         return sample
 
 
-# --- stopping ------------------------------------------------------------------------------------
+# --- peers and stopping ------------------------------------------------------------------------------------
+
+def start_peers(stopped):
+    """A throwaway PostgreSQL cluster and a strict ministack S3 server (the integration tests'),
+    each appended to `stopped` (a Stopping) to be stopped; returns (postgres, ministack)."""
+    from harness import ministack
+    from harness.postgres import PostgresCluster
+    pg = PostgresCluster()
+    stopped.append(pg.destroy)
+    s3 = ministack.start()
+    stopped.append(s3.stop)
+    return pg, s3
+
 
 class Stopping(list):
     """`with Stopping() as stopped:` ... `stopped.append(server.stop)`: on the way out every callable

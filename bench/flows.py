@@ -16,9 +16,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from common import SECRET, Stopping, run_wrk, token
-from harness import ministack as ministack_harness
-from harness.postgres import PG_BIN, PostgresCluster
+from common import SECRET, Stopping, run_wrk, start_peers, token
+from harness.postgres import PG_BIN
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("FLOWS_SECONDS", "10"))
@@ -48,10 +47,7 @@ def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-flows-")
     with Stopping() as stopped:
         stopped.append(lambda: shutil.rmtree(work, ignore_errors=True))
-        pg = PostgresCluster()
-        stopped.append(pg.destroy)
-        s3 = ministack_harness.start()
-        stopped.append(s3.stop)
+        pg, s3 = start_peers(stopped)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         key_path = os.path.join(work, "cloudfront.pem")
         with open(key_path, "wb") as f:

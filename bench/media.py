@@ -22,9 +22,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 import multipart  # noqa: E402  (its knobs and wrk with them: MULTIPART_SECONDS, _CONNECTIONS, _WORKERS, _THREADS)
-from common import CPU, SECRET, Stopping, token  # noqa: E402
-from harness import ministack as ministack_harness  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
+from common import CPU, SECRET, Stopping, start_peers, token  # noqa: E402
 from harness.stack import migrate, stack_env, start_stack, stop_stack  # noqa: E402
 
 ROUNDS = int(os.environ.get("MEDIA_ROUNDS", "3"))
@@ -34,10 +32,7 @@ IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10 * 1024 - 8)
 def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-media-")
     with Stopping() as stopped:
-        s3 = ministack_harness.start()
-        stopped.append(s3.stop)
-        pg = PostgresCluster()
-        stopped.append(pg.destroy)
+        pg, s3 = start_peers(stopped)
         key_path = os.path.join(work, "cf.pem")
         with open(key_path, "wb") as f:
             f.write(ec.generate_private_key(ec.SECP256R1()).private_bytes(

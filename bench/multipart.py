@@ -28,9 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from common import CPU, SECRET, Stopping, children, run_wrk, token
-from harness import ministack as ministack_harness
-from harness.postgres import PostgresCluster
+from common import CPU, SECRET, Stopping, children, run_wrk, start_peers, token
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("MULTIPART_SECONDS", "10"))
@@ -234,10 +232,7 @@ def main():
     work = tempfile.mkdtemp(prefix="presignd-bench-multipart-")
     with Stopping() as stopped:
         stopped.append(lambda: shutil.rmtree(work, ignore_errors=True))
-        pg = PostgresCluster()
-        stopped.append(pg.destroy)
-        s3 = ministack_harness.start()
-        stopped.append(s3.stop)
+        pg, s3 = start_peers(stopped)
         env = stack_env(pg, s3, PURPOSES, SECRET, PRESIGND_MULTIPART_PART_SIZE=str(PART_MIB * MIB))
         migrate(env)
         # nginx/example-server.conf may declare a proxy cache under the prefix; nginx wants its parent.

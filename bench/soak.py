@@ -14,9 +14,7 @@ os.environ.setdefault("MULTIPART_SECONDS", os.environ.get("SOAK_SLICE", "10"))
 import requests  # noqa: E402
 
 import multipart  # noqa: E402  (its purposes, and wrk with its knobs: MULTIPART_SECONDS, MULTIPART_CONNECTIONS)
-from common import CPU, SECRET, Stopping, token  # noqa: E402
-from harness import ministack as ministack_harness  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
+from common import CPU, SECRET, Stopping, start_peers, token  # noqa: E402
 from harness.stack import migrate, stack_env, start_stack, stop_stack  # noqa: E402
 
 TOTAL = int(os.environ.get("SOAK_REQUESTS", "1000000"))
@@ -33,10 +31,7 @@ def rss_kib(pid):
 def main():
     work = tempfile.mkdtemp(prefix="presignd-soak-")
     with Stopping() as stopped:
-        s3 = ministack_harness.start()
-        stopped.append(s3.stop)
-        pg = PostgresCluster()
-        stopped.append(pg.destroy)
+        pg, s3 = start_peers(stopped)
         env = stack_env(pg, s3, multipart.PURPOSES, SECRET)
         migrate(env)
         server, proxy = start_stack(work, env, workers=2, threads=8, keepalive=16)

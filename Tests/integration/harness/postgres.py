@@ -23,7 +23,15 @@ def free_port():
 
 class PostgresCluster:
     def __init__(self, database="presignd"):
-        self.root = tempfile.mkdtemp(prefix="presignd-pg-")
+        self._make_root("presignd-pg-", database)
+        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--no-sync", "--locale=C.UTF-8")
+        self.start()
+        self._run("createdb", "-h", self.sockets, "-p", str(self.port), "-U", "postgres", self.database)
+
+    def _make_root(self, prefix, database):
+        """A temp dir for the data directory, the socket directory and the log; a free port."""
+        self.root = tempfile.mkdtemp(prefix=prefix)
         self.data = os.path.join(self.root, "data")
         self.sockets = os.path.join(self.root, "sockets")
         self.log = os.path.join(self.root, "postgres.log")
@@ -38,10 +46,6 @@ class PostgresCluster:
             for path in (self.root, self.sockets):
                 os.chown(path, pw.pw_uid, pw.pw_gid)
             self.as_user = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync", "--locale=C.UTF-8")
-        self.start()
-        self._run("createdb", "-h", self.sockets, "-p", str(self.port), "-U", "postgres", self.database)
 
     def _run(self, tool, *args):
         subprocess.run(self.as_user + [os.path.join(PG_BIN, tool), *args], check=True,
@@ -84,21 +88,8 @@ class PostgresStandby(PostgresCluster):
     PostgresCluster."""
 
     def __init__(self, primary, name="presignd_standby"):
-        self.root = tempfile.mkdtemp(prefix="presignd-pg-standby-")
-        self.data = os.path.join(self.root, "data")
-        self.sockets = os.path.join(self.root, "sockets")
-        self.log = os.path.join(self.root, "postgres.log")
-        self.port = free_port()
-        self.database = primary.database
+        self._make_root("presignd-pg-standby-", primary.database)
         self.name = name
-        os.makedirs(self.sockets)
-        self.as_user = []
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            os.chmod(self.root, 0o755)
-            for path in (self.root, self.sockets):
-                os.chown(path, pw.pw_uid, pw.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
         # application_name names this standby in the primary's synchronous_standby_names.
         self._run("pg_basebackup", "-d", f"host=127.0.0.1 port={primary.port} user=postgres application_name={name}",
                   "-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync")
