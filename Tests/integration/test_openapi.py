@@ -62,6 +62,7 @@ OPERATIONS = [
     "DELETE /api/documents/{id}",
     "POST /api/auth/cdn-cookies",
     "POST /api/auth/logout",
+    "GET /media/{key}",
 ]
 
 

@@ -132,6 +132,9 @@ public enum OpenAPIDocument {
           },
           "405": {
             "$ref": "#/components/responses/MethodNotAllowed"
+          },
+          "414": {
+            "$ref": "#/components/responses/PathTooLong"
           }
         }
       }
