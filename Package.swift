@@ -3,6 +3,16 @@ import PackageDescription
 
 // No Swift package dependencies: the toolchain's FoundationEssentials plus Debian's C libraries,
 // each reached through exactly one system-library module and one Swift adapter target.
+// The package exports no library: declarations shared between targets are `package`, never
+// `public`. Every target depends only on the targets listed (README, "Layout"), and these
+// settings make the compiler hold the walls: an import names what a file uses (members too),
+// an import is internal unless a declaration needs more, and an existential says `any`.
+let walls: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "presignd",
     platforms: [.macOS(.v14)],
@@ -17,42 +27,69 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Thin Swift wrappers: the only targets that import the C modules.
-        .target(name: "PresigndCrypto", dependencies: ["CCrypto"]),
-        .target(name: "PresigndFastCGI", dependencies: ["CFastCGI", "PresigndCore"]),
-        .target(name: "PresigndPostgres", dependencies: ["CLibPQ"]),
-        .target(name: "PresigndHTTPClient", dependencies: ["CCurl"]),
+        .target(name: "PresigndCrypto", dependencies: ["CCrypto"], swiftSettings: walls),
+        .target(name: "PresigndPostgres", dependencies: ["CLibPQ"], swiftSettings: walls),
+        .target(name: "PresigndHTTPClient", dependencies: ["CCurl"], swiftSettings: walls),
 
-        // Pure logic, no I/O: signing, policies, JWT, routing, validation, JSON.
-        .target(name: "PresigndCore", dependencies: ["PresigndCrypto"], linkerSettings: [.linkedLibrary("m")]),
+        // Pure logic, no I/O, in layers: each may use only the ones above it.
+        .target(name: "PresigndSupport", swiftSettings: walls, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "PresigndHTTP", dependencies: ["PresigndSupport"], swiftSettings: walls),
+        .target(name: "PresigndJWT", dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndCrypto"], swiftSettings: walls),
+        .target(name: "PresigndSigning", dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndCrypto"], swiftSettings: walls),
+        .target(name: "PresigndUploads", dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndSigning", "PresigndCrypto"],
+                swiftSettings: walls),
+        // The shared-memory metrics table and the series presignd counts.
+        .target(name: "PresigndMetrics", dependencies: ["PresigndSupport"], swiftSettings: walls),
+
+        // Serving: FastCGI and CGI, the prefork supervisor and its state machine.
+        .target(name: "PresigndFastCGI", dependencies: ["CFastCGI", "PresigndSupport", "PresigndHTTP", "PresigndMetrics"],
+                swiftSettings: walls),
 
         // The product's routes and flows, written against protocols the adapters implement.
-        .target(name: "PresigndApp", dependencies: ["PresigndCore"]),
+        .target(name: "PresigndApp",
+                dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads", "PresigndMetrics"],
+                swiftSettings: walls),
 
         // The flows' adapters: the PostgreSQL document store and the S3 object store.
-        .target(name: "PresigndStorage", dependencies: ["PresigndApp", "PresigndCore", "PresigndPostgres", "PresigndHTTPClient"]),
+        .target(name: "PresigndStorage",
+                dependencies: ["PresigndApp", "PresigndSupport", "PresigndHTTP", "PresigndSigning", "PresigndUploads", "PresigndMetrics",
+                               "PresigndPostgres", "PresigndHTTPClient", "PresigndCrypto"],
+                swiftSettings: walls),
 
         // Wiring only.
         .executableTarget(
             name: "presignd",
-            dependencies: ["PresigndApp", "PresigndCore", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient",
-                           "PresigndStorage"]
+            dependencies: ["PresigndApp", "PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads",
+                           "PresigndMetrics", "PresigndCrypto", "PresigndFastCGI", "PresigndPostgres", "PresigndHTTPClient",
+                           "PresigndStorage"],
+            swiftSettings: walls
         ),
 
         // Not part of the product: in-process signing throughput for bench/signing.sh.
-        .executableTarget(name: "presignd-bench", dependencies: ["PresigndCore", "PresigndCrypto"]),
+        .executableTarget(name: "presignd-bench",
+                          dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndMetrics",
+                                         "PresigndCrypto"],
+                          swiftSettings: walls),
 
         .testTarget(
             name: "PresigndCoreTests",
-            dependencies: ["PresigndCore", "PresigndCrypto"],
+            dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads", "PresigndMetrics",
+                           "PresigndCrypto"],
             exclude: ["Vectors"]  // read through #filePath, not bundled
         ),
         .testTarget(
+            name: "PresigndFastCGITests",
+            dependencies: ["PresigndFastCGI", "PresigndSupport", "PresigndHTTP"]
+        ),
+        .testTarget(
             name: "PresigndAppTests",
-            dependencies: ["PresigndApp", "PresigndCore"]
+            dependencies: ["PresigndApp", "PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads",
+                           "PresigndMetrics", "PresigndCrypto"]
         ),
         .testTarget(
             name: "PresigndAdapterTests",
-            dependencies: ["PresigndHTTPClient", "PresigndPostgres", "PresigndStorage", "PresigndApp", "PresigndCore"]
+            dependencies: ["PresigndHTTPClient", "PresigndPostgres", "PresigndStorage", "PresigndApp", "PresigndSupport", "PresigndHTTP",
+                           "PresigndSigning", "PresigndUploads", "PresigndMetrics"]
         ),
     ]
 )

@@ -31,14 +31,21 @@ else
     scratch=.build-fuzz config=debug optimize=(-Onone) build=()
 fi
 sanitize=(-Xswiftc -sanitize=fuzzer,address)
-swift build --scratch-path "$scratch" --target PresigndCore "${build[@]}" "${sanitize[@]}" 2>&1 | tail -n 1
+# The pure-logic targets the harnesses reach (README, "Layout"), and libcrypto's wrapper.
+targets=(PresigndSupport PresigndHTTP PresigndJWT PresigndSigning PresigndUploads PresigndMetrics PresigndCrypto)
+for target in "${targets[@]}"; do
+    swift build --scratch-path "$scratch" --target "$target" "${build[@]}" "${sanitize[@]}" 2>&1 | tail -n 1
+done
 modules="$scratch/$config/Modules"
-objects=$(find -L "$scratch/$config/PresigndCore.build" "$scratch/$config/PresigndCrypto.build" -name '*.o')
+# The targets share `package` declarations; a harness compiled here is one more member of the
+# package, under SwiftPM's name for it (the root package's identity: its folder, lower-cased).
+package_name=$(basename "$(pwd)" | tr '[:upper:]' '[:lower:]')
+objects=$(for target in "${targets[@]}"; do find -L "$scratch/$config/$target.build" -name '*.o'; done)
 
 failed=0
 for name in "${harnesses[@]}"; do
     exe="$scratch/fuzz-$name"
-    swiftc -sanitize=fuzzer,address "${optimize[@]}" -parse-as-library -g -I "$modules" -I Sources/CCrypto \
+    swiftc -sanitize=fuzzer,address "${optimize[@]}" -parse-as-library -g -package-name "$package_name" -I "$modules" -I Sources/CCrypto \
         "bench/fuzz/harnesses/$name.swift" $objects -lcrypto -lm -o "$exe" 2>&1 \
         | grep -v "Cannot export local symbol" || true
     seeds="bench/fuzz/corpus/$name"

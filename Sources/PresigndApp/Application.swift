@@ -1,17 +1,22 @@
-import PresigndCore
+package import PresigndHTTP
+package import PresigndJWT
+package import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// A route's handler, the scope group it belongs to, and what runs before it: the route
 /// group's middleware. Built by `RouteGroup`, or directly for a lone route.
-public struct Endpoint: Sendable {
-    public let group: String?
+package struct Endpoint: Sendable {
+    package let group: String?
     /// How this route's errors are written, when not in the project's one shape (Uppy's routes
     /// add the top-level `message` Uppy shows); applies to its middleware's errors too.
-    public let renderError: (@Sendable (APIError, String?) -> HTTPResponse)?
+    package let renderError: (@Sendable (APIError, String?) -> HTTPResponse)?
     /// The route group's own middleware, after authentication and the scope check.
-    public let middleware: [any Middleware]
-    public let handle: @Sendable (RequestContext) throws -> HTTPResponse
+    package let middleware: [any Middleware]
+    package let handle: @Sendable (RequestContext) throws -> HTTPResponse
 
-    public init(group: String? = nil, renderError: (@Sendable (APIError, String?) -> HTTPResponse)? = nil,
+    package init(group: String? = nil, renderError: (@Sendable (APIError, String?) -> HTTPResponse)? = nil,
                 middleware: [any Middleware] = [], _ handle: @escaping @Sendable (RequestContext) throws -> HTTPResponse) {
         self.group = group
         self.renderError = renderError
@@ -25,7 +30,7 @@ public struct Endpoint: Sendable {
 /// matched route runs its own middleware (authentication, scopes, the group's) before its
 /// handler. Built from values only (the clock, the id generator, the scopes table, the logger),
 /// so a request never calls back into the executable. Every worker thread shares one instance.
-public struct Application: Sendable {
+package struct Application: Sendable {
     /// Each route with the middleware that runs before its handler.
     struct Responder: Sendable {
         let endpoint: Endpoint
@@ -41,7 +46,7 @@ public struct Application: Sendable {
     let monotonic: @Sendable () -> Double
     let chain: MiddlewareChain
 
-    public init(
+    package init(
         routes: [Route<Endpoint>], authenticator: any Authenticator, scopes: ScopeRequirements = .none,
         clock: any Clock, limits: RequestLimits = RequestLimits(), middleware: [any Middleware] = [], logger: Logger,
         metrics: Metrics = .off, monotonic: @escaping @Sendable () -> Double = MonotonicTime.now,
@@ -68,7 +73,7 @@ public struct Application: Sendable {
 
     /// Runs the request through the chain; every answer, errors included, comes back out
     /// through every middleware.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    package func handle(_ request: HTTPRequest) -> HTTPResponse {
         var context = RequestContext(request: request, requestID: requestIDs.id(from: request.headers["X-Request-ID"]),
                                      now: clock.now(), started: monotonic())
         return LogContext.$current.withValue(context.logContext) {

@@ -1,10 +1,15 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// A request's JSON object with typed field access whose errors name the field.
-public struct JSONBody: Sendable {
-    public let object: JSONObject
+package struct JSONBody: Sendable {
+    package let object: JSONObject
 
-    public init(_ object: JSONObject) { self.object = object }
+    package init(_ object: JSONObject) { self.object = object }
 
     static func parse(_ request: HTTPRequest) throws(APIError) -> JSONBody {
         let contentType = request.headers["Content-Type"] ?? ""
@@ -37,7 +42,7 @@ public struct JSONBody: Sendable {
     }
 
     /// A required, non-empty string field.
-    public func string(_ field: String, maxLength: Int = 1024) throws(APIError) -> String {
+    package func string(_ field: String, maxLength: Int = 1024) throws(APIError) -> String {
         guard let value = object[field], value != .null else {
             throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
         }
@@ -54,13 +59,13 @@ public struct JSONBody: Sendable {
     }
 
     /// An optional string field; absent and null read as nil.
-    public func optionalString(_ field: String, maxLength: Int = 1024) throws(APIError) -> String? {
+    package func optionalString(_ field: String, maxLength: Int = 1024) throws(APIError) -> String? {
         guard let value = object[field], value != .null else { return nil }
         return try string(field, maxLength: maxLength)
     }
 
     /// A required whole number within `range`.
-    public func integer(_ field: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64 {
+    package func integer(_ field: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64 {
         guard let value = object[field], value != .null else {
             throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
         }
@@ -75,7 +80,7 @@ public struct JSONBody: Sendable {
     }
 
     /// A required array of whole numbers within `range`, at most `maxCount` of them.
-    public func integers(_ field: String, in range: ClosedRange<Int64>, maxCount: Int = 10_000) throws(APIError) -> [Int64] {
+    package func integers(_ field: String, in range: ClosedRange<Int64>, maxCount: Int = 10_000) throws(APIError) -> [Int64] {
         guard let value = object[field], value != .null else {
             throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
         }
@@ -96,7 +101,7 @@ public struct JSONBody: Sendable {
     /// The `parts` array of a multipart completion: objects with a part number and an ETag,
     /// under the field names of the protocol at hand (`partNumber`/`etag`, or Uppy's
     /// `PartNumber`/`ETag`).
-    public func parts(numberField: String, etagField: String) throws(APIError) -> [(number: Int, etag: String)] {
+    package func parts(numberField: String, etagField: String) throws(APIError) -> [(number: Int, etag: String)] {
         let problem = APIError.badRequest("invalid_parts",
                                           "the field \"parts\" must be an array of {\"\(numberField)\": 1…10000, \"\(etagField)\": \"…\"} objects")
         guard let items = object["parts"]?.arrayValue, items.count <= MultipartPlan.maximumParts else { throw problem }

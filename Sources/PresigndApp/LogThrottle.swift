@@ -1,11 +1,14 @@
-import PresigndCore
 import Synchronization
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// Keeps a flood of identical log lines (80,854 "database unavailable" warnings in a 10 s
 /// outage) from drowning the log: the first line of a kind goes out at once; repeats within
 /// `interval` seconds are only counted, and the next line after the interval (of any kind)
 /// first writes one summary per line that was held back, with its count.
-public final class LogThrottle: Sendable {
+package final class LogThrottle: Sendable {
     struct Window {
         var start: UnixSeconds
         var suppressed: Int
@@ -17,7 +20,7 @@ public final class LogThrottle: Sendable {
     let capacity: Int
     let windows = Mutex<[String: Window]>([:])
 
-    public init(clock: any Clock, interval: Int64 = 10, capacity: Int = 256) {
+    package init(clock: any Clock, interval: Int64 = 10, capacity: Int = 256) {
         self.clock = clock
         self.interval = max(1, interval)
         self.capacity = capacity
@@ -40,7 +43,7 @@ public final class LogThrottle: Sendable {
     }
 
     /// Summaries of every line held back in a window that has ended, without a new line.
-    public func flush() -> [String] {
+    package func flush() -> [String] {
         let now = clock.now()
         return windows.withLock { summaries(&$0, now: now) }
     }

@@ -1,26 +1,31 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// One line per event, handed to a sink the executable provides (stderr, which nginx and
 /// systemd both collect), as text or as one JSON object per line (`PRESIGND_LOG_FORMAT=json`).
 /// Lines written while a request is answered carry its request id, route and user. Callers pass
 /// only what is safe to log: never tokens, secrets, signatures or signed URLs.
-public struct Logger: Sendable {
-    public enum Level: String, Sendable { case info, warning, error }
+package struct Logger: Sendable {
+    package enum Level: String, Sendable { case info, warning, error }
 
-    public enum Format: String, Sendable { case text, json }
+    package enum Format: String, Sendable { case text, json }
 
     /// Which answered requests get a line of their own (`PRESIGND_ACCESS_LOG`): nginx's access
     /// log has every request with the same request id, so by default only failures are written.
-    public enum Requests: String, Sendable { case off, errors, all }
+    package enum Requests: String, Sendable { case off, errors, all }
 
     let sink: @Sendable (String) -> Void
     /// When set, identical lines are throttled (see `LogThrottle`); shared by every copy.
     let throttle: LogThrottle?
-    public let format: Format
-    public let requests: Requests
+    package let format: Format
+    package let requests: Requests
     let time: @Sendable () -> String
 
-    public init(sink: @escaping @Sendable (String) -> Void, throttle: LogThrottle? = nil, format: Format = .text,
+    package init(sink: @escaping @Sendable (String) -> Void, throttle: LogThrottle? = nil, format: Format = .text,
                 requests: Requests = .errors, time: @escaping @Sendable () -> String = WallTime.iso8601Milliseconds) {
         self.sink = sink
         self.throttle = throttle
@@ -30,9 +35,9 @@ public struct Logger: Sendable {
     }
 
     /// A logger that drops everything, for tests that do not look at logs.
-    public static let discarding = Logger(sink: { _ in }, requests: .off)
+    package static let discarding = Logger(sink: { _ in }, requests: .off)
 
-    public func log(_ level: Level, _ message: String) {
+    package func log(_ level: Level, _ message: String) {
         let context = LogContext.current
         guard let throttle else { return sink(line(level, message, context: context)) }
         // Throttled by level and message, so lines differing only in time or request id still count as repeats.
@@ -47,12 +52,12 @@ public struct Logger: Sendable {
         if admitted.line { sink(line(level, message, context: context)) }
     }
 
-    public func info(_ message: String) { log(.info, message) }
-    public func warning(_ message: String) { log(.warning, message) }
-    public func error(_ message: String) { log(.error, message) }
+    package func info(_ message: String) { log(.info, message) }
+    package func warning(_ message: String) { log(.warning, message) }
+    package func error(_ message: String) { log(.error, message) }
 
     /// The answered request's line, when `requests` asks for it: 5xx at level error, 4xx at warning.
-    public func request(_ context: RequestContext, method: String, status: Int, seconds: Double) {
+    package func request(_ context: RequestContext, method: String, status: Int, seconds: Double) {
         guard requests == .all || (requests == .errors && status >= 400) else { return }
         let level: Level = status >= 500 ? .error : status >= 400 ? .warning : .info
         let milliseconds = Double(Int((seconds * 1_000_000).rounded())) / 1000
@@ -100,16 +105,16 @@ public struct Logger: Sendable {
 /// the rest of the chain whenever it learns more (the route, the user), so a line an adapter
 /// writes deep in a flow names its request without every call passing it. Only the pipeline
 /// binds it; nothing writes to it.
-public struct LogContext: Sendable, Equatable {
-    public let requestID: String
-    public let route: String
-    public let userID: String?
+package struct LogContext: Sendable, Equatable {
+    package let requestID: String
+    package let route: String
+    package let userID: String?
 
-    public init(requestID: String, route: String = "unmatched", userID: String? = nil) {
+    package init(requestID: String, route: String = "unmatched", userID: String? = nil) {
         self.requestID = requestID
         self.route = route
         self.userID = userID
     }
 
-    @TaskLocal public static var current: LogContext?
+    @TaskLocal package static var current: LogContext?
 }

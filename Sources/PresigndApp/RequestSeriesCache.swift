@@ -1,4 +1,7 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
+import PresigndUploads
 
 /// `presignd_http_requests_total` and the duration histogram of each (route, status), looked up
 /// in the metrics table once per process instead of by building their keys on every request.

@@ -4,7 +4,7 @@ internal import CCrypto
 /// OSSL_PARAM_BLD and EVP_PKEY_fromdata, so no DER is assembled by hand.
 extension AsymmetricKey {
     /// An RSA public key from its modulus and exponent, big-endian without sign.
-    public static func rsaPublicKey(modulus: [UInt8], exponent: [UInt8]) throws -> AsymmetricKey {
+    package static func rsaPublicKey(modulus: [UInt8], exponent: [UInt8]) throws -> AsymmetricKey {
         guard !modulus.isEmpty, !exponent.isEmpty, exponent.count <= 8 else {
             throw CryptoError.unreadableKey("an RSA key needs a modulus and a small exponent")
         }
@@ -20,7 +20,7 @@ extension AsymmetricKey {
 
     /// An EC public key on `curve` ("P-256", "P-384", "P-521") from its affine coordinates,
     /// each exactly as long as the curve's field; points off the curve are refused.
-    public static func ecPublicKey(curve: String, x: [UInt8], y: [UInt8]) throws -> AsymmetricKey {
+    package static func ecPublicKey(curve: String, x: [UInt8], y: [UInt8]) throws -> AsymmetricKey {
         let groups = ["P-256": ("prime256v1", 32), "P-384": ("secp384r1", 48), "P-521": ("secp521r1", 66)]
         guard let (group, size) = groups[curve] else { throw CryptoError.unreadableKey("unsupported curve \(curve)") }
         guard x.count == size, y.count == size else {
@@ -41,7 +41,7 @@ extension AsymmetricKey {
     }
 
     /// An Ed25519 public key from its 32 raw bytes.
-    public static func ed25519PublicKey(_ raw: [UInt8]) throws -> AsymmetricKey {
+    package static func ed25519PublicKey(_ raw: [UInt8]) throws -> AsymmetricKey {
         guard raw.count == 32 else { throw CryptoError.unreadableKey("an Ed25519 public key is 32 bytes") }
         let pkey = raw.withUnsafeBufferPointer { EVP_PKEY_new_raw_public_key_ex(nil, "ED25519", nil, $0.baseAddress, $0.count) }
         guard let pkey else { throw CryptoError.unreadableKey("not an Ed25519 public key (\(lastOpenSSLError()))") }

@@ -1,7 +1,7 @@
 internal import CCrypto
 
 /// The family of an asymmetric key, read from the key itself (never from a token or request).
-public enum KeyFamily: Sendable, Equatable {
+package enum KeyFamily: Sendable, Equatable {
     case rsa(bits: Int)
     case ec(curve: String)  // "P-256", "P-384", …
     case ed25519
@@ -9,17 +9,17 @@ public enum KeyFamily: Sendable, Equatable {
 }
 
 /// RSA padding schemes used for signatures.
-public enum RSAPadding: Sendable {
+package enum RSAPadding: Sendable {
     case pkcs1v15
     /// PSS with the salt as long as the digest, as JWS PS256/384/512 require.
     case pss
 }
 
-public enum CryptoError: Error, Equatable, CustomStringConvertible {
+package enum CryptoError: Error, Equatable, CustomStringConvertible {
     case unreadableKey(String)
     case signingFailed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadableKey(let why): return "the key could not be read: \(why)"
         case .signingFailed(let why): return "signing failed: \(why)"
@@ -29,10 +29,10 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
 
 /// Owns an EVP_PKEY. Immutable after loading; EVP_PKEY is safe to use from several threads
 /// for signing and verifying as long as each operation has its own context, which we create per call.
-public final class AsymmetricKey: @unchecked Sendable {
+package final class AsymmetricKey: @unchecked Sendable {
     let pkey: OpaquePointer
-    public let family: KeyFamily
-    public let isPrivate: Bool
+    package let family: KeyFamily
+    package let isPrivate: Bool
 
     init(takingOwnershipOf pkey: OpaquePointer, isPrivate: Bool) {
         self.pkey = pkey
@@ -43,7 +43,7 @@ public final class AsymmetricKey: @unchecked Sendable {
     deinit { EVP_PKEY_free(pkey) }
 
     /// A private key from PEM (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY" or PKCS#8).
-    public static func privateKey(pem: String) throws -> AsymmetricKey {
+    package static func privateKey(pem: String) throws -> AsymmetricKey {
         let key: OpaquePointer? = withMemoryBIO(pem) { bio in PEM_read_bio_PrivateKey(bio, nil, refusePassphrase, nil) }
         guard let key else { throw CryptoError.unreadableKey("not a PEM private key (\(lastOpenSSLError()))") }
         return AsymmetricKey(takingOwnershipOf: key, isPrivate: true)
@@ -51,7 +51,7 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// A public key from PEM: SubjectPublicKeyInfo ("PUBLIC KEY"), PKCS#1 ("RSA PUBLIC KEY"),
     /// or a certificate, whose public key is taken.
-    public static func publicKey(pem: String) throws -> AsymmetricKey {
+    package static func publicKey(pem: String) throws -> AsymmetricKey {
         if let key = withMemoryBIO(pem, { bio in PEM_read_bio_PUBKEY(bio, nil, refusePassphrase, nil) }) {
             return AsymmetricKey(takingOwnershipOf: key, isPrivate: false)
         }
@@ -74,7 +74,7 @@ public final class AsymmetricKey: @unchecked Sendable {
     }
 
     /// The public half as SubjectPublicKeyInfo PEM.
-    public func publicKeyPEM() -> String {
+    package func publicKeyPEM() -> String {
         guard let bio = BIO_new(BIO_s_mem()) else { preconditionFailure("libcrypto: BIO_new failed") }
         defer { BIO_free(bio) }
         LibCrypto.require(PEM_write_bio_PUBKEY(bio, pkey), "PEM_write_bio_PUBKEY")
@@ -83,7 +83,7 @@ public final class AsymmetricKey: @unchecked Sendable {
 
     /// Signs `message`; `digest` is nil for Ed25519, which hashes internally.
     /// ECDSA signatures come back DER-encoded, as libcrypto produces them.
-    public func sign(_ message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) throws -> [UInt8] {
+    package func sign(_ message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) throws -> [UInt8] {
         guard isPrivate else { throw CryptoError.signingFailed("a public key cannot sign") }
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError.signingFailed("out of memory") }
         defer { EVP_MD_CTX_free(ctx) }
@@ -113,7 +113,7 @@ public final class AsymmetricKey: @unchecked Sendable {
     }
 
     /// Verifies `signature` over `message`; ECDSA signatures must be DER-encoded here.
-    public func verify(_ signature: [UInt8], message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) -> Bool {
+    package func verify(_ signature: [UInt8], message: [UInt8], digest: DigestAlgorithm?, padding: RSAPadding = .pkcs1v15) -> Bool {
         guard let ctx = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(ctx) }
         var pctx: OpaquePointer? = nil

@@ -1,16 +1,16 @@
 internal import CCrypto
 
 /// A hash function libcrypto implements, fetched once and shared (EVP_MD objects are immutable).
-public struct DigestAlgorithm: Sendable, Hashable {
-    public let name: String
-    public let outputSize: Int
+package struct DigestAlgorithm: Sendable, Hashable {
+    package let name: String
+    package let outputSize: Int
 
     /// Only for S3's `Content-MD5` integrity header, which some bucket calls require; never for security.
-    public static let md5 = DigestAlgorithm(name: "MD5", outputSize: 16)
-    public static let sha1 = DigestAlgorithm(name: "SHA1", outputSize: 20)
-    public static let sha256 = DigestAlgorithm(name: "SHA256", outputSize: 32)
-    public static let sha384 = DigestAlgorithm(name: "SHA384", outputSize: 48)
-    public static let sha512 = DigestAlgorithm(name: "SHA512", outputSize: 64)
+    package static let md5 = DigestAlgorithm(name: "MD5", outputSize: 16)
+    package static let sha1 = DigestAlgorithm(name: "SHA1", outputSize: 20)
+    package static let sha256 = DigestAlgorithm(name: "SHA256", outputSize: 32)
+    package static let sha384 = DigestAlgorithm(name: "SHA384", outputSize: 48)
+    package static let sha512 = DigestAlgorithm(name: "SHA512", outputSize: 64)
 
     var md: OpaquePointer {
         switch name {
@@ -34,9 +34,9 @@ enum FetchedDigests {
     nonisolated(unsafe) static let sha512: OpaquePointer = EVP_MD_fetch(nil, "SHA512", nil)!
 }
 
-public enum Digest {
+package enum Digest {
     /// The digest of `data` under `algorithm`.
-    public static func hash<Bytes: Collection>(_ algorithm: DigestAlgorithm, _ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    package static func hash<Bytes: Collection>(_ algorithm: DigestAlgorithm, _ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var output = [UInt8](repeating: 0, count: algorithm.outputSize)
         guard let ctx = EVP_MD_CTX_new() else { preconditionFailure("libcrypto: EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(ctx) }
@@ -50,7 +50,7 @@ public enum Digest {
         return output
     }
 
-    public static func sha256<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+    package static func sha256<Bytes: Collection>(_ data: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         hash(.sha256, data)
     }
 

@@ -1,16 +1,16 @@
 /// ECDSA signatures in the two shapes that meet here: JOSE's fixed-length `r || s` (RFC 7518
 /// §3.4) and the DER `SEQUENCE { INTEGER r, INTEGER s }` libcrypto reads and writes.
 /// Both directions are strict, so a signature has exactly one accepted spelling.
-public enum ECDSASignature {
+package enum ECDSASignature {
     /// DER from JOSE `r || s`; nil unless `raw` is exactly two `coordinateSize` halves, both non-zero.
-    public static func der(fromRaw raw: [UInt8], coordinateSize: Int) -> [UInt8]? {
+    package static func der(fromRaw raw: [UInt8], coordinateSize: Int) -> [UInt8]? {
         guard coordinateSize > 0, raw.count == 2 * coordinateSize else { return nil }
         guard let r = derInteger(raw[0..<coordinateSize]), let s = derInteger(raw[coordinateSize...]) else { return nil }
         return [0x30] + derLength(r.count + s.count) + r + s
     }
 
     /// JOSE `r || s` from strict DER; nil for any non-minimal, negative, oversized or trailing encoding.
-    public static func raw(fromDER der: [UInt8], coordinateSize: Int) -> [UInt8]? {
+    package static func raw(fromDER der: [UInt8], coordinateSize: Int) -> [UInt8]? {
         var reader = DERReader(bytes: der)
         guard let sequence = reader.element(tag: 0x30), reader.atEnd else { return nil }
         var inner = DERReader(bytes: Array(sequence))

@@ -1,7 +1,7 @@
 internal import CCrypto
 
 /// HMAC through EVP_MAC, fetched once per process.
-public enum HMAC {
+package enum HMAC {
     // Safe: an EVP_MAC is immutable once fetched and shared read-only across threads.
     nonisolated(unsafe) static let mac: OpaquePointer = EVP_MAC_fetch(nil, "HMAC", nil)!
     // The parameter's name as a C string that lives as long as the process. Passed as the Swift
@@ -11,7 +11,7 @@ public enum HMAC {
     nonisolated(unsafe) static let digestParameter: UnsafeMutablePointer<CChar> = strdup(OSSL_MAC_PARAM_DIGEST)!
 
     /// HMAC of `data` keyed by `key`, using `algorithm` as the hash.
-    public static func authenticationCode<Key: Collection, Bytes: Collection>(
+    package static func authenticationCode<Key: Collection, Bytes: Collection>(
         _ algorithm: DigestAlgorithm, key: Key, data: Bytes
     ) -> [UInt8] where Key.Element == UInt8, Bytes.Element == UInt8 {
         guard let ctx = EVP_MAC_CTX_new(mac) else { preconditionFailure("libcrypto: EVP_MAC_CTX_new failed") }
@@ -43,7 +43,7 @@ public enum HMAC {
         return output
     }
 
-    public static func sha256<Key: Collection, Bytes: Collection>(key: Key, data: Bytes) -> [UInt8]
+    package static func sha256<Key: Collection, Bytes: Collection>(key: Key, data: Bytes) -> [UInt8]
     where Key.Element == UInt8, Bytes.Element == UInt8 {
         authenticationCode(.sha256, key: key, data: data)
     }

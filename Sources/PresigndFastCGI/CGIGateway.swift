@@ -1,6 +1,8 @@
 internal import CFastCGI
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// Plain CGI: one request per process, the head in the environment, the body on stdin, the
 /// response on stdout with a `Status:` line. Needs nothing from libfcgi.

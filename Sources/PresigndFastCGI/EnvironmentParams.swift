@@ -1,5 +1,7 @@
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// The `NAME=value` C strings of a NULL-terminated array (libfcgi's `envp`, or the CGI process's
 /// environment) as borrowed params; entries without `=` are skipped. Valid while the array is.

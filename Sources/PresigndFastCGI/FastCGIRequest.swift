@@ -1,6 +1,8 @@
 internal import CFastCGI
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// One `FCGX_Request`, owned by one serving thread for its whole life. The thread accepts
 /// connections itself and hands each to libfcgi, so libfcgi never blocks in accept() where a

@@ -1,4 +1,6 @@
 import Glibc
+import PresigndHTTP
+import PresigndMetrics
 
 /// A listening socket left open by whoever started us: systemd socket activation passes it as
 /// fd 3 with `LISTEN_PID`/`LISTEN_FDS` (which libfcgi ignores); spawn-fcgi passes it as fd 0.

@@ -1,5 +1,7 @@
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// The socket every worker accepts FastCGI connections from, opened once by the supervisor
 /// before it forks so that all workers share one accept queue.

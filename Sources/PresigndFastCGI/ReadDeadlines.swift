@@ -1,6 +1,7 @@
 import Glibc
-import PresigndCore
 import Synchronization
+import PresigndMetrics
+import PresigndSupport
 
 /// The read timeout (issue 13, defect 2): libfcgi reads a request with blocking reads, so 40
 /// connections that send BEGIN_REQUEST and half their PARAMS held every serving thread for

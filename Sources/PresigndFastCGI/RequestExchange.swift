@@ -1,7 +1,9 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// The handler the application supplies: one request in, one response out.
-public typealias RequestHandler = @Sendable (HTTPRequest) -> HTTPResponse
+package typealias RequestHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
 /// The flow shared by FastCGI and CGI: read the head, refuse what is too big before reading the
 /// body, read the body, ask the handler.

@@ -1,15 +1,17 @@
 import Glibc
-import PresigndCore
+import PresigndHTTP
+package import PresigndMetrics
+import PresigndSupport
 
 /// presignd's serving layer: FastCGI behind nginx (prefork workers × threads) or plain CGI.
-public enum Server {
+package enum Server {
     /// Serves FastCGI until SIGTERM/SIGINT; returns the exit status. `makeHandler` runs in each
     /// worker after fork, so workers started by SIGHUP see a freshly read configuration.
     /// `metrics` should live in memory shared with the workers (`SharedMetrics.map`); the
     /// supervisor counts restarts and reloads into it.
     /// `checkReload` is asked on SIGHUP before any new worker starts: a problem it names keeps
     /// the running workers (and is logged and counted as a failed reload).
-    public static func run(config: ServerConfig, metrics: Metrics = .off, checkReload: @escaping @Sendable () -> String? = { nil },
+    package static func run(config: ServerConfig, metrics: Metrics = .off, checkReload: @escaping @Sendable () -> String? = { nil },
                            makeHandler: @escaping @Sendable () throws -> RequestHandler) -> Int32 {
         // Before the first fork and before any thread: every worker inherits the mask.
         Signals.blockLifecycle()
@@ -26,16 +28,16 @@ public enum Server {
     }
 
     /// Answers the one CGI request described by the environment and stdin.
-    public static func runCGI(config: ServerConfig, makeHandler: @Sendable () throws -> RequestHandler) -> Int32 {
+    package static func runCGI(config: ServerConfig, makeHandler: @Sendable () throws -> RequestHandler) -> Int32 {
         CGIGateway.run(limits: GatewayLimits(bodyLimit: config.bodyLimit, headerLimit: config.headerLimit), makeHandler: makeHandler)
     }
 
     /// How the process was started, for the default (no subcommand) behaviour.
-    public enum StartMode: Sendable, Equatable {
+    package enum StartMode: Sendable, Equatable {
         case systemdSocket, inheritedSocket, cgi, unknown
     }
 
-    public static func detectStartMode() -> StartMode {
+    package static func detectStartMode() -> StartMode {
         if InheritedSocket.isSystemdActivated { return .systemdSocket }
         if ListeningSocket.isListening(0) { return .inheritedSocket }
         if getenv("GATEWAY_INTERFACE") != nil { return .cgi }

@@ -1,12 +1,14 @@
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// One line per event on stderr, written with write(2) so lines from several workers and threads
 /// do not interleave. Callers never pass tokens, signatures or query strings.
-public enum ServerLog {
+package enum ServerLog {
     /// One JSON object per line (`PRESIGND_LOG_FORMAT=json`); set once at start, before the
     /// first fork and before any thread.
-    nonisolated(unsafe) public static var json = false
+    nonisolated(unsafe) package static var json = false
 
     static func event(_ message: String) {
         var line: String

@@ -1,5 +1,8 @@
 internal import CFastCGI
 import Glibc
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// Signals are blocked in every thread and taken synchronously (sigwait, signalfd), so no code
 /// runs inside an asynchronous handler.

@@ -1,5 +1,7 @@
 import Glibc
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// The prefork supervisor: forks the workers (before any thread exists), restarts one that dies
 /// with back-off, drains all on SIGTERM/SIGINT, and on SIGHUP starts a new generation that

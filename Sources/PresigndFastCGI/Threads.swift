@@ -1,4 +1,5 @@
 import Glibc
+import PresigndHTTP
 
 /// Starts a detached pthread running `body`. Serving threads are plain pthreads, not Swift
 /// concurrency: each blocks in poll()/read() on its own FastCGI connection.

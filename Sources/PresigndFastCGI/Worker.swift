@@ -1,6 +1,8 @@
 import Glibc
-import PresigndCore
 import Synchronization
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSupport
 
 /// One prefork worker process: `threads` serving threads, each owning one `FCGX_Request` and
 /// serving one connection at a time, so a connection nginx keeps alive never stalls the others.

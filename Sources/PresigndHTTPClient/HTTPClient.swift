@@ -2,15 +2,15 @@ internal import CCurl
 import Synchronization
 
 /// A request presignd makes itself (S3 HeadObject/DeleteObject, a JWKS fetch).
-public struct OutboundRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+package struct OutboundRequest: Sendable {
+    package var method: String
+    package var url: String
+    package var headers: [(name: String, value: String)]
+    package var body: [UInt8]
     /// The whole exchange, connect included, must finish within this.
-    public var timeoutMilliseconds: Int
+    package var timeoutMilliseconds: Int
 
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+    package init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
                 timeoutMilliseconds: Int = 5_000) {
         self.method = method
         self.url = url
@@ -20,14 +20,14 @@ public struct OutboundRequest: Sendable {
     }
 }
 
-public struct OutboundResponse: Sendable {
-    public let status: Int
+package struct OutboundResponse: Sendable {
+    package let status: Int
     /// Header names as the server sent them, in order.
-    public let headers: [(name: String, value: String)]
-    public let body: [UInt8]
+    package let headers: [(name: String, value: String)]
+    package let body: [UInt8]
 
     /// The first value of a header, compared case-insensitively.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         let lowered = name.lowercased()
         return headers.first { $0.name.lowercased() == lowered }?.value
     }
@@ -35,27 +35,27 @@ public struct OutboundResponse: Sendable {
 
 /// Why an exchange did not produce a response; the peer was unreachable or too slow, or
 /// answered with more than we accept. Carries no URL, which may hold a signature.
-public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
-    public let reason: String
-    public var description: String { reason }
+package struct HTTPClientError: Error, Sendable, CustomStringConvertible {
+    package let reason: String
+    package var description: String { reason }
 }
 
 /// A small HTTP/1.1 client over libcurl. Easy handles are pooled so connections to the same
 /// store are reused across requests; each request borrows one handle, so any number of
 /// threads may call `send` at once.
-public final class HTTPClient: Sendable {
+package final class HTTPClient: Sendable {
     let maxResponseBytes: Int
     let idleHandles = Mutex<[EasyHandle]>([])
 
     /// curl_global_init is not thread-safe; doing it in a static initialiser runs it once.
     static let globalInit: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
-    public init(maxResponseBytes: Int = 1 << 20) {
+    package init(maxResponseBytes: Int = 1 << 20) {
         precondition(HTTPClient.globalInit, "libcurl failed to initialise")
         self.maxResponseBytes = maxResponseBytes
     }
 
-    public func send(_ request: OutboundRequest) throws(HTTPClientError) -> OutboundResponse {
+    package func send(_ request: OutboundRequest) throws(HTTPClientError) -> OutboundResponse {
         guard let handle = idleHandles.withLock({ $0.popLast() }) ?? EasyHandle() else {
             throw HTTPClientError(reason: "libcurl could not allocate a handle")
         }

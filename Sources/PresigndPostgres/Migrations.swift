@@ -1,13 +1,13 @@
 /// One schema change. Versions only ever grow; a released migration is never edited.
-public struct Migration: Sendable {
-    public let version: Int
-    public let name: String
-    public let sql: String
+package struct Migration: Sendable {
+    package let version: Int
+    package let name: String
+    package let sql: String
 }
 
 /// presignd's schema, owned by the binary.
-public enum Migrations {
-    public static let all: [Migration] = [
+package enum Migrations {
+    package static let all: [Migration] = [
         Migration(version: 1, name: "documents, shares, audit log", sql: """
             CREATE TABLE documents (
                 id              uuid PRIMARY KEY,
@@ -148,16 +148,16 @@ public enum Migrations {
 /// Applies pending migrations: all in one transaction, under a transaction-scoped advisory
 /// lock, so several hosts running `presignd migrate` at once apply each migration exactly once
 /// and a failure leaves the schema as it was.
-public struct Migrator: Sendable {
+package struct Migrator: Sendable {
     /// An arbitrary constant naming presignd's migration lock (the bytes of "presignd").
     static let lockKey: Int64 = 0x7072_6573_6967_6E64
 
-    public let migrations: [Migration]
+    package let migrations: [Migration]
 
-    public init(migrations: [Migration] = Migrations.all) { self.migrations = migrations }
+    package init(migrations: [Migration] = Migrations.all) { self.migrations = migrations }
 
     /// Returns the versions it applied (empty when the schema was current).
-    public func run(on connection: PostgresConnection) throws(PostgresError) -> [Int] {
+    package func run(on connection: PostgresConnection) throws(PostgresError) -> [Int] {
         try connection.execute("BEGIN")
         do {
             _ = try connection.query("SELECT pg_advisory_xact_lock(\(Migrator.lockKey))")

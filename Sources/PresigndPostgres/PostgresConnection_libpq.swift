@@ -7,7 +7,7 @@ import Darwin
 
 /// One libpq connection. Not thread-safe: the pool hands it to one thread at a time. Each
 /// distinct SQL text is prepared once per connection and then executed by name.
-public final class PostgresConnection: @unchecked Sendable {
+package final class PostgresConnection: @unchecked Sendable {
     let connection: OpaquePointer
     var preparedNames: [String: String] = [:]
     /// The prepared names of `SQL.Statement`s, by their number.
@@ -20,7 +20,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Connects, or throws a `.connection` error carrying libpq's message. The server's notices
     /// and warnings (`WARNING: terminating connection due to immediate shutdown`) go to `notice`
     /// instead of libpq's default, which writes them to stderr as raw text.
-    public init(_ settings: PostgresSettings, notice: @escaping @Sendable (PostgresNotice) -> Void = { _ in }) throws(PostgresError) {
+    package init(_ settings: PostgresSettings, notice: @escaping @Sendable (PostgresNotice) -> Void = { _ in }) throws(PostgresError) {
         let pairs = settings.parameters
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
@@ -53,12 +53,12 @@ public final class PostgresConnection: @unchecked Sendable {
     deinit { PQfinish(connection) }
 
     /// False once the server has gone away; such a connection is thrown away, not reused.
-    public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+    package var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
 
     /// False once the server reports that it no longer is what `target_session_attrs` asked for
     /// (it was fenced read-only, or is in recovery); such a connection is thrown away, not reused.
     /// The server reports a change with the answer to the next statement.
-    public var servesTarget: Bool {
+    package var servesTarget: Bool {
         target == .any || target.accepts(defaultTransactionReadOnly: parameter("default_transaction_read_only"),
                        inHotStandby: parameter("in_hot_standby"))
     }
@@ -69,7 +69,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Whether libpq can parse `conninfo` (a URI or key=value pairs), checked without connecting.
     /// libpq's message is not kept: it may quote part of the string, password included.
-    public static func canParse(_ conninfo: String) -> Bool {
+    package static func canParse(_ conninfo: String) -> Bool {
         var message: UnsafeMutablePointer<CChar>? = nil
         guard let options = PQconninfoParse(conninfo, &message) else {
             if let message { PQfreemem(message) }
@@ -92,7 +92,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs one statement (prepared on first use) and copies its rows out.
-    public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
+    package func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
         try sql.checkBinds()
         let name = try preparedName(for: sql)
         // The binds as C strings, all in one buffer (one allocation instead of a strdup each).
@@ -120,7 +120,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs SQL text without parameters, possibly several statements (migrations, BEGIN/COMMIT).
-    public func execute(_ sql: SQL) throws(PostgresError) {
+    package func execute(_ sql: SQL) throws(PostgresError) {
         precondition(sql.binds.isEmpty, "execute takes no parameters; use query")
         _ = try rows(of: PQexec(connection, sql.text))
     }
@@ -181,13 +181,13 @@ public final class PostgresConnection: @unchecked Sendable {
 }
 
 /// A notice or warning the server sent outside an error (`RAISE WARNING`, a shutdown warning).
-public struct PostgresNotice: Sendable, Equatable {
+package struct PostgresNotice: Sendable, Equatable {
     /// `WARNING`, `NOTICE`, `INFO`, `LOG` or `DEBUG` (not translated).
-    public let severity: String
+    package let severity: String
     /// The primary message; server notices carry no bind values.
-    public let message: String
+    package let message: String
 
-    public init(severity: String, message: String) {
+    package init(severity: String, message: String) {
         self.severity = severity
         self.message = message
     }

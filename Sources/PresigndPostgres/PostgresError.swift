@@ -1,14 +1,14 @@
 /// A failed statement or connection. `description` stays generic so nothing sensitive (SQL
 /// values, host names) reaches a client; the server's message is in `debugDescription`.
-public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// Could not connect, or the connection broke (server restarted, network gone).
         case connection
         /// The server refused the statement; `sqlState` says why (`23505` unique violation …).
         case server(sqlState: String)
     }
 
-    public let kind: Kind
+    package let kind: Kind
     let detail: String
 
     init(_ kind: Kind, detail: String) {
@@ -18,7 +18,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 
     /// True when waiting and trying again may help: no connection, the server shutting down or
     /// overloaded, the statement timeout, or a server that takes no writes (failover).
-    public var isUnavailable: Bool {
+    package var isUnavailable: Bool {
         switch kind {
         case .connection: return true
         case .server(let state):
@@ -32,16 +32,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// this connection reached a standby (a multi-host `DATABASE_URL` without
     /// `target_session_attrs=read-write`, or the old primary back as a standby after a failover).
     /// The statement changed nothing; the connection is closed so the next one picks a host again.
-    public var isReadOnlyServer: Bool { kind == .server(sqlState: "25006") }
+    package var isReadOnlyServer: Bool { kind == .server(sqlState: "25006") }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .connection: return "PostgreSQL connection failed"
         case .server(let state): return "PostgreSQL error \(state)"
         }
     }
 
-    public var debugDescription: String { "\(description): \(detail)" }
+    package var debugDescription: String { "\(description): \(detail)" }
 }
 
 extension String {

@@ -7,13 +7,13 @@ import Synchronization
 /// (a thread borrows one for a statement and gives it back) while letting idle threads hold
 /// none. Connections are made lazily on first use, so a pool built before `fork` holds
 /// nothing the children would share.
-public final class PostgresPool: Sendable {
+package final class PostgresPool: Sendable {
     let settings: PostgresSettings
     let maxIdle: Int
     let idle = Mutex<[PostgresConnection]>([])
     let observer: PoolObserver
 
-    public init(settings: PostgresSettings, maxIdle: Int = 8, observer: PoolObserver = PoolObserver()) {
+    package init(settings: PostgresSettings, maxIdle: Int = 8, observer: PoolObserver = PoolObserver()) {
         self.settings = settings
         self.maxIdle = maxIdle
         self.observer = observer
@@ -24,7 +24,7 @@ public final class PostgresPool: Sendable {
     /// and the connection is on a standby now), the statement changed nothing, so it is tried
     /// once more on a fresh connection, which picks a host again; a fresh connection that fails
     /// is reported as it is.
-    public func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
+    package func withConnection<T>(_ body: (PostgresConnection) throws(PostgresError) -> T) throws(PostgresError) -> T {
         observer.lent()
         defer { observer.returned() }
         let reused = idle.withLock { $0.popLast() }
@@ -55,12 +55,12 @@ public final class PostgresPool: Sendable {
     }
 
     /// One statement on a pooled connection.
-    public func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
+    package func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
         try withConnection { connection throws(PostgresError) in try connection.query(sql) }
     }
 
     /// Drops every idle connection (after a fork, or at shutdown).
-    public func reset() { idle.withLock { $0.removeAll() } }
+    package func reset() { idle.withLock { $0.removeAll() } }
 
     /// Keeps the connection for reuse, unless the pool is full or its server is no longer what
     /// `target_session_attrs` asked for (the next connection then picks a host again).
@@ -74,16 +74,16 @@ public final class PostgresPool: Sendable {
 
 /// Hooks for metrics, in the shape of postgres-nio's observability delegate: called on the
 /// borrowing thread, so they must be cheap (an atomic add).
-public struct PoolObserver: Sendable {
+package struct PoolObserver: Sendable {
     /// A statement took a connection / gave it back.
-    public var lent: @Sendable () -> Void
-    public var returned: @Sendable () -> Void
+    package var lent: @Sendable () -> Void
+    package var returned: @Sendable () -> Void
     /// A new connection was opened (none was idle: the pool never makes a statement wait).
-    public var opened: @Sendable () -> Void
+    package var opened: @Sendable () -> Void
     /// The server sent a notice or warning on one of the pool's connections.
-    public var notice: @Sendable (PostgresNotice) -> Void
+    package var notice: @Sendable (PostgresNotice) -> Void
 
-    public init(lent: @escaping @Sendable () -> Void = {}, returned: @escaping @Sendable () -> Void = {},
+    package init(lent: @escaping @Sendable () -> Void = {}, returned: @escaping @Sendable () -> Void = {},
                 opened: @escaping @Sendable () -> Void = {}, notice: @escaping @Sendable (PostgresNotice) -> Void = { _ in }) {
         self.lent = lent
         self.returned = returned

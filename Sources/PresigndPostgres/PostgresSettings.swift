@@ -1,22 +1,22 @@
 /// How to reach PostgreSQL. The connection string comes from `DATABASE_URL` (a `postgresql://`
 /// URI or `key=value` string); when it is unset, libpq reads its own `PG*` variables
 /// (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE …).
-public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
+package struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// Empty means "let libpq use the PG* variables".
-    public var conninfo: String
+    package var conninfo: String
     /// Seconds to wait for a connection (libpq's `connect_timeout`).
-    public var connectTimeoutSeconds: Int
+    package var connectTimeoutSeconds: Int
     /// Server-side limit for one statement, in milliseconds.
-    public var statementTimeoutMilliseconds: Int
+    package var statementTimeoutMilliseconds: Int
 
-    public init(conninfo: String = "", connectTimeoutSeconds: Int = 5, statementTimeoutMilliseconds: Int = 5_000) {
+    package init(conninfo: String = "", connectTimeoutSeconds: Int = 5, statementTimeoutMilliseconds: Int = 5_000) {
         self.conninfo = conninfo
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
     }
 
     /// The connection string is masked: it may hold the password.
-    public var description: String {
+    package var description: String {
         "PostgresSettings(conninfo: \(conninfo.isEmpty ? "(PG* variables)" : "******"), connectTimeoutSeconds: \(connectTimeoutSeconds), "
             + "statementTimeoutMilliseconds: \(statementTimeoutMilliseconds))"
     }

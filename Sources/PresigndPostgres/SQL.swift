@@ -7,29 +7,29 @@ import Darwin
 
 /// A statement and its parameters. Interpolated values become `$1, $2 …` binds, never SQL
 /// text; SQL built at run time must be spelled `unsafeSQL:` so it stands out in review.
-public struct SQL: Sendable, ExpressibleByStringInterpolation {
-    public private(set) var text: String
+package struct SQL: Sendable, ExpressibleByStringInterpolation {
+    package private(set) var text: String
     /// Parameter values in text format; nil is SQL NULL.
-    public private(set) var binds: [String?]
+    package private(set) var binds: [String?]
     /// Set when this is a `SQL.Statement` with its binds: a connection finds the statement it
     /// prepared by this number instead of hashing the text.
     let statementID: Int?
 
     /// A literal without interpolations is fixed at compile time, so it is safe as it is.
-    public init(stringLiteral value: StaticString) {
+    package init(stringLiteral value: StaticString) {
         text = value.description
         binds = []
         statementID = nil
     }
 
-    public init(stringInterpolation: Interpolation) {
+    package init(stringInterpolation: Interpolation) {
         text = stringInterpolation.text
         binds = stringInterpolation.binds
         statementID = nil
     }
 
     /// SQL text taken as it is: only for text the program itself wrote (migrations).
-    public init(unsafeSQL text: String) {
+    package init(unsafeSQL text: String) {
         self.text = text
         binds = []
         statementID = nil
@@ -57,44 +57,44 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
     /// A statement whose text is built once, from SQL made by interpolation (so it is the same
     /// text, `$n` for every value), and then run with new binds only: a hot statement's text is
     /// not rebuilt per call, nor hashed to find its prepared name.
-    public struct Statement: Sendable {
-        public let text: String
-        public let parameterCount: Int
+    package struct Statement: Sendable {
+        package let text: String
+        package let parameterCount: Int
         let id: Int
 
         static let nextID = Atomic<Int>(0)
 
         /// The text of `template` (its binds are dropped: they only served to number the `$n`).
-        public init(_ template: SQL) {
+        package init(_ template: SQL) {
             text = template.text
             parameterCount = template.binds.count
             id = Statement.nextID.add(1, ordering: .relaxed).newValue
         }
 
         /// This statement with `binds`, in the order the template's values had.
-        public func callAsFunction(_ binds: [String?]) -> SQL {
+        package func callAsFunction(_ binds: [String?]) -> SQL {
             precondition(binds.count == parameterCount, "\(binds.count) binds for \(parameterCount) parameters")
             return SQL(statement: self, binds: binds)
         }
     }
 
-    public struct Interpolation: StringInterpolationProtocol {
+    package struct Interpolation: StringInterpolationProtocol {
         var text = ""
         var binds: [String?] = []
 
-        public init(literalCapacity: Int, interpolationCount: Int) {
+        package init(literalCapacity: Int, interpolationCount: Int) {
             text.reserveCapacity(literalCapacity + interpolationCount * 3)
         }
 
-        public mutating func appendLiteral(_ literal: StaticString) { text += literal.description }
+        package mutating func appendLiteral(_ literal: StaticString) { text += literal.description }
 
-        public mutating func appendInterpolation(_ value: String?) { bind(value) }
-        public mutating func appendInterpolation(_ value: Int64?) { bind(value.map { String($0) }) }
-        public mutating func appendInterpolation(_ value: Int?) { bind(value.map { String($0) }) }
+        package mutating func appendInterpolation(_ value: String?) { bind(value) }
+        package mutating func appendInterpolation(_ value: Int64?) { bind(value.map { String($0) }) }
+        package mutating func appendInterpolation(_ value: Int?) { bind(value.map { String($0) }) }
 
         /// Embeds a fragment (itself built by interpolation), renumbering its binds after
         /// the ones already here, so a repeated clause is written once.
-        public mutating func appendInterpolation(fragment: SQL) {
+        package mutating func appendInterpolation(fragment: SQL) {
             let offset = binds.count
             var out: [UInt8] = []
             var bytes = Array(fragment.text.utf8)[...]
@@ -121,40 +121,40 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation {
 
 /// One result row, copied out of libpq into Swift strings (text format), with its result's
 /// column names (shared by every row of the result).
-public struct PostgresRow: Sendable, Equatable {
-    public let values: [String?]
-    public let columns: [String]
+package struct PostgresRow: Sendable, Equatable {
+    package let values: [String?]
+    package let columns: [String]
 
-    public init(_ values: [String?], columns: [String] = []) {
+    package init(_ values: [String?], columns: [String] = []) {
         self.values = values
         self.columns = columns
     }
 
     /// Rows are equal when their values are (the column names describe, they do not distinguish).
-    public static func == (lhs: PostgresRow, rhs: PostgresRow) -> Bool { lhs.values == rhs.values }
+    package static func == (lhs: PostgresRow, rhs: PostgresRow) -> Bool { lhs.values == rhs.values }
 
-    public subscript(index: Int) -> String? { values[index] }
+    package subscript(index: Int) -> String? { values[index] }
 
     /// The value of the column named `name`; a column the statement does not return is a
     /// programming error worth a clear trap.
-    public subscript(column name: String) -> String? {
+    package subscript(column name: String) -> String? {
         guard let index = columns.firstIndex(of: name) else { preconditionFailure("the result has no column \(name)") }
         return values[index]
     }
 
-    public func int64(column name: String) -> Int64? { self[column: name].flatMap { Int64($0) } }
+    package func int64(column name: String) -> Int64? { self[column: name].flatMap { Int64($0) } }
 
     /// A non-null column by name.
-    public func string(column name: String) -> String {
+    package func string(column name: String) -> String {
         guard let value = self[column: name] else { preconditionFailure("column \(name) is NULL") }
         return value
     }
 
     /// A non-null column as text; a schema mismatch is a programming error worth a clear trap.
-    public func string(_ index: Int) -> String {
+    package func string(_ index: Int) -> String {
         guard let value = values[index] else { preconditionFailure("column \(index) is NULL") }
         return value
     }
 
-    public func int64(_ index: Int) -> Int64? { values[index].flatMap { Int64($0) } }
+    package func int64(_ index: Int) -> Int64? { values[index].flatMap { Int64($0) } }
 }

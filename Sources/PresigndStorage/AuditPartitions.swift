@@ -1,17 +1,21 @@
-import PresigndCore
-import PresigndPostgres
+import PresigndHTTP
+import PresigndMetrics
+package import PresigndPostgres
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// The audit log's monthly partitions (migration 4): made ahead of time by `presignd migrate`
 /// and `presignd sweep`, and dropped whole once older than the retention
 /// (`PRESIGND_AUDIT_RETENTION_MONTHS`), so no row is ever deleted from the log.
-public struct AuditPartitions: Sendable {
+package struct AuditPartitions: Sendable {
     let pool: PostgresPool
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    package init(pool: PostgresPool) { self.pool = pool }
 
     /// Makes the partitions of this month (UTC) and the next `monthsAhead`; returns their names.
     @discardableResult
-    public func ensure(monthsAhead: Int = 3) throws(PostgresError) -> [String] {
+    package func ensure(monthsAhead: Int = 3) throws(PostgresError) -> [String] {
         try pool.query("""
             SELECT presignd_audit_partition(((now() AT TIME ZONE 'UTC')::date + make_interval(months => m))::date)
             FROM generate_series(0, \(Int64(monthsAhead))::int) AS m
@@ -20,7 +24,7 @@ public struct AuditPartitions: Sendable {
 
     /// The monthly partitions wholly older than the `months` before this month (UTC): with 12,
     /// in December 2026 everything before December 2025.
-    public func expired(keepingMonths months: Int) throws(PostgresError) -> [String] {
+    package func expired(keepingMonths months: Int) throws(PostgresError) -> [String] {
         try pool.query("""
             SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = 'audit_log'::regclass AND c.relname ~ '^audit_log_y[0-9]{4}m[0-9]{2}$'
@@ -31,7 +35,7 @@ public struct AuditPartitions: Sendable {
     }
 
     /// Drops the partitions `expired(keepingMonths:)` names; returns them.
-    public func drop(keepingMonths months: Int) throws(PostgresError) -> [String] {
+    package func drop(keepingMonths months: Int) throws(PostgresError) -> [String] {
         let names = try expired(keepingMonths: months)
         for name in names {
             // Names come from the catalogue and match the pattern above: letters, digits, '_'.

@@ -1,11 +1,15 @@
-import PresigndCore
-import PresigndPostgres
+import PresigndHTTP
+import PresigndMetrics
+package import PresigndPostgres
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 extension PostgresSettings {
     /// libpq's conventions: `DATABASE_URL` when set, otherwise libpq reads PGHOST, PGPORT,
     /// PGDATABASE, PGUSER, PGPASSWORD… itself. `PGCONNECT_TIMEOUT` (seconds, default 5) and
     /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait.
-    public static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
+    package static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
         let conninfo = try environment.secret("DATABASE_URL") ?? ""
         guard conninfo.isEmpty || PostgresConnection.canParse(conninfo) else {
             throw ConfigError(variable: "DATABASE_URL",

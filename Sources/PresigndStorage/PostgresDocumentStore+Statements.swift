@@ -1,6 +1,9 @@
 import PresigndApp
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
 import PresigndPostgres
+import PresigndSigning
+import PresigndUploads
 
 /// The statements every presign, download and CDN cookie request runs, with their text built once:
 /// each is written by interpolation as everywhere else (`…SQL`, which fixes the text PostgreSQL

@@ -1,12 +1,16 @@
-import PresigndApp
-import PresigndCore
-import PresigndPostgres
+package import PresigndApp
+import PresigndHTTP
+package import PresigndMetrics
+package import PresigndPostgres
+import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// `DocumentStore` on PostgreSQL. Each write and its audit entry go in one statement (a
 /// data-modifying CTE), so they commit together in a single round trip; every state change is
 /// an `UPDATE … WHERE status = <the state it was read in>`, so of two racing requests exactly
 /// one changes the row and writes the audit row.
-public struct PostgresDocumentStore: DocumentStore {
+package struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
     let metrics: Metrics
@@ -15,7 +19,7 @@ public struct PostgresDocumentStore: DocumentStore {
     /// that releases or corrects it updates that row, in the same statement.
     let tracksUsage: Bool
 
-    public init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, tracksUsage: Bool = false) {
+    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, tracksUsage: Bool = false) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
@@ -54,7 +58,7 @@ public struct PostgresDocumentStore: DocumentStore {
         "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action?.rawValue), \(audit.resource), \(audit.clientAddress)"
     }
 
-    public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+    package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
         guard tracksUsage else { return try insertUntracked(record, audit: audit) }
         // The usage row is created from the owner's documents the first time (the documents are
         // only read when there is no row yet), then changed in place. ON CONFLICT … DO UPDATE
@@ -68,7 +72,7 @@ public struct PostgresDocumentStore: DocumentStore {
         }
     }
 
-    public func usage(ownerID: String) throws -> [PurposeUsage] {
+    package func usage(ownerID: String) throws -> [PurposeUsage] {
         let rows = tracksUsage
             ? try run("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
             : try run("""
@@ -80,7 +84,7 @@ public struct PostgresDocumentStore: DocumentStore {
 
     /// Rebuilds `upload_usage` from the documents, with uploads blocked meanwhile (for turning
     /// quotas on after a time without them; `presignd migrate` runs it when quotas are configured).
-    public func recountUsage() throws {
+    package func recountUsage() throws {
         try pool.withConnection { connection throws(PostgresError) in
             try connection.execute("BEGIN")
             do throws(PostgresError) {
@@ -103,15 +107,15 @@ public struct PostgresDocumentStore: DocumentStore {
         try run(Self.insertUntrackedStatement(Self.insertUntrackedBinds(record, audit: audit)))
     }
 
-    public func document(id: String) throws -> DocumentRecord? {
+    package func document(id: String) throws -> DocumentRecord? {
         try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.id = \(id)::uuid").first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
-    public func document(uploadID: String) throws -> DocumentRecord? {
+    package func document(uploadID: String) throws -> DocumentRecord? {
         try run("SELECT \(fragment: Self.columns) FROM documents d WHERE d.upload_id = \(uploadID)").first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
-    public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+    package func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         // Under READ COMMITTED a second UPDATE waits for the first and re-checks the status,
         // so it finds the row moved on and changes nothing.
         let usageChange = Self.usageChange(from: from, to: change.to, tracked: tracksUsage)
@@ -152,11 +156,11 @@ public struct PostgresDocumentStore: DocumentStore {
         }
     }
 
-    public func removeDeleted(id: String) throws {
+    package func removeDeleted(id: String) throws {
         try run("DELETE FROM documents WHERE id = \(id)::uuid AND \(fragment: Self.status(where: { !$0.isVisibleToOwner }))")
     }
 
-    public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
+    package func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try run("""
             SELECT \(fragment: Self.columns) FROM documents d
             WHERE (\(fragment: Self.unfinished) AND d.created_at < to_timestamp(\(createdBefore)))
@@ -166,11 +170,11 @@ public struct PostgresDocumentStore: DocumentStore {
             """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
-    public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
+    package func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
         try run(Self.openForDownloadStatement(Self.openForDownloadBinds(id: id, userID: userID, audit: audit))).first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
-    public func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
+    package func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
         // A NULL cursor compares as "no lower bound"; (created_at, id) is the keyset order.
         try run("""
             SELECT \(fragment: Self.columns)
@@ -185,7 +189,7 @@ public struct PostgresDocumentStore: DocumentStore {
             """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
-    public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+    package func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
         // FOR SHARE holds the document against a concurrent delete (whose first step is an
         // UPDATE) until this statement commits; a delete that came first leaves no ready row.
         let rows = try run("""
@@ -207,7 +211,7 @@ public struct PostgresDocumentStore: DocumentStore {
         return rows.first?.int64(0) == 1
     }
 
-    public func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+    package func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
         let rows = try run("""
             WITH removed AS (
                 DELETE FROM document_shares s USING documents d
@@ -223,11 +227,11 @@ public struct PostgresDocumentStore: DocumentStore {
         return rows.first?.int64(0) == 1
     }
 
-    public func record(_ audit: AuditEntry) throws {
+    package func record(_ audit: AuditEntry) throws {
         try run(Self.recordAuditStatement(Self.auditBinds(audit)))
     }
 
-    public func ping() throws {
+    package func ping() throws {
         try run("SELECT 1")
     }
 
@@ -264,8 +268,8 @@ public struct PostgresDocumentStore: DocumentStore {
 }
 
 /// A row whose status is not one of `UploadStatus`'s (written by a newer version, or by hand).
-public struct UnknownStatus: Error, Equatable, CustomStringConvertible {
-    public let status: String
-    public init(status: String) { self.status = status }
-    public var description: String { "a document row has the status \"\(status.prefix(40))\", which this version does not know" }
+package struct UnknownStatus: Error, Equatable, CustomStringConvertible {
+    package let status: String
+    package init(status: String) { self.status = status }
+    package var description: String { "a document row has the status \"\(status.prefix(40))\", which this version does not know" }
 }

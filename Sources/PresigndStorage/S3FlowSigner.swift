@@ -1,16 +1,20 @@
-import PresigndApp
-import PresigndCore
+package import PresigndApp
+import PresigndHTTP
+import PresigndMetrics
+package import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
 /// URLs for one bucket, UploadPart URLs, and the header signer for the store's own calls.
-public struct S3FlowSigner: ObjectURLSigner {
-    public let bucket: String
+package struct S3FlowSigner: ObjectURLSigner {
+    package let bucket: String
     let presigner: S3Presigner
     let postSigner: S3PostSigner
     /// Header-signs the store calls presignd makes itself (`S3ObjectStore`).
-    public let requestSigner: S3RequestSigner
+    package let requestSigner: S3RequestSigner
 
-    public init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
+    package init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
         let signer = SigV4Signer(credentials: credentials)
         self.bucket = bucket
         presigner = S3Presigner(endpoint: endpoint, signer: signer)
@@ -20,7 +24,7 @@ public struct S3FlowSigner: ObjectURLSigner {
 
     /// The seed's policy: size 1…maxSize, the exact key, the type's prefix (any type still
     /// needs a `starts-with` so S3 accepts the field), and the Content-Disposition field.
-    public func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
+    package func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
         var policy = PostPolicy(bucket: bucket, key: rules.key, expires: Int(expiresIn))
         policy.contentLength(1...rules.maxSize)
         policy.contentType(startingWith: rules.contentTypePrefix, initial: rules.contentType)
@@ -29,7 +33,7 @@ public struct S3FlowSigner: ObjectURLSigner {
         return UploadForm(url: post.url, fields: post.fields, expiresAt: post.expiresAt)
     }
 
-    public func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    package func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var headers: HTTPHeaders = ["Content-Type": contentType]
         if let contentLength { headers.add("Content-Length", String(contentLength)) }
         let signed = try presigner.presign(
@@ -37,7 +41,7 @@ public struct S3FlowSigner: ObjectURLSigner {
         return SignedURL(url: signed.url, headers: browserHeaders(signed.headers), expiresAt: signed.expiresAt)
     }
 
-    public func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
                                   expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var headers = HTTPHeaders()
         if let contentLength { headers.add("Content-Length", String(contentLength)) }
@@ -58,7 +62,7 @@ public struct S3FlowSigner: ObjectURLSigner {
         }
     }
 
-    public func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
+    package func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var query: [(name: String, value: String)] = []
         if let responseContentDisposition { query.append(("response-content-disposition", responseContentDisposition)) }
@@ -71,12 +75,12 @@ public struct S3FlowSigner: ObjectURLSigner {
 }
 
 /// CloudFront custom-policy cookies for the configured resource pattern.
-public struct CloudFrontCookieSigner: CDNCookieSigner {
+package struct CloudFrontCookieSigner: CDNCookieSigner {
     let signer: CloudFrontSigner
 
-    public init(signer: CloudFrontSigner) { self.signer = signer }
+    package init(signer: CloudFrontSigner) { self.signer = signer }
 
-    public func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
+    package func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
         try signer.cookies(policy: .custom(resource: resource, dateLessThan: expiresAt))
     }
 }

@@ -1,18 +1,22 @@
 import PresigndApp
-import PresigndCore
 import PresigndCrypto
+import PresigndHTTP
 import PresigndHTTPClient
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// The bucket's own configuration (`?cors`, `?publicAccessBlock`, `?lifecycle`), for
 /// `presignd bucket-setup`.
 extension S3ObjectStore {
     /// The store does not implement this configuration (501, `NotImplemented`): a warning, not a failure.
-    public struct Unsupported: Error, Sendable {
-        public let subresource: String
+    package struct Unsupported: Error, Sendable {
+        package let subresource: String
     }
 
     /// The subresource's XML, nil when the bucket has none (404).
-    public func bucketConfiguration(_ subresource: String) throws -> [UInt8]? {
+    package func bucketConfiguration(_ subresource: String) throws -> [UInt8]? {
         let response = try send("Get \(subresource)", "GET", key: nil, query: [(subresource, "")])
         switch response.status {
         case 200: return response.body
@@ -23,7 +27,7 @@ extension S3ObjectStore {
     }
 
     /// Replaces the subresource; `Content-MD5` is sent because S3 requires an integrity header here.
-    public func putBucketConfiguration(_ subresource: String, body: [UInt8]) throws {
+    package func putBucketConfiguration(_ subresource: String, body: [UInt8]) throws {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/xml")
         headers.add("Content-MD5", Base64.encode(Digest.hash(.md5, body)))

@@ -1,12 +1,16 @@
-import PresigndApp
-import PresigndCore
+package import PresigndApp
 import PresigndCrypto
-import PresigndHTTPClient
+import PresigndHTTP
+package import PresigndHTTPClient
+package import PresigndMetrics
+package import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// `ObjectStore` on S3 with libcurl: the six calls presignd makes itself (HeadObject,
 /// DeleteObject, Create/List/Complete/AbortMultipartUpload), each header-signed, sent, and its
 /// XML and errors read here, in one place.
-public struct S3ObjectStore: ObjectStore {
+package struct S3ObjectStore: ObjectStore {
     let bucket: String
     let signer: S3RequestSigner
     let client: HTTPClient
@@ -15,7 +19,7 @@ public struct S3ObjectStore: ObjectStore {
     let timeoutMilliseconds: Int
     let metrics: Metrics
 
-    public init(bucket: String, signer: S3RequestSigner, client: HTTPClient, clock: any Clock, logger: Logger,
+    package init(bucket: String, signer: S3RequestSigner, client: HTTPClient, clock: any Clock, logger: Logger,
                 timeoutMilliseconds: Int = 5_000, metrics: Metrics = .off) {
         self.metrics = metrics
         self.bucket = bucket
@@ -26,7 +30,7 @@ public struct S3ObjectStore: ObjectStore {
         self.timeoutMilliseconds = timeoutMilliseconds
     }
 
-    public func head(key: String) throws -> ObjectHead? {
+    package func head(key: String) throws -> ObjectHead? {
         let response = try send("HeadObject", "HEAD", key: key)
         switch response.status {
         case 200:
@@ -42,14 +46,14 @@ public struct S3ObjectStore: ObjectStore {
         }
     }
 
-    public func delete(key: String) throws {
+    package func delete(key: String) throws {
         let response = try send("DeleteObject", "DELETE", key: key)
         guard response.status == 204 || response.status == 200 || response.status == 404 else {
             throw failure("DeleteObject", response)
         }
     }
 
-    public func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
+    package func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
         var headers = HTTPHeaders()
         headers.add("Content-Type", contentType)
         headers.add("Content-Disposition", contentDisposition)
@@ -62,7 +66,7 @@ public struct S3ObjectStore: ObjectStore {
         return uploadID
     }
 
-    public func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo] {
+    package func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo] {
         var parts: [UploadedPartInfo] = []
         var marker: String? = nil
         // 10,000 parts at 1,000 a page: at most 10 pages; more means the store loops.
@@ -83,7 +87,7 @@ public struct S3ObjectStore: ObjectStore {
         throw DependencyUnavailable(.storage)
     }
 
-    public func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
+    package func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
         let body = S3XML.completeMultipartUpload(parts)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/xml")
@@ -96,7 +100,7 @@ public struct S3ObjectStore: ObjectStore {
         guard response.status == 200, S3XML(response.body).errorCode == nil else { throw failure("CompleteMultipartUpload", response) }
     }
 
-    public func abortMultipartUpload(key: String, uploadID: String) throws {
+    package func abortMultipartUpload(key: String, uploadID: String) throws {
         let response = try send("AbortMultipartUpload", "DELETE", key: key, query: [("uploadId", uploadID)])
         guard response.status == 204 || response.status == 200 || response.status == 404 else {
             throw failure("AbortMultipartUpload", response)

@@ -1,8 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndCore
 import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
 
 // In-process signing throughput, next to the bare HMAC/SHA-256 (or RSA) work on the same
 // inputs. Prints one tab-separated line per case: name, operations, CPU µs per op, ops per CPU second.

@@ -2,11 +2,16 @@
 import Glibc
 #endif
 import PresigndApp
-import PresigndCore
-import PresigndCrypto
+import PresigndFastCGI
+import PresigndHTTP
 import PresigndHTTPClient
+import PresigndJWT
+import PresigndMetrics
 import PresigndPostgres
+import PresigndSigning
 import PresigndStorage
+import PresigndSupport
+import PresigndUploads
 
 /// The whole application from the configuration: JWT authentication, the flows' routes, the
 /// PostgreSQL store, the S3 object store and signers, CloudFront cookies and the media route when

@@ -1,7 +1,13 @@
 import PresigndApp
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
 import PresigndHTTPClient
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
 import PresigndStorage
+import PresigndSupport
+import PresigndUploads
 
 /// `presignd bucket-setup [--dry-run]`: gives the bucket what browser uploads need: a CORS rule
 /// for `PRESIGND_CORS_ORIGINS` (GET, HEAD, PUT, POST; any header; `ETag` exposed for multipart),
@@ -51,7 +57,7 @@ enum BucketSetupCommand {
                     }
                 } catch is S3ObjectStore.Unsupported {
                     writeOut("\(name): warning: the store does not implement it (501); configure it in the store's own console\n")
-                } catch let error as APIErrorConvertible {
+                } catch let error as any APIErrorConvertible {
                     writeOut("\(name): failed: \(error.apiError.message)\n")
                     failed = true
                 } catch {

@@ -1,4 +1,7 @@
-import PresigndCore
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
 
 /// `presignd check-config`: loads the configuration exactly as `serve` does (the same
 /// `PresigndConfig`), prints every variable with its effective value (secrets masked), and exits

@@ -1,4 +1,10 @@
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 let cloudFrontUsage = """
     usage: presignd cloudfront url URL | cookies RESOURCE --key-pair-id ID --private-key PEMFILE [options]

@@ -3,7 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// Writes text to a file descriptor with write(2) (Swift 6 forbids touching C's `stdout`).
 func writeOut(_ text: String, to fd: Int32 = 1) {

@@ -1,8 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndCore
 import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// `presignd jwt bench KEYDIR [SECONDS]`: for every algorithm, mints one realistic token with
 /// the private key in KEYDIR (rsa2048.pem, p256.pem, p384.pem, ed25519.pem, from openssl) and

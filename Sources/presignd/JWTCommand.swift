@@ -1,8 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
 import PresigndHTTPClient
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// `presignd jwt verify [--repeat] [--at UNIX]` (hidden, for tests and operators): reads the JWT
 /// settings from the environment and a token from stdin, prints `ok <user id> [scopes]` or the

@@ -1,7 +1,12 @@
 import PresigndApp
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
 import PresigndPostgres
+import PresigndSigning
 import PresigndStorage
+import PresigndSupport
+import PresigndUploads
 
 /// `presignd migrate [--to N]`: brings the database schema up to date (or up to version N).
 /// Safe on every deploy and from several hosts at once (one transaction under an advisory lock;

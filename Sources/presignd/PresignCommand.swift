@@ -1,4 +1,10 @@
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 let presignUsage = """
     usage: presignd presign get|put|post|head|delete s3://BUCKET/KEY [options]

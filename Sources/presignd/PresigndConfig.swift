@@ -2,9 +2,16 @@
 import Glibc
 #endif
 import PresigndApp
-import PresigndCore
+import PresigndFastCGI
+import PresigndCrypto
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
 import PresigndPostgres
+import PresigndSigning
 import PresigndStorage
+import PresigndSupport
+import PresigndUploads
 
 /// The whole configuration as one value, loaded once from the environment (overlaid with
 /// `PRESIGND_ENV_FILE`) and `serve`'s flags. Loading collects the error of every section that
@@ -54,7 +61,7 @@ struct PresigndConfig {
     static var cpuCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
     /// The process's configuration with `serve`'s flags.
-    static func load(arguments: [String] = []) throws(Invalid) -> PresigndConfig {
+    package static func load(arguments: [String] = []) throws(Invalid) -> PresigndConfig {
         let variables: [String: String]
         do { variables = try self.variables() } catch {
             throw Invalid(sections: [], errors: ["\(error)"])
@@ -62,7 +69,7 @@ struct PresigndConfig {
         return try load(variables, arguments: arguments, cpuCount: cpuCount)
     }
 
-    static func load(_ variables: [String: String], arguments: [String], cpuCount: Int) throws(Invalid) -> PresigndConfig {
+    package static func load(_ variables: [String: String], arguments: [String], cpuCount: Int) throws(Invalid) -> PresigndConfig {
         let env = Environment(variables, readFile: { readWholeFile($0) })
         var sections: [Section] = []
         var errors: [String] = []

@@ -2,8 +2,12 @@
 import Glibc
 #endif
 import PresigndApp
-import PresigndCore
 import PresigndFastCGI
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
 
 /// `presignd serve [--listen …] [--socket-mode 0660] [--workers N] [--threads N] …`, and what a
 /// bare `presignd` does when a web server, spawn-fcgi or systemd starts it.

@@ -1,8 +1,14 @@
 import PresigndApp
-import PresigndCore
+import PresigndCrypto
+import PresigndHTTP
 import PresigndHTTPClient
+import PresigndJWT
+import PresigndMetrics
 import PresigndPostgres
+import PresigndSigning
 import PresigndStorage
+import PresigndSupport
+import PresigndUploads
 
 /// `presignd sweep [--dry-run] [--older-than SECONDS]`: expires uploads left unfinished
 /// (default `PRESIGND_SWEEP_AFTER`, 24 h) and finishes deletes that stopped half-way; prints
@@ -72,7 +78,7 @@ enum SweepCommand {
         } catch let error as PostgresError {
             writeError(error.debugDescription)
             return 1
-        } catch let error as APIErrorConvertible {
+        } catch let error as any APIErrorConvertible {
             writeError(error.apiError.message)
             return 1
         } catch {

@@ -1,8 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndCore
 import PresigndFastCGI
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// `GET /healthz?delay_ms=N` sleeps N ms before answering, so the integration tests can have a
 /// request in flight while they SIGTERM or SIGHUP the server. Off unless

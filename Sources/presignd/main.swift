@@ -1,7 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 // Wiring only: each subcommand lives in its own file.
 let arguments = Array(CommandLine.arguments.dropFirst())

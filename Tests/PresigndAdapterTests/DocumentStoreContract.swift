@@ -1,5 +1,9 @@
 import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import XCTest
 
 /// What every `DocumentStore` must answer, written once and run against both the in-memory

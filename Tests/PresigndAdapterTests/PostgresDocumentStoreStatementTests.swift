@@ -1,6 +1,10 @@
 import XCTest
 import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 @testable import PresigndPostgres
 @testable import PresigndStorage
 

@@ -1,7 +1,11 @@
 import XCTest
 import Foundation
 import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import PresigndHTTPClient
 import PresigndStorage
 

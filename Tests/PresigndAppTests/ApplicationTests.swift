@@ -1,5 +1,10 @@
 import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import XCTest
 
 /// Requests go straight into the application, no socket: routing, limits, auth and the error shape.

@@ -1,6 +1,11 @@
 import XCTest
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 final class CORSMiddlewareTests: XCTestCase {
     let app = "https://app.example.com"

@@ -1,6 +1,11 @@
 import XCTest
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import PresigndCrypto
 
 /// Cookie mode through the real JWT authenticator: a route that changes state refuses a request

@@ -1,6 +1,11 @@
 import Synchronization
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 /// An in-memory object store with multipart uploads: parts are kept by number, completion
 /// joins their sizes into one object.

@@ -1,7 +1,12 @@
 import XCTest
 import Synchronization
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 final class SettableClock: Clock {
     let time = Mutex<UnixSeconds>(1_700_000_000)

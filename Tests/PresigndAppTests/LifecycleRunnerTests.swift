@@ -1,7 +1,12 @@
 import XCTest
 import Synchronization
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 /// A store that lets another "request" change the row just before this request's transition,
 /// the way a concurrent request does against PostgreSQL.

@@ -1,6 +1,11 @@
 import XCTest
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import PresigndCrypto
 
 /// The media route without nginx: cookies signed by a real CloudFront signer, verified by the

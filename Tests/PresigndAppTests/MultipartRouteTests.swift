@@ -1,6 +1,11 @@
 import XCTest
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 /// Multipart uploads and Uppy's protocol through the router, with the in-memory stores.
 extension FlowRouteTests {

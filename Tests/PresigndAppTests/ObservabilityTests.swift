@@ -1,5 +1,10 @@
 import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import XCTest
 
 /// Request ids, metrics by route and status, JWT refusals, the metrics route's allow-list and
@@ -151,7 +156,7 @@ final class ObservabilityTests: XCTestCase {
         for bad in [nil, "", "has space", "quote\"", String(repeating: "a", count: 129), "line\nbreak"] {
             let made = requestIDs.id(from: bad)
             XCTAssertEqual(made.utf8.count, 32)
-            XCTAssertTrue(made.utf8.allSatisfy { FileName.isASCIIAlphanumeric($0) })
+            XCTAssertTrue(made.utf8.allSatisfy { ASCII.isAlphanumeric($0) })
         }
         XCTAssertNotEqual(requestIDs.id(from: nil), requestIDs.id(from: nil))
     }

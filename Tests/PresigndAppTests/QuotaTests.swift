@@ -1,5 +1,10 @@
 @testable import PresigndApp
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import XCTest
 
 /// Quota configuration and the refusal's words; the reservation itself is PostgreSQL's

@@ -1,5 +1,10 @@
 import XCTest
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 /// Database failover: the multi-host connection strings libpq accepts are shown by check-config
 /// with every host, port and `target_session_attrs` kept and only the password masked.

@@ -1,5 +1,10 @@
 import XCTest
-@testable import PresigndCore
+@testable import PresigndSupport
+@testable import PresigndHTTP
+@testable import PresigndJWT
+@testable import PresigndSigning
+@testable import PresigndUploads
+@testable import PresigndMetrics
 
 /// The byte-level fast paths of issue 12 give what the Character/scalar paths give, on inputs
 /// built to hit their edges (separators, spaces, dots, controls, quotes, non-ASCII).

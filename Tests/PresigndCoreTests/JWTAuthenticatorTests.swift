@@ -1,4 +1,9 @@
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import Synchronization
 import XCTest
 

@@ -1,5 +1,10 @@
 import Dispatch
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import XCTest
 
 /// The shared metrics table and its Prometheus text: keys, atomic counting from many threads,

@@ -1,5 +1,10 @@
 import XCTest
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 
 final class MultipartPlanTests: XCTestCase {
     let mib: Int64 = 1 << 20

@@ -1,5 +1,10 @@
 import Foundation
-import PresigndCore
+import PresigndSupport
+import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
+import PresigndMetrics
 import Synchronization
 import XCTest
 

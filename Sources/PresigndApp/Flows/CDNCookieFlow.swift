@@ -1,5 +1,10 @@
-import PresigndCore
 import Synchronization
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// `POST /api/auth/cdn-cookies` and `POST /api/auth/logout`: CloudFront signed cookies for
 /// the configured CDN, and clearing them.
@@ -7,7 +12,7 @@ import Synchronization
 /// The policy depends only on the resource and the expiry, and expiries are rounded to a
 /// window (`CDNCookieWindow`), so one RSA signature (about 1 ms) serves every caller in that
 /// window: the cookie triple is cached until the window moves on.
-public final class CDNCookieFlow: Sendable {
+package final class CDNCookieFlow: Sendable {
     static let cookieNames = ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"]
 
     let cdn: CDNConfig
@@ -18,7 +23,7 @@ public final class CDNCookieFlow: Sendable {
     /// The window's signed cookies, each with its `Set-Cookie` up to `Max-Age=`.
     let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)], prefixes: [String])?>(nil)
 
-    public init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore) {
+    package init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore) {
         self.cdn = cdn
         self.window = CDNCookieWindow(lifetime: lifetime)
         self.signer = signer
@@ -26,7 +31,7 @@ public final class CDNCookieFlow: Sendable {
         self.attributes = CookieAttributes(domain: cdn.cookieDomain)
     }
 
-    public var routes: [Route<Endpoint>] {
+    package var routes: [Route<Endpoint>] {
         let auth = RouteGroup("/api/auth", access: .user)
         return [
             RouteGroup("/api/auth", access: .user, scopes: "cdn").route("POST", "/cdn-cookies") { [self] in try issue($0) },

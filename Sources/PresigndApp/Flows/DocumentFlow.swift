@@ -1,21 +1,26 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// Listing, downloading, sharing and deleting documents. Anything the caller may not see is
 /// a 404 exactly like a document that does not exist, so ids reveal nothing.
-public struct DocumentFlow: Sendable {
+package struct DocumentFlow: Sendable {
     let config: FlowsConfig
     let store: any DocumentStore
     let objects: any ObjectStore
     let signer: any ObjectURLSigner
 
-    public init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner) {
+    package init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner) {
         self.config = config
         self.store = store
         self.objects = objects
         self.signer = signer
     }
 
-    public var routes: [Route<Endpoint>] {
+    package var routes: [Route<Endpoint>] {
         let documents = RouteGroup("/api/documents", access: .user, scopes: "documents")
         return [
             documents.route("GET", "") { try list($0) },

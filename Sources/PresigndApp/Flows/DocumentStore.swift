@@ -1,25 +1,29 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// One upload/document row.
-public struct DocumentRecord: Sendable, Equatable {
-    public var id: String
-    public var ownerID: String
-    public var objectKey: String
-    public var purpose: String
-    public var fileName: String
-    public var declaredSize: Int64
-    public var declaredType: String
-    public var actualSize: Int64?
-    public var actualType: String?
-    public var status: UploadStatus
-    public var rejection: String?
+package struct DocumentRecord: Sendable, Equatable {
+    package var id: String
+    package var ownerID: String
+    package var objectKey: String
+    package var purpose: String
+    package var fileName: String
+    package var declaredSize: Int64
+    package var declaredType: String
+    package var actualSize: Int64?
+    package var actualType: String?
+    package var status: UploadStatus
+    package var rejection: String?
     /// The multipart upload's id; nil for single-request uploads.
-    public var uploadID: String?
+    package var uploadID: String?
     /// The part size presignd planned (nil when the client chose it, as Uppy does).
-    public var partSize: Int64?
-    public var createdAt: UnixSeconds
+    package var partSize: Int64?
+    package var createdAt: UnixSeconds
 
-    public init(id: String, ownerID: String, objectKey: String, purpose: String, fileName: String, declaredSize: Int64,
+    package init(id: String, ownerID: String, objectKey: String, purpose: String, fileName: String, declaredSize: Int64,
                 declaredType: String, actualSize: Int64? = nil, actualType: String? = nil, status: UploadStatus,
                 rejection: String? = nil, uploadID: String? = nil, partSize: Int64? = nil, createdAt: UnixSeconds) {
         self.id = id
@@ -39,22 +43,22 @@ public struct DocumentRecord: Sendable, Equatable {
     }
 
     /// The row as the lifecycle sees it.
-    public var lifecycle: UploadLifecycle {
+    package var lifecycle: UploadLifecycle {
         UploadLifecycle(status: status, multipart: uploadID != nil, createdAt: createdAt, actualSize: actualSize,
                         actualType: actualType, rejection: rejection)
     }
 }
 
 /// One audit-log row: who did what to which resource, when, from where.
-public struct AuditEntry: Sendable, Equatable {
-    public let actor: String
+package struct AuditEntry: Sendable, Equatable {
+    package let actor: String
     /// nil for a change that writes no audit row (an internal step such as `completing`).
-    public let action: AuditAction?
-    public let resource: String
-    public let clientAddress: String
-    public let at: UnixSeconds
+    package let action: AuditAction?
+    package let resource: String
+    package let clientAddress: String
+    package let at: UnixSeconds
 
-    public init(actor: String, action: AuditAction?, resource: String, clientAddress: String, at: UnixSeconds) {
+    package init(actor: String, action: AuditAction?, resource: String, clientAddress: String, at: UnixSeconds) {
         self.actor = actor
         self.action = action
         self.resource = resource
@@ -66,7 +70,7 @@ public struct AuditEntry: Sendable, Equatable {
 /// Upload metadata, sharing and the audit log. Every write that comes with an audit entry
 /// stores both or neither, in one statement; every change of an upload's state is one
 /// conditional `transition`. Failures to reach the database throw `DependencyUnavailable`.
-public protocol DocumentStore: Sendable {
+package protocol DocumentStore: Sendable {
     /// A new row in the state the lifecycle starts it in (`record.status`). With a `quota`, the
     /// row is written only if the owner's usage of the purpose, with this upload's declared size
     /// and one file more, stays within it — checked and reserved in the same statement, so
@@ -104,33 +108,33 @@ public protocol DocumentStore: Sendable {
 
 extension DocumentRecord {
     /// What the upload counts for in its owner's quota (`UploadStatus.charged`).
-    public var chargedBytes: Int64 { status.charged(declared: declaredSize, actual: actualSize) }
+    package var chargedBytes: Int64 { status.charged(declared: declaredSize, actual: actualSize) }
 }
 
 extension DocumentStore {
     /// A new row with no quota to respect.
-    public func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
+    package func insert(_ record: DocumentRecord, audit: AuditEntry) throws {
         try insert(record, audit: audit, quota: nil)
     }
 }
 
 /// An upload that would take its owner past the purpose's quota: 403, saying the limit, the
 /// usage and what to do.
-public struct QuotaExceeded: Error, APIErrorConvertible, Sendable, Equatable {
-    public let purpose: String
-    public let quota: UploadQuota
-    public let usage: PurposeUsage
+package struct QuotaExceeded: Error, APIErrorConvertible, Sendable, Equatable {
+    package let purpose: String
+    package let quota: UploadQuota
+    package let usage: PurposeUsage
     /// The declared size of the upload that was refused.
-    public let requested: Int64
+    package let requested: Int64
 
-    public init(purpose: String, quota: UploadQuota, usage: PurposeUsage, requested: Int64) {
+    package init(purpose: String, quota: UploadQuota, usage: PurposeUsage, requested: Int64) {
         self.purpose = purpose
         self.quota = quota
         self.usage = usage
         self.requested = requested
     }
 
-    public var apiError: APIError {
+    package var apiError: APIError {
         var limits: [String] = []
         if let files = quota.maxFiles { limits.append("\(files) file\(files == 1 ? "" : "s")") }
         if let bytes = quota.maxBytes { limits.append(QuotaExceeded.size(bytes)) }

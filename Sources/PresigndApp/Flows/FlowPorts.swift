@@ -1,13 +1,18 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// A presigned POST form as the upload flow hands it out: where to send it and the fields to send before the file.
-public struct UploadForm: Sendable {
-    public let url: String
-    public let fields: [(name: String, value: String)]
+package struct UploadForm: Sendable {
+    package let url: String
+    package let fields: [(name: String, value: String)]
     /// When the signature stops working (earlier than asked if the credentials expire first).
-    public let expiresAt: UnixSeconds
+    package let expiresAt: UnixSeconds
 
-    public init(url: String, fields: [(name: String, value: String)], expiresAt: UnixSeconds) {
+    package init(url: String, fields: [(name: String, value: String)], expiresAt: UnixSeconds) {
         self.url = url
         self.fields = fields
         self.expiresAt = expiresAt
@@ -15,12 +20,12 @@ public struct UploadForm: Sendable {
 }
 
 /// A presigned URL, the headers the client must send with it, and when it stops working.
-public struct SignedURL: Sendable {
-    public let url: String
-    public let headers: [(name: String, value: String)]
-    public let expiresAt: UnixSeconds
+package struct SignedURL: Sendable {
+    package let url: String
+    package let headers: [(name: String, value: String)]
+    package let expiresAt: UnixSeconds
 
-    public init(url: String, headers: [(name: String, value: String)] = [], expiresAt: UnixSeconds) {
+    package init(url: String, headers: [(name: String, value: String)] = [], expiresAt: UnixSeconds) {
         self.url = url
         self.headers = headers
         self.expiresAt = expiresAt
@@ -28,8 +33,8 @@ public struct SignedURL: Sendable {
 }
 
 /// What a presigned POST policy must enforce for one upload.
-public struct PostUploadRules: Sendable, Equatable {
-    public init(key: String, contentType: String, contentTypePrefix: String, maxSize: Int64, contentDisposition: String) {
+package struct PostUploadRules: Sendable, Equatable {
+    package init(key: String, contentType: String, contentTypePrefix: String, maxSize: Int64, contentDisposition: String) {
         self.key = key
         self.contentType = contentType
         self.contentTypePrefix = contentTypePrefix
@@ -37,16 +42,16 @@ public struct PostUploadRules: Sendable, Equatable {
         self.contentDisposition = contentDisposition
     }
 
-    public let key: String
-    public let contentType: String
+    package let key: String
+    package let contentType: String
     /// `starts-with $Content-Type` value; empty allows any type.
-    public let contentTypePrefix: String
-    public let maxSize: Int64
-    public let contentDisposition: String
+    package let contentTypePrefix: String
+    package let maxSize: Int64
+    package let contentDisposition: String
 }
 
 /// Signs URLs and forms for the object store (SigV4). Pure computation: nothing is sent.
-public protocol ObjectURLSigner: Sendable {
+package protocol ObjectURLSigner: Sendable {
     func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm
     /// A PUT URL with `Content-Type` (and, when given, the exact `Content-Length`) signed;
     /// returns the URL and the headers the client must send.
@@ -59,20 +64,20 @@ public protocol ObjectURLSigner: Sendable {
 }
 
 /// Signs CloudFront custom-policy cookies for one resource pattern.
-public protocol CDNCookieSigner: Sendable {
+package protocol CDNCookieSigner: Sendable {
     /// The three cookies (`CloudFront-Policy`, `CloudFront-Signature`, `CloudFront-Key-Pair-Id`).
     func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)]
 }
 
 /// PostgreSQL or the object store could not be reached: 503 with `Retry-After`, so clients
 /// and load balancers back off and try again; the service recovers by itself.
-public struct DependencyUnavailable: Error, APIErrorConvertible, Sendable {
-    public enum Dependency: Sendable { case database, storage }
-    public let dependency: Dependency
+package struct DependencyUnavailable: Error, APIErrorConvertible, Sendable {
+    package enum Dependency: Sendable { case database, storage }
+    package let dependency: Dependency
 
-    public init(_ dependency: Dependency) { self.dependency = dependency }
+    package init(_ dependency: Dependency) { self.dependency = dependency }
 
-    public var apiError: APIError {
+    package var apiError: APIError {
         switch dependency {
         case .database:
             return APIError(status: 503, code: "database_unavailable",

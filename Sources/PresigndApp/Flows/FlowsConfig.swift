@@ -1,53 +1,58 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+package import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// Where the CloudFront cookies apply.
-public struct CDNConfig: Sendable, Equatable {
+package struct CDNConfig: Sendable, Equatable {
     /// `cdn.app.com`.
-    public let domain: String
+    package let domain: String
     /// `/*` or `/avatars/*`: the policy's resource is `https://{domain}{pathPattern}`.
-    public let pathPattern: String
+    package let pathPattern: String
     /// The cookies' `Domain` attribute (`.app.com` so both app and CDN receive them).
-    public let cookieDomain: String
+    package let cookieDomain: String
 
-    public init(domain: String, pathPattern: String = "/*", cookieDomain: String? = nil) {
+    package init(domain: String, pathPattern: String = "/*", cookieDomain: String? = nil) {
         self.domain = domain
         self.pathPattern = pathPattern
         self.cookieDomain = cookieDomain ?? domain
     }
 
-    public var resource: String { "https://\(domain)\(pathPattern)" }
+    package var resource: String { "https://\(domain)\(pathPattern)" }
 }
 
 /// Uppy's S3 protocol (Companion's routes): where it is served and the purpose of uploads
 /// whose metadata names none.
-public struct UppyConfig: Sendable, Equatable {
+package struct UppyConfig: Sendable, Equatable {
     /// `/api/uppy`: Uppy is configured with `endpoint: '/api/uppy'` and calls `{prefix}/s3/…`.
-    public var prefix: String
-    public var defaultPurpose: String
+    package var prefix: String
+    package var defaultPurpose: String
 
-    public init(prefix: String = "/api/uppy", defaultPurpose: String = "document") {
+    package init(prefix: String = "/api/uppy", defaultPurpose: String = "document") {
         self.prefix = prefix
         self.defaultPurpose = defaultPurpose
     }
 }
 
 /// The flows' settings: purposes, expiries, the store's abilities, multipart, Uppy and the CDN.
-public struct FlowsConfig: Sendable, Equatable {
-    public var purposes: UploadPurposes
-    public var expiries: FlowExpiries
-    public var cdn: CDNConfig?
-    public var store: StoreProfile
+package struct FlowsConfig: Sendable, Equatable {
+    package var purposes: UploadPurposes
+    package var expiries: FlowExpiries
+    package var cdn: CDNConfig?
+    package var store: StoreProfile
     /// The part size presignd plans multipart uploads with (grown for files over 10,000 parts).
-    public var partSize: Int64
-    public var uppy: UppyConfig
+    package var partSize: Int64
+    package var uppy: UppyConfig
     /// Seconds after which the sweeper expires an unfinished upload.
-    public var sweepAfter: Int64
+    package var sweepAfter: Int64
 
     /// Whether any purpose has a quota: only then does the store keep (and lock) a usage row
     /// per user and purpose on every upload.
-    public var quotasEnabled: Bool { purposes.all.contains { $0.quota != nil } }
+    package var quotasEnabled: Bool { purposes.all.contains { $0.quota != nil } }
 
-    public init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil,
+    package init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil,
                 store: StoreProfile = .aws, partSize: Int64 = 8 << 20, uppy: UppyConfig = UppyConfig(), sweepAfter: Int64 = 86_400) {
         self.purposes = purposes
         self.expiries = expiries
@@ -60,7 +65,7 @@ public struct FlowsConfig: Sendable, Equatable {
 
     /// `PRESIGND_PURPOSES` (JSON, or `PRESIGND_PURPOSES_FILE` naming a JSON file), the expiry
     /// variables, and `PRESIGND_CDN_DOMAIN` / `PRESIGND_CDN_PATH_PATTERN` / `PRESIGND_CDN_COOKIE_DOMAIN`.
-    public static func from(_ environment: Environment) throws(ConfigError) -> FlowsConfig {
+    package static func from(_ environment: Environment) throws(ConfigError) -> FlowsConfig {
         var config = FlowsConfig()
         if let json = try environment.secret("PRESIGND_PURPOSES") {
             config.purposes = try UploadPurposes.parse(json, variable: "PRESIGND_PURPOSES")
@@ -114,7 +119,7 @@ public struct FlowsConfig: Sendable, Equatable {
 
     static func isHostName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 253 && text.utf8.allSatisfy { byte in
-            FileName.isASCIIAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+            ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
         }
     }
 }

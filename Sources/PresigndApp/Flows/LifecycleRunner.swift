@@ -1,4 +1,9 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// Carries out what `UploadLifecycle` decides for one row: the store's conditional
 /// transitions and the object store's calls, in the order the lifecycle gives. When a
@@ -100,7 +105,7 @@ struct LifecycleRunner {
 }
 
 extension UploadRefusal: APIErrorConvertible {
-    public var apiError: APIError {
+    package var apiError: APIError {
         switch self {
         case .notUploaded:
             return APIError(status: 409, code: "upload_incomplete",

@@ -1,4 +1,9 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// The media route: images at fixed URLs (`GET {prefix}/<key>`) from the private bucket,
 /// authorised by the CloudFront signed cookies presignd issues, the bytes carried by nginx.
@@ -10,18 +15,18 @@ import PresigndCore
 /// | `PRESIGND_MEDIA_URL_EXPIRES` | `60` | seconds the presigned GET nginx fetches with lives |
 /// | `PRESIGND_MEDIA_MAX_AGE` | `3600` | the longest browser cache time; never beyond the cookies' remaining life |
 /// | `PRESIGND_CLOUDFRONT_TRUSTED_KEYS` | (the signing key) | more keys whose cookies are accepted, `KEYID=/path/public.pem,…` (a key rotation) |
-public struct MediaConfig: Sendable, Equatable {
-    public var prefix: String
-    public var ownerPatterns: [OwnerPattern]
-    public var urlExpires: Int64
-    public var maxAge: Int64
+package struct MediaConfig: Sendable, Equatable {
+    package var prefix: String
+    package var ownerPatterns: [OwnerPattern]
+    package var urlExpires: Int64
+    package var maxAge: Int64
 
     /// `/images/{user}/*`: keys under `images/<user segment>/` belong to that user.
-    public struct OwnerPattern: Sendable, Equatable {
+    package struct OwnerPattern: Sendable, Equatable {
         /// The key segments before `{user}`, such as `["images"]`.
-        public let leading: [String]
+        package let leading: [String]
 
-        public init?(_ pattern: String) {
+        package init?(_ pattern: String) {
             let segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
             guard segments.count >= 4, segments.first == "", segments.last == "*",
                   segments[segments.count - 2] == "{user}" else { return nil }
@@ -31,24 +36,24 @@ public struct MediaConfig: Sendable, Equatable {
         }
 
         /// The user segment a key belongs to, when the key falls under this pattern.
-        public func owner(of keySegments: [Substring]) -> Substring? {
+        package func owner(of keySegments: [Substring]) -> Substring? {
             guard keySegments.count > leading.count + 1, zip(leading, keySegments).allSatisfy({ $0 == $1 }) else { return nil }
             return keySegments[leading.count]
         }
     }
 
-    public init(prefix: String = "/media", ownerPatterns: [OwnerPattern] = [], urlExpires: Int64 = 60, maxAge: Int64 = 3600) {
+    package init(prefix: String = "/media", ownerPatterns: [OwnerPattern] = [], urlExpires: Int64 = 60, maxAge: Int64 = 3600) {
         self.prefix = prefix
         self.ownerPatterns = ownerPatterns
         self.urlExpires = urlExpires
         self.maxAge = maxAge
     }
 
-    public static func from(_ environment: Environment) throws(ConfigError) -> MediaConfig {
+    package static func from(_ environment: Environment) throws(ConfigError) -> MediaConfig {
         var config = MediaConfig()
         if let prefix = environment.string("PRESIGND_MEDIA_PREFIX") {
             guard prefix.hasPrefix("/"), !prefix.hasSuffix("/"), !prefix.hasPrefix("/api/"), prefix.utf8.count <= 64,
-                  prefix.utf8.allSatisfy({ FileName.isASCIIAlphanumeric($0) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+                  prefix.utf8.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
             else {
                 throw ConfigError(variable: "PRESIGND_MEDIA_PREFIX", problem: "expected a path such as /media (letters, digits, - and _; outside /api/)")
             }

@@ -1,4 +1,9 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+package import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// `GET {prefix}/{key}`: a route group whose `CloudFrontCookieMiddleware` checks the request's
 /// CloudFront signed cookies for `https://<CDN domain>/<key>` exactly as CloudFront would (so the
@@ -6,16 +11,16 @@ import PresigndCore
 /// answers nginx with `X-Accel-Redirect` to its internal `/_presignd_media` location, which
 /// fetches the object with a short presigned GET, caches it by key, and serves Range and
 /// conditional requests. presignd never carries the bytes.
-public struct MediaFlow: Sendable {
+package struct MediaFlow: Sendable {
     let config: MediaConfig
     let signer: any ObjectURLSigner
     let authenticator: any Authenticator
     let cookies: CloudFrontCookieMiddleware
 
     /// nginx's internal location that fetches and caches the object.
-    public static let internalLocation = "/_presignd_media"
+    package static let internalLocation = "/_presignd_media"
 
-    public init(config: MediaConfig, cdn: CDNConfig, verifier: CloudFrontVerifier, signer: any ObjectURLSigner,
+    package init(config: MediaConfig, cdn: CDNConfig, verifier: CloudFrontVerifier, signer: any ObjectURLSigner,
                 authenticator: any Authenticator, logger: Logger) {
         self.config = config
         self.signer = signer
@@ -23,7 +28,7 @@ public struct MediaFlow: Sendable {
         self.cookies = CloudFrontCookieMiddleware(prefix: config.prefix, cdn: cdn, verifier: verifier, logger: logger)
     }
 
-    public var routes: [Route<Endpoint>] {
+    package var routes: [Route<Endpoint>] {
         // No bearer token: the cookies are the credential (an owner-only path also reads the JWT cookie).
         let group = RouteGroup(config.prefix, access: .everyone, middleware: [cookies])
         return [group.route("GET", "/{key}", takesRest: true) { try serve($0) }]
@@ -61,13 +66,13 @@ public struct MediaFlow: Sendable {
 /// segments, `%`, backslashes and control characters are a 400, so no spelling reaches another
 /// key), and the request's CloudFront cookies must allow that key's CDN URL (403 otherwise).
 /// Leaves the key in the context's `key` parameter and the verified policy in `cookiePolicy`.
-public struct CloudFrontCookieMiddleware: Middleware {
+package struct CloudFrontCookieMiddleware: Middleware {
     let prefix: String
     let cdn: CDNConfig
     let verifier: CloudFrontVerifier
     let logger: Logger
 
-    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
+    package func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
         guard request.path.hasPrefix(prefix + "/") else { throw APIError.notFound("no route for \(Loggable.path(request.path))") }
         let key = try CloudFrontCookieMiddleware.objectKey(rawPath: request.path.dropFirst(prefix.utf8.count + 1))
         let url = "https://\(cdn.domain)/" + PercentEncoding.encode(key, keepSlash: true)

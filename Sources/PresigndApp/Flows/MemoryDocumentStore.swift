@@ -1,11 +1,16 @@
-import PresigndCore
 import Synchronization
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// An in-memory `DocumentStore` with the same rules as the SQL one (one conditional
 /// transition, audit rows only for changes that happened), and a switch to play "the
 /// database is down": for tests and for trying the flows without PostgreSQL. The store
 /// contract suite (`DocumentStoreContract`) holds it and `PostgresDocumentStore` to the same answers.
-public final class MemoryDocumentStore: DocumentStore {
+package final class MemoryDocumentStore: DocumentStore {
     struct State {
         var documents: [String: DocumentRecord] = [:]
         var shares: Set<String> = []
@@ -16,17 +21,17 @@ public final class MemoryDocumentStore: DocumentStore {
     }
     let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
     /// Every audit entry written, oldest first.
-    public var auditLog: [AuditEntry] { state.withLock { $0.audit } }
+    package var auditLog: [AuditEntry] { state.withLock { $0.audit } }
 
     /// Plays "the database is down" (every call throws `DependencyUnavailable`) or back up.
-    public func setUnavailable(_ down: Bool) { state.withLock { $0.down = down } }
+    package func setUnavailable(_ down: Bool) { state.withLock { $0.down = down } }
 
     func check(_ s: State) throws { if s.down { throw DependencyUnavailable(.database) } }
 
-    public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+    package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
         try state.withLock { s in
             try check(s)
             if let quota {
@@ -41,7 +46,7 @@ public final class MemoryDocumentStore: DocumentStore {
             s.audit.append(audit)
         }
     }
-    public func usage(ownerID: String) throws -> [PurposeUsage] {
+    package func usage(ownerID: String) throws -> [PurposeUsage] {
         try state.withLock { s in try check(s); return usage(s, ownerID: ownerID) }
     }
     func usage(_ s: State, ownerID: String) -> [PurposeUsage] {
@@ -52,13 +57,13 @@ public final class MemoryDocumentStore: DocumentStore {
         }
         return byPurpose.map { PurposeUsage(purpose: $0.key, files: $0.value.files, bytes: $0.value.bytes) }.sorted { $0.purpose < $1.purpose }
     }
-    public func document(id: String) throws -> DocumentRecord? {
+    package func document(id: String) throws -> DocumentRecord? {
         try state.withLock { s in try check(s); return s.documents[id] }
     }
-    public func document(uploadID: String) throws -> DocumentRecord? {
+    package func document(uploadID: String) throws -> DocumentRecord? {
         try state.withLock { s in try check(s); return s.documents.values.first { $0.uploadID == uploadID } }
     }
-    public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+    package func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         try state.withLock { s in
             try check(s)
             guard var d = s.documents[id], d.status == from else { return false }
@@ -73,10 +78,10 @@ public final class MemoryDocumentStore: DocumentStore {
             return true
         }
     }
-    public func removeDeleted(id: String) throws {
+    package func removeDeleted(id: String) throws {
         try state.withLock { s in try check(s); if s.documents[id]?.status.isVisibleToOwner == false { s.documents[id] = nil } }
     }
-    public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
+    package func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try state.withLock { s in
             try check(s)
             return Array(s.documents.values.filter { d in
@@ -88,7 +93,7 @@ public final class MemoryDocumentStore: DocumentStore {
     func canSee(_ s: State, _ d: DocumentRecord, _ user: String) -> Bool {
         d.status.isAvailable && (d.ownerID == user || s.shares.contains("\(d.id) \(user)"))
     }
-    public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
+    package func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
         try state.withLock { s in
             try check(s)
             guard let d = s.documents[id], canSee(s, d, userID) else { return nil }
@@ -96,7 +101,7 @@ public final class MemoryDocumentStore: DocumentStore {
             return d
         }
     }
-    public func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
+    package func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
         try state.withLock { s in
             try check(s)
             let visible = s.documents.values.filter { canSee(s, $0, userID) }
@@ -105,7 +110,7 @@ public final class MemoryDocumentStore: DocumentStore {
             return Array(visible.prefix(limit))
         }
     }
-    public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+    package func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
         try state.withLock { s in
             try check(s)
             guard let d = s.documents[documentID], d.ownerID == ownerID, d.status.isAvailable else { return false }
@@ -113,7 +118,7 @@ public final class MemoryDocumentStore: DocumentStore {
             return true
         }
     }
-    public func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+    package func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
         try state.withLock { s in
             try check(s)
             guard let d = s.documents[documentID], d.ownerID == ownerID, d.status.isVisibleToOwner,
@@ -122,9 +127,9 @@ public final class MemoryDocumentStore: DocumentStore {
             return true
         }
     }
-    public func record(_ audit: AuditEntry) throws {
+    package func record(_ audit: AuditEntry) throws {
         try state.withLock { s in try check(s); s.audit.append(audit) }
     }
-    public func ping() throws { try state.withLock { s in try check(s) } }
+    package func ping() throws { try state.withLock { s in try check(s) } }
 }
 

@@ -1,9 +1,12 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndMetrics
+package import PresigndSigning
+package import PresigndUploads
 
 /// The object store as the flows see it: the six calls presignd makes itself. Every call
 /// throws `DependencyUnavailable` when the store cannot be reached or fails, and
 /// `StoreRefusal` when it answers that the request is wrong (no such upload, bad parts).
-public protocol ObjectStore: Sendable {
+package protocol ObjectStore: Sendable {
     /// Size and type of the object, nil when there is none.
     func head(key: String) throws -> ObjectHead?
     /// Deletes the object; deleting a missing object succeeds.
@@ -19,15 +22,15 @@ public protocol ObjectStore: Sendable {
 }
 
 /// The store refused a multipart call for a reason the client can fix.
-public struct StoreRefusal: Error, Sendable, Equatable {
+package struct StoreRefusal: Error, Sendable, Equatable {
     /// S3's error code, such as `NoSuchUpload`, `InvalidPart`, `EntityTooSmall`.
-    public let code: String
+    package let code: String
 
-    public init(code: String) { self.code = code }
+    package init(code: String) { self.code = code }
 }
 
 extension StoreRefusal: APIErrorConvertible {
-    public var apiError: APIError {
+    package var apiError: APIError {
         switch code {
         case "NoSuchUpload":
             return APIError.notFound("the store no longer has this multipart upload (aborted or expired); start a new upload")
@@ -43,12 +46,12 @@ extension StoreRefusal: APIErrorConvertible {
 /// The store refused presignd's own, correctly formed request (403: wrong key, missing
 /// permission, skewed clock). That is a misconfiguration to fix, not an outage to wait out:
 /// 502 without `Retry-After`; the log line names the operation and the store's error code.
-public struct StorageRefused: Error, APIErrorConvertible, Sendable {
-    public let operation: String
+package struct StorageRefused: Error, APIErrorConvertible, Sendable {
+    package let operation: String
 
-    public init(operation: String) { self.operation = operation }
+    package init(operation: String) { self.operation = operation }
 
-    public var apiError: APIError {
+    package var apiError: APIError {
         APIError(status: 502, code: "storage_refused",
                  message: "the object store refused the server's \(operation) request; the operator must fix the storage credentials or permissions")
     }

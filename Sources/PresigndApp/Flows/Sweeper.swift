@@ -1,11 +1,16 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// Nothing left behind: uploads still unfinished after `maxAge` seconds are expired through
 /// the lifecycle (object deleted or multipart upload aborted, row `expired`, one audit row),
 /// and deletes that stopped half-way are finished. Safe from several hosts at once: every
 /// change is the lifecycle's conditional transition, so a row another sweeper (or a request)
 /// moved first is skipped.
-public struct Sweeper: Sendable {
+package struct Sweeper: Sendable {
     let store: any DocumentStore
     let objects: any ObjectStore
     let purposes: UploadPurposes
@@ -16,7 +21,7 @@ public struct Sweeper: Sendable {
     /// A delete still `deleting` after this long is taken to have stopped half-way.
     static let stuckDeleteAge: Int64 = 300
 
-    public init(store: any DocumentStore, objects: any ObjectStore, purposes: UploadPurposes, maxAge: Int64, batch: Int = 1_000) {
+    package init(store: any DocumentStore, objects: any ObjectStore, purposes: UploadPurposes, maxAge: Int64, batch: Int = 1_000) {
         self.store = store
         self.objects = objects
         self.purposes = purposes
@@ -25,15 +30,15 @@ public struct Sweeper: Sendable {
     }
 
     /// What one run did (or, dry, would do) with one row.
-    public struct Entry: Sendable, Equatable {
-        public let documentID: String
-        public let status: UploadStatus
-        public let action: String
+    package struct Entry: Sendable, Equatable {
+        package let documentID: String
+        package let status: UploadStatus
+        package let action: String
         /// Why the row was left as it is, when it was (moved on meanwhile, or the store failed).
-        public let skipped: String?
+        package let skipped: String?
     }
 
-    public func run(now: UnixSeconds, dryRun: Bool) throws -> [Entry] {
+    package func run(now: UnixSeconds, dryRun: Bool) throws -> [Entry] {
         let rows = try store.sweepCandidates(createdBefore: now - maxAge, updatedBefore: now - Sweeper.stuckDeleteAge, limit: batch)
         let runner = LifecycleRunner(store: store, objects: objects, purposes: purposes)
         let request = LifecycleRunner.Request(actor: "presignd:sweeper", clientAddress: "", now: now)

@@ -1,9 +1,14 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// Uploads: single-request uploads (`presign`, then `confirm`), multipart uploads (create,
 /// sign parts, list parts, complete, abort). Every upload is one row of the upload lifecycle;
 /// the bytes go from the client to the store, never through presignd.
-public struct UploadFlow: Sendable {
+package struct UploadFlow: Sendable {
     let config: FlowsConfig
     let store: any DocumentStore
     let objects: any ObjectStore
@@ -11,7 +16,7 @@ public struct UploadFlow: Sendable {
     /// A fresh UUID per upload (random in production, fixed in tests).
     let newID: @Sendable () -> String
 
-    public init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner,
+    package init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner,
                 newID: @escaping @Sendable () -> String = UUIDv4.random) {
         self.config = config
         self.store = store
@@ -20,7 +25,7 @@ public struct UploadFlow: Sendable {
         self.newID = newID
     }
 
-    public var routes: [Route<Endpoint>] {
+    package var routes: [Route<Endpoint>] {
         let uploads = RouteGroup("/api/uploads", access: .user, scopes: "uploads")
         return [
             uploads.route("POST", "/presign") { try presign($0) },

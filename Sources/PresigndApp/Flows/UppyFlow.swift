@@ -1,4 +1,9 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// Uppy's S3 protocol (`@uppy/aws-s3` talking to a Companion server, read from Companion's
 /// `controllers/s3.ts`), served under `config.uppy.prefix`, with presignd's ownership rules:
@@ -9,16 +14,16 @@ import PresigndCore
 ///
 /// Errors keep the project's shape and add a top-level `message`, which Uppy shows to the
 /// user. Uppy retries 5xx and 409 and gives up on other 4xx, which is what these statuses mean.
-public struct UppyFlow: Sendable {
+package struct UppyFlow: Sendable {
     let uploads: UploadFlow
     let bucket: String
 
-    public init(uploads: UploadFlow, bucket: String) {
+    package init(uploads: UploadFlow, bucket: String) {
         self.uploads = uploads
         self.bucket = bucket
     }
 
-    public var routes: [Route<Endpoint>] {
+    package var routes: [Route<Endpoint>] {
         let uppy = RouteGroup(uploads.config.uppy.prefix, access: .user, scopes: "uploads", renderError: UppyFlow.errorResponse)
         // The literal `batch` comes before `{partNumber}`: the router takes the first match.
         return [

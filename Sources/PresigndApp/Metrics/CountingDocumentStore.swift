@@ -1,8 +1,13 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+package import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+package import PresigndUploads
 
 /// A `DocumentStore` that counts the upload state changes that were written (by state left and
 /// entered), around the real store; every other call passes through.
-public struct CountingDocumentStore: DocumentStore {
+package struct CountingDocumentStore: DocumentStore {
     let base: any DocumentStore
     let metrics: Metrics
     let changes = SeriesCache<Change>()
@@ -16,44 +21,44 @@ public struct CountingDocumentStore: DocumentStore {
         changes.series(Change(from: from, to: to)) { metrics.series(Metrics.Families.transitions, [("from", from), ("to", to)]) }.add(1)
     }
 
-    public init(_ base: any DocumentStore, metrics: Metrics) {
+    package init(_ base: any DocumentStore, metrics: Metrics) {
         self.base = base
         self.metrics = metrics
     }
 
-    public func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
+    package func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         let changed = try base.transition(id: id, from: from, change, audit: audit)
         if changed { count(from: from.rawValue, to: change.to.rawValue) }
         return changed
     }
 
-    public func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+    package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
         try base.insert(record, audit: audit, quota: quota)
         count(from: "none", to: record.status.rawValue)
     }
 
-    public func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
-    public func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
-    public func removeDeleted(id: String) throws {
+    package func document(id: String) throws -> DocumentRecord? { try base.document(id: id) }
+    package func document(uploadID: String) throws -> DocumentRecord? { try base.document(uploadID: uploadID) }
+    package func removeDeleted(id: String) throws {
         try base.removeDeleted(id: id)
         count(from: UploadStatus.deleting.rawValue, to: "removed")
     }
-    public func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
+    package func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         try base.sweepCandidates(createdBefore: createdBefore, updatedBefore: updatedBefore, limit: limit)
     }
-    public func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
+    package func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
         try base.openForDownload(id: id, userID: userID, audit: audit)
     }
-    public func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
+    package func listAccessible(userID: String, after: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
         try base.listAccessible(userID: userID, after: after, limit: limit)
     }
-    public func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
+    package func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {
         try base.share(documentID: documentID, ownerID: ownerID, with: userID, audit: audit)
     }
-    public func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
+    package func unshare(documentID: String, ownerID: String, from userID: String, audit: AuditEntry) throws -> Bool {
         try base.unshare(documentID: documentID, ownerID: ownerID, from: userID, audit: audit)
     }
-    public func record(_ audit: AuditEntry) throws { try base.record(audit) }
-    public func ping() throws { try base.ping() }
-    public func usage(ownerID: String) throws -> [PurposeUsage] { try base.usage(ownerID: ownerID) }
+    package func record(_ audit: AuditEntry) throws { try base.record(audit) }
+    package func ping() throws { try base.ping() }
+    package func usage(ownerID: String) throws -> [PurposeUsage] { try base.usage(ownerID: ownerID) }
 }

@@ -1,12 +1,16 @@
-import PresigndCore
+import PresigndHTTP
+package import PresigndMetrics
+import PresigndSigning
+package import PresigndSupport
+import PresigndUploads
 
 /// An `ObjectURLSigner` that counts each signature it makes by kind, around the real signer.
-public struct CountingURLSigner: ObjectURLSigner {
+package struct CountingURLSigner: ObjectURLSigner {
     let base: any ObjectURLSigner
     let metrics: Metrics
     let kinds = SeriesCache<String>()
 
-    public init(_ base: any ObjectURLSigner, metrics: Metrics) {
+    package init(_ base: any ObjectURLSigner, metrics: Metrics) {
         self.base = base
         self.metrics = metrics
     }
@@ -17,17 +21,17 @@ public struct CountingURLSigner: ObjectURLSigner {
         return signed
     }
 
-    public func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
+    package func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
         try counted("post_policy") { try base.presignPost(rules, expiresIn: expiresIn, now: now) }
     }
 
-    public func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    package func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         try counted("put_url") {
             try base.presignPut(key: key, contentType: contentType, contentLength: contentLength, expiresIn: expiresIn, now: now)
         }
     }
 
-    public func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
                                   expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         try counted("upload_part_url") {
             try base.presignUploadPart(key: key, uploadID: uploadID, partNumber: partNumber, contentLength: contentLength,
@@ -35,7 +39,7 @@ public struct CountingURLSigner: ObjectURLSigner {
         }
     }
 
-    public func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
+    package func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         try counted("get_url") {
             try base.presignGet(key: key, responseContentDisposition: responseContentDisposition,
@@ -45,17 +49,17 @@ public struct CountingURLSigner: ObjectURLSigner {
 }
 
 /// A `CDNCookieSigner` that counts the cookie sets it signs.
-public struct CountingCookieSigner: CDNCookieSigner {
+package struct CountingCookieSigner: CDNCookieSigner {
     let base: any CDNCookieSigner
     let metrics: Metrics
     let signatures = SeriesCache<String>()
 
-    public init(_ base: any CDNCookieSigner, metrics: Metrics) {
+    package init(_ base: any CDNCookieSigner, metrics: Metrics) {
         self.base = base
         self.metrics = metrics
     }
 
-    public func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
+    package func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
         let cookies = try base.cookies(resource: resource, expiresAt: expiresAt)
         signatures.series("cloudfront_cookies") { metrics.series(Metrics.Families.signatures, [("kind", "cloudfront_cookies")]) }.add(1)
         return cookies

@@ -1,4 +1,7 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
+import PresigndUploads
 
 /// The answered request's log line (`PRESIGND_ACCESS_LOG`): route, status, duration, user,
 /// request id and error code, from the context as the rest of the chain left it.

@@ -1,4 +1,8 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
 
 /// Establishes the user of a route that needs one (`access: .user`) and puts it in the context;
 /// refusals are counted by reason. A route that changes state, whatever its method, is refused

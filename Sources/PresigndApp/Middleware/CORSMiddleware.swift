@@ -1,4 +1,8 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndUploads
 
 /// CORS for apps on another origin than the API (`PRESIGND_CORS_ORIGINS`). For an allowed
 /// origin: a preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered 204 with the
@@ -8,23 +12,23 @@ import PresigndCore
 /// Credentials are allowed only where the token may come from a cookie
 /// (`PRESIGND_JWT_COOKIE`); bearer tokens need none. A plain `OPTIONS` (no preflight) gets
 /// 204 with `Allow`.
-public struct CORSMiddleware: Middleware {
-    public let config: CORSConfig
-    public let allowCredentials: Bool
+package struct CORSMiddleware: Middleware {
+    package let config: CORSConfig
+    package let allowCredentials: Bool
     /// The methods a path has (empty when it has none), for `Access-Control-Allow-Methods` and `Allow`.
     let methods: @Sendable (String) -> [String]
 
-    public static let allowedHeaders = "Authorization, Content-Type, X-Requested-With"
+    package static let allowedHeaders = "Authorization, Content-Type, X-Requested-With"
     /// Headers a page may read besides the CORS-safelisted ones.
-    public static let exposedHeaders = "WWW-Authenticate, Retry-After, Allow"
+    package static let exposedHeaders = "WWW-Authenticate, Retry-After, Allow"
 
-    public init(config: CORSConfig, allowCredentials: Bool, methods: @escaping @Sendable (String) -> [String]) {
+    package init(config: CORSConfig, allowCredentials: Bool, methods: @escaping @Sendable (String) -> [String]) {
         self.config = config
         self.allowCredentials = allowCredentials
         self.methods = methods
     }
 
-    public func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
+    package func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
         guard request.path.hasPrefix("/api/") else { return next(request, &context) }
         let origin = request.headers["Origin"]
         let allowed = origin.map(config.allows) ?? false

@@ -1,4 +1,6 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
 
 /// HEAD is answered by the GET route (the router's rule) with the body taken off.
 struct HeadMiddleware: Middleware {

@@ -1,4 +1,7 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
+import PresigndUploads
 
 /// Counts every answer by route pattern and status and observes its duration (which it leaves
 /// in the context for the access log, so both report the same time).

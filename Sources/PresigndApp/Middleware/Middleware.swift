@@ -1,13 +1,15 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
 
 /// The rest of the chain after a middleware: the next middleware, or in the end the route.
-public typealias Next = (HTTPRequest, inout RequestContext) -> HTTPResponse
+package typealias Next = (HTTPRequest, inout RequestContext) -> HTTPResponse
 
 /// One cross-cutting step around the routes, the synchronous form of Hummingbird's middleware:
 /// it may answer by itself, change the request or the context, or change the answer `next`
 /// gives. Errors it throws become the project's error shape like a handler's, right where they
 /// are thrown, so the middleware outside it sees every answer.
-public protocol Middleware: Sendable {
+package protocol Middleware: Sendable {
     func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse
 }
 

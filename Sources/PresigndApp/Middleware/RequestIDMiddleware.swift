@@ -1,4 +1,6 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndMetrics
+import PresigndSigning
 
 /// Returns the request's id in `X-Request-ID` on every answer, so a user's report finds its log line.
 struct RequestIDMiddleware: Middleware {

@@ -1,17 +1,20 @@
-import PresigndCore
+package import PresigndHTTP
+import PresigndJWT
+import PresigndSigning
+import PresigndUploads
 
 /// Routes under one prefix that share their access, scope group, middleware and error
 /// rendering (Hummingbird's `RouterGroup`): `/api/uploads`, `/api/documents`, Uppy's prefix,
 /// the media prefix.
-public struct RouteGroup: Sendable {
-    public let prefix: String
-    public let access: RouteAccess
+package struct RouteGroup: Sendable {
+    package let prefix: String
+    package let access: RouteAccess
     /// The scope group (`PRESIGND_JWT_SCOPES_<GROUP>`) its routes belong to.
-    public let scopes: String?
-    public let middleware: [any Middleware]
-    public let renderError: (@Sendable (APIError, String?) -> HTTPResponse)?
+    package let scopes: String?
+    package let middleware: [any Middleware]
+    package let renderError: (@Sendable (APIError, String?) -> HTTPResponse)?
 
-    public init(_ prefix: String, access: RouteAccess, scopes: String? = nil, middleware: [any Middleware] = [],
+    package init(_ prefix: String, access: RouteAccess, scopes: String? = nil, middleware: [any Middleware] = [],
                 renderError: (@Sendable (APIError, String?) -> HTTPResponse)? = nil) {
         self.prefix = prefix
         self.access = access
@@ -20,7 +23,7 @@ public struct RouteGroup: Sendable {
         self.renderError = renderError
     }
 
-    public func route(_ method: String, _ path: String, changesState: Bool? = nil, takesRest: Bool = false,
+    package func route(_ method: String, _ path: String, changesState: Bool? = nil, takesRest: Bool = false,
                       _ handle: @escaping @Sendable (RequestContext) throws -> HTTPResponse) -> Route<Endpoint> {
         Route(method, prefix + path, access: access, changesState: changesState, takesRest: takesRest,
               handler: Endpoint(group: scopes, renderError: renderError, middleware: middleware, handle))

@@ -1,10 +1,15 @@
-import PresigndCore
+import PresigndHTTP
+import PresigndJWT
+import PresigndMetrics
+import PresigndSigning
+import PresigndSupport
+import PresigndUploads
 
 /// The OpenAPI 3.1 document of every route, served at `GET /api/openapi.json`. The Uppy routes are
 /// described at their default prefix, `/api/uppy`. `OpenAPIDocumentTests` fails when a route is
 /// missing here or an operation here has no route.
-public enum OpenAPIDocument {
-    public static let json = #"""
+package enum OpenAPIDocument {
+    package static let json = #"""
 {
   "openapi": "3.1.0",
   "info": {

@@ -4,7 +4,13 @@
 // parser (a parsed policy has a positive DateLessThan), the wildcard matcher (a text matches
 // itself, `*` matches everything), and the whole verification with an ECDSA P-256 key (the
 // seeds carry cookies this key signed, so mutants reach the signature check and the policy).
-@testable import PresigndCore
+@testable import PresigndSupport
+@testable import PresigndHTTP
+@testable import PresigndJWT
+@testable import PresigndSigning
+@testable import PresigndUploads
+@testable import PresigndMetrics
+import PresigndCrypto
 import PresigndCrypto
 
 let pem = """

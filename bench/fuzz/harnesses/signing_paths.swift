@@ -1,5 +1,11 @@
 // libFuzzer harness: percent-decoding and encoding, canonical paths and canonical queries.
-@testable import PresigndCore
+@testable import PresigndSupport
+@testable import PresigndHTTP
+@testable import PresigndJWT
+@testable import PresigndSigning
+@testable import PresigndUploads
+@testable import PresigndMetrics
+import PresigndCrypto
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

@@ -1,0 +1,65 @@
+package import PresigndCrypto
+import PresigndHTTP
+package import PresigndSupport
+
+/// The CloudFront keys, loaded (and checked) once when a CDN is configured.
+///
+/// | variable | meaning |
+/// | --- | --- |
+/// | `PRESIGND_CLOUDFRONT_KEY_PAIR_ID` | the CloudFront public key's id (required with a CDN) |
+/// | `PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE` | its PEM private key (required with a CDN) |
+/// | `PRESIGND_CLOUDFRONT_TRUSTED_KEYS` | more keys whose cookies the media route accepts during a rotation, `KEYID=/path/key.pem,…` (public or private PEM) |
+package struct CloudFrontConfig: ConfigSection {
+    package let signer: CloudFrontSigner
+    /// The keys whose cookies the media route accepts: the signing key and the trusted ones.
+    package let verifierKeys: [String: AsymmetricKey]
+    package let entries: [ConfigEntry]
+
+    package static func load(_ env: Environment) throws(ConfigError) -> CloudFrontConfig {
+        guard let keyPairID = env.string("PRESIGND_CLOUDFRONT_KEY_PAIR_ID") else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "required when PRESIGND_CDN_DOMAIN is set")
+        }
+        guard keyPairID.utf8.allSatisfy(isKeyIDByte) else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "expected a key id such as K2JCJMDEHXQW5F (letters, digits, - and _)")
+        }
+        guard let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE") else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "required when PRESIGND_CDN_DOMAIN is set")
+        }
+        guard let pem = env.readFile(path) else {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "cannot read the file \(path)")
+        }
+        let signer: CloudFrontSigner
+        var keys: [String: AsymmetricKey] = [:]
+        do {
+            signer = try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem)
+            keys[keyPairID] = try AsymmetricKey.privateKey(pem: pem)
+        } catch {
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(path) is not a PEM RSA or ECDSA private key")
+        }
+        let trusted = env.string("PRESIGND_CLOUDFRONT_TRUSTED_KEYS")
+        for entry in (trusted ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.trimmingSpaces()) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.allSatisfy(isKeyIDByte) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "expected KEYID=/path/public.pem, comma-separated")
+            }
+            guard let pem = env.readFile(parts[1]) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "cannot read \(parts[1])")
+            }
+            guard let key = (try? AsymmetricKey.publicKey(pem: pem)) ?? (try? AsymmetricKey.privateKey(pem: pem)) else {
+                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "\(parts[1]) is not a PEM public key, certificate or private key")
+            }
+            keys[parts[0]] = key
+        }
+        return CloudFrontConfig(signer: signer, verifierKeys: keys, entries: [
+            ConfigEntry("PRESIGND_CLOUDFRONT_KEY_PAIR_ID", keyPairID),
+            ConfigEntry("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", path),
+            ConfigEntry("PRESIGND_CLOUDFRONT_TRUSTED_KEYS", trusted ?? "(none: only the signing key)"),
+        ])
+    }
+
+    package var verifier: CloudFrontVerifier { CloudFrontVerifier(keys: verifierKeys) }
+
+    static func isKeyIDByte(_ byte: UInt8) -> Bool {
+        ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
+}

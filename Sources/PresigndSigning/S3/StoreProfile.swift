@@ -1,0 +1,43 @@
+import PresigndCrypto
+import PresigndHTTP
+package import PresigndSupport
+
+/// What an S3-compatible store supports, so presignd signs only what it accepts and
+/// `bucket-setup` configures only what it has. `PRESIGND_STORE_PROFILE` picks a preset;
+/// `PRESIGND_STORE_POST_POLICY=false|true` overrides the one setting the upload flow depends on.
+///
+/// | preset | POST policies | public access block | lifecycle rules | object tagging |
+/// | --- | --- | --- | --- | --- |
+/// | `aws` | yes | yes | yes | yes |
+/// | `r2` (Cloudflare R2 answers 501 to POST) | no | no | yes | no |
+/// | `minio` | yes | no | yes | yes |
+/// | `ceph` (RGW) | yes | no | yes | yes |
+/// | `generic` | yes | no | no | no |
+package struct StoreProfile: Sendable, Equatable {
+    package let name: String
+    /// Browser-form uploads with a POST policy (the store enforces size, type and key).
+    package var postPolicies: Bool
+    package var publicAccessBlock: Bool
+    package var lifecycleRules: Bool
+    package var tagging: Bool
+
+    package static let aws = StoreProfile(name: "aws", postPolicies: true, publicAccessBlock: true, lifecycleRules: true, tagging: true)
+    package static let r2 = StoreProfile(name: "r2", postPolicies: false, publicAccessBlock: false, lifecycleRules: true, tagging: false)
+    package static let minio = StoreProfile(name: "minio", postPolicies: true, publicAccessBlock: false, lifecycleRules: true, tagging: true)
+    package static let ceph = StoreProfile(name: "ceph", postPolicies: true, publicAccessBlock: false, lifecycleRules: true, tagging: true)
+    package static let generic = StoreProfile(name: "generic", postPolicies: true, publicAccessBlock: false, lifecycleRules: false, tagging: false)
+    package static let presets = [aws, r2, minio, ceph, generic]
+
+    /// `PRESIGND_STORE_PROFILE` (default `aws`) and `PRESIGND_STORE_POST_POLICY`.
+    package static func from(_ environment: Environment) throws(ConfigError) -> StoreProfile {
+        let name = environment.string("PRESIGND_STORE_PROFILE") ?? "aws"
+        guard var profile = presets.first(where: { $0.name == name.lowercased() }) else {
+            throw ConfigError(variable: "PRESIGND_STORE_PROFILE",
+                              problem: "expected one of \(presets.map(\.name).joined(separator: ", ")), got \"\(name)\"")
+        }
+        if environment.string("PRESIGND_STORE_POST_POLICY") != nil {
+            profile.postPolicies = try environment.boolean("PRESIGND_STORE_POST_POLICY", default: profile.postPolicies)
+        }
+        return profile
+    }
+}
