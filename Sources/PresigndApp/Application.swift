@@ -86,9 +86,9 @@ package struct Application: Sendable {
         case .notFound:
             throw APIError.notFound("no route for \(Loggable.path(request.path))")
         case .badPath(let why):
-            throw APIError.badRequest("invalid_path", why)
+            throw APIError.badRequest(.invalidPath, why)
         case .methodNotAllowed(let allowed):
-            throw APIError(status: 405, code: "method_not_allowed",
+            throw APIError(status: 405, code: .methodNotAllowed,
                            message: "\(Loggable.method(request.method)) is not allowed here; use \(allowed.joined(separator: " or "))",
                            headers: ["Allow": allowed.joined(separator: ", ")])
         case .found(let route, let parameters):

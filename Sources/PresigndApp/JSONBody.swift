@@ -23,20 +23,20 @@ package struct JSONBody: Sendable {
         }()
         guard isJSON else {
             let got = contentType.isEmpty ? "no Content-Type" : "Content-Type \(String(contentType.prefix(100)))"
-            throw APIError(status: 415, code: "unsupported_media_type",
+            throw APIError(status: 415, code: .unsupportedMediaType,
                            message: "send the body as JSON with Content-Type: application/json (got \(got))")
         }
         guard !request.body.isEmpty else {
-            throw APIError.badRequest("missing_body", "the request body is empty; send a JSON object")
+            throw APIError.badRequest(.missingBody, "the request body is empty; send a JSON object")
         }
         let value: JSONValue
         do {
             value = try JSONParser().parse(request.body)
         } catch {
-            throw APIError.badRequest("malformed_json", "the request body is not valid JSON: \(error)")
+            throw APIError.badRequest(.malformedJson, "the request body is not valid JSON: \(error)")
         }
         guard case .object(let object) = value else {
-            throw APIError.badRequest("malformed_json", "the request body must be a JSON object, got \(value.typeName)")
+            throw APIError.badRequest(.malformedJson, "the request body must be a JSON object, got \(value.typeName)")
         }
         return JSONBody(object)
     }
@@ -44,16 +44,16 @@ package struct JSONBody: Sendable {
     /// A required, non-empty string field.
     package func string(_ field: String, maxLength: Int = 1024) throws(APIError) -> String {
         guard let value = object[field], value != .null else {
-            throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
+            throw APIError.badRequest(.missingField, "the field \"\(field)\" is required")
         }
         guard let string = value.stringValue else {
-            throw APIError.badRequest("invalid_field", "the field \"\(field)\" must be a string, got \(value.typeName)")
+            throw APIError.badRequest(.invalidField, "the field \"\(field)\" must be a string, got \(value.typeName)")
         }
         guard !string.isEmpty else {
-            throw APIError.badRequest("invalid_field", "the field \"\(field)\" must not be empty")
+            throw APIError.badRequest(.invalidField, "the field \"\(field)\" must not be empty")
         }
         guard string.utf8.count <= maxLength else {
-            throw APIError.badRequest("invalid_field", "the field \"\(field)\" is longer than \(maxLength) bytes")
+            throw APIError.badRequest(.invalidField, "the field \"\(field)\" is longer than \(maxLength) bytes")
         }
         return string
     }
@@ -67,13 +67,13 @@ package struct JSONBody: Sendable {
     /// A required whole number within `range`.
     package func integer(_ field: String, in range: ClosedRange<Int64>) throws(APIError) -> Int64 {
         guard let value = object[field], value != .null else {
-            throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
+            throw APIError.badRequest(.missingField, "the field \"\(field)\" is required")
         }
         guard let number = value.int64Value else {
-            throw APIError.badRequest("invalid_field", "the field \"\(field)\" must be a whole number, got \(value.typeName)")
+            throw APIError.badRequest(.invalidField, "the field \"\(field)\" must be a whole number, got \(value.typeName)")
         }
         guard range.contains(number) else {
-            throw APIError.badRequest("invalid_field",
+            throw APIError.badRequest(.invalidField,
                                       "the field \"\(field)\" must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
         }
         return number
@@ -82,15 +82,15 @@ package struct JSONBody: Sendable {
     /// A required array of whole numbers within `range`, at most `maxCount` of them.
     package func integers(_ field: String, in range: ClosedRange<Int64>, maxCount: Int = 10_000) throws(APIError) -> [Int64] {
         guard let value = object[field], value != .null else {
-            throw APIError.badRequest("missing_field", "the field \"\(field)\" is required")
+            throw APIError.badRequest(.missingField, "the field \"\(field)\" is required")
         }
         guard let items = value.arrayValue, items.count <= maxCount else {
-            throw APIError.badRequest("invalid_field", "the field \"\(field)\" must be an array of at most \(maxCount) whole numbers")
+            throw APIError.badRequest(.invalidField, "the field \"\(field)\" must be an array of at most \(maxCount) whole numbers")
         }
         var numbers: [Int64] = []
         for item in items {
             guard let number = item.int64Value, range.contains(number) else {
-                throw APIError.badRequest("invalid_field",
+                throw APIError.badRequest(.invalidField,
                                           "the field \"\(field)\" must hold whole numbers from \(range.lowerBound) to \(range.upperBound)")
             }
             numbers.append(number)
@@ -102,7 +102,7 @@ package struct JSONBody: Sendable {
     /// under the field names of the protocol at hand (`partNumber`/`etag`, or Uppy's
     /// `PartNumber`/`ETag`).
     package func parts(numberField: String, etagField: String) throws(APIError) -> [(number: Int, etag: String)] {
-        let problem = APIError.badRequest("invalid_parts",
+        let problem = APIError.badRequest(.invalidParts,
                                           "the field \"parts\" must be an array of {\"\(numberField)\": 1…10000, \"\(etagField)\": \"…\"} objects")
         guard let items = object["parts"]?.arrayValue, items.count <= MultipartPlan.maximumParts else { throw problem }
         var parts: [(number: Int, etag: String)] = []

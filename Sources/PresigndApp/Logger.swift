@@ -73,7 +73,7 @@ package struct Logger: Sendable {
                                       "duration_ms": .double(milliseconds)]
             if let user = context.user?.id { object["user_id"] = .string(user) }
             object["request_id"] = .string(context.requestID)
-            if let code = context.errorCode { object["error_code"] = .string(code) }
+            if let code = context.errorCode { object["error_code"] = .string(code.rawValue) }
             sink(JSONValue.object(object).serialized())
         }
     }

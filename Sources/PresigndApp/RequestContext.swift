@@ -23,7 +23,7 @@ package struct RequestContext: Sendable {
     /// The authenticated user, set by the authentication middleware of routes that need one.
     package var user: AuthenticatedUser?
     /// The error code of the answer, when it was an error.
-    package var errorCode: String?
+    package var errorCode: ErrorCode?
     /// The CloudFront policy the request's signed cookies carry, once the media route's
     /// cookie middleware has verified them.
     package var cookiePolicy: VerifiedCloudFrontPolicy?
@@ -43,7 +43,7 @@ package struct RequestContext: Sendable {
     /// The authenticated user; routes declared `.user` always have one.
     package func requireUser() throws(APIError) -> AuthenticatedUser {
         guard let user else {
-            throw APIError(status: 401, code: "unauthenticated", message: "this route needs a bearer token",
+            throw APIError(status: 401, code: .unauthenticated, message: "this route needs a bearer token",
                            headers: ["WWW-Authenticate": "Bearer"])
         }
         return user

@@ -44,7 +44,7 @@ final class GatewayRequestTests: XCTestCase {
         XCTAssertEqual(code([("REQUEST_URI", "/")]), "400 bad_method")
         XCTAssertEqual(code([("REQUEST_METHOD", "GE T"), ("REQUEST_URI", "/")]), "400 bad_method")
         XCTAssertEqual(code([("REQUEST_METHOD", "GET")]), "400 bad_path")
-        XCTAssertEqual(code([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/" + String(repeating: "a", count: 64))]), "414 uri_too_long")
+        XCTAssertEqual(code([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/" + String(repeating: "a", count: 64))]), "414 path_too_long")
         XCTAssertEqual(code([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/"), ("CONTENT_LENGTH", "-1")]), "400 bad_content_length")
         XCTAssertEqual(code([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/"), ("CONTENT_LENGTH", "99999999999999999999")]), "400 bad_content_length")
         XCTAssertEqual(code([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/"), ("HTTP_COOKIE", String(repeating: "c", count: 3000))]), "431 headers_too_large")

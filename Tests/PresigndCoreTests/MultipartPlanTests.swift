@@ -61,7 +61,7 @@ final class MultipartPlanTests: XCTestCase {
                 try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: max)
                 return nil
             } catch {
-                return error.code
+                return error.code.rawValue
             }
         }
         XCTAssertEqual(code(Array(good.prefix(2)), stored, plan: plan), "invalid_parts", "a missing part in the list")

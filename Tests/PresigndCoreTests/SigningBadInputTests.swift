@@ -15,7 +15,7 @@ final class SigningBadInputTests: XCTestCase {
         S3Presigner(endpoint: try S3Endpoint(region: "us-east-1"), credentials: credentials)
     }
 
-    func assertRefused(_ code: String, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
+    func assertRefused(_ code: ErrorCode, _ message: String = "", file: StaticString = #filePath, line: UInt = #line,
                        _ body: () throws -> Void) {
         XCTAssertThrowsError(try body(), message, file: file, line: line) { error in
             guard let error = error as? SigningError else { return XCTFail("not a SigningError: \(error)", file: file, line: line) }

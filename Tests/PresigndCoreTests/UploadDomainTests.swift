@@ -164,7 +164,7 @@ final class UploadValidationTests: XCTestCase {
     }
 
     func code(_ body: () throws -> ValidatedUpload) -> String? {
-        do { _ = try body(); return nil } catch { return (error as? APIError)?.code ?? "not an APIError" }
+        do { _ = try body(); return nil } catch { return (error as? APIError)?.code.rawValue ?? "not an APIError" }
     }
 
     func testSeedErrorTable() {

@@ -39,14 +39,14 @@ package struct DocumentFlow: Sendable {
         var limit = DocumentFlow.defaultPageSize
         if let text = context.request.queryValue("limit") {
             guard let value = Int(text), (1...DocumentFlow.maxPageSize).contains(value) else {
-                throw APIError.badRequest("invalid_field", "the parameter \"limit\" must be a whole number from 1 to \(DocumentFlow.maxPageSize)")
+                throw APIError.badRequest(.invalidField, "the parameter \"limit\" must be a whole number from 1 to \(DocumentFlow.maxPageSize)")
             }
             limit = value
         }
         var cursor: DocumentCursor? = nil
         if let text = context.request.queryValue("cursor") {
             guard let decoded = DocumentCursor.decode(text) else {
-                throw APIError.badRequest("invalid_field", "the parameter \"cursor\" is not one this server issued; start from the first page")
+                throw APIError.badRequest(.invalidField, "the parameter \"cursor\" is not one this server issued; start from the first page")
             }
             cursor = decoded
         }
@@ -81,7 +81,7 @@ package struct DocumentFlow: Sendable {
         switch context.request.queryValue("disposition") {
         case nil, "attachment": kind = .attachment
         case "inline": kind = .inline
-        default: throw APIError.badRequest("invalid_field", "the parameter \"disposition\" must be attachment or inline")
+        default: throw APIError.badRequest(.invalidField, "the parameter \"disposition\" must be attachment or inline")
         }
         let id = try documentID(context)
         guard let record = try store.openForDownload(id: id, userID: user.id, audit: audit(context, user, .documentDownload, id)) else {
@@ -110,7 +110,7 @@ package struct DocumentFlow: Sendable {
         if target == user.id {
             // Someone else's document stays a 404 whoever it is "shared" with.
             _ = try ownedDocument(id, by: user)
-            throw APIError.badRequest("invalid_field", "the field \"userId\" names you; share with another user")
+            throw APIError.badRequest(.invalidField, "the field \"userId\" names you; share with another user")
         }
         // One statement checks ownership and readiness and locks the row, so a racing delete
         // makes this a 404, never a half-written share.
@@ -147,7 +147,7 @@ package struct DocumentFlow: Sendable {
     /// A user id to share with or unshare from must be one a token could carry.
     static func checkUserID(_ id: String) throws(APIError) {
         guard AuthenticatedUser.isValidID(id) else {
-            throw APIError.badRequest("invalid_field",
+            throw APIError.badRequest(.invalidField,
                                       "the field \"userId\" must be 1 to \(AuthenticatedUser.maxIDBytes) bytes without control or invisible formatting characters")
         }
     }

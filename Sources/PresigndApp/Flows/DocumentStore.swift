@@ -139,7 +139,7 @@ package struct QuotaExceeded: Error, APIErrorConvertible, Sendable, Equatable {
         if let files = quota.maxFiles { limits.append("\(files) file\(files == 1 ? "" : "s")") }
         if let bytes = quota.maxBytes { limits.append(QuotaExceeded.size(bytes)) }
         let used = "\(usage.files) file\(usage.files == 1 ? "" : "s") and \(QuotaExceeded.size(usage.bytes))"
-        return APIError(status: 403, code: "quota_exceeded", message: """
+        return APIError(status: 403, code: .quotaExceeded, message: """
             this upload (\(QuotaExceeded.size(requested))) would exceed your "\(purpose)" quota of \(limits.joined(separator: " and ")); \
             you use \(used), unfinished uploads counted at their declared size; delete files you no longer need \
             (DELETE /api/documents/{id}) or let unfinished uploads finish or expire, then try again (GET /api/usage shows your usage)

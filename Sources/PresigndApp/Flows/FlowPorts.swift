@@ -80,10 +80,10 @@ package struct DependencyUnavailable: Error, APIErrorConvertible, Sendable {
     package var apiError: APIError {
         switch dependency {
         case .database:
-            return APIError(status: 503, code: "database_unavailable",
+            return APIError(status: 503, code: .databaseUnavailable,
                             message: "the database is not answering; try again shortly", headers: ["Retry-After": "5"])
         case .storage:
-            return APIError(status: 503, code: "storage_unavailable",
+            return APIError(status: 503, code: .storageUnavailable,
                             message: "the object store is not answering; try again shortly", headers: ["Retry-After": "5"])
         }
     }

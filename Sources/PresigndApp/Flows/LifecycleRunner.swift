@@ -108,26 +108,26 @@ extension UploadRefusal: APIErrorConvertible {
     package var apiError: APIError {
         switch self {
         case .notUploaded:
-            return APIError(status: 409, code: "upload_incomplete",
+            return APIError(status: 409, code: .uploadIncomplete,
                             message: "the file is not in storage yet; finish the upload, then confirm again")
         case .notFound:
             return APIError.notFound("no such upload or document of yours")
         case .rejected(let reason):
-            return APIError(status: 422, code: "upload_rejected", message: "\(reason); the object was deleted, upload again")
+            return APIError(status: 422, code: .uploadRejected, message: "\(reason); the object was deleted, upload again")
         case .aborted:
-            return APIError(status: 409, code: "upload_aborted", message: "the upload was cancelled; start a new one")
+            return APIError(status: 409, code: .uploadAborted, message: "the upload was cancelled; start a new one")
         case .expired:
-            return APIError(status: 409, code: "upload_expired", message: "the upload was not finished in time; start a new one")
+            return APIError(status: 409, code: .uploadExpired, message: "the upload was not finished in time; start a new one")
         case .notMultipart:
-            return APIError(status: 409, code: "not_multipart",
+            return APIError(status: 409, code: .notMultipart,
                             message: "this is a single-request upload; confirm it with POST /api/uploads/confirm")
         case .multipart:
-            return APIError(status: 409, code: "multipart_upload",
+            return APIError(status: 409, code: .multipartUpload,
                             message: "this is a multipart upload; complete it with POST /api/uploads/{fileId}/complete")
         case .alreadyCompleted:
-            return APIError(status: 409, code: "upload_completed", message: "the upload is already completed; delete the document instead")
+            return APIError(status: 409, code: .uploadCompleted, message: "the upload is already completed; delete the document instead")
         case .notStale:
-            return APIError(status: 409, code: "upload_not_stale", message: "the upload is not old enough to expire")
+            return APIError(status: 409, code: .uploadNotStale, message: "the upload is not old enough to expire")
         }
     }
 }

@@ -44,10 +44,10 @@ package struct MediaFlow: Sendable {
             do {
                 user = try authenticator.authenticate(context.request, now: context.now)
             } catch {
-                throw APIError(status: 403, code: "media_forbidden", message: "only its owner may see this file; sign in")
+                throw APIError(status: 403, code: .mediaForbidden, message: "only its owner may see this file; sign in")
             }
             guard UserKeySegment.make(user.id).map({ $0[...] == owner }) == true else {
-                throw APIError(status: 403, code: "media_forbidden", message: "only its owner may see this file")
+                throw APIError(status: 403, code: .mediaForbidden, message: "only its owner may see this file")
             }
         }
         let signed = try signer.presignGet(key: key, responseContentDisposition: nil, responseContentType: nil,
@@ -81,7 +81,7 @@ package struct CloudFrontCookieMiddleware: Middleware {
             context.cookiePolicy = verified
         case .failure(let refusal):
             logger.warning("media refused: \(refusal.reason)")
-            throw APIError(status: 403, code: "media_forbidden",
+            throw APIError(status: 403, code: .mediaForbidden,
                            message: "the signed cookies do not allow this URL; get fresh ones with POST /api/auth/cdn-cookies")
         }
         context.parameters["key"] = key
@@ -91,7 +91,7 @@ package struct CloudFrontCookieMiddleware: Middleware {
     /// The object key a media path names, decoded once; every spelling that could leave its
     /// own key (dot segments, encoded slashes that make them, double encoding, NUL) is a 400.
     static func objectKey(rawPath: Substring) throws(APIError) -> String {
-        let refusal = APIError.badRequest("invalid_path", "the media path must name a file by its plain key, such as /media/avatars/…/photo.png")
+        let refusal = APIError.badRequest(.invalidPath, "the media path must name a file by its plain key, such as /media/avatars/…/photo.png")
         guard !rawPath.isEmpty, rawPath.utf8.count <= 1024, let key = PercentEncoding.decode(String(rawPath)) else { throw refusal }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         guard segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),

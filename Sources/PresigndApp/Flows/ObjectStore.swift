@@ -35,9 +35,9 @@ extension StoreRefusal: APIErrorConvertible {
         case "NoSuchUpload":
             return APIError.notFound("the store no longer has this multipart upload (aborted or expired); start a new upload")
         case "EntityTooSmall":
-            return APIError.badRequest("part_too_small", "every part but the last must be at least 5 MiB; upload the parts again")
+            return APIError.badRequest(.partTooSmall, "every part but the last must be at least 5 MiB; upload the parts again")
         default:
-            return APIError.badRequest("invalid_parts",
+            return APIError.badRequest(.invalidParts,
                                        "the store refused the part list (\(code)); list each uploaded part once, in order, with its ETag")
         }
     }
@@ -52,7 +52,7 @@ package struct StorageRefused: Error, APIErrorConvertible, Sendable {
     package init(operation: String) { self.operation = operation }
 
     package var apiError: APIError {
-        APIError(status: 502, code: "storage_refused",
+        APIError(status: 502, code: .storageRefused,
                  message: "the object store refused the server's \(operation) request; the operator must fix the storage credentials or permissions")
     }
 }

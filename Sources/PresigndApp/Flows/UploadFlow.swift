@@ -287,7 +287,7 @@ package struct UploadFlow: Sendable {
 
     func objectKey(for upload: ValidatedUpload, user: AuthenticatedUser, fileID: String) throws(APIError) -> String {
         guard let segment = UserKeySegment.make(user.id) else {
-            throw APIError(status: 403, code: "invalid_user", message: "the token's user id is empty")
+            throw APIError(status: 403, code: .invalidUser, message: "the token's user id is empty")
         }
         return ObjectKey.make(purpose: upload.purpose, userSegment: segment, fileID: fileID, fileName: upload.fileName)
     }

@@ -87,7 +87,7 @@ package struct UppyFlow: Sendable {
     func signPart(_ context: RequestContext) throws -> HTTPResponse {
         let record = try owned(context)
         guard let number = Int(context.parameter("partNumber")) else {
-            throw APIError.badRequest("invalid_part_number", "the part number must be a whole number from 1 to \(MultipartPlan.maximumParts)")
+            throw APIError.badRequest(.invalidPartNumber, "the part number must be a whole number from 1 to \(MultipartPlan.maximumParts)")
         }
         let signed = try uploads.partURLs(record, numbers: [number], now: context.now)
         return .json(["url": .string(signed[0].url.url), "expires": .int(uploads.config.expiries.upload)])
@@ -100,7 +100,7 @@ package struct UppyFlow: Sendable {
         var numbers: [Int] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let number = Int(item) else {
-                throw APIError.badRequest("invalid_part_number",
+                throw APIError.badRequest(.invalidPartNumber,
                                           "the parameter \"partNumbers\" must be comma-separated whole numbers such as 1,2,3")
             }
             numbers.append(number)
@@ -149,7 +149,7 @@ package struct UppyFlow: Sendable {
 
     func required(_ value: String?, _ name: String) throws(APIError) -> String {
         guard let value, !value.isEmpty else {
-            throw APIError.badRequest("missing_field", "the query parameter \"\(name)\" is required")
+            throw APIError.badRequest(.missingField, "the query parameter \"\(name)\" is required")
         }
         return value
     }

@@ -40,7 +40,7 @@ package struct CORSMiddleware: Middleware {
                 return HTTPResponse(status: 204, headers: ["Allow": (methods + ["OPTIONS"]).joined(separator: ", ")])
             }
             guard allowed else {
-                throw APIError(status: 403, code: "origin_not_allowed",
+                throw APIError(status: 403, code: .originNotAllowed,
                                message: "this origin may not call the API; the operator lists app origins in PRESIGND_CORS_ORIGINS")
             }
             var response = HTTPResponse(status: 204)

@@ -9,7 +9,7 @@ package struct RequestLimits: Sendable, Equatable {
     package var maxBodyBytes: Int
     package var maxPathBytes: Int
 
-    package init(maxBodyBytes: Int = 65_536, maxPathBytes: Int = 2_048) {
+    package init(maxBodyBytes: Int = 65_536, maxPathBytes: Int = GatewayLimits.defaultPathLimit) {
         self.maxBodyBytes = maxBodyBytes
         self.maxPathBytes = maxPathBytes
     }
@@ -23,11 +23,11 @@ package struct LimitsMiddleware: Middleware {
 
     package func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
         guard request.path.utf8.count <= limits.maxPathBytes else {
-            throw APIError(status: 414, code: "path_too_long",
+            throw APIError(status: 414, code: .pathTooLong,
                            message: "the path is \(request.path.utf8.count) bytes; the limit is \(limits.maxPathBytes)")
         }
         guard request.body.count <= limits.maxBodyBytes else {
-            throw APIError(status: 413, code: "body_too_large",
+            throw APIError(status: 413, code: .bodyTooLarge,
                            message: "request body is \(request.body.count) bytes; the limit is \(limits.maxBodyBytes)")
         }
         return next(request, &context)

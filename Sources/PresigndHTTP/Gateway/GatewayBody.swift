@@ -5,7 +5,7 @@ package enum GatewayBody {
     package static func tooLarge(length: Int?, limit: Int) -> APIError {
         let message = length.map { "request body is \($0) bytes; the limit is \(limit)" }
             ?? "request body is larger than the limit of \(limit) bytes"
-        return APIError(status: 413, code: "body_too_large", message: message)
+        return APIError(status: 413, code: .bodyTooLarge, message: message)
     }
 
     /// Checks the announced length against the cap without reading anything.
@@ -22,7 +22,7 @@ package enum GatewayBody {
             if length == 0 { return [] }
             let body = read(length)
             if body.count < length {
-                throw .badRequest("truncated_body",
+                throw .badRequest(.truncatedBody,
                                   "request body ended after \(body.count) of the \(length) bytes Content-Length announced")
             }
             return body

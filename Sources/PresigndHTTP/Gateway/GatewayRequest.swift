@@ -4,10 +4,14 @@ import PresigndSupport
 package struct GatewayLimits: Sendable, Equatable {
     package var bodyLimit: Int
     package var headerLimit: Int
-    /// Longest path accepted (nginx's own request line limit is 8 KiB by default).
+    /// Longest path accepted, checked before the body is read: the API's one path limit
+    /// (`RequestLimits.maxPathBytes` has the same default and answers the same 414).
     package var pathLimit: Int
 
-    package init(bodyLimit: Int = 65536, headerLimit: Int = 32768, pathLimit: Int = 8192) {
+    /// The path limit of the API, at the gateway and in the application.
+    package static let defaultPathLimit = 2_048
+
+    package init(bodyLimit: Int = 65536, headerLimit: Int = 32768, pathLimit: Int = GatewayLimits.defaultPathLimit) {
         self.bodyLimit = bodyLimit
         self.headerLimit = headerLimit
         self.pathLimit = pathLimit
@@ -122,16 +126,16 @@ package struct GatewayRequestHead: Sendable {
             }
         }
         if total > limits.headerLimit {
-            throw APIError(status: 431, code: "headers_too_large",
+            throw APIError(status: 431, code: .headersTooLarge,
                            message: "the request headers are \(total) bytes; the limit is \(limits.headerLimit)")
         }
         guard let method, isToken(method) else {
-            throw .badRequest("bad_method", "the request method must be a token such as GET or POST")
+            throw .badRequest(.badMethod, "the request method must be a token such as GET or POST")
         }
         let path = try requestPath(requestURI: requestURI, documentURI: documentURI, scriptName: scriptName,
                                    pathInfo: pathInfo, limit: limits.pathLimit)
         guard let queryText = UTF8Text.validating(query) else {
-            throw .badRequest("bad_query", "the query string is not valid UTF-8")
+            throw .badRequest(.badQuery, "the query string is not valid UTF-8")
         }
         return GatewayRequestHead(
             method: String(decoding: method, as: UTF8.self), path: path, query: queryText, headers: headers,
@@ -160,17 +164,17 @@ package struct GatewayRequestHead: Sendable {
             raw = Array(documentURI)
             decoded = true
         } else {
-            throw .badRequest("bad_path", "the request has no path (REQUEST_URI, SCRIPT_NAME or DOCUMENT_URI)")
+            throw .badRequest(.badPath, "the request has no path (REQUEST_URI, SCRIPT_NAME or DOCUMENT_URI)")
         }
         if raw.count > limit {
-            throw APIError(status: 414, code: "uri_too_long", message: "the path is \(raw.count) bytes; the limit is \(limit)")
+            throw APIError(status: 414, code: .pathTooLong, message: "the path is \(raw.count) bytes; the limit is \(limit)")
         }
         guard let text = UTF8Text.validating(raw) else {
-            throw .badRequest("bad_path", "the path is not valid UTF-8")
+            throw .badRequest(.badPath, "the path is not valid UTF-8")
         }
-        guard text.hasPrefix("/") else { throw .badRequest("bad_path", "the path must start with /") }
+        guard text.hasPrefix("/") else { throw .badRequest(.badPath, "the path must start with /") }
         if raw.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            throw .badRequest("bad_path", "the path contains control characters")
+            throw .badRequest(.badPath, "the path contains control characters")
         }
         return decoded ? PercentEncoding.encode(text, keepSlash: true) : text
     }
@@ -179,7 +183,7 @@ package struct GatewayRequestHead: Sendable {
         guard let value else { return nil }
         guard value.count <= 18, value.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               let length = Int(String(decoding: value, as: UTF8.self)) else {
-            throw .badRequest("bad_content_length", "Content-Length must be a whole number of bytes")
+            throw .badRequest(.badContentLength, "Content-Length must be a whole number of bytes")
         }
         return length
     }

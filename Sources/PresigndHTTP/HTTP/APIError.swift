@@ -4,11 +4,11 @@ package import PresigndSupport
 /// that says what to fix. Messages never carry secrets, tokens, signatures or signed URLs.
 package struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     package var status: Int
-    package var code: String
+    package var code: ErrorCode
     package var message: String
     package var headers: HTTPHeaders
 
-    package init(status: Int, code: String, message: String, headers: HTTPHeaders = HTTPHeaders()) {
+    package init(status: Int, code: ErrorCode, message: String, headers: HTTPHeaders = HTTPHeaders()) {
         self.status = status
         self.code = code
         self.message = message
@@ -28,19 +28,19 @@ package struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `{"code": …, "message": …, "request_id": …}`: the request id is the one in `X-Request-ID`
     /// and the log, so a user's report finds its log line.
     package func body(requestID: String? = nil) -> JSONValue {
-        var error: JSONObject = ["code": .string(code), "message": .string(message)]
+        var error: JSONObject = ["code": .string(code.rawValue), "message": .string(message)]
         if let requestID { error["request_id"] = .string(requestID) }
         return .object(error)
     }
 
-    package static func badRequest(_ code: String, _ message: String) -> APIError {
+    package static func badRequest(_ code: ErrorCode, _ message: String) -> APIError {
         APIError(status: 400, code: code, message: message)
     }
     package static func notFound(_ message: String = "no such resource") -> APIError {
-        APIError(status: 404, code: "not_found", message: message)
+        APIError(status: 404, code: .notFound, message: message)
     }
     package static func internalError() -> APIError {
-        APIError(status: 500, code: "internal_error", message: "the server failed to handle the request; it has been logged")
+        APIError(status: 500, code: .internalError, message: "the server failed to handle the request; it has been logged")
     }
 }
 

@@ -9,14 +9,14 @@ package enum BearerError {
 
     /// No credentials at all: 401 with a bare challenge (§3.1: no error code).
     package static func missingToken() -> APIError {
-        APIError(status: 401, code: "missing_token",
+        APIError(status: 401, code: .missingToken,
                  message: "send a token as Authorization: Bearer <token>",
                  headers: ["WWW-Authenticate": "Bearer realm=\"\(realm)\""])
     }
 
     /// Credentials sent in a way we cannot read unambiguously: 400 `invalid_request`.
     package static func invalidRequest(_ description: String) -> APIError {
-        APIError(status: 400, code: "invalid_request", message: description,
+        APIError(status: 400, code: .invalidRequest, message: description,
                  headers: ["WWW-Authenticate": challenge(error: "invalid_request", description: description)])
     }
 
@@ -24,20 +24,20 @@ package enum BearerError {
     /// identity provider's keys could not be loaded, which a new token would not fix.
     package static func invalidToken(_ refusal: JWTRefusal) -> APIError {
         if refusal == .keysUnavailable {
-            return APIError(status: 503, code: "auth_unavailable",
+            return APIError(status: 503, code: .authUnavailable,
                             message: "\(refusal.rawValue); try again shortly", headers: ["Retry-After": "5"])
         }
-        return APIError(status: 401, code: "invalid_token", message: "the bearer token was refused: \(refusal.rawValue)",
+        return APIError(status: 401, code: .invalidToken, message: "the bearer token was refused: \(refusal.rawValue)",
                         headers: ["WWW-Authenticate": challenge(error: "invalid_token", description: refusal.rawValue)])
     }
 
     /// A short, closed-set label for a refusal this enum made, for metrics: the `JWTRefusal`
     /// case name (`expired`, `badSignature`, …) for `invalid_token`, otherwise the error code.
     package static func reason(of error: APIError) -> String {
-        guard error.code == "invalid_token" || error.code == "auth_unavailable",
+        guard error.code == .invalidToken || error.code == .authUnavailable,
               let refusal = JWTRefusal.allCases.first(where: { error.message.hasSuffix(": \($0.rawValue)")
                                                                || error.message.hasPrefix("\($0.rawValue);") }) else {
-            return error.code
+            return error.code.rawValue
         }
         return String(describing: refusal)
     }
@@ -46,7 +46,7 @@ package enum BearerError {
     package static func insufficientScope(required: [String]) -> APIError {
         let scope = required.joined(separator: " ")
         let description = "the token lacks a required scope"
-        return APIError(status: 403, code: "insufficient_scope", message: "\(description); required: \(scope)",
+        return APIError(status: 403, code: .insufficientScope, message: "\(description); required: \(scope)",
                         headers: ["WWW-Authenticate": challenge(error: "insufficient_scope", description: description, scope: scope)])
     }
 

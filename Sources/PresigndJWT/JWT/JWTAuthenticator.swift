@@ -42,7 +42,7 @@ package struct JWTAuthenticator: Authenticator {
 
     static func checkCookieRequest(_ request: HTTPRequest) throws(APIError) {
         guard let value = request.headers[cookieRequestHeader], !value.isEmpty else {
-            throw APIError(status: 403, code: "cross_site_request",
+            throw APIError(status: 403, code: .crossSiteRequest,
                            message: "this \(request.method) changes state: authenticated by the cookie, it must carry the \(cookieRequestHeader) header (or send Authorization: Bearer)")
         }
     }

@@ -45,7 +45,7 @@ package struct CloudFrontSigner: Sendable {
             let signature = try key.sign(Array(policyJSON.utf8), digest: hashAlgorithm.digest, padding: .pkcs1v15)
             return CloudFrontSigner.base64(signature)
         } catch {
-            throw SigningError(status: 500, code: "signing_failed", message: "the CloudFront key could not sign; check the key")
+            throw SigningError(status: 500, code: .signingFailed, message: "the CloudFront key could not sign; check the key")
         }
     }
 

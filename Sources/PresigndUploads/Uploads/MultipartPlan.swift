@@ -22,10 +22,10 @@ package struct MultipartPlan: Sendable, Equatable {
     /// parts, and is a whole number of MiB.
     package init(fileSize: Int64, preferredPartSize: Int64) throws(APIError) {
         guard fileSize >= 1 else {
-            throw APIError.badRequest("invalid_field", "the field \"fileSize\" must be at least 1 byte")
+            throw APIError.badRequest(.invalidField, "the field \"fileSize\" must be at least 1 byte")
         }
         guard fileSize <= MultipartPlan.maximumObjectSize else {
-            throw APIError.badRequest("file_too_large",
+            throw APIError.badRequest(.fileTooLarge,
                                       "the field \"fileSize\" is \(fileSize) bytes; an object may be at most \(MultipartPlan.maximumObjectSize) bytes (5 TiB)")
         }
         let needed = (fileSize + Int64(MultipartPlan.maximumParts) - 1) / Int64(MultipartPlan.maximumParts)
@@ -57,16 +57,16 @@ package struct MultipartPlan: Sendable, Equatable {
     /// 1 to `maximumBatch` numbers, each in 1…`limit`, none twice.
     static func checkPartNumbers(_ numbers: [Int], upTo limit: Int, describing: String?) throws(APIError) {
         guard !numbers.isEmpty, numbers.count <= maximumBatch else {
-            throw APIError.badRequest("invalid_field", "ask for 1 to \(maximumBatch) part numbers at a time")
+            throw APIError.badRequest(.invalidField, "ask for 1 to \(maximumBatch) part numbers at a time")
         }
         var seen = Set<Int>()
         for number in numbers {
             guard (1...limit).contains(number) else {
-                throw APIError.badRequest("invalid_part_number",
+                throw APIError.badRequest(.invalidPartNumber,
                                           "part number \(number) is outside 1…\(limit)" + (describing.map { " (\($0))" } ?? ""))
             }
             guard seen.insert(number).inserted else {
-                throw APIError.badRequest("invalid_part_number", "part number \(number) is listed twice")
+                throw APIError.badRequest(.invalidPartNumber, "part number \(number) is listed twice")
             }
         }
     }
@@ -79,10 +79,10 @@ package struct MultipartPlan: Sendable, Equatable {
     package static func checkCompletion(_ parts: [(number: Int, etag: String)], stored: [UploadedPartInfo],
                                        plan: MultipartPlan?, maxSize: Int64) throws(APIError) {
         guard !parts.isEmpty, parts.count <= maximumParts else {
-            throw APIError.badRequest("invalid_parts", "list 1 to \(maximumParts) parts to complete the upload")
+            throw APIError.badRequest(.invalidParts, "list 1 to \(maximumParts) parts to complete the upload")
         }
         if let plan, parts.count != plan.partCount {
-            throw APIError.badRequest("invalid_parts",
+            throw APIError.badRequest(.invalidParts,
                                       "the upload has \(plan.partCount) parts; list every one of them (\(parts.count) given)")
         }
         var byNumber: [Int: UploadedPartInfo] = [:]
@@ -90,28 +90,28 @@ package struct MultipartPlan: Sendable, Equatable {
         var total: Int64 = 0
         for (index, part) in parts.enumerated() {
             guard part.number == index + 1 else {
-                throw APIError.badRequest("invalid_parts",
+                throw APIError.badRequest(.invalidParts,
                                           "list the parts in ascending order from 1 with no gaps (found \(part.number) at position \(index + 1))")
             }
             guard let held = byNumber[part.number] else {
-                throw APIError.badRequest("missing_part", "part \(part.number) has not been uploaded; upload it, then complete again")
+                throw APIError.badRequest(.missingPart, "part \(part.number) has not been uploaded; upload it, then complete again")
             }
             guard sameETag(held.etag, part.etag) else {
-                throw APIError.badRequest("invalid_parts",
+                throw APIError.badRequest(.invalidParts,
                                           "part \(part.number)'s ETag is not the one the store holds; send the ETag its upload answered")
             }
             if let plan, let expected = plan.size(ofPart: part.number), held.size != expected {
-                throw APIError.badRequest("invalid_part_size",
+                throw APIError.badRequest(.invalidPartSize,
                                           "part \(part.number) is \(held.size) bytes; it must be \(expected) bytes (parts are \(plan.partSize) bytes, the last one smaller); upload it again")
             }
             if index < parts.count - 1 && held.size < minimumPartSize {
-                throw APIError.badRequest("part_too_small",
+                throw APIError.badRequest(.partTooSmall,
                                           "part \(part.number) is \(held.size) bytes; every part but the last must be at least \(minimumPartSize) bytes (5 MiB)")
             }
             total += held.size
         }
         guard total <= maxSize else {
-            throw APIError(status: 422, code: "file_too_large",
+            throw APIError(status: 422, code: .fileTooLarge,
                            message: "the parts add up to \(total) bytes; files of this purpose may be at most \(maxSize) bytes")
         }
     }

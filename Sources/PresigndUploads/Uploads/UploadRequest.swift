@@ -29,36 +29,36 @@ package enum UploadValidation {
     ) throws(APIError) -> ValidatedUpload {
         guard let purpose = purposes[purposeName] else {
             let names = purposes.all.map(\.name).joined(separator: ", ")
-            throw APIError.badRequest("invalid_purpose", "the field \"purpose\" must be one of: \(names)")
+            throw APIError.badRequest(.invalidPurpose, "the field \"purpose\" must be one of: \(names)")
         }
         // No size (Uppy sends none) declares the purpose's maximum: the POST policy and the
         // confirmation still hold the object to it.
         let fileSize = declaredSize ?? purpose.maxSize
         guard let fileName = FileName.sanitize(rawName) else {
-            throw APIError.badRequest("invalid_field", "the field \"fileName\" has no usable characters")
+            throw APIError.badRequest(.invalidField, "the field \"fileName\" has no usable characters")
         }
         guard fileSize >= 1 else {
-            throw APIError.badRequest("invalid_field", "the field \"fileSize\" must be at least 1 byte")
+            throw APIError.badRequest(.invalidField, "the field \"fileSize\" must be at least 1 byte")
         }
         guard fileSize <= purpose.maxSize else {
-            throw APIError.badRequest("file_too_large",
+            throw APIError.badRequest(.fileTooLarge,
                                       "the field \"fileSize\" is \(fileSize) bytes; \(purpose.name) files may be at most \(purpose.maxSize) bytes")
         }
         guard MediaType.isValid(contentType) else {
-            throw APIError.badRequest("invalid_field", "the field \"contentType\" must be a media type such as image/png")
+            throw APIError.badRequest(.invalidField, "the field \"contentType\" must be a media type such as image/png")
         }
         guard purpose.allows(contentType: contentType) else {
-            throw APIError.badRequest("content_type_not_allowed",
+            throw APIError.badRequest(.contentTypeNotAllowed,
                                       "the field \"contentType\" must start with \(purpose.allowedTypePrefix) for \(purpose.name) files")
         }
         let method: UploadMethod
         switch rawMethod?.uppercased() {
         case nil, "POST": method = .post
         case "PUT": method = .put
-        default: throw APIError.badRequest("invalid_field", "the field \"method\" must be POST or PUT")
+        default: throw APIError.badRequest(.invalidField, "the field \"method\" must be POST or PUT")
         }
         guard fileSize <= UploadPurposes.largestSingleUpload || !singleRequest else {
-            throw APIError.badRequest("file_too_large",
+            throw APIError.badRequest(.fileTooLarge,
                                       "the field \"fileSize\" is \(fileSize) bytes; one request carries at most \(UploadPurposes.largestSingleUpload) bytes (5 GiB): use a multipart upload")
         }
         return ValidatedUpload(purpose: purpose, fileName: fileName, contentType: MediaType.lowercasingEssence(contentType),
