@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // sigaction, prctl, environ and epoll as Swift can call them: header-only, nothing to link.
+        .systemLibrary(name: "CPosixShims"),
 
         // Thin Swift wrappers: the only targets that import the C modules.
         .target(name: "PresigndCrypto", dependencies: ["CCrypto"], swiftSettings: walls),
@@ -42,7 +44,7 @@ let package = Package(
         .target(name: "PresigndMetrics", dependencies: ["PresigndSupport"], swiftSettings: walls),
 
         // Serving: FastCGI and CGI, the prefork supervisor and its state machine.
-        .target(name: "PresigndFastCGI", dependencies: ["CFastCGI", "PresigndSupport", "PresigndHTTP", "PresigndMetrics"],
+        .target(name: "PresigndFastCGI", dependencies: ["CFastCGI", "CPosixShims", "PresigndSupport", "PresigndHTTP", "PresigndMetrics"],
                 swiftSettings: walls),
 
         // The product's routes and flows, written against protocols the adapters implement.

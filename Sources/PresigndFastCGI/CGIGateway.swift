@@ -1,4 +1,5 @@
 internal import CFastCGI
+internal import CPosixShims
 import Glibc
 import PresigndHTTP
 import PresigndMetrics
@@ -17,32 +18,9 @@ enum CGIGateway {
             ServerLog.event("cannot handle the CGI request: \(error)")
             response = APIError.internalError().response()
         }
-        writeAll(GatewayResponse.serialize(response), to: 1)
+        Syscall.writeAll(1, GatewayResponse.serialize(response))
         return 0
     }
 
-    static func readStdin(_ count: Int) -> [UInt8] {
-        var body = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let got = body.withUnsafeMutableBytes { read(0, $0.baseAddress! + filled, count - filled) }
-            if got < 0 && errno == EINTR { continue }
-            if got <= 0 { break }
-            filled += got
-        }
-        body.removeLast(count - filled)
-        return body
-    }
-
-    static func writeAll(_ bytes: [UInt8], to fd: Int32) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
-    }
+    static func readStdin(_ count: Int) -> [UInt8] { Syscall.read(0, count: count) }
 }

@@ -108,17 +108,11 @@ final class FastCGIRequest {
         let tail: [UInt8] = [1, 6, id, low, 0, 0, 0, 0]                 // STDOUT: end of stream
             + [1, 3, id, low, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]      // END_REQUEST: complete, status 0
             + [1, 6, id, low, 0, 0, 0, 0]                               // one more record: do not keep
-        var written = 0
-        while flushed && written < tail.count {
-            let n = tail.withUnsafeBytes { Glibc.write(request.pointee.ipcFd, $0.baseAddress! + written, tail.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            written += n
-        }
+        let written = flushed && Syscall.writeAll(request.pointee.ipcFd, tail)
         // libfcgi must not write its own END_REQUEST: free the request and close (shutdown, then
         // read until nginx closes its end).
         closeConnection()
-        return written == tail.count
+        return written
     }
 
     /// Closes an idle kept-alive connection (a stopping worker).

@@ -1,5 +1,6 @@
-internal import CFastCGI
+internal import CPosixShims
 import Glibc
+import PresigndSupport
 
 /// How a thread without a connection waits: on the shared listening socket, registered with
 /// EPOLLEXCLUSIVE so a new connection wakes one idle thread rather than all of them (with
@@ -19,16 +20,12 @@ struct IdleWait {
 
     /// True when a connection may be waiting; false when the worker is stopping.
     func waitForConnection() -> Bool {
-        while true {
-            let ready = presignd_epoll_wait_one(epollFD, -1)
-            if ready == wakeFD { return false }
-            if ready >= 0 { return true }
-            if errno != EINTR {
-                ServerLog.event("epoll_wait failed: \(ServerLog.lastError)")
-                usleep(10_000)
-                return true
-            }
-        }
+        let ready = Syscall.retrying { presignd_epoll_wait_one(epollFD, -1) }
+        if ready == wakeFD { return false }
+        if ready >= 0 { return true }
+        ServerLog.event("epoll_wait failed: \(ServerLog.lastError)")
+        usleep(10_000)
+        return true
     }
 
     func close() { Glibc.close(epollFD) }

@@ -19,14 +19,7 @@ package enum ServerLog {
         } else {
             line = "presignd[\(getpid())]: \(message)\n"
         }
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { if errno == EINTR { continue } else { return } }
-                offset += written
-            }
-        }
+        line.withUTF8 { Syscall.writeAll(2, UnsafeRawBufferPointer($0)) }
     }
 
     /// The text of the current errno, for messages about system calls.

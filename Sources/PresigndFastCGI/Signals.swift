@@ -1,4 +1,4 @@
-internal import CFastCGI
+internal import CPosixShims
 import Glibc
 import PresigndHTTP
 import PresigndMetrics

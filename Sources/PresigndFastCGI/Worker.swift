@@ -167,11 +167,7 @@ final class Worker: Sendable {
     /// Whether `fd` has data (or end of stream) within `timeout` ms, the stop pipe ignored.
     func connectionReadable(_ fd: Int32, timeout: Int32) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&poller, 1, timeout)
-            if ready < 0 && errno == EINTR { continue }
-            return ready > 0
-        }
+        return Syscall.retrying { poll(&poller, 1, timeout) } > 0
     }
 
     /// A new connection, or nil when another thread took it first.

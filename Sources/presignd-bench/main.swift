@@ -74,7 +74,7 @@ let getCanonical = Array(getSigned.canonicalRequest.utf8), putCanonical = Array(
 let policyBase64 = try postSigner.sign(policy, at: time).fields.first { $0.name == "policy" }!.value
 
 let n = 200_000 * scale
-// An UploadPart URL as `S3FlowSigner.presignUploadPart` builds it for a planned part: PUT with
+// An UploadPart URL as `S3URLSigner.presignUploadPart` builds it for a planned part: PUT with
 // the part's exact Content-Length signed, partNumber and uploadId in the query; the request is
 // built inside the loop, as the route does per part.
 let partKey = "media/u-3f2a9c1b/6f1c2e0a-5b7d-4c3e-9a1f-2b8d7e6c5a4b.mp4"

@@ -81,7 +81,7 @@ enum AppWiring {
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.
-    static func s3Signer(_ s3: S3Config) -> S3FlowSigner {
-        S3FlowSigner(bucket: s3.bucket ?? "", endpoint: s3.endpoint, credentials: s3.credentials)
+    static func s3Signer(_ s3: S3Config) -> S3URLSigner {
+        S3URLSigner(bucket: s3.bucket ?? "", endpoint: s3.endpoint, credentials: s3.credentials)
     }
 }

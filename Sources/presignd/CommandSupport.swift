@@ -13,14 +13,7 @@ import PresigndUploads
 
 /// Writes text to a file descriptor with write(2) (Swift 6 forbids touching C's `stdout`).
 func writeOut(_ text: String, to fd: Int32 = 1) {
-    var bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-        if written < 0 && errno == EINTR { continue }
-        if written <= 0 { return }
-        offset += written
-    }
+    Syscall.writeAll(fd, Array(text.utf8))
 }
 
 /// Whole lines to stdout/stderr, a newline added.

@@ -1,13 +1,12 @@
-package import PresigndApp
 import PresigndHTTP
 import PresigndMetrics
 package import PresigndSigning
 package import PresigndSupport
 import PresigndUploads
 
-/// The flows' signing ports on top of the signing module: presigned POST forms, PUT and GET
+/// The flows' signing port on the signing module, called by the flows directly (no adapter in between): presigned POST forms, PUT and GET
 /// URLs for one bucket, UploadPart URLs, and the header signer for the store's own calls.
-package struct S3FlowSigner: ObjectURLSigner {
+package struct S3URLSigner: ObjectURLSigner {
     package let bucket: String
     let presigner: S3Presigner
     let postSigner: S3PostSigner
