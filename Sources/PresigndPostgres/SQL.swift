@@ -71,6 +71,24 @@ package struct SQL: Sendable, ExpressibleByStringInterpolation {
             id = Statement.nextID.add(1, ordering: .relaxed).newValue
         }
 
+        /// Text written with its parameters numbered (`$1 … $n`, one number per value, however
+        /// often it appears): the statement's one description. Only for text the program wrote.
+        package init(numbered text: String) {
+            self.text = text
+            var highest = 0
+            var digits: Int? = nil
+            for byte in text.utf8 + [0] {
+                if let value = digits, (0x30...0x39).contains(byte) {
+                    digits = value * 10 + Int(byte - 0x30)
+                    continue
+                }
+                if let value = digits { highest = max(highest, value) }
+                digits = byte == UInt8(ascii: "$") ? 0 : nil
+            }
+            parameterCount = highest
+            id = Statement.nextID.add(1, ordering: .relaxed).newValue
+        }
+
         /// This statement with `binds`, in the order the template's values had.
         package func callAsFunction(_ binds: [String?]) -> SQL {
             precondition(binds.count == parameterCount, "\(binds.count) binds for \(parameterCount) parameters")

@@ -1,121 +1,141 @@
 import PresigndApp
-import PresigndHTTP
-import PresigndMetrics
 import PresigndPostgres
-import PresigndSigning
 import PresigndUploads
 
-/// The statements every presign, download and CDN cookie request runs, with their text built once:
-/// each is written by interpolation as everywhere else (`…SQL`, which fixes the text PostgreSQL
-/// sees), kept as a `SQL.Statement`, and run with binds listed in the same order (`…Binds`).
-/// `PostgresDocumentStoreStatementTests` checks that both give the same text and binds.
-extension PostgresDocumentStore {
-    static let insertTrackedStatement = SQL.Statement(insertTrackedSQL(placeholderRecord, audit: placeholderAudit, quota: nil))
-    static let insertUntrackedStatement = SQL.Statement(insertUntrackedSQL(placeholderRecord, audit: placeholderAudit))
-    static let openForDownloadStatement = SQL.Statement(openForDownloadSQL(id: "", userID: "", audit: placeholderAudit))
-    static let recordAuditStatement = SQL.Statement(recordAuditSQL(placeholderAudit))
+/// The statements every presign, download and CDN cookie request runs, each described once: its
+/// text, prepared once per connection, with numbered parameters (a value that appears several
+/// times has one number), and its binds built from named fields in that numbering.
+protocol HotStatement {
+    static var statement: SQL.Statement { get }
+    /// The values of `$1 … $n`, in that order.
+    var binds: [String?] { get }
+}
 
-    static let placeholderAudit = AuditEntry(actor: "", action: .uploadPresign, resource: "", clientAddress: "", at: 0)
-    static let placeholderRecord = DocumentRecord(id: "", ownerID: "", objectKey: "", purpose: "", fileName: "",
-                                                  declaredSize: 0, declaredType: "", status: .pending, createdAt: 0)
+extension HotStatement {
+    var sql: SQL { Self.statement(binds) }
+}
 
-    /// `auditValues`' binds.
-    static func auditBinds(_ audit: AuditEntry) -> [String?] {
-        [String(audit.at), audit.actor, audit.action?.rawValue, audit.resource, audit.clientAddress]
+extension AuditEntry {
+    /// The audit row's values, for `$k … $k+4` of a statement: at, actor, action, resource, client.
+    var values: [String?] { [String(at), actor, action?.rawValue, resource, clientAddress] }
+
+    /// `to_timestamp($k), $k+1, …` for an audit row whose values start at `$k`.
+    static func columns(from k: Int) -> String {
+        "to_timestamp($\(k)::bigint), $\(k + 1), $\(k + 2), $\(k + 3), $\(k + 4)"
+    }
+}
+
+extension DocumentRecord {
+    /// A new document's values for `$k … $k+10`: id, owner, key, purpose, file name, declared
+    /// size and type, status, uploadId, part size, created at (also its first updated at).
+    var insertValues: [String?] {
+        [id, ownerID, objectKey, purpose, fileName, String(declaredSize), declaredType, status.rawValue, uploadID,
+         partSize.map { String($0) }, String(createdAt)]
     }
 
-    static func insertTrackedSQL(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) -> SQL {
+    static func insertColumns(from k: Int) -> String {
         """
-        WITH reserved AS (
-            INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
-            SELECT \(record.ownerID), \(record.purpose), c.files + 1, c.bytes + \(record.declaredSize)
-            FROM (SELECT count(*) AS files, coalesce(sum(\(fragment: Self.charged)), 0) AS bytes
-                  FROM documents
-                  WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose) AND \(fragment: Self.holdsQuota)
-                    AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = \(record.ownerID) AND purpose = \(record.purpose))) c
-            WHERE c.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, c.files + 1)
-              AND c.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, c.bytes + \(record.declaredSize))
-            ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + \(record.declaredSize)
-            WHERE u.files + 1 <= coalesce(\(quota?.maxFiles)::bigint, u.files + 1)
-              AND u.bytes + \(record.declaredSize) <= coalesce(\(quota?.maxBytes)::bigint, u.bytes + \(record.declaredSize))
-            RETURNING 1
-        ), audit AS (
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            SELECT \(fragment: Self.auditValues(audit)) FROM reserved
-        ), doc AS (
+        $\(k)::uuid, $\(k + 1), $\(k + 2), $\(k + 3), $\(k + 4), $\(k + 5)::bigint, $\(k + 6), $\(k + 7), $\(k + 8), \
+        $\(k + 9)::bigint, to_timestamp($\(k + 10)::bigint), to_timestamp($\(k + 10)::bigint)
+        """
+    }
+}
+
+extension PostgresDocumentStore {
+    /// A new upload with quotas on: reserves its declared size in its owner's usage row (made
+    /// from the documents the first time), then writes the audit row and the document, only if
+    /// the reservation fit.
+    struct InsertTracked: HotStatement {
+        let record: DocumentRecord
+        let audit: AuditEntry
+        let quota: UploadQuota?
+
+        // $1 owner, $2 purpose, $3 declared size, $4 quota files, $5 quota bytes, $6–$10 audit,
+        // $11–$21 the document.
+        static let statement = SQL.Statement(numbered: """
+            WITH reserved AS (
+                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
+                SELECT $1, $2, c.files + 1, c.bytes + $3::bigint
+                FROM (SELECT count(*) AS files, coalesce(sum(\(PostgresDocumentStore.chargedText)), 0) AS bytes
+                      FROM documents
+                      WHERE owner_id = $1 AND purpose = $2 AND \(PostgresDocumentStore.holdsQuotaText)
+                        AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $1 AND purpose = $2)) c
+                WHERE c.files + 1 <= coalesce($4::bigint, c.files + 1)
+                  AND c.bytes + $3::bigint <= coalesce($5::bigint, c.bytes + $3::bigint)
+                ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $3::bigint
+                WHERE u.files + 1 <= coalesce($4::bigint, u.files + 1)
+                  AND u.bytes + $3::bigint <= coalesce($5::bigint, u.bytes + $3::bigint)
+                RETURNING 1
+            ), audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address)
+                SELECT \(AuditEntry.columns(from: 6)) FROM reserved
+            ), doc AS (
+                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
+                                       upload_id, part_size, created_at, updated_at)
+                SELECT \(DocumentRecord.insertColumns(from: 11))
+                FROM reserved
+                RETURNING id
+            )
+            SELECT count(*) FROM doc
+            """)
+
+        var binds: [String?] {
+            [record.ownerID, record.purpose, String(record.declaredSize), quota?.maxFiles.map { String($0) },
+             quota?.maxBytes.map { String($0) }] + audit.values + record.insertValues
+        }
+    }
+
+    /// A new upload without quotas: the audit row and the document.
+    struct InsertUntracked: HotStatement {
+        let record: DocumentRecord
+        let audit: AuditEntry
+
+        // $1–$5 audit, $6–$16 the document.
+        static let statement = SQL.Statement(numbered: """
+            WITH audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(AuditEntry.columns(from: 1)))
+            )
             INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
                                    upload_id, part_size, created_at, updated_at)
-            SELECT \(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
-                   \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
-                   \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt))
-            FROM reserved
-            RETURNING id
-        )
-        SELECT count(*) FROM doc
-        """
+            VALUES (\(DocumentRecord.insertColumns(from: 6)))
+            """)
+
+        var binds: [String?] { audit.values + record.insertValues }
     }
 
-    static func insertTrackedBinds(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) -> [String?] {
-        let size = String(record.declaredSize)
-        let maxFiles = quota?.maxFiles.map { String($0) }, maxBytes = quota?.maxBytes.map { String($0) }
-        return [record.ownerID, record.purpose, size,
-                record.ownerID, record.purpose,
-                record.ownerID, record.purpose,
-                maxFiles,
-                size, maxBytes, size,
-                size,
-                maxFiles,
-                size, maxBytes, size]
-            + auditBinds(audit)
-            + documentBinds(record)
+    /// The available document if the user owns it or it is shared with them, with the download's
+    /// audit row written only then.
+    struct OpenForDownload: HotStatement {
+        let id: String
+        let userID: String
+        let audit: AuditEntry
+
+        // $1 document id, $2 user, $3–$7 audit.
+        static let statement = SQL.Statement(numbered: """
+            WITH doc AS (
+                SELECT \(PostgresDocumentStore.columnsText)
+                FROM documents d
+                WHERE d.id = $1::uuid AND \(PostgresDocumentStore.availableText)
+                  AND (d.owner_id = $2
+                       OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = $2))
+            ), audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address)
+                SELECT \(AuditEntry.columns(from: 3)) FROM doc
+            )
+            SELECT * FROM doc
+            """)
+
+        var binds: [String?] { [id, userID] + audit.values }
     }
 
-    static func insertUntrackedSQL(_ record: DocumentRecord, audit: AuditEntry) -> SQL {
-        """
-        WITH audit AS (
-            INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))
-        )
-        INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                               upload_id, part_size, created_at, updated_at)
-        VALUES (\(record.id)::uuid, \(record.ownerID), \(record.objectKey), \(record.purpose), \(record.fileName),
-                \(record.declaredSize), \(record.declaredType), \(record.status.rawValue), \(record.uploadID),
-                \(record.partSize)::bigint, to_timestamp(\(record.createdAt)), to_timestamp(\(record.createdAt)))
-        """
-    }
+    /// One audit row (the CDN cookie route's).
+    struct RecordAudit: HotStatement {
+        let audit: AuditEntry
 
-    static func insertUntrackedBinds(_ record: DocumentRecord, audit: AuditEntry) -> [String?] {
-        auditBinds(audit) + documentBinds(record)
-    }
+        static let statement = SQL.Statement(numbered: """
+            INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(AuditEntry.columns(from: 1)))
+            """)
 
-    /// The binds of a new document's values, from its id to its second `created_at`.
-    static func documentBinds(_ record: DocumentRecord) -> [String?] {
-        let createdAt = String(record.createdAt)
-        return [record.id, record.ownerID, record.objectKey, record.purpose, record.fileName,
-                String(record.declaredSize), record.declaredType, record.status.rawValue, record.uploadID,
-                record.partSize.map { String($0) }, createdAt, createdAt]
-    }
-
-    static func openForDownloadSQL(id: String, userID: String, audit: AuditEntry) -> SQL {
-        """
-        WITH doc AS (
-            SELECT \(fragment: Self.columns)
-            FROM documents d
-            WHERE d.id = \(id)::uuid AND \(fragment: Self.available)
-              AND (d.owner_id = \(userID)
-                   OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
-        ), audit AS (
-            INSERT INTO audit_log (at, actor, action, resource, client_address)
-            SELECT \(fragment: Self.auditValues(audit)) FROM doc
-        )
-        SELECT * FROM doc
-        """
-    }
-
-    static func openForDownloadBinds(id: String, userID: String, audit: AuditEntry) -> [String?] {
-        [id, userID, userID] + auditBinds(audit)
-    }
-
-    static func recordAuditSQL(_ audit: AuditEntry) -> SQL {
-        "INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(fragment: Self.auditValues(audit)))"
+        var binds: [String?] { audit.values }
     }
 }

@@ -40,18 +40,22 @@ package struct PostgresDocumentStore: DocumentStore {
 
     /// The statuses whose uploads hold quota, and what each counts for (`UploadStatus.holdsQuota`,
     /// `UploadStatus.charged`), in SQL.
-    static let holdsQuota = status(where: \.holdsQuota)
-    static let charged = SQL(unsafeSQL: """
+    static let holdsQuotaText = statusCondition("status", where: \.holdsQuota)
+    static let chargedText = """
         CASE WHEN \(statusCondition("status", where: \.isAvailable)) THEN coalesce(actual_size, declared_size) ELSE declared_size END
-        """)
+        """
+    static let availableText = statusCondition("d.status", where: \.isAvailable)
+    static let holdsQuota = SQL(unsafeSQL: holdsQuotaText)
+    static let charged = SQL(unsafeSQL: chargedText)
     static let unfinished = status("d.status", where: \.isUnfinished)
-    static let available = status("d.status", where: \.isAvailable)
+    static let available = SQL(unsafeSQL: availableText)
 
     /// The document columns `record(_:)` decodes, by name.
-    static let columns: SQL = """
+    static let columnsText = """
         d.id::text AS id, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,
         d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint AS created_at
         """
+    static let columns = SQL(unsafeSQL: columnsText)
 
     /// The audit row's values, for `INSERT INTO audit_log (…) SELECT … FROM <the changed rows>`.
     static func auditValues(_ audit: AuditEntry) -> SQL {
@@ -64,7 +68,7 @@ package struct PostgresDocumentStore: DocumentStore {
         // only read when there is no row yet), then changed in place. ON CONFLICT … DO UPDATE
         // locks the row and re-checks the limit against its latest version, so of concurrent
         // uploads only those that fit get a row; the others reserve, audit and insert nothing.
-        let rows = try run(Self.insertTrackedStatement(Self.insertTrackedBinds(record, audit: audit, quota: quota)))
+        let rows = try run(InsertTracked(record: record, audit: audit, quota: quota).sql)
         guard rows.first?.int64(0) == 1 else {
             let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
             throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
@@ -104,7 +108,7 @@ package struct PostgresDocumentStore: DocumentStore {
     }
 
     func insertUntracked(_ record: DocumentRecord, audit: AuditEntry) throws {
-        try run(Self.insertUntrackedStatement(Self.insertUntrackedBinds(record, audit: audit)))
+        try run(InsertUntracked(record: record, audit: audit).sql)
     }
 
     package func document(id: String) throws -> DocumentRecord? {
@@ -171,7 +175,7 @@ package struct PostgresDocumentStore: DocumentStore {
     }
 
     package func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
-        try run(Self.openForDownloadStatement(Self.openForDownloadBinds(id: id, userID: userID, audit: audit))).first.map { row throws(UnknownStatus) in try Self.record(row) }
+        try run(OpenForDownload(id: id, userID: userID, audit: audit).sql).first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     package func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
@@ -228,7 +232,7 @@ package struct PostgresDocumentStore: DocumentStore {
     }
 
     package func record(_ audit: AuditEntry) throws {
-        try run(Self.recordAuditStatement(Self.auditBinds(audit)))
+        try run(RecordAudit(audit: audit).sql)
     }
 
     package func ping() throws {

@@ -1,51 +1,53 @@
 import XCTest
 import PresigndApp
-import PresigndSupport
-import PresigndHTTP
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 @testable import PresigndPostgres
 @testable import PresigndStorage
 
-/// The statements built once must be exactly what interpolation writes: same text, same binds in
-/// the same order. Every value differs from every other, so a bind in the wrong place fails.
+/// The hot statements are each one description (numbered text, binds from named fields): every
+/// number from $1 to $n appears in the text, and the binds fill exactly those numbers, whatever
+/// the optional fields hold. That they write the right rows is PostgresDocumentStoreTests' job,
+/// against a real server.
 final class PostgresDocumentStoreStatementTests: XCTestCase {
     let audit = AuditEntry(actor: "actor-1", action: "upload.presign", resource: "res-2", clientAddress: "192.0.2.3", at: 1_700_000_004)
     let record = DocumentRecord(id: "00000000-0000-4000-8000-000000000005", ownerID: "owner-6", objectKey: "key-7",
                                 purpose: "purpose-8", fileName: "file-9.pdf", declaredSize: 10, declaredType: "type/eleven",
                                 status: .uploading, uploadID: "upload-12", partSize: 13, createdAt: 1_700_000_014)
 
-    func assertSame(_ fast: SQL, _ interpolated: SQL, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(fast.text, interpolated.text, file: file, line: line)
-        XCTAssertEqual(fast.binds, interpolated.binds, file: file, line: line)
-        XCTAssertNotNil(fast.statementID, file: file, line: line)
+    func assertWellFormed(_ statement: some HotStatement, file: StaticString = #filePath, line: UInt = #line) {
+        let text = type(of: statement).statement.text
+        let count = type(of: statement).statement.parameterCount
+        XCTAssertEqual(statement.binds.count, count, file: file, line: line)
+        for number in 1...count {
+            XCTAssertTrue(text.contains("$\(number)") , "$\(number) is never used", file: file, line: line)
+        }
+        XCTAssertFalse(text.contains("$\(count + 1)"), file: file, line: line)
+        XCTAssertEqual(statement.sql.binds, statement.binds, file: file, line: line)
     }
 
-    func testInsertStatementsMatchTheirInterpolatedSQL() {
-        assertSame(PostgresDocumentStore.insertUntrackedStatement(PostgresDocumentStore.insertUntrackedBinds(record, audit: audit)),
-                   PostgresDocumentStore.insertUntrackedSQL(record, audit: audit))
+    func testEveryParameterIsNumberedAndBound() {
         var bare = record
         bare.uploadID = nil
         bare.partSize = nil
-        assertSame(PostgresDocumentStore.insertUntrackedStatement(PostgresDocumentStore.insertUntrackedBinds(bare, audit: audit)),
-                   PostgresDocumentStore.insertUntrackedSQL(bare, audit: audit))
-        for quota in [nil, UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17), UploadQuota(maxBytes: 18, maxFiles: nil)] {
-            assertSame(PostgresDocumentStore.insertTrackedStatement(PostgresDocumentStore.insertTrackedBinds(record, audit: audit, quota: quota)),
-                       PostgresDocumentStore.insertTrackedSQL(record, audit: audit, quota: quota))
+        for row in [record, bare] {
+            assertWellFormed(PostgresDocumentStore.InsertUntracked(record: row, audit: audit))
+            for quota in [nil, UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17)] {
+                assertWellFormed(PostgresDocumentStore.InsertTracked(record: row, audit: audit, quota: quota))
+            }
         }
+        assertWellFormed(PostgresDocumentStore.OpenForDownload(id: "id-19", userID: "user-20", audit: audit))
+        assertWellFormed(PostgresDocumentStore.RecordAudit(audit: audit))
     }
 
-    func testDownloadAndAuditStatementsMatchTheirInterpolatedSQL() {
-        assertSame(PostgresDocumentStore.openForDownloadStatement(PostgresDocumentStore.openForDownloadBinds(id: "id-19", userID: "user-20", audit: audit)),
-                   PostgresDocumentStore.openForDownloadSQL(id: "id-19", userID: "user-20", audit: audit))
-        assertSame(PostgresDocumentStore.recordAuditStatement(PostgresDocumentStore.auditBinds(audit)),
-                   PostgresDocumentStore.recordAuditSQL(audit))
+    func testARepeatedValueHasOneNumber() {
+        let binds = PostgresDocumentStore.InsertTracked(record: record, audit: audit, quota: UploadQuota(maxBytes: 15, maxFiles: 16)).binds
+        XCTAssertEqual(binds.filter { $0 == "10" }.count, 2, "the declared size: $3 for the quota sums, once more among the document's values")
+        XCTAssertEqual(binds.filter { $0 == "owner-6" }.count, 2)
     }
 
     func testStatementsHaveTheirOwnNumbers() {
-        let ids = [PostgresDocumentStore.insertTrackedStatement.id, PostgresDocumentStore.insertUntrackedStatement.id,
-                   PostgresDocumentStore.openForDownloadStatement.id, PostgresDocumentStore.recordAuditStatement.id]
+        let ids = [PostgresDocumentStore.InsertTracked.statement.id, PostgresDocumentStore.InsertUntracked.statement.id,
+                   PostgresDocumentStore.OpenForDownload.statement.id, PostgresDocumentStore.RecordAudit.statement.id]
         XCTAssertEqual(Set(ids).count, ids.count)
     }
 }

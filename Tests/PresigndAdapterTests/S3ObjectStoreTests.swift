@@ -15,7 +15,7 @@ import PresigndStorage
 final class S3ObjectStoreTests: XCTestCase {
     struct Now: Clock { func now() -> UnixSeconds { UnixSeconds(Date().timeIntervalSince1970) } }
 
-    var signer: S3FlowSigner!
+    var signer: S3URLSigner!
     var store: S3ObjectStore!
     let client = HTTPClient()
 
@@ -25,7 +25,7 @@ final class S3ObjectStoreTests: XCTestCase {
             throw XCTSkip("set PRESIGND_TEST_S3_ENDPOINT and PRESIGND_TEST_S3_BUCKET to run against an S3 server")
         }
         let credentials = try CredentialsLoader.load(from: Environment(env))
-        signer = S3FlowSigner(bucket: bucket, endpoint: try S3Endpoint(region: env["AWS_REGION"] ?? "us-east-1", endpoint: endpoint, addressing: .path),
+        signer = S3URLSigner(bucket: bucket, endpoint: try S3Endpoint(region: env["AWS_REGION"] ?? "us-east-1", endpoint: endpoint, addressing: .path),
                               credentials: credentials)
         store = S3ObjectStore(bucket: bucket, signer: signer.requestSigner, client: client, clock: Now(), logger: .discarding)
     }
@@ -59,7 +59,7 @@ final class S3ObjectStoreTests: XCTestCase {
     }
 
     func testUnreachableStoreIs503() throws {
-        let nowhere = S3FlowSigner(bucket: "unreachable-bucket", endpoint: try S3Endpoint(region: "us-east-1", endpoint: "http://127.0.0.1:1", addressing: .path),
+        let nowhere = S3URLSigner(bucket: "unreachable-bucket", endpoint: try S3Endpoint(region: "us-east-1", endpoint: "http://127.0.0.1:1", addressing: .path),
                                    credentials: AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x"))
         let store = S3ObjectStore(bucket: nowhere.bucket, signer: nowhere.requestSigner, client: client, clock: Now(), logger: .discarding, timeoutMilliseconds: 1000)
         XCTAssertThrowsError(try store.head(key: "k")) { error in

@@ -224,11 +224,12 @@ final class SecondRoundFastPathTests: XCTestCase {
         func token(_ header: String) -> String {
             Base64.encodeURL(Array(header.utf8)) + "." + Base64.encodeURL(Array(#"{"sub":"alice"}"#.utf8)) + ".c2ln"
         }
+        let cache = ProtectedHeader.Cache()
         var headers = (0..<(ProtectedHeader.Cache.capacity * 2)).map { #"{"alg":"HS256","kid":"key-\#($0)"}"# }
         headers.append(#"{"alg":"HS256","kid":""# + String(repeating: "k", count: ProtectedHeader.Cache.longest) + #""}"#)
         for round in 0..<3 {
             for header in headers {
-                let parsed = try CompactJWS.parse(token(header))
+                let parsed = try CompactJWS.parse(token(header), headers: cache)
                 let fresh = try ProtectedHeader.read(Array(Base64.encodeURL(Array(header.utf8)).utf8)[...])
                 XCTAssertEqual(parsed.algorithm, .hs256, "round \(round)")
                 XCTAssertEqual(parsed.keyID, fresh.keyID, "round \(round)")
@@ -241,13 +242,13 @@ final class SecondRoundFastPathTests: XCTestCase {
                                                (#"{"typ":"JWT"}"#, .missingAlg), ("not json", .headerInvalid)]
         for _ in 0..<2 {
             for (header, refusal) in refused {
-                XCTAssertThrowsError(try CompactJWS.parse(token(header))) { XCTAssertEqual($0 as? JWTRefusal, refusal, header) }
+                XCTAssertThrowsError(try CompactJWS.parse(token(header), headers: cache)) { XCTAssertEqual($0 as? JWTRefusal, refusal, header) }
             }
         }
         // A cached header does not excuse a missing payload or signature.
         let cached = Base64.encodeURL(Array(headers[0].utf8))
-        XCTAssertThrowsError(try CompactJWS.parse(cached + ".e30.")) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
-        XCTAssertThrowsError(try CompactJWS.parse(".e30.c2ln")) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
+        XCTAssertThrowsError(try CompactJWS.parse(cached + ".e30.", headers: cache)) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
+        XCTAssertThrowsError(try CompactJWS.parse(".e30.c2ln", headers: cache)) { XCTAssertEqual($0 as? JWTRefusal, .malformed) }
     }
 
     /// The eight-bytes-at-a-time scan finds every byte that needs an escape wherever it falls in

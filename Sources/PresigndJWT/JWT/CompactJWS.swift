@@ -18,7 +18,8 @@ package struct CompactJWS: Sendable {
     /// `BASE64URL(header) '.' BASE64URL(payload)`, the bytes the signature covers.
     package let signingInput: [UInt8]
 
-    package static func parse(_ token: String) throws(JWTRefusal) -> CompactJWS {
+    /// `headers` keeps protected headers already read (the verifier's own cache); nil reads every one.
+    package static func parse(_ token: String, headers: ProtectedHeader.Cache? = nil) throws(JWTRefusal) -> CompactJWS {
         let bytes = Array(token.utf8)
         guard bytes.count <= maxLength else { throw .tooLarge }
         var dots = (first: 0, second: 0), dotCount = 0
@@ -38,12 +39,12 @@ package struct CompactJWS: Sendable {
         }
         let encodedHeader = bytes[..<dots.first]
         let protected: ProtectedHeader
-        if let cached = ProtectedHeader.cache.lookup(encodedHeader) {
+        if let cached = headers?.lookup(encodedHeader) {
             protected = cached
         } else {
             // Read before the signature part, so an unsigned `alg: none` token is named as such.
             protected = try ProtectedHeader.read(encodedHeader)
-            ProtectedHeader.cache.insert(protected, for: encodedHeader)
+            headers?.insert(protected, for: encodedHeader)
         }
         guard let payload = payloadPart, let signature = signaturePart else { throw .malformed }
         return CompactJWS(algorithm: protected.algorithm, keyID: protected.keyID, header: protected.header, payload: payload,
@@ -72,7 +73,7 @@ package struct CompactJWS: Sendable {
 }
 
 /// A JWS protected header that passed every check `CompactJWS.parse` makes of a header.
-struct ProtectedHeader: Sendable {
+package struct ProtectedHeader: Sendable {
     let algorithm: JWSAlgorithm
     let keyID: String?
     let header: JSONObject
@@ -100,12 +101,12 @@ struct ProtectedHeader: Sendable {
 
     /// Headers already read, by their encoded bytes. An issuer writes the same header on every
     /// token (`{"alg":"HS256","typ":"JWT"}`, or one per signing key), so decoding and parsing it
-    /// (a third of parsing a token) is done once per process instead of once per request. Only
+    /// (a third of parsing a token) is done once per verifier instead of once per request. Only
     /// headers that passed are kept, at most `capacity` of at most `longest` bytes, replaced in
-    /// turn: unknown headers cost what they did before, never memory.
-    static let cache = Cache()
+    /// turn: unknown headers cost what they did before, never memory. Owned by a `JWTVerifier`.
+    package final class Cache: Sendable {
+        package init() {}
 
-    final class Cache: Sendable {
         static let capacity = 8
         static let longest = 512
         struct Entry {

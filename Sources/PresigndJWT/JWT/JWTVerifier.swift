@@ -8,6 +8,8 @@ package struct JWTVerifier: Sendable {
     package let keys: KeySet
     package let jwks: JWKSKeySource?
     package let policy: ClaimsPolicy
+    /// The protected headers this verifier has read (see `ProtectedHeader.Cache`).
+    let headers = ProtectedHeader.Cache()
 
     package init(keys: KeySet, jwks: JWKSKeySource? = nil, policy: ClaimsPolicy) {
         self.keys = keys
@@ -16,7 +18,7 @@ package struct JWTVerifier: Sendable {
     }
 
     package func verify(_ token: String, now: UnixSeconds) throws(JWTRefusal) -> AuthenticatedUser {
-        let jws = try CompactJWS.parse(token)
+        let jws = try CompactJWS.parse(token, headers: headers)
         try verifySignature(jws, now: now)
         guard let claims = try? JSONParser(rejectDuplicateKeys: true, maxDepth: 16).parse(jws.payload).objectValue else {
             throw .claimsInvalid

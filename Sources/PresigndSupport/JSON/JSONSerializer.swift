@@ -148,29 +148,20 @@ package struct JSONObjectWriter {
         value.write(to: &bytes)
     }
 
-    /// A member whose value is an object of strings, as assigning each pair in turn to a
-    /// `JSONObject` makes it: a name given twice keeps its first place and its last value.
+    /// A member whose value is an object of strings. A name given twice keeps its first place and
+    /// its last value (what assigning each pair in turn to a `JSONObject` gives), so the text never
+    /// holds a name twice; written by the same string writer as every other value.
     package mutating func strings(_ key: String, _ pairs: [(name: String, value: String)]) {
         self.key(key)
-        if JSONObjectWriter.hasRepeatedName(pairs) {
-            var object = JSONObject()
-            for pair in pairs { object[pair.name] = .string(pair.value) }
-            JSONValue.object(object).write(to: &bytes)
-            return
-        }
         bytes.append(UInt8(ascii: "{"))
-        for (index, pair) in pairs.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        for (index, pair) in pairs.enumerated() where !pairs[..<index].contains(where: { $0.name == pair.name }) {
+            if bytes.last != UInt8(ascii: "{") { bytes.append(UInt8(ascii: ",")) }
             JSONValue.writeString(pair.name, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            JSONValue.writeString(pair.value, to: &bytes)
+            let last = pairs[index...].last(where: { $0.name == pair.name }) ?? pair
+            JSONValue.writeString(last.value, to: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
-    }
-
-    static func hasRepeatedName(_ pairs: [(name: String, value: String)]) -> Bool {
-        for later in pairs.indices.dropFirst() where pairs[..<later].contains(where: { $0.name == pairs[later].name }) { return true }
-        return false
     }
 
     /// The object's text.
