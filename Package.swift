@@ -50,6 +50,7 @@ let package = Package(
         // The product's routes and flows, written against protocols the adapters implement.
         .target(name: "PresigndApp",
                 dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads", "PresigndMetrics"],
+                resources: [.embedInCode("OpenAPI/openapi.json")],  // no Foundation needed to read it
                 swiftSettings: walls),
 
         // The flows' adapters: the PostgreSQL document store and the S3 object store.

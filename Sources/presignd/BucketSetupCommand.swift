@@ -73,12 +73,10 @@ enum BucketSetupCommand {
             apply("public access block", "publicAccessBlock", supported: flows.store.publicAccessBlock) { setup.publicAccessBlock(current: $0) }
             apply("lifecycle", "lifecycle", supported: flows.store.lifecycleRules) { setup.lifecycle(current: $0) }
             return failed ? 1 : 0
-        } catch let error as ConfigError {
+        } catch {
+            // Only the configuration can fail here: each store call reports its own failure above.
             writeError("\(error)")
             return 78
-        } catch {
-            writeError("\(error)")
-            return 1
         }
     }
 }

@@ -6,7 +6,7 @@ import PresigndUploads
 /// people can read the API before they hold one; it describes the routes, never their data.
 package enum OpenAPIRoutes {
     /// The document's bytes, made once.
-    static let body = Array(OpenAPIDocument.json.utf8)
+    static let body = OpenAPIDocument.bytes
 
     package static func routes() -> [Route<Endpoint>] {
         [

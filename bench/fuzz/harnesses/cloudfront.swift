@@ -8,9 +8,7 @@
 @testable import PresigndHTTP
 @testable import PresigndJWT
 @testable import PresigndSigning
-@testable import PresigndUploads
 @testable import PresigndMetrics
-import PresigndCrypto
 import PresigndCrypto
 
 let pem = """

@@ -1,12 +1,9 @@
 // libFuzzer harness: the document cursor (decode, and encode/decode round trip) and the
 // Content-Disposition builder (never a control character, never a second header).
 @testable import PresigndSupport
-@testable import PresigndHTTP
-@testable import PresigndJWT
 @testable import PresigndSigning
 @testable import PresigndUploads
 @testable import PresigndMetrics
-import PresigndCrypto
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

@@ -6,7 +6,6 @@
 @testable import PresigndSigning
 @testable import PresigndUploads
 @testable import PresigndMetrics
-import PresigndCrypto
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

@@ -7,7 +7,6 @@
 @testable import PresigndUploads
 @testable import PresigndMetrics
 import PresigndCrypto
-import PresigndCrypto
 
 let key = try! VerificationKey.hmac(Array("fuzz-secret-0123456789abcdef0123456789".utf8), algorithm: .hs256)
 let verifier = JWTVerifier(keys: KeySet([key]), policy: ClaimsPolicy(maxLifetime: 86_400))
