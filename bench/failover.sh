@@ -8,10 +8,5 @@
 # Knobs: SCRATCH_PATH (swift build directory, default .build), SKIP_BUILD=1, and bench/failover.py's
 # FAILOVER_RUNS, HOSTS_SECONDS, HOSTS_CONNECTIONS, HOSTS_WORKERS, HOSTS_THREADS, SKIP_FAILOVER, SKIP_HOSTS.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scratch=${SCRATCH_PATH:-$(pwd)/.build}
-python=".venv/bin/python"
-[ -x "$python" ] || { echo "run deploy/test.sh once to create .venv" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --scratch-path "$scratch" 2>&1 | tail -n 1
+. "$(dirname "$0")/common.sh"
 PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/failover.py

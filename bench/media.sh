@@ -4,12 +4,7 @@
 # runs bench/media.py: a cached 10 kB image through the media route next to the same file from
 # nginx's disk and presignd's /healthz, in one run. SCRATCH_PATH: swift build's directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scratch=${SCRATCH_PATH:-$(pwd)/.build}
-python=".venv/bin/python"
-[ -x "$python" ] || { echo "run deploy/test.sh once to create .venv" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --scratch-path "$scratch" 2>&1 | tail -n 1
+. "$(dirname "$0")/common.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

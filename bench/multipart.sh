@@ -8,12 +8,7 @@
 # Knobs: SCRATCH_PATH (swift build directory, default .build), SIGNING_SCALE (1), SKIP_BUILD=1 (use
 # what SCRATCH_PATH holds), SKIP_SIGNING=1, SKIP_FLOWS=1, and bench/multipart.py's MULTIPART_* / UPLOAD_* variables.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scratch=${SCRATCH_PATH:-$(pwd)/.build}
-python=".venv/bin/python"
-[ -x "$python" ] || { echo "run deploy/test.sh once to create .venv" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --scratch-path "$scratch" 2>&1 | tail -n 1
+. "$(dirname "$0")/common.sh"
 
 if [ "${SKIP_SIGNING:-}" != 1 ]; then
     work=$(mktemp -d)
