@@ -1,9 +1,6 @@
 import PresigndApp
 import PresigndSupport
-import PresigndHTTP
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// What every `DocumentStore` must answer, written once and run against both the in-memory

@@ -3,9 +3,7 @@ import Foundation
 import PresigndApp
 import PresigndSupport
 import PresigndHTTP
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 import PresigndPostgres
 import PresigndStorage
 

@@ -5,7 +5,6 @@ import PresigndSupport
 import PresigndHTTP
 import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 import PresigndHTTPClient
 import PresigndStorage
 

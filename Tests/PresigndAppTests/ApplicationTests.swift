@@ -2,9 +2,6 @@ import PresigndApp
 import PresigndSupport
 import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Requests go straight into the application, no socket: routing, limits, auth and the error shape.

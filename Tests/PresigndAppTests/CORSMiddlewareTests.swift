@@ -1,11 +1,6 @@
 import XCTest
 @testable import PresigndApp
-import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 
 final class CORSMiddlewareTests: XCTestCase {
     let app = "https://app.example.com"

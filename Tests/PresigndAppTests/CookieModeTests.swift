@@ -3,9 +3,6 @@ import XCTest
 import PresigndSupport
 import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import PresigndCrypto
 
 /// Cookie mode through the real JWT authenticator: a route that changes state refuses a request

@@ -2,10 +2,8 @@ import Synchronization
 @testable import PresigndApp
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 /// An in-memory object store with multipart uploads: parts are kept by number, completion
 /// joins their sizes into one object.

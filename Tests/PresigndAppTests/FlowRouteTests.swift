@@ -3,10 +3,8 @@ import Synchronization
 @testable import PresigndApp
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 final class SettableClock: Clock {
     let time = Mutex<UnixSeconds>(1_700_000_000)

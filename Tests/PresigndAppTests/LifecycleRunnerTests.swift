@@ -2,11 +2,7 @@ import XCTest
 import Synchronization
 @testable import PresigndApp
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 /// A store that lets another "request" change the row just before this request's transition,
 /// the way a concurrent request does against PostgreSQL.

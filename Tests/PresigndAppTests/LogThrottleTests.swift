@@ -1,10 +1,5 @@
 import PresigndApp
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import Synchronization
 import XCTest
 

@@ -4,8 +4,6 @@ import PresigndSupport
 import PresigndHTTP
 import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import PresigndCrypto
 
 /// The media route without nginx: cookies signed by a real CloudFront signer, verified by the

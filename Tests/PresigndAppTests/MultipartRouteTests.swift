@@ -1,11 +1,7 @@
 import XCTest
 @testable import PresigndApp
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 /// Multipart uploads and Uppy's protocol through the router, with the in-memory stores.
 extension FlowRouteTests {

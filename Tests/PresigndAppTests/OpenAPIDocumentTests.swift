@@ -2,10 +2,7 @@ import XCTest
 @testable import PresigndApp
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 
 /// The OpenAPI document against the router: every route is described, every described
 /// operation has a route, and the document holds together (responses, `$ref`s).

@@ -1,10 +1,6 @@
 @testable import PresigndApp
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Quota configuration and the refusal's words; the reservation itself is PostgreSQL's

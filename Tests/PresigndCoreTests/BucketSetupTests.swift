@@ -1,10 +1,7 @@
 import XCTest
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 
 final class BucketSetupTests: XCTestCase {
     let setup = BucketSetup(origins: ["https://app.example.com"], corsMaxAge: 600, abortAfterDays: 2)

@@ -1,9 +1,5 @@
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import PresigndCrypto
 import XCTest
 

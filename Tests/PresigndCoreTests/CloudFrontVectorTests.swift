@@ -1,10 +1,5 @@
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
-import PresigndCrypto
 import XCTest
 
 /// CloudFront signed URLs and cookies from public.json (RSA-SHA1 is deterministic: exact match).

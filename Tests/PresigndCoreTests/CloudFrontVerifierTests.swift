@@ -1,10 +1,7 @@
 import XCTest
 @testable import PresigndSupport
-@testable import PresigndHTTP
 @testable import PresigndJWT
 @testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
 import PresigndCrypto
 
 /// CloudFront cookie verification against the botocore cookie vectors of `public.json`

@@ -1,10 +1,5 @@
 import XCTest
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 
 /// Database failover: the multi-host connection strings libpq accepts are shown by check-config
 /// with every host, port and `target_session_attrs` kept and only the password masked.

@@ -1,10 +1,5 @@
 import XCTest
-@testable import PresigndSupport
 @testable import PresigndHTTP
-@testable import PresigndJWT
-@testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
 
 final class GatewayRequestTests: XCTestCase {
     let limits = GatewayLimits(bodyLimit: 100, headerLimit: 2048, pathLimit: 64)

@@ -1,9 +1,4 @@
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 final class JSONTests: XCTestCase {

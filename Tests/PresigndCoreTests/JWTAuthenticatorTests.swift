@@ -1,9 +1,6 @@
 import PresigndSupport
 import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import Synchronization
 import XCTest
 

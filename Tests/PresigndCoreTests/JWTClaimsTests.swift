@@ -1,9 +1,6 @@
 import PresigndSupport
 import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Claims checked against a fixed clock (now = 1 700 000 000), with the default 60 s leeway.

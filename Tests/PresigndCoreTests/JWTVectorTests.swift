@@ -1,10 +1,5 @@
 import PresigndSupport
-import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
-import PresigndCrypto
 import XCTest
 
 /// The published JWS examples verify, and fail when any byte of them changes.

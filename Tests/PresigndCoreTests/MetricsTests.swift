@@ -1,9 +1,5 @@
 import Dispatch
-import PresigndSupport
-import PresigndHTTP
 import PresigndJWT
-import PresigndSigning
-import PresigndUploads
 import PresigndMetrics
 import XCTest
 

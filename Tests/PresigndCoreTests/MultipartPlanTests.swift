@@ -1,10 +1,7 @@
 import XCTest
-import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 final class MultipartPlanTests: XCTestCase {
     let mib: Int64 = 1 << 20

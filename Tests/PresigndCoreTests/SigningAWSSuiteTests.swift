@@ -1,10 +1,7 @@
 import Foundation
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// The two official AWS SigV4 suites: the classic one (via botocore) and aws-c-auth's v4 suite.

@@ -1,9 +1,7 @@
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Bad input gets a clear 400 with a stable code, never a signature over something else.

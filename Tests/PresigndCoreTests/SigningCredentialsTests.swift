@@ -1,10 +1,6 @@
 import Foundation
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import Synchronization
 import XCTest
 

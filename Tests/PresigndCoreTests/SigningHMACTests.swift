@@ -1,11 +1,6 @@
-import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import PresigndCrypto
 import XCTest
+@testable import PresigndSupport
 
 /// The allocation-free SHA-256/HMAC the signer uses, against RFC 4231 and FIPS 180 vectors
 /// (the SigV4 vectors only exercise keys shorter than a block).

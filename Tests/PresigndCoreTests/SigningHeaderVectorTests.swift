@@ -1,9 +1,6 @@
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Header-signed S3 requests and non-S3 SigV4 cases from public.json.

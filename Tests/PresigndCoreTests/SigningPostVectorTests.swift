@@ -1,9 +1,5 @@
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// S3 POST policies: signatures over given policies, and forms built for botocore's inputs.

@@ -1,9 +1,5 @@
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// Every presigned GET/PUT/HEAD/POST-multipart URL in public.json, byte for byte with botocore.

@@ -1,10 +1,7 @@
 import Foundation
 import PresigndSupport
 import PresigndHTTP
-import PresigndJWT
 import PresigndSigning
-import PresigndUploads
-import PresigndMetrics
 import XCTest
 
 /// The S3 calls presignd makes itself, header-signed as botocore signs them (`Vectors/s3-calls.json`).

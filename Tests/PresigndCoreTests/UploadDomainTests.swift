@@ -2,10 +2,7 @@ import XCTest
 import PresigndCrypto
 @testable import PresigndSupport
 @testable import PresigndHTTP
-@testable import PresigndJWT
-@testable import PresigndSigning
 @testable import PresigndUploads
-@testable import PresigndMetrics
 
 final class UserKeySegmentTests: XCTestCase {
     func segment(_ id: String) -> String? { UserKeySegment.make(id, sha256: { Digest.sha256($0) }) }

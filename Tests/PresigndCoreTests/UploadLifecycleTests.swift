@@ -1,10 +1,6 @@
 import XCTest
 import PresigndSupport
-import PresigndHTTP
-import PresigndJWT
-import PresigndSigning
 import PresigndUploads
-import PresigndMetrics
 
 /// Every transition of the upload lifecycle, and every event each state refuses, without a database.
 final class UploadLifecycleTests: XCTestCase {

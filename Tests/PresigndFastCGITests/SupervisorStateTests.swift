@@ -1,6 +1,4 @@
 @testable import PresigndFastCGI
-import PresigndSupport
-import PresigndHTTP
 import XCTest
 
 /// The supervisor's decisions without processes: start, restarts with back-off, reloads that

@@ -5,10 +5,7 @@
 // itself, `*` matches everything), and the whole verification with an ECDSA P-256 key (the
 // seeds carry cookies this key signed, so mutants reach the signature check and the policy).
 @testable import PresigndSupport
-@testable import PresigndHTTP
-@testable import PresigndJWT
 @testable import PresigndSigning
-@testable import PresigndMetrics
 import PresigndCrypto
 
 let pem = """

@@ -1,7 +1,6 @@
 // libFuzzer harness: the document cursor (decode, and encode/decode round trip) and the
 // Content-Disposition builder (never a control character, never a second header).
 @testable import PresigndSupport
-@testable import PresigndSigning
 @testable import PresigndUploads
 @testable import PresigndMetrics
 

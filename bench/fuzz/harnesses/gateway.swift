@@ -1,13 +1,7 @@
 // libFuzzer harness: FastCGI params (name=value pairs split at NUL bytes, as libfcgi hands them
 // over) → the gateway's request head, under small limits: read in place as the server reads them
 // (RawGatewayParam), and through GatewayParam copies (CGI and tests), which must agree.
-@testable import PresigndSupport
 @testable import PresigndHTTP
-@testable import PresigndJWT
-@testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
-import PresigndCrypto
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

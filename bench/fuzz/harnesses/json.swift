@@ -1,11 +1,6 @@
 // libFuzzer harness: the JSON parser. Whatever parses must serialise to text that parses back
 // and serialises the same (27.0 may come back as 27: the text, not the case, is what is kept).
 @testable import PresigndSupport
-@testable import PresigndHTTP
-@testable import PresigndJWT
-@testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {

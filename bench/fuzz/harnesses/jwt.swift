@@ -1,11 +1,7 @@
 // libFuzzer harness: compact JWS parsing, header and claims decoding, claims validation, and a
 // full verification with an HMAC key (which must never accept a token it did not sign).
 @testable import PresigndSupport
-@testable import PresigndHTTP
 @testable import PresigndJWT
-@testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
 import PresigndCrypto
 
 let key = try! VerificationKey.hmac(Array("fuzz-secret-0123456789abcdef0123456789".utf8), algorithm: .hs256)

@@ -1,10 +1,6 @@
 // libFuzzer harness: percent-decoding and encoding, canonical paths and canonical queries.
 @testable import PresigndSupport
-@testable import PresigndHTTP
-@testable import PresigndJWT
 @testable import PresigndSigning
-@testable import PresigndUploads
-@testable import PresigndMetrics
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
