@@ -23,7 +23,7 @@ def cookie_api(flows_env, module_stack):
 
 def state(postgres):
     return (postgres.psql("SELECT count(*) FROM audit_log")[0][0],
-            postgres.psql("SELECT string_agg(id || ':' || status, ',' ORDER BY id) FROM documents")[0],
+            postgres.psql("SELECT count(*), coalesce(string_agg(id || ':' || status, ',' ORDER BY id), '') FROM documents")[0],
             postgres.psql("SELECT count(*) FROM document_shares")[0][0])
 
 
@@ -66,3 +66,21 @@ def test_regression_no_state_change_from_a_cookie_only_cross_site_request(cookie
     assert r.status_code == 204, r.text
     r = requests.get(base + "/api/documents", cookies=cookies, timeout=30)
     assert r.status_code == 200, "reading with the cookie alone is fine"
+
+
+def test_regression_a_get_that_creates_an_upload_needs_the_header_too(cookie_api, postgres):
+    """Issue 19: Uppy's `GET s3/params` creates a pending upload and reserves quota. A cross-site
+    top-level GET carries a SameSite=Lax cookie, so six of them filled a victim's image quota;
+    the route changes state, and the CSRF rule applies to it whatever its method."""
+    base = cookie_api.base
+    cookies = {COOKIE: API.token("alice")}
+    query = {"filename": "cat.png", "type": "image/png", "metadata[purpose]": "avatar"}
+    before = state(postgres)
+    r = requests.get(base + "/api/uppy/s3/params", params=query, cookies=cookies, timeout=30)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "cross_site_request"
+    assert state(postgres) == before, "a cookie-only GET created an upload"
+    marked = requests.get(base + "/api/uppy/s3/params", params=query, cookies=cookies,
+                          headers={"X-Requested-With": "fetch"}, timeout=30)
+    assert marked.status_code == 200, marked.text
+    assert state(postgres) != before, "the page's own request does create it: the test can fail"
