@@ -55,8 +55,8 @@ let package = Package(
 
         // The flows' adapters: the PostgreSQL document store and the S3 object store.
         .target(name: "PresigndStorage",
-                dependencies: ["PresigndApp", "PresigndSupport", "PresigndHTTP", "PresigndSigning", "PresigndUploads", "PresigndMetrics",
-                               "PresigndPostgres", "PresigndHTTPClient", "PresigndCrypto"],
+                dependencies: ["PresigndApp", "PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads",
+                               "PresigndMetrics", "PresigndPostgres", "PresigndHTTPClient", "PresigndCrypto"],
                 swiftSettings: walls),
 
         // Wiring only.

@@ -37,6 +37,11 @@ package struct Logger: Sendable {
     /// A logger that drops everything, for tests that do not look at logs.
     package static let discarding = Logger(sink: { _ in }, requests: .off)
 
+    /// Where the product's lines go: stderr, one line per write (nginx and systemd collect it).
+    @Sendable package static func standardError(_ line: String) {
+        Syscall.writeAll(2, Array((line + "\n").utf8))
+    }
+
     package func log(_ level: Level, _ message: String) {
         let context = LogContext.current
         guard let throttle else { return sink(line(level, message, context: context)) }

@@ -20,7 +20,7 @@ import PresigndUploads
 enum AppWiring {
     static func makeApplication(_ config: PresigndConfig, metrics: Metrics) throws -> Application {
         let observability = config.observability
-        let logger = Logger(sink: { writeOut($0 + "\n", to: 2) }, throttle: LogThrottle(clock: WallClock(), interval: 10),
+        let logger = Logger(sink: Logger.standardError, throttle: LogThrottle(clock: WallClock(), interval: 10),
                             format: Logger.Format(rawValue: observability.logFormat) ?? .text,
                             requests: Logger.Requests(rawValue: observability.accessLog) ?? .errors)
         let clock = WallClock()

@@ -7,6 +7,7 @@ import PresigndHTTPClient
 import PresigndJWT
 import PresigndMetrics
 import PresigndSigning
+import PresigndStorage
 import PresigndSupport
 import PresigndUploads
 
@@ -68,15 +69,4 @@ func runJWTVerify(_ options: [String]) -> Int32 {
     var input = ""
     while let line = readLine() { input += line }
     return answer(String(input.filter { !$0.isWhitespace })) ? 0 : 1
-}
-
-/// The JWKS fetch over libcurl, in the shape `JWKSKeySource` takes.
-func jwksFetch(_ client: HTTPClient) -> JWKSKeySource.Fetch {
-    return { url, timeout in
-        let response = try client.send(OutboundRequest(method: "GET", url: url, headers: [(name: "Accept", value: "application/json")],
-                                                       timeoutMilliseconds: timeout))
-        var headers = HTTPHeaders()
-        for field in response.headers { headers.add(field.name, field.value) }
-        return (status: response.status, headers: headers, body: response.body)
-    }
 }
