@@ -35,8 +35,7 @@ enum AppWiring {
         let store = CountingDocumentStore(PostgresDocumentStore(pool: pool,
                                                                 logger: logger, metrics: metrics, tracksUsage: flows.quotasEnabled),
                                           metrics: metrics)
-        let objects = S3ObjectStore(bucket: s3Flow.bucket, signer: s3Flow.requestSigner, client: HTTPClient(), clock: clock,
-                                    logger: logger, metrics: metrics)
+        let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
         routes += OpenAPIRoutes.routes()
@@ -78,6 +77,12 @@ enum AppWiring {
             let level: Logger.Level = ["WARNING", "ERROR", "FATAL", "PANIC"].contains(notice.severity) ? .warning : .info
             logger.log(level, "database \(notice.severity.lowercased()): \(notice.message)")
         }
+    }
+
+    /// The S3 adapter for the signer's bucket: serve, sweep and bucket-setup make theirs here.
+    static func objectStore(_ signer: S3URLSigner, logger: Logger, metrics: Metrics = .off) -> S3ObjectStore {
+        S3ObjectStore(bucket: signer.bucket, signer: signer.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger,
+                      metrics: metrics)
     }
 
     /// The flows' signer for the bucket and endpoint `S3Config` resolves.

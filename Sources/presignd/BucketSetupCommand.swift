@@ -15,7 +15,7 @@ import PresigndUploads
 /// Idempotent: each part is read first and written only when it differs; the bucket's other
 /// CORS and lifecycle rules are kept. What the store profile says the store lacks, or the store
 /// answers 501 to, is a warning, not a failure.
-enum BucketSetupCommand {
+enum BucketSetupCommand: Command {
     static let usage = "usage: presignd bucket-setup [--dry-run]"
 
     static func run(_ arguments: [String], environment env: Environment) -> Int32 {
@@ -28,11 +28,11 @@ enum BucketSetupCommand {
             dryRun = true
         }
         do {
-            let logger = Logger { writeOut($0 + "\n", to: 2) }
+            let logger = Logger(sink: Logger.standardError)
             let flows = try FlowsConfig.from(env)
             let cors = try CORSConfig.from(env)
             let s3 = AppWiring.s3Signer(try S3Config.from(env))
-            let store = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger)
+            let store = AppWiring.objectStore(s3, logger: logger)
             let days = Int((flows.sweepAfter + 86_399) / 86_400)
             let setup = BucketSetup(origins: cors.origins, corsMaxAge: cors.maxAge, abortAfterDays: max(days, 1))
             writeOut("presignd bucket-setup: bucket \(s3.bucket), store profile \(flows.store.name)\(dryRun ? " (dry run: nothing is changed)" : "")\n")

@@ -7,8 +7,8 @@ import PresigndSupport
 /// `PresigndConfig`), prints every variable with its effective value (secrets masked), and exits
 /// 78 (EX_CONFIG) naming each variable that is wrong. Nothing is contacted: no database, store
 /// or JWKS URL.
-enum CheckConfigCommand {
-    static func run(_ arguments: [String]) -> Int32 {
+enum CheckConfigCommand: Command {
+    static func run(_ arguments: [String], environment: Environment) -> Int32 {
         do {
             let config = try PresigndConfig.load(arguments: arguments)
             writeOut(PresigndConfig.render(config.sections))

@@ -22,6 +22,12 @@ enum Output {
     static func err(_ line: String) { writeOut(line.hasSuffix("\n") ? line : line + "\n", to: 2) }
 }
 
+/// One subcommand: the arguments after its name and the process environment in, the exit status
+/// out (0, 1 failed, 2 usage, 78 configuration).
+protocol Command {
+    static func run(_ arguments: [String], environment: Environment) -> Int32
+}
+
 /// `presignd: error: …` on stderr.
 func writeError(_ message: String) { writeOut("presignd: error: " + message + "\n", to: 2) }
 

@@ -16,13 +16,15 @@ import PresigndUploads
 /// RFC 6750 refusal, and exits 1 when refused, 2 on a configuration error. With `--repeat`, one
 /// token per line and one answer per line, in one process (so the JWKS cache is exercised).
 /// `presignd jwt bench KEYDIR [SECONDS]` measures verifications per second (see bench/jwt.sh).
-func runJWTCommand(_ arguments: [String]) -> Int32 {
-    switch arguments.first {
-    case "verify": return runJWTVerify(Array(arguments.dropFirst()))
-    case "bench": return runJWTBench(Array(arguments.dropFirst()))
-    default:
-        Output.err("usage: presignd jwt verify [--repeat] [--at UNIX] < token | presignd jwt bench KEYDIR [SECONDS]")
-        return 2
+enum JWTCommand: Command {
+    static func run(_ arguments: [String], environment: Environment) -> Int32 {
+        switch arguments.first {
+        case "verify": return runJWTVerify(Array(arguments.dropFirst()))
+        case "bench": return runJWTBench(Array(arguments.dropFirst()))
+        default:
+            Output.err("usage: presignd jwt verify [--repeat] [--at UNIX] < token | presignd jwt bench KEYDIR [SECONDS]")
+            return 2
+        }
     }
 }
 

@@ -12,7 +12,7 @@ import PresigndUploads
 /// Safe on every deploy and from several hosts at once (one transaction under an advisory lock;
 /// applied versions recorded); then makes the audit log's next partitions and, with quotas,
 /// recounts usage.
-enum MigrateCommand {
+enum MigrateCommand: Command {
     static func run(_ arguments: [String], environment: Environment) -> Int32 {
         var target = Int.max
         if !arguments.isEmpty {

@@ -30,78 +30,79 @@ let presignUsage = """
     """
 
 /// `presignd presign …`: signs one S3 request like `aws s3 presign`, for operators and tests.
-func runPresignCommand(_ arguments: [String], environment: [String: String]) -> Int32 {
-    reportingErrors(usage: presignUsage) {
-        let options = try CommandOptions(
-            arguments[...],
-            valueOptions: ["region", "endpoint", "addressing", "expires", "content-type", "disposition", "response-content-type", "meta",
-                           "checksum-sha256", "content-md5", "part-number", "upload-id", "version-id", "min-size", "max-size",
-                           "content-type-prefix", "success-status", "at"],
-            flagOptions: ["path-style", "json", "help"])
-        if options.flag("help") {
-            writeOut(presignUsage)
-            return 0
-        }
-        guard options.positional.count == 2 else { throw UsageError("expected an operation and s3://BUCKET/KEY") }
-        let operation = options.positional[0]
-        let (bucket, key) = try parseS3URI(options.positional[1])
-        let env = Environment(environment, readFile: { readWholeFile($0) })
-        // The same resolution as serve's (PRESIGND_S3_ADDRESSING, path style with a custom
-        // endpoint), with the flags on top.
-        var overrides = S3Config.Overrides(region: options.value("region"), endpointURL: options.value("endpoint"))
-        if let text = options.value("addressing") {
-            guard let style = S3AddressingStyle(rawValue: text) else { throw UsageError("--addressing must be virtual, path or auto") }
-            overrides.addressing = style
-        }
-        if options.flag("path-style") { overrides.addressing = .path }
-        let s3 = try S3Config.from(env, requireBucket: false, overrides: overrides)
-        let endpoint = s3.endpoint
-        let signer = SigV4Signer(credentials: s3.credentials)
-        let expires = try options.integer("expires") ?? 3600
-        let time = try options.time()
-
-        if operation == "post" {
-            writeOut(try presignPost(options, endpoint: endpoint, signer: signer, bucket: bucket, key: key, expires: expires, at: time) + "\n")
-            return 0
-        }
-        let methods = ["get": "GET", "put": "PUT", "head": "HEAD", "delete": "DELETE"]
-        guard let method = methods[operation] else { throw UsageError("the operation must be get, put, post, head or delete") }
-        var request = S3PresignRequest(method: method, bucket: bucket, key: key, expires: expires)
-        if method == "PUT" {
-            if let type = options.value("content-type") { request.headers.add("Content-Type", type) }
-            if let disposition = options.value("disposition") { request.headers.add("Content-Disposition", disposition) }
-            if let md5 = options.value("content-md5") { request.headers.add("Content-MD5", md5) }
-            if let checksum = options.value("checksum-sha256") { request.headers.add("x-amz-checksum-sha256", checksum) }
-            for (name, value) in try metadata(options) { request.headers.add("x-amz-meta-" + name, value) }
-            if let part = try options.integer("part-number") {
-                guard (1...10_000).contains(part), let upload = options.value("upload-id") else {
-                    throw UsageError("--part-number must be 1…10000 and needs --upload-id")
-                }
-                request.query = [("partNumber", String(part)), ("uploadId", upload)]
+enum PresignCommand: Command {
+    static func run(_ arguments: [String], environment env: Environment) -> Int32 {
+        reportingErrors(usage: presignUsage) {
+            let options = try CommandOptions(
+                arguments[...],
+                valueOptions: ["region", "endpoint", "addressing", "expires", "content-type", "disposition", "response-content-type", "meta",
+                               "checksum-sha256", "content-md5", "part-number", "upload-id", "version-id", "min-size", "max-size",
+                               "content-type-prefix", "success-status", "at"],
+                flagOptions: ["path-style", "json", "help"])
+            if options.flag("help") {
+                writeOut(presignUsage)
+                return 0
             }
-        } else {
-            if method == "GET", let disposition = options.value("disposition") { request.query.append(("response-content-disposition", disposition)) }
-            if method == "GET", let type = options.value("response-content-type") { request.query.append(("response-content-type", type)) }
-            if let version = options.value("version-id") { request.query.append(("versionId", version)) }
+            guard options.positional.count == 2 else { throw UsageError("expected an operation and s3://BUCKET/KEY") }
+            let operation = options.positional[0]
+            let (bucket, key) = try parseS3URI(options.positional[1])
+            // The same resolution as serve's (PRESIGND_S3_ADDRESSING, path style with a custom
+            // endpoint), with the flags on top.
+            var overrides = S3Config.Overrides(region: options.value("region"), endpointURL: options.value("endpoint"))
+            if let text = options.value("addressing") {
+                guard let style = S3AddressingStyle(rawValue: text) else { throw UsageError("--addressing must be virtual, path or auto") }
+                overrides.addressing = style
+            }
+            if options.flag("path-style") { overrides.addressing = .path }
+            let s3 = try S3Config.from(env, requireBucket: false, overrides: overrides)
+            let endpoint = s3.endpoint
+            let signer = SigV4Signer(credentials: s3.credentials)
+            let expires = try options.integer("expires") ?? 3600
+            let time = try options.time()
+
+            if operation == "post" {
+                writeOut(try presignPost(options, endpoint: endpoint, signer: signer, bucket: bucket, key: key, expires: expires, at: time) + "\n")
+                return 0
+            }
+            let methods = ["get": "GET", "put": "PUT", "head": "HEAD", "delete": "DELETE"]
+            guard let method = methods[operation] else { throw UsageError("the operation must be get, put, post, head or delete") }
+            var request = S3PresignRequest(method: method, bucket: bucket, key: key, expires: expires)
+            if method == "PUT" {
+                if let type = options.value("content-type") { request.headers.add("Content-Type", type) }
+                if let disposition = options.value("disposition") { request.headers.add("Content-Disposition", disposition) }
+                if let md5 = options.value("content-md5") { request.headers.add("Content-MD5", md5) }
+                if let checksum = options.value("checksum-sha256") { request.headers.add("x-amz-checksum-sha256", checksum) }
+                for (name, value) in try metadata(options) { request.headers.add("x-amz-meta-" + name, value) }
+                if let part = try options.integer("part-number") {
+                    guard (1...10_000).contains(part), let upload = options.value("upload-id") else {
+                        throw UsageError("--part-number must be 1…10000 and needs --upload-id")
+                    }
+                    request.query = [("partNumber", String(part)), ("uploadId", upload)]
+                }
+            } else {
+                if method == "GET", let disposition = options.value("disposition") { request.query.append(("response-content-disposition", disposition)) }
+                if method == "GET", let type = options.value("response-content-type") { request.query.append(("response-content-type", type)) }
+                if let version = options.value("version-id") { request.query.append(("versionId", version)) }
+            }
+            let signed = try S3Presigner(endpoint: endpoint, signer: signer).presign(request, at: time)
+            if signed.clampedByCredentials {
+                writeOut("presignd: note: the URL expires after \(signed.expiresIn) s, when the signing credentials expire\n", to: 2)
+            }
+            if options.flag("json") {
+                var headers = JSONObject()
+                for field in signed.headers { headers[field.name] = .string(field.value) }
+                let document: JSONValue = .object(JSONObject([
+                    (key: "method", value: .string(signed.method)), (key: "url", value: .string(signed.url)),
+                    (key: "headers", value: .object(headers)), (key: "expiresAt", value: .string(UTCDateTime(signed.expiresAt).iso8601)),
+                    (key: "clampedByCredentials", value: .bool(signed.clampedByCredentials)),
+                ]))
+                writeOut(document.serialized() + "\n")
+            } else {
+                writeOut(signed.url + "\n")
+                for field in signed.headers { writeOut("presignd: note: the client must send \(field.name): \(field.value)\n", to: 2) }
+            }
+            return 0
         }
-        let signed = try S3Presigner(endpoint: endpoint, signer: signer).presign(request, at: time)
-        if signed.clampedByCredentials {
-            writeOut("presignd: note: the URL expires after \(signed.expiresIn) s, when the signing credentials expire\n", to: 2)
-        }
-        if options.flag("json") {
-            var headers = JSONObject()
-            for field in signed.headers { headers[field.name] = .string(field.value) }
-            let document: JSONValue = .object(JSONObject([
-                (key: "method", value: .string(signed.method)), (key: "url", value: .string(signed.url)),
-                (key: "headers", value: .object(headers)), (key: "expiresAt", value: .string(UTCDateTime(signed.expiresAt).iso8601)),
-                (key: "clampedByCredentials", value: .bool(signed.clampedByCredentials)),
-            ]))
-            writeOut(document.serialized() + "\n")
-        } else {
-            writeOut(signed.url + "\n")
-            for field in signed.headers { writeOut("presignd: note: the client must send \(field.name): \(field.value)\n", to: 2) }
-        }
-        return 0
     }
 }
 

@@ -11,11 +11,11 @@ import PresigndSupport
 
 /// `presignd serve [--listen …] [--socket-mode 0660] [--workers N] [--threads N] …`, and what a
 /// bare `presignd` does when a web server, spawn-fcgi or systemd starts it.
-enum ServeCommand {
+enum ServeCommand: Command {
     /// `serve` with flags: FastCGI on the given or inherited socket. The whole configuration is
     /// loaded and checked here, before the first fork: an invalid one exits 78 naming every
     /// wrong variable, never as workers that fail and restart.
-    static func run(arguments: [String]) -> Int32 {
+    static func run(_ arguments: [String], environment: Environment) -> Int32 {
         guard let config = loadOrReport(arguments: arguments) else { return 78 }
         return serve(config, arguments: arguments)
     }

@@ -13,7 +13,7 @@ import PresigndUploads
 /// `presignd sweep [--dry-run] [--older-than SECONDS]`: expires uploads left unfinished
 /// (default `PRESIGND_SWEEP_AFTER`, 24 h) and finishes deletes that stopped half-way; prints
 /// one line per row. Exit 0 when every row was handled, 1 when some failed (run it again).
-enum SweepCommand {
+enum SweepCommand: Command {
     static let usage = "usage: presignd sweep [--dry-run] [--older-than SECONDS]"
 
     static func run(_ arguments: [String], environment env: Environment) -> Int32 {
@@ -36,13 +36,13 @@ enum SweepCommand {
             }
         }
         do {
-            let logger = Logger { writeOut($0 + "\n", to: 2) }
+            let logger = Logger(sink: Logger.standardError)
             let flows = try FlowsConfig.from(env)
             let s3 = AppWiring.s3Signer(try S3Config.from(env))
-            let store = PostgresDocumentStore(pool: PostgresPool(settings: try PostgresSettings.from(env),
-                                                                           observer: PoolObserver(notice: AppWiring.databaseNotices(logger))), logger: logger,
-                                              tracksUsage: flows.quotasEnabled)
-            let objects = S3ObjectStore(bucket: s3.bucket, signer: s3.requestSigner, client: HTTPClient(), clock: WallClock(), logger: logger)
+            // One pool for the sweep and the audit partitions.
+            let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: PoolObserver(notice: AppWiring.databaseNotices(logger)))
+            let store = PostgresDocumentStore(pool: pool, logger: logger, tracksUsage: flows.quotasEnabled)
+            let objects = AppWiring.objectStore(s3, logger: logger)
             let maxAge = olderThan ?? flows.sweepAfter
             let sweeper = Sweeper(store: store, objects: objects, purposes: flows.purposes, maxAge: maxAge)
             let entries = try sweeper.run(now: currentUnixTime(), dryRun: dryRun)
@@ -59,7 +59,7 @@ enum SweepCommand {
             }
             writeOut("presignd sweep: \(entries.count) row(s) older than \(maxAge) s\(dryRun ? " (dry run: nothing changed)" : ""), \(failed) failed\n")
             // The audit log: next months' partitions ahead, old months dropped whole.
-            let partitions = AuditPartitions(pool: PostgresPool(settings: try PostgresSettings.from(env)))
+            let partitions = AuditPartitions(pool: pool)
             let retention = try env.integer("PRESIGND_AUDIT_RETENTION_MONTHS", default: 0, range: 0...1200)
             if dryRun {
                 if retention > 0 {

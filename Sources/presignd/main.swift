@@ -1,40 +1,33 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import PresigndHTTP
-import PresigndMetrics
-import PresigndSigning
 import PresigndSupport
-import PresigndUploads
 
-// Wiring only: each subcommand lives in its own file.
+// Wiring only: each subcommand lives in its own file and is called the same way.
 let arguments = Array(CommandLine.arguments.dropFirst())
-let environment = ProcessEnvironment.current()
+let environment = Environment(ProcessEnvironment.current(), readFile: { readWholeFile($0) })
+let commands: [String: any Command.Type] = [
+    "presign": PresignCommand.self,
+    "cloudfront": CloudFrontCommand.self,
+    "check-config": CheckConfigCommand.self,
+    "jwt": JWTCommand.self,
+    "serve": ServeCommand.self,
+    "bucket-setup": BucketSetupCommand.self,
+    "sweep": SweepCommand.self,
+    "migrate": MigrateCommand.self,
+]
 
 switch arguments.first {
-case "presign":
-    exit(runPresignCommand(Array(arguments.dropFirst()), environment: environment))
-case "cloudfront":
-    exit(runCloudFrontCommand(Array(arguments.dropFirst()), environment: environment))
-case "check-config":
-    exit(CheckConfigCommand.run(Array(arguments.dropFirst())))
-case "--version", "version":
-    writeOut("presignd \(PresigndVersion.current)\n")
-case "jwt":
-    exit(runJWTCommand(Array(arguments.dropFirst())))
-case "serve":
-    exit(ServeCommand.run(arguments: Array(arguments.dropFirst())))
 case nil:
     exit(ServeCommand.runDetected())
+case "--version", "version":
+    writeOut("presignd \(PresigndVersion.current)\n")
 case "--help", "-h", "help":
     writeOut(Usage.text + "\n")
-case "bucket-setup":
-    exit(BucketSetupCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
-case "sweep":
-    exit(SweepCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
-case "migrate":
-    exit(MigrateCommand.run(Array(arguments.dropFirst()), environment: Environment(environment, readFile: { readWholeFile($0) })))
-default:
-    writeOut("presignd: unknown command \(arguments.first ?? "")\n\n\(Usage.text)\n", to: 2)
-    exit(2)
+case let name?:
+    guard let command = commands[name] else {
+        writeOut("presignd: unknown command \(name)\n\n\(Usage.text)\n", to: 2)
+        exit(2)
+    }
+    exit(command.run(Array(arguments.dropFirst()), environment: environment))
 }
