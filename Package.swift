@@ -3,14 +3,18 @@ import PackageDescription
 
 // No Swift package dependencies: the toolchain's FoundationEssentials plus Debian's C libraries,
 // each reached through exactly one system-library module and one Swift adapter target.
-// The package exports no library: declarations shared between targets are `package`, never
-// `public`. Every target depends only on the targets listed (README, "Layout"), and these
+// The package exports no library: declarations shared between targets are `package`; the only
+// `public` ones are a few tiny `@inlinable` byte helpers (ASCII, ByteWord), because the optimiser
+// inlines across targets only what is public. Every target depends only on the targets listed (README, "Layout"), and these
 // settings make the compiler hold the walls: an import names what a file uses (members too),
 // an import is internal unless a declaration needs more, and an existential says `any`.
 let walls: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // The walls are for readers, not for the optimiser: a release build still specialises and
+    // inlines across the targets as it did when they were one (the write path stays at the floor).
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
 let package = Package(

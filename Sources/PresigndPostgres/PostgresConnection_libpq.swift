@@ -116,7 +116,7 @@ package final class PostgresConnection: @unchecked Sendable {
                 PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
             }
         }
-        return try rows(of: result)
+        return try rows(of: result, statement: name)
     }
 
     /// Runs SQL text without parameters, possibly several statements (migrations, BEGIN/COMMIT).
@@ -140,7 +140,11 @@ package final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Copies the result into Swift values and frees it; errors become `PostgresError`.
-    func rows(of result: OpaquePointer?) throws(PostgresError) -> [PostgresRow] {
+    /// A prepared statement's result always has the same columns: their names are read once per
+    /// statement and connection, not once per result.
+    var columnNames: [String: [String]] = [:]
+
+    func rows(of result: OpaquePointer?, statement: String? = nil) throws(PostgresError) -> [PostgresRow] {
         guard let result else { throw failure(nil) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -148,7 +152,15 @@ package final class PostgresConnection: @unchecked Sendable {
             return []
         case PGRES_TUPLES_OK:
             let rowCount = PQntuples(result), columnCount = PQnfields(result)
-            let columns = rowCount == 0 ? [] : (0..<columnCount).map { PQfname(result, $0).map { String(cString: $0) } ?? "" }
+            var columns: [String] = []
+            if rowCount > 0 {
+                if let statement, let known = columnNames[statement], known.count == Int(columnCount) {
+                    columns = known
+                } else {
+                    columns = (0..<columnCount).map { PQfname(result, $0).map { String(cString: $0) } ?? "" }
+                    if let statement { columnNames[statement] = columns }
+                }
+            }
             var rows: [PostgresRow] = []
             rows.reserveCapacity(Int(rowCount))
             for row in 0..<rowCount {

@@ -260,6 +260,21 @@ package struct PostgresDocumentStore: DocumentStore {
     /// A document row, decoded by column name; a status this version does not know is an error
     /// (a 500, logged), never read as some other state.
     static func record(_ row: PostgresRow) throws(UnknownStatus) -> DocumentRecord {
+        // Every statement here selects `columns`, in that order: checked by name once per row
+        // (a comparison of the names), then read by position; another order is read by name.
+        guard row.columns == recordColumns else { return try recordByName(row) }
+        guard let status = UploadStatus(rawValue: row.string(9)) else { throw UnknownStatus(status: row.string(9)) }
+        return DocumentRecord(id: row.string(0), ownerID: row.string(1), objectKey: row.string(2), purpose: row.string(3),
+                              fileName: row.string(4), declaredSize: row.int64(5) ?? 0, declaredType: row.string(6),
+                              actualSize: row.int64(7), actualType: row[8], status: status, rejection: row[10], uploadID: row[11],
+                              partSize: row.int64(12), createdAt: row.int64(13) ?? 0)
+    }
+
+    /// The names `columns` gives its columns, in order.
+    static let recordColumns = ["id", "owner_id", "object_key", "purpose", "file_name", "declared_size", "declared_type", "actual_size",
+                                "actual_type", "status", "rejection", "upload_id", "part_size", "created_at"]
+
+    static func recordByName(_ row: PostgresRow) throws(UnknownStatus) -> DocumentRecord {
         let text = row.string(column: "status")
         guard let status = UploadStatus(rawValue: text) else { throw UnknownStatus(status: text) }
         return DocumentRecord(id: row.string(column: "id"), ownerID: row.string(column: "owner_id"), objectKey: row.string(column: "object_key"),

@@ -50,4 +50,21 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
                    PostgresDocumentStore.OpenForDownload.statement.id, PostgresDocumentStore.RecordAudit.statement.id]
         XCTAssertEqual(Set(ids).count, ids.count)
     }
+
+    /// Rows are read by name: the usual column order by position once the names are checked,
+    /// any other order by looking each name up; both give the same record, and an unknown status
+    /// is an error either way.
+    func testRowsDecodeByColumnNameInAnyOrder() throws {
+        let names = PostgresDocumentStore.recordColumns
+        let values: [String?] = ["00000000-0000-4000-8000-000000000005", "owner-6", "key-7", "purpose-8", "file-9.pdf", "10",
+                                 "type/eleven", nil, nil, "uploading", nil, "upload-12", "13", "1700000014"]
+        let inOrder = try PostgresDocumentStore.record(PostgresRow(values, columns: names))
+        XCTAssertEqual(inOrder, record)
+        let reversed = try PostgresDocumentStore.record(PostgresRow(values.reversed(), columns: names.reversed()))
+        XCTAssertEqual(reversed, record)
+        var unknown = values
+        unknown[9] = "quarantined"
+        XCTAssertThrowsError(try PostgresDocumentStore.record(PostgresRow(unknown, columns: names)))
+        XCTAssertThrowsError(try PostgresDocumentStore.record(PostgresRow(unknown.reversed(), columns: names.reversed())))
+    }
 }

@@ -17,7 +17,12 @@ package struct JSONParser {
     }
 
     package func parse<Bytes: Collection>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue where Bytes.Element == UInt8 {
-        var reader = Reader(bytes: Array(bytes), options: self)
+        try parse(Array(bytes))
+    }
+
+    /// The parser proper, concrete for the byte arrays every caller has (see `Hex.encode`).
+    package func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        var reader = Reader(bytes: bytes, options: self)
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()

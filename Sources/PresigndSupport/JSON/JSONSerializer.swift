@@ -154,14 +154,23 @@ package struct JSONObjectWriter {
     package mutating func strings(_ key: String, _ pairs: [(name: String, value: String)]) {
         self.key(key)
         bytes.append(UInt8(ascii: "{"))
-        for (index, pair) in pairs.enumerated() where !pairs[..<index].contains(where: { $0.name == pair.name }) {
-            if bytes.last != UInt8(ascii: "{") { bytes.append(UInt8(ascii: ",")) }
+        let repeated = JSONObjectWriter.hasRepeatedName(pairs)
+        var first = true
+        for (index, pair) in pairs.enumerated() {
+            // With no name given twice (the usual case) every pair is written as it comes.
+            if repeated && pairs[..<index].contains(where: { $0.name == pair.name }) { continue }
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
             JSONValue.writeString(pair.name, to: &bytes)
             bytes.append(UInt8(ascii: ":"))
-            let last = pairs[index...].last(where: { $0.name == pair.name }) ?? pair
-            JSONValue.writeString(last.value, to: &bytes)
+            JSONValue.writeString(repeated ? pairs[index...].last(where: { $0.name == pair.name })!.value : pair.value, to: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    static func hasRepeatedName(_ pairs: [(name: String, value: String)]) -> Bool {
+        for later in pairs.indices.dropFirst() where pairs[..<later].contains(where: { $0.name == pairs[later].name }) { return true }
+        return false
     }
 
     /// The object's text.

@@ -3,6 +3,12 @@ package enum Base64 {
     static let standardAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     static let urlAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
+    /// For byte arrays (the signer's, the verifier's) a concrete function: a generic one called
+    /// from another target runs unspecialised.
+    package static func encode(_ bytes: [UInt8], urlSafe: Bool = false, padded: Bool = true) -> String {
+        bytes.withUnsafeBufferPointer { encode($0, alphabet: urlSafe ? urlAlphabet : standardAlphabet, padded: padded) }
+    }
+
     package static func encode<Bytes: Collection>(_ bytes: Bytes, urlSafe: Bool = false, padded: Bool = true) -> String
     where Bytes.Element == UInt8 {
         let alphabet = urlSafe ? urlAlphabet : standardAlphabet
@@ -54,6 +60,10 @@ package enum Base64 {
     }
 
     /// base64url without padding, as JOSE uses it.
+    package static func encodeURL(_ bytes: [UInt8]) -> String {
+        encode(bytes, urlSafe: true, padded: false)
+    }
+
     package static func encodeURL<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         encode(bytes, urlSafe: true, padded: false)
     }
