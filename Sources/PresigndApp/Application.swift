@@ -97,7 +97,7 @@ package struct Application: Sendable {
             let responder = route.handler
             let render = responder.endpoint.renderError
             return LogContext.$current.withValue(context.logContext) {
-                chain.run(request, &context, through: responder.chain[...], render: render.map { render in { render($0, $1) } }) {
+                chain.run(request, &context, through: responder.chain[...], render: render) {
                     _, context in try responder.endpoint.handle(context)
                 }
             }

@@ -262,28 +262,23 @@ package struct PostgresDocumentStore: DocumentStore {
     static func record(_ row: PostgresRow) throws(UnknownStatus) -> DocumentRecord {
         // Every statement here selects `columns`, in that order: checked by name once per row
         // (a comparison of the names), then read by position; another order is read by name.
-        guard row.columns == recordColumns else { return try recordByName(row) }
-        guard let status = UploadStatus(rawValue: row.string(9)) else { throw UnknownStatus(status: row.string(9)) }
-        return DocumentRecord(id: row.string(0), ownerID: row.string(1), objectKey: row.string(2), purpose: row.string(3),
-                              fileName: row.string(4), declaredSize: row.int64(5) ?? 0, declaredType: row.string(6),
-                              actualSize: row.int64(7), actualType: row[8], status: status, rejection: row[10], uploadID: row[11],
-                              partSize: row.int64(12), createdAt: row.int64(13) ?? 0)
+        let inOrder = row.columns == recordColumns
+        func value(_ index: Int) -> String? { inOrder ? row[index] : row[column: recordColumns[index]] }
+        func text(_ index: Int) -> String {
+            guard let text = value(index) else { preconditionFailure("column \(recordColumns[index]) is NULL") }
+            return text
+        }
+        func number(_ index: Int) -> Int64? { value(index).flatMap { Int64($0) } }
+        guard let status = UploadStatus(rawValue: text(9)) else { throw UnknownStatus(status: text(9)) }
+        return DocumentRecord(id: text(0), ownerID: text(1), objectKey: text(2), purpose: text(3), fileName: text(4),
+                              declaredSize: number(5) ?? 0, declaredType: text(6), actualSize: number(7), actualType: value(8),
+                              status: status, rejection: value(10), uploadID: value(11), partSize: number(12),
+                              createdAt: number(13) ?? 0)
     }
 
-    /// The names `columns` gives its columns, in order.
+    /// The names `columns` gives its columns, in order: `record(_:)` reads field n by this name.
     static let recordColumns = ["id", "owner_id", "object_key", "purpose", "file_name", "declared_size", "declared_type", "actual_size",
                                 "actual_type", "status", "rejection", "upload_id", "part_size", "created_at"]
-
-    static func recordByName(_ row: PostgresRow) throws(UnknownStatus) -> DocumentRecord {
-        let text = row.string(column: "status")
-        guard let status = UploadStatus(rawValue: text) else { throw UnknownStatus(status: text) }
-        return DocumentRecord(id: row.string(column: "id"), ownerID: row.string(column: "owner_id"), objectKey: row.string(column: "object_key"),
-                              purpose: row.string(column: "purpose"), fileName: row.string(column: "file_name"),
-                              declaredSize: row.int64(column: "declared_size") ?? 0, declaredType: row.string(column: "declared_type"),
-                              actualSize: row.int64(column: "actual_size"), actualType: row[column: "actual_type"], status: status,
-                              rejection: row[column: "rejection"], uploadID: row[column: "upload_id"], partSize: row.int64(column: "part_size"),
-                              createdAt: row.int64(column: "created_at") ?? 0)
-    }
 }
 
 /// A row whose status is not one of `UploadStatus`'s (written by a newer version, or by hand).

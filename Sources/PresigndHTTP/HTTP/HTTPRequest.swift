@@ -12,6 +12,9 @@ package struct HTTPRequest: Sendable {
     /// The client's address as the web server saw it (REMOTE_ADDR), for the audit log.
     package var remoteAddress: String
 
+    /// Methods that do not change state, unless a route says otherwise (`Route.changesState`).
+    package static let safeMethods = ["GET", "HEAD", "OPTIONS"]
+
     package init(
         method: String, path: String, query: String = "", headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [], remoteAddress: String = ""

@@ -28,7 +28,7 @@ package struct Route<Handler: Sendable>: Sendable {
         self.method = method
         self.pattern = pattern
         self.access = access
-        self.changesState = changesState ?? !["GET", "HEAD", "OPTIONS"].contains(method)
+        self.changesState = changesState ?? !HTTPRequest.safeMethods.contains(method)
         self.takesRest = takesRest
         self.handler = handler
         self.segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in

@@ -17,7 +17,7 @@ package struct JWTAuthenticator: Authenticator {
 
     /// A request with no route to say otherwise changes state unless it is a GET, HEAD or OPTIONS.
     package func authenticate(_ request: HTTPRequest, now: UnixSeconds) throws(APIError) -> AuthenticatedUser {
-        try authenticate(request, now: now, changesState: !JWTAuthenticator.safeMethods.contains(request.method))
+        try authenticate(request, now: now, changesState: !HTTPRequest.safeMethods.contains(request.method))
     }
 
     package func authenticate(_ request: HTTPRequest, now: UnixSeconds, changesState: Bool) throws(APIError) -> AuthenticatedUser {
@@ -37,8 +37,6 @@ package struct JWTAuthenticator: Authenticator {
     /// authenticates by the cookie must carry `X-Requested-With`, which only a script of an
     /// allowed origin (CORS) or of the same origin can add.
     package static let cookieRequestHeader = "X-Requested-With"
-
-    static let safeMethods = ["GET", "HEAD", "OPTIONS"]
 
     static func checkCookieRequest(_ request: HTTPRequest) throws(APIError) {
         guard let value = request.headers[cookieRequestHeader], !value.isEmpty else {

@@ -19,13 +19,7 @@ package enum Hex {
     }
 
     package static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            output.append(lowerDigits[Int(byte >> 4)])
-            output.append(lowerDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: output, as: UTF8.self)
+        encode(Array(bytes))
     }
 
     package static func decode(_ string: String) -> [UInt8]? {
