@@ -112,12 +112,17 @@ package struct ServerConfig: Sendable, Equatable, ConfigSection {
             fromFlag[entry.variable] = entry.flag
             index += 1
         }
+        let problems = ConfigProblems()
+        var config = ServerConfig()
         do {
-            return try parse(Environment(variables, readFile: { _ in nil }), cpuCount: cpuCount)
+            config = try parse(Environment(variables, readFile: { _ in nil }, reportingTo: problems), cpuCount: cpuCount)
         } catch {
-            guard let flag = fromFlag[error.variable] else { throw error }
-            throw ConfigError(variable: flag, problem: error.problem)
+            problems.report(error)
         }
+        for problem in problems.take() {
+            try environment.refuse(ConfigError(variable: fromFlag[problem.variable] ?? problem.variable, problem: problem.problem))
+        }
+        return config
     }
 
     static func splitFlag(_ argument: String) -> (String, String?) {
@@ -128,18 +133,20 @@ package struct ServerConfig: Sendable, Equatable, ConfigSection {
     static func parse(_ environment: Environment, cpuCount: Int) throws(ConfigError) -> ServerConfig {
         var config = ServerConfig()
         if let text = environment.string("PRESIGND_LISTEN") {
-            guard let listen = ListenAddress.parse(text) else {
-                throw ConfigError(
+            if let listen = ListenAddress.parse(text) {
+                config.listen = listen
+            } else {
+                try environment.refuse(ConfigError(
                     variable: "PRESIGND_LISTEN",
-                    problem: "expected a unix socket path (/run/presignd.sock), 127.0.0.1:PORT or inherited, got \"\(text)\"")
+                    problem: "expected a unix socket path (/run/presignd.sock), 127.0.0.1:PORT or inherited, got \"\(text)\""))
             }
-            config.listen = listen
         }
         if let text = environment.string("PRESIGND_SOCKET_MODE") {
-            guard text.allSatisfy({ ("0"..."7").contains($0) }), text.count <= 4, let mode = Int(text, radix: 8) else {
-                throw ConfigError(variable: "PRESIGND_SOCKET_MODE", problem: "expected octal permission bits such as 0660, got \"\(text)\"")
+            if text.allSatisfy({ ("0"..."7").contains($0) }), text.count <= 4, let mode = Int(text, radix: 8) {
+                config.socketMode = mode
+            } else {
+                try environment.refuse(ConfigError(variable: "PRESIGND_SOCKET_MODE", problem: "expected octal permission bits such as 0660, got \"\(text)\""))
             }
-            config.socketMode = mode
         }
         config.workers = try environment.integer("PRESIGND_WORKERS", default: max(1, cpuCount), range: 1...256)
         config.threads = try environment.integer("PRESIGND_THREADS", default: 8, range: 1...256)

@@ -11,9 +11,10 @@ extension PostgresSettings {
     /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait.
     package static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
         let conninfo = try environment.secret("DATABASE_URL") ?? ""
-        guard conninfo.isEmpty || PostgresConnection.canParse(conninfo) else {
-            throw ConfigError(variable: "DATABASE_URL",
-                              problem: "libpq cannot parse it; write a URI (postgresql://user@host:5432/db) or key=value pairs (host=… dbname=…)")
+        if !conninfo.isEmpty && !PostgresConnection.canParse(conninfo) {
+            try environment.refuse(ConfigError(
+                variable: "DATABASE_URL",
+                problem: "libpq cannot parse it; write a URI (postgresql://user@host:5432/db) or key=value pairs (host=… dbname=…)"))
         }
         return PostgresSettings(
             conninfo: conninfo,

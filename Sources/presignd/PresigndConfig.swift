@@ -14,7 +14,7 @@ import PresigndSupport
 import PresigndUploads
 
 /// The whole configuration as one value, loaded once from the environment (overlaid with
-/// `PRESIGND_ENV_FILE`) and `serve`'s flags. Loading collects the error of every section that
+/// `PRESIGND_ENV_FILE`) and `serve`'s flags. Loading collects the error of every variable that
 /// is wrong, not just the first; `check-config` prints exactly `sections` and those errors,
 /// and `serve` refuses (78, before any fork) exactly what `check-config` refuses.
 struct PresigndConfig {
@@ -40,7 +40,7 @@ struct PresigndConfig {
         let entries: [ConfigEntry]
     }
 
-    /// Every section that failed to load, each naming its variable.
+    /// Every variable that failed to load, each error naming its variable.
     struct Invalid: Error, CustomStringConvertible {
         let sections: [Section]
         let errors: [String]
@@ -70,20 +70,28 @@ struct PresigndConfig {
     }
 
     package static func load(_ variables: [String: String], arguments: [String], cpuCount: Int) throws(Invalid) -> PresigndConfig {
-        let env = Environment(variables, readFile: { readWholeFile($0) })
+        let problems = ConfigProblems()
+        // A bad value is reported to `problems` and its default used, so one section goes on to
+        // name every bad variable it reads; what a section still throws is a problem of its own.
+        let env = Environment(variables, readFile: { readWholeFile($0) }, reportingTo: problems)
         var sections: [Section] = []
         var errors: [String] = []
-        /// Loads one section; its error is collected and the others still load.
+        /// Loads one section: every problem it reports or throws is collected, and the others still load.
         func section<T>(_ title: String, _ load: () throws -> T, entries: (T) -> [ConfigEntry]) -> T? {
-            do {
-                let value = try load()
+            var value: T?
+            do { value = try load() } catch let error as ConfigError {
+                problems.report(error)  // unless its variable is named already
+            } catch {
+                problems.report(ConfigError(variable: title, problem: "\(error)"))
+            }
+            let found = problems.take().map { "\($0)" }
+            if let value, found.isEmpty {
                 sections.append(Section(title: title, entries: entries(value)))
                 return value
-            } catch {
-                errors.append("\(error)")
-                sections.append(Section(title: title, entries: [ConfigEntry("error", "\(error)")]))
-                return nil
             }
+            errors += found
+            sections.append(Section(title: title, entries: found.map { ConfigEntry("error", $0) }))
+            return nil
         }
 
         let server = section("server", { try ServerConfig.parse(environment: env, arguments: arguments, cpuCount: cpuCount) },
@@ -137,19 +145,17 @@ struct PresigndConfig {
             ConfigEntry("PRESIGND_CORS_ORIGINS", cors.origins.isEmpty ? "(none: same-origin pages only)" : cors.origins.joined(separator: ",")),
             ConfigEntry("PRESIGND_CORS_MAX_AGE", "\(cors.maxAge) s"),
         ] }
-        var cloudFront: CloudFrontConfig?? = .some(nil)
-        if let flows {
-            cloudFront = section("cdn", { flows.cdn == nil ? nil : try CloudFrontConfig.load(env) }) { cloudFront in
-                guard let cdn = flows.cdn, let cloudFront else {
-                    return [ConfigEntry("PRESIGND_CDN_DOMAIN", "(unset: no CDN cookie or media routes)")]
-                }
-                return [
-                    ConfigEntry("PRESIGND_CDN_DOMAIN", cdn.domain),
-                    ConfigEntry("PRESIGND_CDN_PATH_PATTERN", cdn.pathPattern),
-                    ConfigEntry("PRESIGND_CDN_COOKIE_DOMAIN", cdn.cookieDomain),
-                    ConfigEntry("PRESIGND_CDN_COOKIE_EXPIRES", "\(flows.expiries.cdnCookies) s"),
-                ] + cloudFront.entries
+        // Loaded whenever a CDN is named, even when the flows section failed, so its keys are checked too.
+        let cloudFront = section("cdn", { env.string("PRESIGND_CDN_DOMAIN") == nil ? nil : try CloudFrontConfig.load(env) }) { cloudFront in
+            guard let cdn = flows?.cdn, let flows, let cloudFront else {
+                return [ConfigEntry("PRESIGND_CDN_DOMAIN", "(unset: no CDN cookie or media routes)")]
             }
+            return [
+                ConfigEntry("PRESIGND_CDN_DOMAIN", cdn.domain),
+                ConfigEntry("PRESIGND_CDN_PATH_PATTERN", cdn.pathPattern),
+                ConfigEntry("PRESIGND_CDN_COOKIE_DOMAIN", cdn.cookieDomain),
+                ConfigEntry("PRESIGND_CDN_COOKIE_EXPIRES", "\(flows.expiries.cdnCookies) s"),
+            ] + cloudFront.entries
         }
         let media = section("media", { try MediaConfig.from(env) }) { media in [
             ConfigEntry("PRESIGND_MEDIA_PREFIX", media.prefix),
@@ -167,7 +173,7 @@ struct PresigndConfig {
         }
         return PresigndConfig(server: server, observability: observability, jwt: jwt, s3: s3, database: database, flows: flows,
                               cors: cors, cloudFront: cloudFront, media: media, auditRetentionMonths: retention,
-                              sections: sections, environment: env)
+                              sections: sections, environment: env.throwing)
     }
 
     /// The lines `check-config` prints for `sections`.

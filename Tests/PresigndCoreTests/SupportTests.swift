@@ -79,6 +79,22 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(try env.boolean("T", default: false), true)
     }
 
+    func testAnEnvironmentThatCollectsNamesEveryBadVariableAndGoesOnWithTheDefaults() throws {
+        let problems = ConfigProblems()
+        let env = Environment(["N": "12x", "M": "99", "F": "maybe", "S_FILE": "/missing"], reportingTo: problems)
+        XCTAssertEqual(try env.integer("N", default: 1, range: 1...10), 1)
+        XCTAssertEqual(try env.integer("M", default: 2, range: 1...10), 2)
+        XCTAssertEqual(try env.boolean("F", default: true), true)
+        XCTAssertNil(try env.secret("S"))
+        try env.refuse(ConfigError(variable: "N", problem: "a second problem with N"))
+        XCTAssertEqual(problems.take().map(\.description), [
+            #"N: expected a whole number, got "12x""#, "M: must be between 1 and 10, got 99",
+            #"F: expected true or false, got "maybe""#, "S_FILE: cannot read the file /missing",
+        ])
+        XCTAssertEqual(problems.take(), [])
+        XCTAssertThrowsError(try env.throwing.integer("N", default: 1, range: 1...10))
+    }
+
     func testConfigEntryMasksSecrets() {
         XCTAssertEqual(ConfigEntry("KEY", "hunter2", secret: true).value, "****** (7 bytes)")
         XCTAssertEqual(ConfigEntry("PLAIN", "v").value, "v")

@@ -16,7 +16,7 @@ from harness.presignd import binary
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # README's configuration tables: the three under "## Configuration" and the media route's.
-SECTIONS = ["### Serving", "### JWT authentication", "### Flows, S3 and PostgreSQL", "## Images at fixed URLs"]
+SECTIONS = ["### Serving", "### JWT authentication", "### Flows, S3 and PostgreSQL", "## Images at fixed URLs: the media route"]
 # README abbreviates related variables after a full name; these are what the abbreviations stand for.
 ABBREVIATIONS = {
     "_HS384_": "PRESIGND_JWT_HS384_SECRET",
@@ -113,7 +113,7 @@ def readme_variables():
     text = open(os.path.join(ROOT, "README.md")).read()
     names = []
     for heading in SECTIONS:
-        start = text.index("\n" + heading) + 1
+        start = text.index("\n" + heading + "\n") + 1  # the heading itself, not a longer one it begins
         end = text.find("\n## ", start + 1)
         for line in text[start:end if end >= 0 else None].splitlines():
             if not line.startswith("| `"):
@@ -220,6 +220,30 @@ def test_a_bad_value_fails_check_config_and_serve(valid_env, variable):
     assert variable in err, err
     assert "serving FastCGI" not in err and "worker" not in err, "refused after forking: " + err[-2000:]
     assert time.monotonic() - started < 5
+
+
+# Bad values that hide others when set together: what each shadows, and why.
+SHADOWING = {
+    "PRESIGND_ENV_FILE": "an unreadable file stops the load before any variable is read",
+    "AWS_DEFAULT_REGION": "AWS_REGION is read first and wins",
+    "PRESIGND_UPPY_PURPOSE": "with PRESIGND_PURPOSES refused, the default purposes decide what it may name",
+}
+
+
+def test_every_bad_value_at_once_is_named(valid_env):
+    """One load names every bad variable, not the first of each section: all the bad values
+    above that stand alone, set together, and each is named by check-config and by serve."""
+    together = {name: value for name, value in BAD.items()
+                if isinstance(value, str) and name in VARIABLES and name not in SHADOWING}
+    assert len(together) >= 30, together
+    env = with_changes(valid_env, together)
+    result = check_config(env)
+    assert result.returncode == 78, result.stdout
+    named = set(re.findall(r"error: ([A-Z][A-Z0-9_]*):", result.stderr))
+    assert sorted(set(together) - named) == [], (sorted(set(together) - named), result.stderr)
+    status, err = serve(env)
+    assert status == 78, err[-2000:]
+    assert sorted(name for name in together if name not in err) == [], err[-3000:]
 
 
 def test_a_reload_with_a_bad_value_keeps_the_running_workers(valid_env, tmp_path):

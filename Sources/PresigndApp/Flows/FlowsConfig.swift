@@ -68,7 +68,8 @@ package struct FlowsConfig: Sendable, Equatable {
     package static func from(_ environment: Environment) throws(ConfigError) -> FlowsConfig {
         var config = FlowsConfig()
         if let json = try environment.secret("PRESIGND_PURPOSES") {
-            config.purposes = try UploadPurposes.parse(json, variable: "PRESIGND_PURPOSES")
+            // Refused purposes leave the defaults in place, so the variables below are still checked.
+            do { config.purposes = try UploadPurposes.parse(json, variable: "PRESIGND_PURPOSES") } catch { try environment.refuse(error) }
         }
         // The default quota, for purposes that set none of their own.
         let defaultBytes = try environment.integer("PRESIGND_QUOTA_BYTES", default: 0, range: 0...Int.max)
@@ -87,30 +88,33 @@ package struct FlowsConfig: Sendable, Equatable {
                                                         range: Int(MultipartPlan.minimumPartSize)...Int(MultipartPlan.maximumPartSize)))
         config.sweepAfter = Int64(try environment.integer("PRESIGND_SWEEP_AFTER", default: 86_400, range: 60...Int(FlowExpiries.maximum) * 4))
         if let prefix = environment.string("PRESIGND_UPPY_PREFIX") {
-            guard prefix.hasPrefix("/"), !prefix.hasSuffix("/"), prefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "{") }) else {
-                throw ConfigError(variable: "PRESIGND_UPPY_PREFIX", problem: "expected a path such as /api/uppy (no trailing slash)")
+            if prefix.hasPrefix("/"), !prefix.hasSuffix("/"), prefix.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "{") }) {
+                config.uppy.prefix = prefix
+            } else {
+                try environment.refuse(ConfigError(variable: "PRESIGND_UPPY_PREFIX", problem: "expected a path such as /api/uppy (no trailing slash)"))
             }
-            config.uppy.prefix = prefix
         }
         if let purpose = environment.string("PRESIGND_UPPY_PURPOSE") {
-            guard config.purposes[purpose] != nil else {
-                throw ConfigError(variable: "PRESIGND_UPPY_PURPOSE", problem: "\"\(purpose)\" is not one of the configured purposes")
+            if config.purposes[purpose] != nil {
+                config.uppy.defaultPurpose = purpose
+            } else {
+                try environment.refuse(ConfigError(variable: "PRESIGND_UPPY_PURPOSE", problem: "\"\(purpose)\" is not one of the configured purposes"))
             }
-            config.uppy.defaultPurpose = purpose
-        } else if config.purposes[config.uppy.defaultPurpose] == nil, let first = config.purposes.all.first {
+        }
+        if config.purposes[config.uppy.defaultPurpose] == nil, let first = config.purposes.all.first {
             config.uppy.defaultPurpose = first.name
         }
         if let domain = environment.string("PRESIGND_CDN_DOMAIN") {
-            guard isHostName(domain) else {
-                throw ConfigError(variable: "PRESIGND_CDN_DOMAIN", problem: "expected a host name such as cdn.example.com")
+            if !isHostName(domain) {
+                try environment.refuse(ConfigError(variable: "PRESIGND_CDN_DOMAIN", problem: "expected a host name such as cdn.example.com"))
             }
             let pattern = environment.string("PRESIGND_CDN_PATH_PATTERN") ?? "/*"
-            guard pattern.hasPrefix("/"), pattern.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) else {
-                throw ConfigError(variable: "PRESIGND_CDN_PATH_PATTERN", problem: "expected a path pattern such as /* or /avatars/*")
+            if !pattern.hasPrefix("/") || !pattern.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) {
+                try environment.refuse(ConfigError(variable: "PRESIGND_CDN_PATH_PATTERN", problem: "expected a path pattern such as /* or /avatars/*"))
             }
             let cookieDomain = environment.string("PRESIGND_CDN_COOKIE_DOMAIN")
             if let cookieDomain, !isHostName(cookieDomain.hasPrefix(".") ? String(cookieDomain.dropFirst()) : cookieDomain) {
-                throw ConfigError(variable: "PRESIGND_CDN_COOKIE_DOMAIN", problem: "expected a domain such as .example.com")
+                try environment.refuse(ConfigError(variable: "PRESIGND_CDN_COOKIE_DOMAIN", problem: "expected a domain such as .example.com"))
             }
             config.cdn = CDNConfig(domain: domain, pathPattern: pattern, cookieDomain: cookieDomain)
         }

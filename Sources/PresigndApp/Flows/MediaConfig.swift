@@ -52,17 +52,18 @@ package struct MediaConfig: Sendable, Equatable {
     package static func from(_ environment: Environment) throws(ConfigError) -> MediaConfig {
         var config = MediaConfig()
         if let prefix = environment.string("PRESIGND_MEDIA_PREFIX") {
-            guard prefix.hasPrefix("/"), !prefix.hasSuffix("/"), !prefix.hasPrefix("/api/"), prefix.utf8.count <= 64,
-                  prefix.utf8.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-            else {
-                throw ConfigError(variable: "PRESIGND_MEDIA_PREFIX", problem: "expected a path such as /media (letters, digits, - and _; outside /api/)")
+            if prefix.hasPrefix("/"), !prefix.hasSuffix("/"), !prefix.hasPrefix("/api/"), prefix.utf8.count <= 64,
+               prefix.utf8.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
+                config.prefix = prefix
+            } else {
+                try environment.refuse(ConfigError(variable: "PRESIGND_MEDIA_PREFIX", problem: "expected a path such as /media (letters, digits, - and _; outside /api/)"))
             }
-            config.prefix = prefix
         }
         for text in (environment.string("PRESIGND_MEDIA_OWNER_PATHS") ?? "").split(separator: ",") {
             let trimmed = String(text.trimmingSpaces())
             guard let pattern = OwnerPattern(trimmed) else {
-                throw ConfigError(variable: "PRESIGND_MEDIA_OWNER_PATHS", problem: "\"\(trimmed.prefix(80))\" is not a pattern like /images/{user}/*")
+                try environment.refuse(ConfigError(variable: "PRESIGND_MEDIA_OWNER_PATHS", problem: "\"\(trimmed.prefix(80))\" is not a pattern like /images/{user}/*"))
+                continue
             }
             config.ownerPatterns.append(pattern)
         }

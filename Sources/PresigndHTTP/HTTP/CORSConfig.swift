@@ -23,8 +23,10 @@ package struct CORSConfig: Sendable, Equatable {
             let origin = String(item.trimmingSpaces())
             guard !origin.isEmpty else { continue }
             guard isOrigin(origin) else {
-                throw ConfigError(variable: "PRESIGND_CORS_ORIGINS",
-                                  problem: "\"\(origin.prefix(100))\" is not an origin; write each as scheme://host[:port], such as https://app.example.com")
+                try environment.refuse(ConfigError(
+                    variable: "PRESIGND_CORS_ORIGINS",
+                    problem: "\"\(origin.prefix(100))\" is not an origin; write each as scheme://host[:port], such as https://app.example.com"))
+                continue
             }
             if !origins.contains(origin) { origins.append(origin) }
         }

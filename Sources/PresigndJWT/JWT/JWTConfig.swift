@@ -46,7 +46,7 @@ package struct JWTConfig: ConfigSection {
             entries.append(ConfigEntry(variable, secret, secret: true))
             guard let secret else { continue }
             do { keys.append(try .hmac(Array(secret.utf8), algorithm: algorithm, keyID: hmacKeyID)) } catch {
-                throw ConfigError(variable: variable, problem: error.problem)
+                try env.refuse(ConfigError(variable: variable, problem: error.problem))
             }
         }
         entries.append(ConfigEntry("PRESIGND_JWT_HMAC_KID", hmacKeyID))
@@ -56,19 +56,24 @@ package struct JWTConfig: ConfigSection {
             entries.append(ConfigEntry(name, env.string(name)))
         }
         if let path = env.string("PRESIGND_JWT_JWKS_FILE") {
-            guard let text = env.readFile(path) else { throw ConfigError(variable: "PRESIGND_JWT_JWKS_FILE", problem: "cannot read the file \(path)") }
-            do { keys += try JWKSParser.parse(Array(text.utf8)).keys.keys } catch {
-                throw ConfigError(variable: "PRESIGND_JWT_JWKS_FILE", problem: error.problem)
+            if let text = env.readFile(path) {
+                do { keys += try JWKSParser.parse(Array(text.utf8)).keys.keys } catch {
+                    try env.refuse(ConfigError(variable: "PRESIGND_JWT_JWKS_FILE", problem: error.problem))
+                }
+            } else {
+                try env.refuse(ConfigError(variable: "PRESIGND_JWT_JWKS_FILE", problem: "cannot read the file \(path)"))
             }
         }
 
-        let jwksURL = env.string("PRESIGND_JWT_JWKS_URL")
-        if let jwksURL, !isAcceptableJWKSURL(jwksURL) {
-            throw ConfigError(variable: "PRESIGND_JWT_JWKS_URL", problem: "use an https:// URL (plain http:// only to 127.0.0.1 or localhost)")
+        var jwksURL = env.string("PRESIGND_JWT_JWKS_URL")
+        if let url = jwksURL, !isAcceptableJWKSURL(url) {
+            try env.refuse(ConfigError(variable: "PRESIGND_JWT_JWKS_URL", problem: "use an https:// URL (plain http:// only to 127.0.0.1 or localhost)"))
+            jwksURL = nil
         }
-        guard !keys.isEmpty || jwksURL != nil else {
-            throw ConfigError(variable: "PRESIGND_JWT_HS256_SECRET",
-                              problem: "no key configured: set an HS256/384/512 secret, PRESIGND_JWT_PUBLIC_KEY_FILE, PRESIGND_JWT_JWKS_FILE or PRESIGND_JWT_JWKS_URL")
+        if keys.isEmpty && jwksURL == nil {
+            try env.refuse(ConfigError(
+                variable: "PRESIGND_JWT_HS256_SECRET",
+                problem: "no key configured: set an HS256/384/512 secret, PRESIGND_JWT_PUBLIC_KEY_FILE, PRESIGND_JWT_JWKS_FILE or PRESIGND_JWT_JWKS_URL"))
         }
         let timeout = try env.integer("PRESIGND_JWT_JWKS_TIMEOUT_MS", default: 3_000, range: 100...30_000)
         var refresh = JWKSRefreshPolicy()
@@ -84,7 +89,7 @@ package struct JWTConfig: ConfigSection {
             maxLifetime: try maxLifetime(env))
         let cookieName = env.string("PRESIGND_JWT_COOKIE")
         if let cookieName, cookieName.contains(where: { ";=, \t\"".contains($0) }) {
-            throw ConfigError(variable: "PRESIGND_JWT_COOKIE", problem: "not a valid cookie name")
+            try env.refuse(ConfigError(variable: "PRESIGND_JWT_COOKIE", problem: "not a valid cookie name"))
         }
         var requiredScopes: [String: [String]] = [:]
         for (name, value) in env.variables where name.hasPrefix(scopesPrefix) && !value.isEmpty {
@@ -128,14 +133,19 @@ package struct JWTConfig: ConfigSection {
     static func publicKey(_ env: Environment) throws(ConfigError) -> VerificationKey? {
         guard let path = env.string("PRESIGND_JWT_PUBLIC_KEY_FILE") else { return nil }
         guard let name = env.string("PRESIGND_JWT_PUBLIC_KEY_ALG") else {
-            throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG", problem: "set the key's one algorithm (RS256, PS256, ES256, EdDSA, …)")
+            return try env.refuse(ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG", problem: "set the key's one algorithm (RS256, PS256, ES256, EdDSA, …)"),
+                                  fallback: nil)
         }
         guard let algorithm = JWSAlgorithm.named(name), algorithm.family != .hmac else {
-            throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG", problem: "expected one of RS256/384/512, PS256/384/512, ES256, ES384, EdDSA; got \"\(name)\"")
+            return try env.refuse(ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_ALG",
+                                              problem: "expected one of RS256/384/512, PS256/384/512, ES256, ES384, EdDSA; got \"\(name)\""),
+                                  fallback: nil)
         }
-        guard let pem = env.readFile(path) else { throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: "cannot read the file \(path)") }
+        guard let pem = env.readFile(path) else {
+            return try env.refuse(ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: "cannot read the file \(path)"), fallback: nil)
+        }
         do { return try .publicKey(pem: pem, algorithm: algorithm, keyID: env.string("PRESIGND_JWT_PUBLIC_KEY_KID")) } catch {
-            throw ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: error.problem)
+            return try env.refuse(ConfigError(variable: "PRESIGND_JWT_PUBLIC_KEY_FILE", problem: error.problem), fallback: nil)
         }
     }
 
@@ -144,7 +154,8 @@ package struct JWTConfig: ConfigSection {
         let seconds = try env.integer("PRESIGND_JWT_MAX_LIFETIME", default: 0, range: 0...2_592_000)
         guard seconds > 0 else { return nil }
         guard seconds >= 60 else {
-            throw ConfigError(variable: "PRESIGND_JWT_MAX_LIFETIME", problem: "use 0 (off) or at least 60 seconds, got \(seconds)")
+            return try env.refuse(ConfigError(variable: "PRESIGND_JWT_MAX_LIFETIME", problem: "use 0 (off) or at least 60 seconds, got \(seconds)"),
+                                  fallback: nil)
         }
         return Int64(seconds)
     }

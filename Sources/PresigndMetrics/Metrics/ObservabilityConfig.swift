@@ -32,20 +32,23 @@ package struct ObservabilityConfig: Sendable, Equatable {
                 let text = String(item.trimmingSpaces())
                 guard !text.isEmpty else { continue }
                 guard let range = IPRange(cidr: text) else {
-                    throw ConfigError(variable: "PRESIGND_METRICS_ALLOW",
-                                      problem: "\"\(text.prefix(60))\" is not an address or CIDR range; write e.g. 127.0.0.0/8,10.0.0.5, or off")
+                    try environment.refuse(ConfigError(variable: "PRESIGND_METRICS_ALLOW",
+                                                       problem: "\"\(text.prefix(60))\" is not an address or CIDR range; write e.g. 127.0.0.0/8,10.0.0.5, or off"))
+                    continue
                 }
                 allowed.append(range)
             }
         }
         let slots = try environment.integer("PRESIGND_METRICS_SLOTS", default: 2048, range: 64...65_536)
-        let format = environment.string("PRESIGND_LOG_FORMAT") ?? "text"
-        guard format == "text" || format == "json" else {
-            throw ConfigError(variable: "PRESIGND_LOG_FORMAT", problem: "must be text or json, not \"\(format.prefix(20))\"")
+        var format = environment.string("PRESIGND_LOG_FORMAT") ?? "text"
+        if format != "text" && format != "json" {
+            try environment.refuse(ConfigError(variable: "PRESIGND_LOG_FORMAT", problem: "must be text or json, not \"\(format.prefix(20))\""))
+            format = "text"
         }
-        let access = environment.string("PRESIGND_ACCESS_LOG") ?? "errors"
-        guard ["off", "errors", "all"].contains(access) else {
-            throw ConfigError(variable: "PRESIGND_ACCESS_LOG", problem: "must be off, errors or all, not \"\(access.prefix(20))\"")
+        var access = environment.string("PRESIGND_ACCESS_LOG") ?? "errors"
+        if !["off", "errors", "all"].contains(access) {
+            try environment.refuse(ConfigError(variable: "PRESIGND_ACCESS_LOG", problem: "must be off, errors or all, not \"\(access.prefix(20))\""))
+            access = "errors"
         }
         return ObservabilityConfig(metricsAllowed: allowed, metricsSlots: slots, logFormat: format, accessLog: access)
     }

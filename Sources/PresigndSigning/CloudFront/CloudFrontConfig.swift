@@ -16,45 +16,64 @@ package struct CloudFrontConfig: ConfigSection {
     package let entries: [ConfigEntry]
 
     package static func load(_ env: Environment) throws(ConfigError) -> CloudFrontConfig {
-        guard let keyPairID = env.string("PRESIGND_CLOUDFRONT_KEY_PAIR_ID") else {
-            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "required when PRESIGND_CDN_DOMAIN is set")
-        }
-        guard keyPairID.utf8.allSatisfy(isKeyIDByte) else {
-            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "expected a key id such as K2JCJMDEHXQW5F (letters, digits, - and _)")
-        }
-        guard let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE") else {
-            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "required when PRESIGND_CDN_DOMAIN is set")
-        }
-        guard let pem = env.readFile(path) else {
-            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "cannot read the file \(path)")
-        }
-        let signer: CloudFrontSigner
+        let keyPairID = env.string("PRESIGND_CLOUDFRONT_KEY_PAIR_ID")
+        let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE")
+        let signing = try signingKey(env, keyPairID: keyPairID, path: path)
         var keys: [String: AsymmetricKey] = [:]
-        do {
-            signer = try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem)
-            keys[keyPairID] = try AsymmetricKey.privateKey(pem: pem)
-        } catch {
-            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(path) is not a PEM RSA or ECDSA private key")
-        }
+        if let signing { keys[signing.signer.keyPairID] = signing.key }
         let trusted = env.string("PRESIGND_CLOUDFRONT_TRUSTED_KEYS")
         for entry in (trusted ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.trimmingSpaces()) }
             guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.allSatisfy(isKeyIDByte) else {
-                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "expected KEYID=/path/public.pem, comma-separated")
+                try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "expected KEYID=/path/public.pem, comma-separated"))
+                continue
             }
             guard let pem = env.readFile(parts[1]) else {
-                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "cannot read \(parts[1])")
+                try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "cannot read \(parts[1])"))
+                continue
             }
             guard let key = (try? AsymmetricKey.publicKey(pem: pem)) ?? (try? AsymmetricKey.privateKey(pem: pem)) else {
-                throw ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "\(parts[1]) is not a PEM public key, certificate or private key")
+                try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "\(parts[1]) is not a PEM public key, certificate or private key"))
+                continue
             }
             keys[parts[0]] = key
         }
-        return CloudFrontConfig(signer: signer, verifierKeys: keys, entries: [
+        guard let signing, let keyPairID, let path else {
+            // Reported already (the environment collects problems); named again for one that throws.
+            throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "no CloudFront signing key")
+        }
+        return CloudFrontConfig(signer: signing.signer, verifierKeys: keys, entries: [
             ConfigEntry("PRESIGND_CLOUDFRONT_KEY_PAIR_ID", keyPairID),
             ConfigEntry("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", path),
             ConfigEntry("PRESIGND_CLOUDFRONT_TRUSTED_KEYS", trusted ?? "(none: only the signing key)"),
         ])
+    }
+
+    /// The signing key, or nil with its problems reported.
+    static func signingKey(_ env: Environment, keyPairID: String?, path: String?) throws(ConfigError)
+        -> (signer: CloudFrontSigner, key: AsymmetricKey)? {
+        var valid = true
+        if keyPairID == nil {
+            try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "required when PRESIGND_CDN_DOMAIN is set"))
+            valid = false
+        } else if let keyPairID, !keyPairID.utf8.allSatisfy(isKeyIDByte) {
+            try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "expected a key id such as K2JCJMDEHXQW5F (letters, digits, - and _)"))
+            valid = false
+        }
+        guard let path else {
+            return try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "required when PRESIGND_CDN_DOMAIN is set"), fallback: nil)
+        }
+        guard let pem = env.readFile(path) else {
+            return try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "cannot read the file \(path)"), fallback: nil)
+        }
+        do {
+            let key = try AsymmetricKey.privateKey(pem: pem)
+            guard valid, let keyPairID else { return nil }
+            return (try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem), key)
+        } catch {
+            return try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(path) is not a PEM RSA or ECDSA private key"),
+                                  fallback: nil)
+        }
     }
 
     package var verifier: CloudFrontVerifier { CloudFrontVerifier(keys: verifierKeys) }

@@ -13,7 +13,7 @@ package enum CredentialsLoader {
             guard let secret = try environment.secret("AWS_SECRET_ACCESS_KEY") else {
                 throw ConfigError(variable: "AWS_SECRET_ACCESS_KEY", problem: "is required when AWS_ACCESS_KEY_ID is set")
             }
-            return try validated(accessKey: accessKey, secret: secret, token: try environment.secret("AWS_SESSION_TOKEN"),
+            return try validated(environment, accessKey: accessKey, secret: secret, token: try environment.secret("AWS_SESSION_TOKEN"),
                                  expiresAt: expiration, source: nil)
         }
         if environment.string("AWS_SECRET_ACCESS_KEY") != nil {
@@ -33,26 +33,27 @@ package enum CredentialsLoader {
             throw ConfigError(variable: "AWS_PROFILE", problem: "profile [\(profile)] in \(path) needs aws_access_key_id and aws_secret_access_key")
         }
         let fileExpiry = try expiry(section["aws_expiration"], variable: "aws_expiration in [\(profile)]")
-        return try validated(accessKey: accessKey, secret: secret, token: section["aws_session_token"],
+        return try validated(environment, accessKey: accessKey, secret: secret, token: section["aws_session_token"],
                              expiresAt: expiration ?? fileExpiry, source: "profile [\(profile)]")
     }
 
     /// `source` names the credentials file's profile; nil: the environment, whose errors name
     /// the variable that is wrong.
-    static func validated(accessKey: String, secret: String, token: String?, expiresAt: UnixSeconds?,
+    static func validated(_ environment: Environment, accessKey: String, secret: String, token: String?, expiresAt: UnixSeconds?,
                           source: String?) throws(ConfigError) -> AWSCredentials {
         // AWS issues 16 to 128 characters; S3-compatible stores issue shorter ones (MinIO's
         // `minioadmin`, Ceph RGW's `test`). The id sits inside the credential scope, so it is
         // held to unreserved characters (no `/`).
-        guard (1...128).contains(accessKey.utf8.count), accessKey.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) }) else {
-            throw ConfigError(variable: source ?? "AWS_ACCESS_KEY_ID",
-                              problem: "the access key id must be 1 to 128 letters, digits, '-', '.', '_' or '~' (like AKIAIOSFODNN7EXAMPLE or minioadmin)")
+        if !(1...128).contains(accessKey.utf8.count) || !accessKey.utf8.allSatisfy({ PercentEncoding.isUnreserved($0) }) {
+            try environment.refuse(ConfigError(
+                variable: source ?? "AWS_ACCESS_KEY_ID",
+                problem: "the access key id must be 1 to 128 letters, digits, '-', '.', '_' or '~' (like AKIAIOSFODNN7EXAMPLE or minioadmin)"))
         }
-        guard !secret.isEmpty, secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ConfigError(variable: source ?? "AWS_SECRET_ACCESS_KEY", problem: "the secret access key must be printable ASCII without spaces")
+        if secret.isEmpty || !secret.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+            try environment.refuse(ConfigError(variable: source ?? "AWS_SECRET_ACCESS_KEY", problem: "the secret access key must be printable ASCII without spaces"))
         }
         if let token, token.isEmpty || !token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
-            throw ConfigError(variable: source ?? "AWS_SESSION_TOKEN", problem: "the session token must be printable ASCII without spaces")
+            try environment.refuse(ConfigError(variable: source ?? "AWS_SESSION_TOKEN", problem: "the session token must be printable ASCII without spaces"))
         }
         return AWSCredentials(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: token, expiresAt: expiresAt)
     }

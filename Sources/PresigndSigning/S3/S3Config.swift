@@ -41,7 +41,7 @@ package struct S3Config: ConfigSection {
         }
         // Checked here, or every request would fail with a 400 blaming the client.
         if let bucket {
-            do { try S3Validation.validateBucket(bucket) } catch { throw ConfigError(variable: "PRESIGND_BUCKET", problem: error.message) }
+            do { try S3Validation.validateBucket(bucket) } catch { try env.refuse(ConfigError(variable: "PRESIGND_BUCKET", problem: error.message)) }
         }
         let regionVariable = env.string("AWS_REGION") != nil || env.string("AWS_DEFAULT_REGION") == nil ? "AWS_REGION" : "AWS_DEFAULT_REGION"
         let region = overrides.region ?? env.string("AWS_REGION") ?? env.string("AWS_DEFAULT_REGION") ?? "us-east-1"
@@ -49,22 +49,34 @@ package struct S3Config: ConfigSection {
         var addressing = overrides.addressing
         if addressing == nil {
             let text = env.string("PRESIGND_S3_ADDRESSING") ?? (custom == nil ? "virtual" : "path")
-            guard let style = S3AddressingStyle(rawValue: text) else {
-                throw ConfigError(variable: "PRESIGND_S3_ADDRESSING", problem: "expected virtual, path or auto, got \"\(text)\"")
+            addressing = S3AddressingStyle(rawValue: text)
+            if addressing == nil {
+                try env.refuse(ConfigError(variable: "PRESIGND_S3_ADDRESSING", problem: "expected virtual, path or auto, got \"\(text)\""))
+                addressing = custom == nil ? .virtual : .path
             }
-            addressing = style
         }
-        let endpoint: S3Endpoint
+        var endpoint: S3Endpoint?
         do {
             endpoint = try S3Endpoint(region: region, endpoint: custom, addressing: addressing ?? .virtual)
         } catch {
-            // The region is checked first; a region that passes leaves the endpoint to blame.
-            let regionIsValid = (try? S3Endpoint(region: region, endpoint: nil, addressing: .path)) != nil
-            let endpointVariable = env.string("AWS_ENDPOINT_URL_S3") != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
-            throw ConfigError(variable: custom == nil || !regionIsValid ? regionVariable : endpointVariable, problem: error.message)
+            // The region and the endpoint are each checked on their own, so both can be named.
+            do { _ = try S3Endpoint(region: region, endpoint: nil, addressing: .path) } catch {
+                try env.refuse(ConfigError(variable: regionVariable, problem: error.message))
+            }
+            if custom != nil {
+                do { _ = try S3Endpoint(region: "us-east-1", endpoint: custom, addressing: addressing ?? .virtual) } catch {
+                    let endpointVariable = env.string("AWS_ENDPOINT_URL_S3") != nil ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL"
+                    try env.refuse(ConfigError(variable: endpointVariable, problem: error.message))
+                }
+            }
+        }
+        let credentials = try CredentialsLoader.load(from: env)
+        guard let endpoint else {
+            // Named above when problems are collected; thrown here for an environment that throws.
+            throw ConfigError(variable: regionVariable, problem: "no valid endpoint for region \"\(region)\"")
         }
         return S3Config(bucket: bucket, region: region, endpointURL: custom, addressing: addressing ?? .virtual,
-                        credentials: try CredentialsLoader.load(from: env), endpoint: endpoint)
+                        credentials: credentials, endpoint: endpoint)
     }
 
     package var entries: [ConfigEntry] {

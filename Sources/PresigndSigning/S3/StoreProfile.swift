@@ -31,9 +31,12 @@ package struct StoreProfile: Sendable, Equatable {
     /// `PRESIGND_STORE_PROFILE` (default `aws`) and `PRESIGND_STORE_POST_POLICY`.
     package static func from(_ environment: Environment) throws(ConfigError) -> StoreProfile {
         let name = environment.string("PRESIGND_STORE_PROFILE") ?? "aws"
-        guard var profile = presets.first(where: { $0.name == name.lowercased() }) else {
-            throw ConfigError(variable: "PRESIGND_STORE_PROFILE",
-                              problem: "expected one of \(presets.map(\.name).joined(separator: ", ")), got \"\(name)\"")
+        var profile = aws
+        if let preset = presets.first(where: { $0.name == name.lowercased() }) {
+            profile = preset
+        } else {
+            try environment.refuse(ConfigError(variable: "PRESIGND_STORE_PROFILE",
+                                               problem: "expected one of \(presets.map(\.name).joined(separator: ", ")), got \"\(name)\""))
         }
         if environment.string("PRESIGND_STORE_POST_POLICY") != nil {
             profile.postPolicies = try environment.boolean("PRESIGND_STORE_POST_POLICY", default: profile.postPolicies)
