@@ -22,19 +22,11 @@ static inline int presignd_install_signal_handler(int signo, void (*handler)(int
 }
 
 static inline int presignd_ignore_signal(int signo) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_IGN;
-    sigemptyset(&action.sa_mask);
-    return sigaction(signo, &action, NULL);
+    return presignd_install_signal_handler(signo, SIG_IGN);
 }
 
 static inline int presignd_default_signal(int signo) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_DFL;
-    sigemptyset(&action.sa_mask);
-    return sigaction(signo, &action, NULL);
+    return presignd_install_signal_handler(signo, SIG_DFL);
 }
 
 // prctl is variadic: ask the kernel to send `signo` to this worker when its supervisor dies,

@@ -198,11 +198,6 @@ package struct PostgresNotice: Sendable, Equatable {
     package let severity: String
     /// The primary message; server notices carry no bind values.
     package let message: String
-
-    package init(severity: String, message: String) {
-        self.severity = severity
-        self.message = message
-    }
 }
 
 /// The notice callback's box: libpq's receiver gets a pointer to it as its argument.

@@ -1,4 +1,4 @@
-import PresigndApp
+@testable import PresigndApp
 import PresigndSupport
 import PresigndUploads
 import XCTest

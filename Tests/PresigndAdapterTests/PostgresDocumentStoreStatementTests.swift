@@ -1,5 +1,5 @@
 import XCTest
-import PresigndApp
+@testable import PresigndApp
 import PresigndUploads
 @testable import PresigndPostgres
 @testable import PresigndStorage

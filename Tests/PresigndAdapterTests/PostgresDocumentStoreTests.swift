@@ -1,10 +1,10 @@
 import XCTest
 import Foundation
-import PresigndApp
+@testable import PresigndApp
 import PresigndSupport
 import PresigndHTTP
 import PresigndUploads
-import PresigndPostgres
+@testable import PresigndPostgres
 import PresigndStorage
 
 /// Runs the SQL of the document store against a real PostgreSQL named by

@@ -2,7 +2,7 @@ import Synchronization
 @testable import PresigndApp
 import PresigndSupport
 import PresigndHTTP
-import PresigndSigning
+@testable import PresigndSigning
 import PresigndUploads
 
 /// An in-memory object store with multipart uploads: parts are kept by number, completion

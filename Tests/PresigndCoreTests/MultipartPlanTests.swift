@@ -1,6 +1,6 @@
 import XCTest
 import PresigndHTTP
-import PresigndSigning
+@testable import PresigndSigning
 import PresigndUploads
 
 final class MultipartPlanTests: XCTestCase {

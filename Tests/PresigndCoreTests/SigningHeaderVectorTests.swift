@@ -8,11 +8,7 @@ final class SigningHeaderVectorTests: XCTestCase {
     static let addedBySigner: Set<String> = ["host", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"]
 
     func testHeaderSignedS3RequestsMatchBotocore() throws {
-        let cases = SigningVectors.cases("header_signed")
-        XCTAssertEqual(cases.count, 13)
-        for vector in cases {
-            let id = vector["id"]!.stringValue!
-            let inputs = vector["inputs"]!, outputs = vector["outputs"]!
+        for (id, inputs, outputs) in SigningVectors.cases("header_signed", expecting: 13) {
             let endpoint = try SigningVectors.endpoint(inputs)
             let signer = S3RequestSigner(endpoint: endpoint, signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)))
             let payloadHash = outputs["payload_hash"]!.stringValue!
@@ -38,11 +34,7 @@ final class SigningHeaderVectorTests: XCTestCase {
     }
 
     func testNonS3RequestsMatchBotocore() throws {
-        let cases = SigningVectors.cases("non_s3")
-        XCTAssertEqual(cases.count, 7)
-        for vector in cases {
-            let id = vector["id"]!.stringValue!
-            let inputs = vector["inputs"]!, outputs = vector["outputs"]!
+        for (id, inputs, outputs) in SigningVectors.cases("non_s3", expecting: 7) {
             let signer = GenericSigV4Signer(signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)),
                                             region: inputs["region"]!.stringValue!, service: inputs["signing_name"]!.stringValue!)
             let time = SigningVectors.time(inputs["time_iso"]!.stringValue!)

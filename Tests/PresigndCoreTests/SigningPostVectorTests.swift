@@ -5,11 +5,7 @@ import XCTest
 /// S3 POST policies: signatures over given policies, and forms built for botocore's inputs.
 final class SigningPostVectorTests: XCTestCase {
     func testPolicySignaturesMatchBotocore() throws {
-        let cases = SigningVectors.cases("post_policy_signature")
-        XCTAssertEqual(cases.count, 4)
-        for vector in cases {
-            let id = vector["id"]!.stringValue!
-            let inputs = vector["inputs"]!, outputs = vector["outputs"]!
+        for (id, inputs, outputs) in SigningVectors.cases("post_policy_signature", expecting: 4) {
             XCTAssertEqual(Base64.encode(Array(inputs["policy_json"]!.stringValue!.utf8)), inputs["policy_b64"]!.stringValue!, "\(id): base64")
             let signer = S3PostSigner(endpoint: try S3Endpoint(region: inputs["region"]!.stringValue!),
                                       signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)))
@@ -31,11 +27,7 @@ final class SigningPostVectorTests: XCTestCase {
     }
 
     func testFormsMatchBotocore() throws {
-        let cases = SigningVectors.cases("presign_post")
-        XCTAssertEqual(cases.count, 8)
-        for vector in cases {
-            let id = vector["id"]!.stringValue!
-            let inputs = vector["inputs"]!, outputs = vector["outputs"]!
+        for (id, inputs, outputs) in SigningVectors.cases("presign_post", expecting: 8) {
             let endpoint = try SigningVectors.endpoint(inputs)
             let signer = S3PostSigner(endpoint: endpoint, signer: SigV4Signer(credentials: SigningVectors.credentials(inputs["credentials"]!)))
             var policy = PostPolicy(bucket: inputs["bucket"]!.stringValue!, key: inputs["key"]!.stringValue!,

@@ -5,11 +5,7 @@ import XCTest
 /// Every presigned GET/PUT/HEAD/POST-multipart URL in public.json, byte for byte with botocore.
 final class SigningPresignVectorTests: XCTestCase {
     func testPresignedURLsMatchBotocore() throws {
-        let cases = SigningVectors.cases("presign_get") + SigningVectors.cases("presign_put")
-        XCTAssertEqual(cases.count, 59)
-        for vector in cases {
-            let id = vector["id"]!.stringValue!
-            let inputs = vector["inputs"]!, outputs = vector["outputs"]!
+        for (id, inputs, outputs) in SigningVectors.cases("presign_get", "presign_put", expecting: 59) {
             let style = S3AddressingStyle(rawValue: inputs["addressing_style"]!.stringValue!)!
             let endpoint = try S3Endpoint(region: inputs["region"]!.stringValue!, endpoint: inputs["endpoint_url"]?.stringValue,
                                           addressing: style)

@@ -24,6 +24,15 @@ enum SigningVectors {
         publicFile["cases"]!.arrayValue!.filter { $0["category"]?.stringValue == category }
     }
 
+    /// The cases of `categories`, each as its id, inputs and outputs, after checking there are `count`
+    /// (so a vector file that lost cases fails instead of passing over fewer).
+    static func cases(_ categories: String..., expecting count: Int, file: StaticString = #filePath, line: UInt = #line)
+        -> [(id: String, inputs: JSONValue, outputs: JSONValue)] {
+        let found = categories.flatMap { SigningVectors.cases($0) }
+        XCTAssertEqual(found.count, count, file: file, line: line)
+        return found.map { (id: $0["id"]!.stringValue!, inputs: $0["inputs"]!, outputs: $0["outputs"]!) }
+    }
+
     /// The S3 endpoint a case's inputs describe (region, optional custom endpoint, addressing style).
     static func endpoint(_ inputs: JSONValue) throws -> S3Endpoint {
         try S3Endpoint(region: inputs["region"]!.stringValue!, endpoint: inputs["endpoint_url"]?.stringValue,

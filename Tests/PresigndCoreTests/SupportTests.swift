@@ -102,6 +102,15 @@ final class SupportTests: XCTestCase {
     }
 }
 
+/// Each text masks to the expected one, and no part of the password `s3cr3t` is left.
+func assertMasked(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
+    for (text, expected) in cases {
+        let masked = ConnectionString.masked(text)
+        XCTAssertEqual(masked, expected, text, file: file, line: line)
+        XCTAssertFalse(masked.contains("s3") || masked.contains("cr3t"), masked, file: file, line: line)
+    }
+}
+
 final class ConnectionStringTests: XCTestCase {
     func testPasswordsAreMaskedInBothForms() {
         XCTAssertEqual(ConnectionString.masked("postgres://app:s3cr3t@db:5432/presignd"), "postgres://app:******@db:5432/presignd")
@@ -125,10 +134,6 @@ final class ConnectionStringTests: XCTestCase {
             ("password=", "password=******"),
             ("host=db password='unterminated", "host=db password=******"),
         ]
-        for (text, expected) in cases {
-            let masked = ConnectionString.masked(text)
-            XCTAssertEqual(masked, expected, text)
-            XCTAssertFalse(masked.contains("s3") || masked.contains("cr3t"), masked)
-        }
+        assertMasked(cases)
     }
 }

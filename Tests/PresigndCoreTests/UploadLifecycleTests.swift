@@ -19,15 +19,21 @@ final class UploadLifecycleTests: XCTestCase {
         XCTAssertEqual(UploadLifecycle.initialStatus(multipart: true), .uploading)
     }
 
+    /// HeadObject's answer decides: a good object becomes ready (audited as `readyAudit`), an empty
+    /// one is deleted and rejected.
+    func assertJudgesTheObject(_ machine: UploadLifecycle, readyAudit: AuditAction, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(machine.on(.headObserved(Self.ready)),
+                       .perform([.transition(UploadChange(to: .ready, audit: readyAudit, actualSize: 7, actualType: "image/png"))],
+                                then: .ready(size: 7, contentType: "image/png")), file: file, line: line)
+        XCTAssertEqual(machine.on(.headObserved(Self.broken)),
+                       .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: "upload.reject", rejection: "the uploaded object is empty"))],
+                                then: .rejected(reason: "the uploaded object is empty")), file: file, line: line)
+    }
+
     func testSingleRequestUploadConfirmation() {
         let pending = machine(.pending)
         XCTAssertEqual(pending.on(.confirmRequested), .perform([.headObject], then: nil))
-        XCTAssertEqual(pending.on(.headObserved(Self.ready)),
-                       .perform([.transition(UploadChange(to: .ready, audit: "upload.confirm", actualSize: 7, actualType: "image/png"))],
-                                then: .ready(size: 7, contentType: "image/png")))
-        XCTAssertEqual(pending.on(.headObserved(Self.broken)),
-                       .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: "upload.reject", rejection: "the uploaded object is empty"))],
-                                then: .rejected(reason: "the uploaded object is empty")))
+        assertJudgesTheObject(pending, readyAudit: "upload.confirm")
         XCTAssertEqual(pending.on(.headObserved(.notUploaded)), .refused(.notUploaded))
         XCTAssertEqual(pending.on(.completeRequested), .refused(.notMultipart))
     }
@@ -42,12 +48,7 @@ final class UploadLifecycleTests: XCTestCase {
         let completing = machine(.completing, multipart: true)
         XCTAssertEqual(completing.on(.completeRequested), .perform([.completeMultipart, .headObject], then: nil),
                        "a completion that failed half-way is finished by the next request")
-        XCTAssertEqual(completing.on(.headObserved(Self.ready)),
-                       .perform([.transition(UploadChange(to: .ready, audit: "upload.complete", actualSize: 7, actualType: "image/png"))],
-                                then: .ready(size: 7, contentType: "image/png")))
-        XCTAssertEqual(completing.on(.headObserved(Self.broken)),
-                       .perform([.deleteObject, .transition(UploadChange(to: .rejected, audit: "upload.reject", rejection: "the uploaded object is empty"))],
-                                then: .rejected(reason: "the uploaded object is empty")))
+        assertJudgesTheObject(completing, readyAudit: "upload.complete")
         XCTAssertEqual(completing.on(.abortRequested), .refused(.alreadyCompleted))
         XCTAssertEqual(completing.on(.confirmRequested), .refused(.multipart))
     }

@@ -11,12 +11,6 @@ package struct UploadForm: Sendable {
     package let fields: [(name: String, value: String)]
     /// When the signature stops working (earlier than asked if the credentials expire first).
     package let expiresAt: UnixSeconds
-
-    package init(url: String, fields: [(name: String, value: String)], expiresAt: UnixSeconds) {
-        self.url = url
-        self.fields = fields
-        self.expiresAt = expiresAt
-    }
 }
 
 /// A presigned URL, the headers the client must send with it, and when it stops working.
@@ -34,13 +28,6 @@ package struct SignedURL: Sendable {
 
 /// What a presigned POST policy must enforce for one upload.
 package struct PostUploadRules: Sendable, Equatable {
-    package init(key: String, contentType: String, contentTypePrefix: String, maxSize: Int64, contentDisposition: String) {
-        self.key = key
-        self.contentType = contentType
-        self.contentTypePrefix = contentTypePrefix
-        self.maxSize = maxSize
-        self.contentDisposition = contentDisposition
-    }
 
     package let key: String
     package let contentType: String

@@ -113,10 +113,4 @@ package struct UploadedPartInfo: Sendable, Equatable {
     package let number: Int
     package let etag: String
     package let size: Int64
-
-    package init(number: Int, etag: String, size: Int64) {
-        self.number = number
-        self.etag = etag
-        self.size = size
-    }
 }
