@@ -12,6 +12,9 @@ let walls: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Borrowed C memory (libfcgi's params) is lent as `~Escapable` spans the compiler keeps from
+    // escaping the call; declaring such a type needs lifetime annotations (`@_lifetime`).
+    .enableExperimentalFeature("Lifetimes"),
     // The walls are for readers, not for the optimiser: a release build still specialises and
     // inlines across the targets as it did when they were one (the write path stays at the floor).
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),

@@ -45,7 +45,7 @@ objects=$(for target in "${targets[@]}"; do find -L "$scratch/$config/$target.bu
 failed=0
 for name in "${harnesses[@]}"; do
     exe="$scratch/fuzz-$name"
-    swiftc -sanitize=fuzzer,address "${optimize[@]}" -parse-as-library -g -package-name "$package_name" -I "$modules" -I Sources/CCrypto \
+    swiftc -sanitize=fuzzer,address "${optimize[@]}" -enable-experimental-feature Lifetimes -parse-as-library -g -package-name "$package_name" -I "$modules" -I Sources/CCrypto \
         "bench/fuzz/harnesses/$name.swift" $objects -lcrypto -lm -o "$exe" 2>&1 \
         | grep -v "Cannot export local symbol" || true
     seeds="bench/fuzz/corpus/$name"

@@ -4,26 +4,21 @@ import PresigndMetrics
 import PresigndSupport
 
 /// The `NAME=value` C strings of a NULL-terminated array (libfcgi's `envp`, or the CGI process's
-/// environment) as borrowed params; entries without `=` are skipped. Valid while the array is.
-struct EnvironmentParams: Sequence {
+/// environment) lent one at a time; entries without `=` are skipped. Valid while the array is.
+struct EnvironmentParams: GatewayParams {
     let entries: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 
-    struct Iterator: IteratorProtocol {
-        var entry: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-
-        mutating func next() -> RawGatewayParam? {
-            while let current = entry, let pair = current.pointee {
-                entry = current + 1
-                let length = strlen(pair)
-                let bytes = UnsafeRawPointer(pair).assumingMemoryBound(to: UInt8.self)
-                guard let equals = memchr(bytes, Int32(UInt8(ascii: "=")), length) else { continue }
-                let nameLength = UnsafeRawPointer(equals) - UnsafeRawPointer(bytes)
-                return RawGatewayParam(name: UnsafeBufferPointer(start: bytes, count: nameLength),
-                                       value: UnsafeBufferPointer(start: bytes + nameLength + 1, count: length - nameLength - 1))
-            }
-            return nil
+    func forEachParam(_ body: (borrowing RawGatewayParam) -> Bool) {
+        var entry = entries
+        while let current = entry, let pair = current.pointee {
+            entry = current + 1
+            let length = strlen(pair)
+            let bytes = UnsafeRawPointer(pair).assumingMemoryBound(to: UInt8.self)
+            guard let equals = memchr(bytes, Int32(UInt8(ascii: "=")), length) else { continue }
+            let nameLength = UnsafeRawPointer(equals) - UnsafeRawPointer(bytes)
+            let name = UnsafeBufferPointer(start: bytes, count: nameLength)
+            let value = UnsafeBufferPointer(start: bytes + nameLength + 1, count: length - nameLength - 1)
+            guard body(RawGatewayParam(name: name.span, value: value.span)) else { return }
         }
     }
-
-    func makeIterator() -> Iterator { Iterator(entry: entries) }
 }

@@ -14,12 +14,12 @@ enum RequestExchange {
         let bodyConsumed: Bool
     }
 
-    static func respond<Params: Sequence<RawGatewayParam>>(
-        params: Params, limits: GatewayLimits, requestIDs: RequestIDs, readBody: (Int) -> [UInt8], handler: RequestHandler
+    static func respond(
+        params: some GatewayParams, limits: GatewayLimits, requestIDs: RequestIDs, readBody: (Int) -> [UInt8], handler: RequestHandler
     ) -> Outcome {
         let head: GatewayRequestHead
         do {
-            head = try GatewayRequestHead.parse(raw: params, limits: limits)
+            head = try GatewayRequestHead.parse(params, limits: limits)
             try GatewayBody.check(head, limit: limits.bodyLimit)
         } catch {
             return Outcome(response: refusal(error, params: params, requestIDs: requestIDs), bodyConsumed: false)
@@ -38,7 +38,7 @@ enum RequestExchange {
 
     /// A request refused before the application saw it still carries its request id, in
     /// `X-Request-ID` and the error body, like every other error.
-    static func refusal<Params: Sequence<RawGatewayParam>>(_ error: APIError, params: Params, requestIDs: RequestIDs) -> HTTPResponse {
+    static func refusal(_ error: APIError, params: some GatewayParams, requestIDs: RequestIDs) -> HTTPResponse {
         let requestID = requestIDs.id(from: GatewayRequestHead.requestID(in: params))
         var response = error.response(requestID: requestID)
         response.headers.set("X-Request-ID", requestID)

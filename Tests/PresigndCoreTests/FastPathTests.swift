@@ -163,14 +163,8 @@ final class RawParamTests: XCTestCase {
         // libfcgi's form: NUL-terminated `NAME=value` strings, read in place.
         var buffer: [UInt8] = []
         for param in all { buffer += Array(param.name.utf8) + [UInt8(ascii: "=")] + param.value + [0] }
-        let raw: [RawGatewayParam] = buffer.withUnsafeBufferPointer { bytes in
-            bytes.split(separator: 0).map { entry in
-                let equals = entry.firstIndex(of: UInt8(ascii: "="))!
-                return RawGatewayParam(name: UnsafeBufferPointer(rebasing: bytes[entry.startIndex..<equals]),
-                                       value: UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<entry.endIndex]))
-            }
-        }
-        let head = try buffer.withUnsafeBufferPointer { _ in try GatewayRequestHead.parse(raw: raw, limits: GatewayLimits()) }
+        let raw = PackedGatewayParams(buffer)
+        let head = try GatewayRequestHead.parse(raw, limits: GatewayLimits())
         XCTAssertEqual(head.method, "GET")
         XCTAssertEqual(head.path, "/api/documents/x/download")
         XCTAssertEqual(head.query, "a=1")
@@ -186,7 +180,7 @@ final class RawParamTests: XCTestCase {
         let total = all.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
         for (limit, expected) in [(total - 1, "431"), (total, "ok")] {
             let limits = GatewayLimits(headerLimit: limit)
-            for outcome in [Result { () throws(APIError) in try GatewayRequestHead.parse(raw: raw, limits: limits) },
+            for outcome in [Result { () throws(APIError) in try GatewayRequestHead.parse(raw, limits: limits) },
                             Result { () throws(APIError) in try GatewayRequestHead.parse(all, limits: limits) }] {
                 switch outcome {
                 case .success: XCTAssertEqual("ok", expected)

@@ -1,28 +1,30 @@
 // libFuzzer harness: FastCGI params (name=value pairs split at NUL bytes, as libfcgi hands them
 // over) → the gateway's request head, under small limits: read in place as the server reads them
-// (RawGatewayParam), and through GatewayParam copies (CGI and tests), which must agree.
+// (PackedGatewayParams lends them as the FastCGI adapter does), and through GatewayParam copies (CGI and tests), which must agree.
 @testable import PresigndHTTP
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: count)
-    var raw: [RawGatewayParam] = []
+    let raw = PackedGatewayParams(Array(bytes))
+    var entries = 0
     var params: [GatewayParam] = []
     for entry in bytes.split(separator: 0, omittingEmptySubsequences: false) {
         guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
-        let name = UnsafeBufferPointer(rebasing: bytes[entry.startIndex..<equals])
-        let value = UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<entry.endIndex])
-        raw.append(RawGatewayParam(name: name, value: value))
+        entries += 1
         // A GatewayParam's name is a String, so only a UTF-8 name makes the same param.
-        if let text = String(validating: name, as: UTF8.self) { params.append(GatewayParam(text, Array(value))) }
+        let name = UnsafeBufferPointer(rebasing: bytes[entry.startIndex..<equals])
+        if let text = String(validating: name, as: UTF8.self) {
+            params.append(GatewayParam(text, Array(bytes[(equals + 1)..<entry.endIndex])))
+        }
     }
     let limits = GatewayLimits(bodyLimit: 1024, headerLimit: 2048, pathLimit: 512)
-    let head = try? GatewayRequestHead.parse(raw: raw, limits: limits)
+    let head = try? GatewayRequestHead.parse(raw, limits: limits)
     if let head {
         precondition(head.path.utf8.count <= 4 * limits.pathLimit, "a path past its limit was accepted")
         _ = try? GatewayBody.check(head, limit: limits.bodyLimit)
     }
-    if params.count == raw.count {
+    if params.count == entries {
         let copied = try? GatewayRequestHead.parse(params, limits: limits)
         precondition((copied == nil) == (head == nil), "the borrowed and the copied params disagree")
         if let head, let copied {
