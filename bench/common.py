@@ -24,6 +24,14 @@ SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def wrk_knobs(prefix, seconds=10, connections=16, workers=2, threads=8):
+    """The knobs every wrk benchmark has, read from PREFIX_SECONDS (wrk's duration),
+    PREFIX_CONNECTIONS (wrk's connections, and nginx's upstream keepalive), PREFIX_WORKERS and
+    PREFIX_THREADS (presignd's); returns (seconds, connections, workers, threads)."""
+    return tuple(int(os.environ.get(f"{prefix}_{name}", default)) for name, default in
+                 (("SECONDS", seconds), ("CONNECTIONS", connections), ("WORKERS", workers), ("THREADS", threads)))
+
+
 def token(user, lifetime=3600, secret=SECRET):
     """An HS256 token for `user`, valid for `lifetime` seconds."""
     return jwt.encode({"sub": user, "exp": int(time.time()) + lifetime}, secret, algorithm="HS256")

@@ -25,17 +25,14 @@ import time
 
 import requests
 
-from common import CPU, Stopping, run_wrk
+from common import CPU, Stopping, run_wrk, wrk_knobs
 from harness import failover, netns  # the tests' stack, load and checks: one definition
 from harness.common import make_token
 from harness.nginx import Nginx
 from harness.presignd import MINIMAL_CONFIG
 
 RUNS = int(os.environ.get("FAILOVER_RUNS", "3"))
-SECONDS = int(os.environ.get("HOSTS_SECONDS", "8"))
-CONNECTIONS = int(os.environ.get("HOSTS_CONNECTIONS", "8"))
-WORKERS = int(os.environ.get("HOSTS_WORKERS", "2"))
-THREADS = int(os.environ.get("HOSTS_THREADS", "8"))
+SECONDS, CONNECTIONS, WORKERS, THREADS = wrk_knobs("HOSTS", seconds=8, connections=8)
 
 
 class Workdir:

@@ -33,8 +33,6 @@ FLOOR_PROFILE_REQUESTS (2000), FLOOR_KERNEL. Binaries: PRESIGND_BINARY, FLOOR_BI
 """
 import json
 import os
-import pwd
-import grp
 import re
 import resource
 import shutil
@@ -48,10 +46,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-# The tree presignd was built from (bench/floor.sh exports a commit): its nginx snippets go with it.
+# The tree presignd was built from (bench/floor.sh exports a commit): its harness, and with it its
+# nginx snippets (the harness's Nginx reads them from its own tree), go with it.
 SOURCE = os.environ.get("FLOOR_SOURCE", ROOT)
 COMMIT = os.environ.get("FLOOR_COMMIT", "worktree")
-from common import SECRET, children, run_wrk, token as bench_token  # noqa: E402  (puts this tree's harness on sys.path …)
+from common import SECRET, children, run_wrk, token as bench_token, wrk_knobs  # noqa: E402  (puts this tree's harness on sys.path …)
 sys.path.insert(0, os.path.join(SOURCE, "Tests", "integration"))  # … and SOURCE's goes in front of it
 
 import requests  # noqa: E402
@@ -59,15 +58,12 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
 from harness import fastcgi_client  # noqa: E402
-from harness.nginx import free_port, render, wait_for_port  # noqa: E402
+from harness.nginx import Nginx, free_port, wait_for_port  # noqa: E402
 from harness.postgres import PostgresCluster  # noqa: E402
 from harness.presignd import Presignd  # noqa: E402
 
 ROUNDS = int(os.environ.get("FLOOR_ROUNDS", "5"))
-SECONDS = int(os.environ.get("FLOOR_SECONDS", "10"))
-CONNECTIONS = int(os.environ.get("FLOOR_CONNECTIONS", "16"))
-WORKERS = int(os.environ.get("FLOOR_WORKERS", "2"))
-THREADS = int(os.environ.get("FLOOR_THREADS", "8"))
+SECONDS, CONNECTIONS, WORKERS, THREADS = wrk_knobs("FLOOR")
 PROCESSES = int(os.environ.get("FLOOR_PROCESSES", "2"))
 ROUTES = os.environ.get("FLOOR_ROUTES", "presign,download,cdn,healthz").split(",")
 DIAG = os.environ.get("FLOOR_DIAG", "1") == "1"
@@ -163,60 +159,55 @@ def stop_all(procs):
             p.wait()
 
 
-class Proxy:
-    """One nginx (1 worker) with a server per upstream: nginx/example-server.conf rendered for the
-    first, nginx/presignd.conf's locations repeated for the others with their own upstream."""
+class Proxy(Nginx):
+    """The harness's nginx (1 worker, nginx/example-server.conf rendered) in front of the first
+    upstream, plus a server per other upstream on a port of its own: nginx/presignd.conf's
+    locations repeated with that upstream. Started, and stopped by PID, as the harness's."""
 
     def __init__(self, prefix, upstreams):
-        self.prefix = prefix
-        self.upstreams = upstreams  # [(name, "unix:/path", keepalive or 0)]
+        (self.first, upstream, keepalive), *self.others = upstreams  # [(name, "unix:/path", keepalive or 0)]
+        super().__init__(prefix, upstream, keepalive=keepalive, workers=1)
         self.ports = {}
-        self.process = None
+
+    def write_config(self):
+        self.ports = {name: free_port() for name, _, _ in self.others}
+        self.extra_http_lines = "".join(
+            f"    upstream {name} {{\n        server {upstream};\n"
+            f"        {f'keepalive {keepalive};' if keepalive else ''}\n    }}\n"
+            f"    server {{\n        listen 127.0.0.1:{self.ports[name]};\n        include {name}.conf;\n    }}\n"
+            for name, upstream, keepalive in self.others)
+        path = super().write_config()
+        self.ports[self.first] = self.port
+        snippet = (self.prefix / "conf" / "presignd.conf").read_text()
+        assert "fastcgi_pass presignd;" in snippet
+        for name, _, _ in self.others:
+            (self.prefix / "conf" / f"{name}.conf").write_text(
+                snippet.replace("fastcgi_pass presignd;", f"fastcgi_pass {name};").replace("@presignd_", f"@{name}_"))
+        return path
 
     def start(self):
-        for sub in ("conf", "logs", "tmp"):
-            os.makedirs(os.path.join(self.prefix, sub), exist_ok=True)
-        conf = os.path.join(self.prefix, "conf")
-        shutil.copy("/etc/nginx/fastcgi_params", os.path.join(conf, "fastcgi_params"))
-        snippet = open(os.path.join(SOURCE, "nginx", "presignd.conf")).read()
-        assert "fastcgi_pass presignd;" in snippet
-        first, *others = self.upstreams
-        open(os.path.join(conf, "presignd.conf"), "w").write(snippet)
-        self.ports[first[0]] = free_port()
-        text = render(open(os.path.join(SOURCE, "nginx", "example-server.conf")).read(), {
-            "USER": f"{pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name}",
-            "NGINX_WORKERS": 1, "PREFIX": self.prefix, "ACCESS_LOG": "off", "UPSTREAM": first[1],
-            "KEEPALIVE": f"keepalive {first[2]};" if first[2] else "", "PORT": self.ports[first[0]]})
-        extra = ""
-        for name, upstream, keepalive in others:
-            self.ports[name] = free_port()
-            open(os.path.join(conf, f"{name}.conf"), "w").write(snippet.replace("fastcgi_pass presignd;", f"fastcgi_pass {name};")
-                                                                .replace("@presignd_", f"@{name}_"))
-            extra += (f"    upstream {name} {{\n        server {upstream};\n"
-                      f"        {f'keepalive {keepalive};' if keepalive else ''}\n    }}\n"
-                      f"    server {{\n        listen 127.0.0.1:{self.ports[name]};\n        include {name}.conf;\n    }}\n")
-        end = text.rstrip().rfind("}")
-        text = text[:end] + extra + "}\n"
-        path = os.path.join(conf, "nginx.conf")
-        open(path, "w").write(text)
-        log = open(os.path.join(self.prefix, "logs", "stderr.log"), "wb")
-        self.process = subprocess.Popen(["nginx", "-p", self.prefix, "-c", path, "-e", os.path.join(self.prefix, "logs", "error.log")],
-                                        stdout=log, stderr=subprocess.STDOUT)
+        super().start()
         for port in self.ports.values():
             wait_for_port(port, process=self.process)
         return self
 
-    def url(self, name):
+    def url(self, name):  # by upstream name (the harness's Nginx has one url)
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+def wait_for_healthz(base, what, limit=10, timeout=30, pause=0.2):
+    """Polls base + "/healthz" every `pause` seconds until it answers 200 (each request may take
+    `timeout` seconds); after `limit` seconds, RuntimeError: `what` does not answer /healthz."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            if requests.get(base + "/healthz", timeout=timeout).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} does not answer /healthz")
+        time.sleep(pause)
 
 
 # --- the stack ---------------------------------------------------------------------------------
@@ -303,16 +294,7 @@ class Stack:
                           ("floorburn", f"unix:{work}/floorburn.sock", CONNECTIONS)]
         self.proxy = Proxy(os.path.join(work, "nginx"), upstreams).start()
         for name in [n for n in self.proxy.ports if n not in ("floorburn", "vgpresignd", "vgfloor")]:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    if requests.get(self.proxy.url(name) + "/healthz", timeout=30).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} does not answer /healthz behind nginx")
-                time.sleep(0.2)
+            wait_for_healthz(self.proxy.url(name), f"{name} behind nginx")
 
         self.groups = {
             "presignd": lambda: [self.presignd_pid],
@@ -330,11 +312,7 @@ class Stack:
         env = dict(self.floor_env, **{f"FLOOR_BURN_{route.upper()}_US": str(int(us)) for route, us in burns.items()})
         self.floors["floorburn"] = start_on_socket([os.environ["FLOOR_BINARY"]], os.path.join(self.work, "floorburn.sock"),
                                                    processes, env, log)
-        deadline = time.monotonic() + 10
-        while requests.get(self.proxy.url("floorburn") + "/healthz", timeout=10).status_code != 200:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the burning floor does not answer")
-            time.sleep(0.2)
+        wait_for_healthz(self.proxy.url("floorburn"), "the burning floor", timeout=10)
 
     def url(self, server, route):
         base = self.proxy.url(server)
@@ -350,17 +328,19 @@ class Stack:
         return out
 
     def stop(self):
-        if self.proxy:
-            self.proxy.stop()
-        for procs in self.floors.values():
-            stop_all(procs)
-        stop_all(self.hello)
-        if self.server:
-            try:
-                self.server.stop(timeout=20)
-            finally:
-                self.server.kill()
-        self.pg.destroy()
+        try:
+            if self.proxy:
+                self.proxy.stop()  # asserts that nginx exited 0: the rest is stopped all the same
+        finally:
+            for procs in self.floors.values():
+                stop_all(procs)
+            stop_all(self.hello)
+            if self.server:
+                try:
+                    self.server.stop(timeout=20)
+                finally:
+                    self.server.kill()
+            self.pg.destroy()
 
 
 # --- wrk ---------------------------------------------------------------------------------------
@@ -701,16 +681,7 @@ def profile_run(stack, server, route, count, outdir):
             assert r.status_code == 200, (server, route, r.status_code, r.text[:200])
 
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if requests.get(stack.proxy.url(f"vg{server}") + "/healthz", timeout=60).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{server} under valgrind does not answer")
-            time.sleep(1)
+        wait_for_healthz(stack.proxy.url(f"vg{server}"), f"{server} under valgrind", limit=180, timeout=60, pause=1)
         served_by = children(procs[0].pid)[0] if server == "presignd" else procs[0].pid
         send(100)
         send(count)

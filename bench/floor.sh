@@ -16,13 +16,8 @@ cd "$(dirname "$0")/.."
 scratch_root=${SCRATCH_PATH:-$(pwd)/.build-floor}
 
 packages=(pkg-config libfcgi-dev libpq-dev libssl-dev nginx-light wrk gcc postgresql-15 postgresql-contrib valgrind)
-missing=()
-for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+. deploy/setup-lib.sh
+ensure_packages "${packages[@]}" >&2
 
 rev=${FLOOR_REV:-HEAD}
 if [ "$rev" = worktree ]; then

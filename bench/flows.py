@@ -16,14 +16,11 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from common import SECRET, Stopping, run_wrk, start_peers, token
+from common import SECRET, Stopping, run_wrk, start_peers, token, wrk_knobs
 from harness.postgres import PG_BIN
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
-SECONDS = int(os.environ.get("FLOWS_SECONDS", "10"))
-CONNECTIONS = int(os.environ.get("FLOWS_CONNECTIONS", "16"))
-WORKERS = int(os.environ.get("FLOWS_WORKERS", "2"))
-THREADS = int(os.environ.get("FLOWS_THREADS", "8"))
+SECONDS, CONNECTIONS, WORKERS, THREADS = wrk_knobs("FLOWS")
 
 
 def wrk(url, script, env):

@@ -15,13 +15,8 @@ keepalive=${KEEPALIVE:-32}
 scratch=${SCRATCH_PATH:-$root/.build}   # the static build goes to "$scratch-static"
 
 packages=(pkg-config libfcgi-dev libfcgi-bin libssl-dev libpq-dev libcurl4-openssl-dev nginx-light spawn-fcgi wrk gcc binutils)
-missing=()
-for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+. deploy/setup-lib.sh
+ensure_packages "${packages[@]}" >&2
 
 # A minimal valid product configuration: /healthz touches none of it, but every worker builds
 # the whole application at start (PostgreSQL connects lazily, so the unused port is fine).
@@ -60,9 +55,20 @@ start_nginx() {
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/nginx-static" >/dev/null 2>&1 && break; sleep 0.05; done
 }
 
-wait_for_socket() {
-    for _ in $(seq 1 200); do [ -S "$1" ] && curl -fs "http://127.0.0.1:$2/healthz" >/dev/null 2>&1 && return 0; sleep 0.05; done
-    echo "nothing answers behind $1" >&2; return 1
+# behind_nginx NAME KEEPALIVE_LINE → start_nginx in front of $work/NAME.sock, then waits until
+# /healthz answers through it
+behind_nginx() {
+    local socket="$work/$1.sock"
+    start_nginx "$1" "unix:$socket" "$2"
+    for _ in $(seq 1 200); do [ -S "$socket" ] && curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.05; done
+    echo "nothing answers behind $socket" >&2; return 1
+}
+
+# start_presignd NAME → presignd serving on $work/NAME.sock, its pid in $presignd_pid
+start_presignd() {
+    env "${config[@]}" PRESIGND_WORKERS=$workers PRESIGND_THREADS=$threads "$binary" serve --listen "$work/$1.sock" 2>>"$work/presignd.log" &
+    presignd_pid=$!
+    pids+=($presignd_pid)
 }
 
 # measure URL → "req/s p99_ms requests errors"
@@ -85,23 +91,17 @@ read -r static_rps static_p99 _ static_err < <(measure "http://127.0.0.1:$port/n
 echo "C libfcgi program ($workers processes, no keep-alive: it is single-threaded)..." >&2
 spawn-fcgi -n -F "$workers" -s "$work/c.sock" -M 0600 -- "$work/c-fastcgi-hello" >/dev/null 2>&1 &
 pids+=($!)
-start_nginx c "unix:$work/c.sock" ""
-wait_for_socket "$work/c.sock" "$port"
+behind_nginx c ""
 read -r c_rps c_p99 _ c_err < <(measure "http://127.0.0.1:$port/healthz")
 
 echo "presignd ($workers workers × $threads threads, no keep-alive)..." >&2
-env "${config[@]}" PRESIGND_WORKERS=$workers PRESIGND_THREADS=$threads "$binary" serve --listen "$work/p1.sock" 2>>"$work/presignd.log" &
-pids+=($!)
-start_nginx p1 "unix:$work/p1.sock" ""
-wait_for_socket "$work/p1.sock" "$port"
+start_presignd p1
+behind_nginx p1 ""
 read -r pn_rps pn_p99 _ pn_err < <(measure "http://127.0.0.1:$port/healthz")
 
 echo "presignd ($workers workers × $threads threads, upstream keepalive $keepalive)..." >&2
-env "${config[@]}" PRESIGND_WORKERS=$workers PRESIGND_THREADS=$threads "$binary" serve --listen "$work/p2.sock" 2>>"$work/presignd.log" &
-presignd_pid=$!
-pids+=($presignd_pid)
-start_nginx p2 "unix:$work/p2.sock" "keepalive $keepalive;"
-wait_for_socket "$work/p2.sock" "$port"
+start_presignd p2
+behind_nginx p2 "keepalive $keepalive;"
 read -r pk_rps pk_p99 pk_total pk_err < <(measure "http://127.0.0.1:$port/healthz")
 
 # Keep loading until every worker has served at least 100 k requests, then read its RSS.

@@ -28,13 +28,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from common import CPU, SECRET, Stopping, children, run_wrk, start_peers, token
+from common import CPU, SECRET, Stopping, children, run_wrk, start_peers, token, wrk_knobs
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
-SECONDS = int(os.environ.get("MULTIPART_SECONDS", "10"))
-CONNECTIONS = int(os.environ.get("MULTIPART_CONNECTIONS", "16"))
-WORKERS = int(os.environ.get("MULTIPART_WORKERS", "2"))
-THREADS = int(os.environ.get("MULTIPART_THREADS", "8"))
+SECONDS, CONNECTIONS, WORKERS, THREADS = wrk_knobs("MULTIPART")
 UPLOAD_MIB = int(os.environ.get("UPLOAD_MIB", "1024"))
 PART_MIB = int(os.environ.get("UPLOAD_PART_MIB", "16"))
 PARALLEL = int(os.environ.get("UPLOAD_PARALLEL", "4"))

@@ -16,41 +16,23 @@ if [ "${SKIP_SIGNING:-}" != 1 ]; then
     # The full presignd-bench run (all rows; the table keeps the three SigV4 URL rows), then botocore.
     "$scratch/release/presignd-bench" "${SIGNING_SCALE:-1}" > "$work/presignd.tsv"
     "$python" - "$work/presignd.tsv" "${SIGNING_SCALE:-1}" <<'PY'
-import sys, time
-import boto3
-from botocore.config import Config
+import sys
+sys.path.insert(0, "bench")
+from signing_botocore import URLS, client, per_call
 
 ours = {}
 for line in open(sys.argv[1]):
     name, n, ns, ops = line.rstrip("\n").split("\t")
     ours[name] = (int(ns), int(ops))
 scale = int(sys.argv[2])
-client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                      aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                      config=Config(s3={"addressing_style": "virtual"}))
 key = "media/u-3f2a9c1b/6f1c2e0a-5b7d-4c3e-9a1f-2b8d7e6c5a4b.mp4"
 upload_id = "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
-cases = {
-    "presign GET": lambda: client.generate_presigned_url(
-        "get_object", Params={"Bucket": "examplebucket", "Key": "photos/2026/cat.jpg"}, ExpiresIn=3600),
-    "presign PUT + Content-Type": lambda: client.generate_presigned_url(
-        "put_object", Params={"Bucket": "examplebucket", "Key": "uploads/report.pdf", "ContentType": "application/pdf"}, ExpiresIn=3600),
+cases = dict(URLS, **{
     "presign UploadPart (+ Content-Length)": lambda: client.generate_presigned_url(
         "upload_part", Params={"Bucket": "examplebucket", "Key": key, "UploadId": upload_id, "PartNumber": 7,
                                "ContentLength": 16777216}, ExpiresIn=3600),
-}
-theirs = {}
-for name, body in cases.items():  # the method of bench/signing_botocore.py: best of three, thread CPU
-    iterations = 3000 * scale
-    for _ in range(iterations // 10):
-        body()
-    best = float("inf")
-    for _ in range(3):
-        start = time.thread_time()
-        for _ in range(iterations):
-            body()
-        best = min(best, (time.thread_time() - start) / iterations)
-    theirs[name] = best * 1e9
+})
+theirs = {name: per_call(body, 3000 * scale) * 1e9 for name, body in cases.items()}
 print("| signature | presignd µs CPU | presignd /s | crypto alone µs (bound) | botocore µs CPU | presignd vs botocore |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for name, bound in [("presign GET", "bound: presign GET (SHA-256 + HMAC)"),

@@ -1,4 +1,5 @@
-# Set-up steps shared by deploy/run-local.sh and deploy/test.sh (sourced, not run).
+# Set-up steps shared by deploy/run-local.sh and deploy/test.sh, and ensure_packages by
+# bench/floor.sh and bench/healthz.sh (sourced, not run).
 
 # Installs the Debian packages named that are not installed yet (apt-get update first).
 ensure_packages() {

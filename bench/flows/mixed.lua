@@ -1,6 +1,7 @@
 -- wrk script: the soak's mix, round robin per connection: presign (POST policy + row + audit),
 -- list the caller's documents, download one (lookup + audit + presigned GET). Token, body and
--- document id from the environment (FLOWS_TOKEN, FLOWS_BODY, FLOWS_DOCUMENT).
+-- document id from the environment (FLOWS_TOKEN, FLOWS_BODY, FLOWS_DOCUMENT); done() from
+-- summary.lua.
 local token = "Bearer " .. (os.getenv("FLOWS_TOKEN") or "")
 local body = os.getenv("FLOWS_BODY") or "{}"
 local document = os.getenv("FLOWS_DOCUMENT") or ""
@@ -17,8 +18,4 @@ function request()
     return wrk.format("GET", "/api/documents/" .. document .. "/download", {["Authorization"] = token})
 end
 
-function done(summary, latency, requests)
-    io.write(string.format("FLOWS requests=%d seconds=%.3f p50_ms=%.2f p99_ms=%.2f non2xx=%d socket_errors=%d\n",
-        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "summary.lua")

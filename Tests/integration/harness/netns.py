@@ -9,9 +9,7 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import subprocess
-import time
 
 from .nginx import NGINX_DIR, Nginx
 from .postgres import ReachablePostgresCluster
@@ -103,19 +101,6 @@ class NetworkNamespace:
         self.created = False
 
 
-def wait_for_address(address, port, timeout=10.0, process=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {address}:{port}")
-        try:
-            with socket.create_connection((address, port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {address}:{port}")
-
-
 class NamespacedPresignd(Presignd):
     """`presignd serve --listen ADDRESS:PORT` inside `namespace`: FastCGI over TCP on the
     namespace's veth address, as on a host of its own."""
@@ -131,13 +116,6 @@ class NamespacedPresignd(Presignd):
 
     def command(self):
         return [*self.namespace.prefix(), binary(), "serve", "--listen", self.upstream, *self.extra_args]
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=log, cwd=self.workdir)
-        wait_for_address(self.namespace.address, self.port, process=self.process)
-        self.wait_for_workers(self.workers)
-        return self
 
     def kill_host(self):
         """SIGKILL the supervisor and every worker at once: the host is gone, nothing drains."""

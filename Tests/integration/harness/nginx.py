@@ -21,17 +21,31 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for_port(port, timeout=10.0, process=None):
+def wait_for_listener(upstream, timeout=10.0, process=None):
+    """Returns once `upstream` accepts a connection: "unix:/path" or "HOST:PORT", as nginx's
+    upstream blocks name a server. RuntimeError as soon as `process` (when given) has exited,
+    TimeoutError after `timeout` seconds."""
+    if upstream.startswith("unix:"):
+        family, address = socket.AF_UNIX, upstream[len("unix:"):]
+    else:
+        host, _, port = upstream.rpartition(":")
+        family, address = socket.AF_INET, (host, int(port))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {upstream}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with socket.socket(family) as s:
+                s.settimeout(0.2)
+                s.connect(address)
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+    raise TimeoutError(f"nothing listens on {upstream}")
+
+
+def wait_for_port(port, timeout=10.0, process=None):
+    wait_for_listener(f"127.0.0.1:{port}", timeout, process)
 
 
 def render(template, values):

@@ -4,12 +4,11 @@ or as a CGI program (under fcgiwrap or run directly). Stopped by PID; exit statu
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
 
-from .nginx import free_port
+from .nginx import free_port, wait_for_listener
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -19,20 +18,6 @@ def binary():
     if not path or not os.access(path, os.X_OK):
         raise RuntimeError("set PRESIGND_BINARY to the built presignd (deploy/test.sh does)")
     return path
-
-
-def wait_for_unix_socket(path, timeout=10.0, process=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {path}")
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(str(path))
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {path}")
 
 
 # A minimal valid product configuration, so presignd starts; nothing is contacted until a
@@ -94,11 +79,7 @@ class Presignd:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=log, cwd=self.workdir)
-        if self.mode == "tcp":
-            from .nginx import wait_for_port
-            wait_for_port(self.port, process=self.process)
-        else:
-            wait_for_unix_socket(self.socket_path, process=self.process)
+        wait_for_listener(self.upstream, process=self.process)
         if self.mode != "fcgiwrap":
             self.wait_for_workers(self.workers)
         return self
