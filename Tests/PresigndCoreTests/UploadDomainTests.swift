@@ -88,15 +88,11 @@ final class FileNameTests: XCTestCase {
     }
 
     func testExtensionKeptOnlyWhenShortAndAlphanumeric() {
-        XCTAssertEqual(FileName.keyExtension("photo.JPG"), ".jpg")
-        XCTAssertEqual(FileName.keyExtension("archive.tar.gz"), ".gz")
-        XCTAssertEqual(FileName.keyExtension("README"), "")
-        XCTAssertEqual(FileName.keyExtension("x.verylongextension"), "")
-        XCTAssertEqual(FileName.keyExtension("x.p-f"), "")
-        XCTAssertEqual(FileName.keyExtension("x.pdf "), "")
-        XCTAssertEqual(FileName.keyExtension("x.é"), "")
-        XCTAssertEqual(FileName.keyExtension(".bashrc"), "")
-        XCTAssertEqual(FileName.keyExtension("x."), "")
+        let cases = [("photo.JPG", ".jpg"), ("archive.tar.gz", ".gz"), ("README", ""), ("x.verylongextension", ""), ("x.p-f", ""),
+                     ("x.pdf ", ""), ("x.é", ""), (".bashrc", ""), ("x.", "")]
+        for (name, expected) in cases {
+            XCTAssertEqual(FileName.keyExtension(name), expected, name)
+        }
     }
 
     func testObjectKeyLayout() {

@@ -16,14 +16,8 @@ package struct UploadForm: Sendable {
 /// A presigned URL, the headers the client must send with it, and when it stops working.
 package struct SignedURL: Sendable {
     package let url: String
-    package let headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)] = []
     package let expiresAt: UnixSeconds
-
-    package init(url: String, headers: [(name: String, value: String)] = [], expiresAt: UnixSeconds) {
-        self.url = url
-        self.headers = headers
-        self.expiresAt = expiresAt
-    }
 }
 
 /// What a presigned POST policy must enforce for one upload.

@@ -17,16 +17,23 @@ struct SignatureCounter: Sendable {
     }
 }
 
-/// An `ObjectURLSigner` that counts each signature it makes by kind, around the real signer.
-package struct CountingURLSigner: ObjectURLSigner {
-    let base: any ObjectURLSigner
+/// A signer around the real one that counts each signature it makes, by kind.
+package struct CountingSigner<Base: Sendable>: Sendable {
+    let base: Base
     let counter: SignatureCounter
 
-    package init(_ base: any ObjectURLSigner, metrics: Metrics) {
+    package init(_ base: Base, metrics: Metrics) {
         self.base = base
         self.counter = SignatureCounter(metrics: metrics)
     }
+}
 
+/// Counts presigned POST forms and PUT, part and GET URLs.
+package typealias CountingURLSigner = CountingSigner<any ObjectURLSigner>
+/// Counts the CDN cookie sets signed.
+package typealias CountingCookieSigner = CountingSigner<any CDNCookieSigner>
+
+extension CountingSigner: ObjectURLSigner where Base == any ObjectURLSigner {
     package func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm {
         try counter.counted("post_policy") { try base.presignPost(rules, expiresIn: expiresIn, now: now) }
     }
@@ -54,16 +61,7 @@ package struct CountingURLSigner: ObjectURLSigner {
     }
 }
 
-/// A `CDNCookieSigner` that counts the cookie sets it signs.
-package struct CountingCookieSigner: CDNCookieSigner {
-    let base: any CDNCookieSigner
-    let counter: SignatureCounter
-
-    package init(_ base: any CDNCookieSigner, metrics: Metrics) {
-        self.base = base
-        self.counter = SignatureCounter(metrics: metrics)
-    }
-
+extension CountingSigner: CDNCookieSigner where Base == any CDNCookieSigner {
     package func cookies(resource: String, expiresAt: UnixSeconds) throws -> [(name: String, value: String)] {
         try counter.counted("cloudfront_cookies") { try base.cookies(resource: resource, expiresAt: expiresAt) }
     }
