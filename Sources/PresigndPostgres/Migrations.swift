@@ -3,6 +3,30 @@ package struct Migration: Sendable {
     package let version: Int
     package let name: String
     package let sql: String
+    /// Indexes built with `CREATE INDEX CONCURRENTLY` instead of `sql`, outside any transaction,
+    /// so building one on a large table never blocks the writers of that table.
+    package let concurrentIndexes: [ConcurrentIndex]
+
+    package init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+        self.concurrentIndexes = []
+    }
+
+    package init(version: Int, name: String, concurrentIndexes: [ConcurrentIndex]) {
+        self.version = version
+        self.name = name
+        self.sql = ""
+        self.concurrentIndexes = concurrentIndexes
+    }
+}
+
+/// An index a migration builds without locking writers.
+package struct ConcurrentIndex: Sendable {
+    package let name: String
+    /// What follows `CREATE INDEX CONCURRENTLY name ON`: the table, columns and any predicate.
+    package let definition: String
 }
 
 /// presignd's schema, owned by the binary.
@@ -142,12 +166,26 @@ package enum Migrations {
             INSERT INTO audit_log SELECT id, at, actor, action, resource, client_address FROM audit_log_unpartitioned;
             DROP TABLE audit_log_unpartitioned;
             """),
+        Migration(version: 5, name: "shares carry their document's creation time, for listing in index order", sql: """
+            -- Listing merges the user's own documents with those shared with them, newest first;
+            -- with the document's creation time on the share, each side is one bounded index scan.
+            -- A document's creation time never changes, so the copy never goes stale.
+            ALTER TABLE document_shares ADD COLUMN document_created_at timestamptz;
+            UPDATE document_shares s SET document_created_at = d.created_at FROM documents d WHERE d.id = s.document_id;
+            ALTER TABLE document_shares ALTER COLUMN document_created_at SET NOT NULL;
+            """),
+        Migration(version: 6, name: "index: shares by user, newest document first", concurrentIndexes: [
+            ConcurrentIndex(name: "document_shares_listing",
+                            definition: "document_shares (user_id, document_created_at DESC, document_id DESC)"),
+        ]),
     ]
 }
 
-/// Applies pending migrations: all in one transaction, under a transaction-scoped advisory
-/// lock, so several hosts running `presignd migrate` at once apply each migration exactly once
-/// and a failure leaves the schema as it was.
+/// Applies pending migrations under a session advisory lock, so several hosts running `presignd
+/// migrate` at once apply each migration exactly once. Consecutive migrations of SQL run in one
+/// transaction (a failure leaves the schema as it was before them); a migration of concurrent
+/// indexes runs outside any transaction, and a run that failed half-way is taken up again
+/// (an index left invalid is dropped and built anew).
 package struct Migrator: Sendable {
     /// An arbitrary constant naming presignd's migration lock (the bytes of "presignd").
     static let lockKey: Int64 = 0x7072_6573_6967_6E64
@@ -158,28 +196,65 @@ package struct Migrator: Sendable {
 
     /// Returns the versions it applied (empty when the schema was current).
     package func run(on connection: PostgresConnection) throws(PostgresError) -> [Int] {
+        _ = try connection.query("SELECT pg_advisory_lock(\(Migrator.lockKey))")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Migrator.lockKey))") }
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     integer PRIMARY KEY,
+                name        text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        let done = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.int64(0) }.map(Int.init))
+        let pending = migrations.sorted(by: { $0.version < $1.version }).filter { !done.contains($0.version) }
+        var applied: [Int] = []
+        var index = 0
+        while index < pending.count {
+            if pending[index].concurrentIndexes.isEmpty {
+                var batch: [Migration] = []
+                while index < pending.count && pending[index].concurrentIndexes.isEmpty {
+                    batch.append(pending[index])
+                    index += 1
+                }
+                try inOneTransaction(batch, on: connection)
+                applied += batch.map(\.version)
+            } else {
+                let migration = pending[index]
+                for concurrent in migration.concurrentIndexes { try build(concurrent, on: connection) }
+                try record(migration, on: connection)
+                applied.append(migration.version)
+                index += 1
+            }
+        }
+        return applied
+    }
+
+    func inOneTransaction(_ batch: [Migration], on connection: PostgresConnection) throws(PostgresError) {
         try connection.execute("BEGIN")
         do {
-            _ = try connection.query("SELECT pg_advisory_xact_lock(\(Migrator.lockKey))")
-            try connection.execute("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version     integer PRIMARY KEY,
-                    name        text NOT NULL,
-                    applied_at  timestamptz NOT NULL DEFAULT now()
-                )
-                """)
-            let done = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.int64(0) }.map(Int.init))
-            var applied: [Int] = []
-            for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
+            for migration in batch {
                 try connection.execute(SQL(unsafeSQL: migration.sql))
-                _ = try connection.query("INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
-                applied.append(migration.version)
+                try record(migration, on: connection)
             }
             try connection.execute("COMMIT")
-            return applied
         } catch {
             if connection.isHealthy { try? connection.execute("ROLLBACK") }
             throw error
         }
+    }
+
+    func record(_ migration: Migration, on connection: PostgresConnection) throws(PostgresError) {
+        _ = try connection.query("INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
+    }
+
+    /// `CREATE INDEX CONCURRENTLY`; an index of that name left invalid by a build that failed is
+    /// dropped first (`IF NOT EXISTS` would take it for done).
+    func build(_ index: ConcurrentIndex, on connection: PostgresConnection) throws(PostgresError) {
+        let invalid = try connection.query("""
+            SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE c.relname = \(index.name) AND NOT i.indisvalid
+            """)
+        if !invalid.isEmpty { try connection.execute(SQL(unsafeSQL: "DROP INDEX CONCURRENTLY \(index.name)")) }
+        try connection.execute(SQL(unsafeSQL: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(index.name) ON \(index.definition)"))
     }
 }

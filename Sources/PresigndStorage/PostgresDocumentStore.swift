@@ -179,16 +179,29 @@ package struct PostgresDocumentStore: DocumentStore {
     }
 
     package func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
-        // A NULL cursor compares as "no lower bound"; (created_at, id) is the keyset order.
-        try run("""
-            SELECT \(fragment: Self.columns)
-            FROM documents d
-            WHERE \(fragment: Self.available)
-              AND (d.owner_id = \(userID)
-                   OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = \(userID)))
-              AND (\(cursor?.createdAt)::bigint IS NULL
-                   OR (d.created_at, d.id) < (to_timestamp(\(cursor?.createdAt)::bigint), \(cursor?.id)::uuid))
-            ORDER BY d.created_at DESC, d.id DESC
+        // Newest first, (created_at, id) the keyset order: a merge of the user's own documents
+        // (documents_owner_listing) and those shared with them (document_shares_listing), each
+        // one index scan that stops after a page, however many rows the tables or the user hold.
+        var owned: SQL = "", shared: SQL = ""
+        if let cursor {
+            owned = "AND (d.created_at, d.id) < (to_timestamp(\(cursor.createdAt)), \(cursor.id)::uuid)"
+            shared = "AND (s.document_created_at, s.document_id) < (to_timestamp(\(cursor.createdAt)), \(cursor.id)::uuid)"
+        }
+        return try run("""
+            SELECT \(fragment: Self.recordColumnList) FROM (
+                (SELECT \(fragment: Self.columns), d.created_at AS sort_at, d.id AS sort_id
+                 FROM documents d
+                 WHERE d.owner_id = \(userID) AND \(fragment: Self.available) \(fragment: owned)
+                 ORDER BY d.created_at DESC, d.id DESC
+                 LIMIT \(limit))
+                UNION ALL
+                (SELECT \(fragment: Self.columns), s.document_created_at AS sort_at, s.document_id AS sort_id
+                 FROM document_shares s JOIN documents d ON d.id = s.document_id
+                 WHERE s.user_id = \(userID) AND d.owner_id <> \(userID) AND \(fragment: Self.available) \(fragment: shared)
+                 ORDER BY s.document_created_at DESC, s.document_id DESC
+                 LIMIT \(limit))
+            ) page
+            ORDER BY sort_at DESC, sort_id DESC
             LIMIT \(limit)
             """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
@@ -198,12 +211,12 @@ package struct PostgresDocumentStore: DocumentStore {
         // UPDATE) until this statement commits; a delete that came first leaves no ready row.
         let rows = try run("""
             WITH doc AS (
-                SELECT d.id FROM documents d
+                SELECT d.id, d.created_at FROM documents d
                 WHERE d.id = \(documentID)::uuid AND d.owner_id = \(ownerID) AND \(fragment: Self.available)
                 FOR SHARE
             ), shared AS (
-                INSERT INTO document_shares (document_id, user_id, created_at)
-                SELECT doc.id, \(userID), to_timestamp(\(audit.at)) FROM doc
+                INSERT INTO document_shares (document_id, user_id, created_at, document_created_at)
+                SELECT doc.id, \(userID), to_timestamp(\(audit.at)), doc.created_at FROM doc
                 ON CONFLICT DO NOTHING
                 RETURNING document_id
             ), audit AS (
@@ -279,6 +292,8 @@ package struct PostgresDocumentStore: DocumentStore {
     /// The names `columns` gives its columns, in order: `record(_:)` reads field n by this name.
     static let recordColumns = ["id", "owner_id", "object_key", "purpose", "file_name", "declared_size", "declared_type", "actual_size",
                                 "actual_type", "status", "rejection", "upload_id", "part_size", "created_at"]
+    /// `recordColumns` as a select list, for a query over a subquery that selected `columns`.
+    static let recordColumnList = SQL(unsafeSQL: recordColumns.joined(separator: ", "))
 }
 
 /// A row whose status is not one of `UploadStatus`'s (written by a newer version, or by hand).

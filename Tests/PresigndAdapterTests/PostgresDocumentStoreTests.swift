@@ -42,6 +42,62 @@ final class PostgresDocumentStoreTests: XCTestCase {
     func testContractListingDownloadAndSharingSeeOnlyAvailableDocuments() throws { try contract().listingDownloadAndSharingSeeOnlyAvailableDocuments() }
     func testContractUsageCountsWhatHoldsQuota() throws { try contract().usageCountsWhatHoldsQuota() }
 
+    /// Shares made before migration 5 get their document's creation time, and listing (which
+    /// reads it from the share's index) shows them in the same order as before.
+    func testSharesMadeBeforeTheListingIndexAreBackfilled() throws {
+        try pool.withConnection { connection throws(PostgresError) in
+            try connection.execute("""
+                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
+                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition
+                """)
+            XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version <= 4 }).run(on: connection), [1, 2, 3, 4])
+        }
+        for (n, at) in [(1, 1_700_000_100), (2, 1_700_000_300)] as [(Int, UnixSeconds)] {
+            let row = pending(n, owner: "bob", at: at)
+            _ = try pool.query("""
+                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status, created_at, updated_at)
+                VALUES (\(row.id)::uuid, 'bob', \(row.objectKey), 'document', 'a.pdf', 100, 'application/pdf', 'ready',
+                        to_timestamp(\(at)), to_timestamp(\(at)))
+                """)
+            _ = try pool.query("INSERT INTO document_shares (document_id, user_id, created_at) VALUES (\(row.id)::uuid, 'alice', now())")
+        }
+        try pool.withConnection { connection throws(PostgresError) in
+            XCTAssertEqual(try Migrator().run(on: connection), Migrations.all.map(\.version).filter { $0 > 4 })
+        }
+        XCTAssertEqual(try pool.query("""
+            SELECT extract(epoch from document_created_at)::bigint FROM document_shares ORDER BY document_created_at
+            """).map { $0.string(0) }, ["1700000100", "1700000300"])
+        XCTAssertEqual(try store.listAccessible(userID: "alice", after: nil, limit: 10).map(\.id), [pending(2).id, pending(1).id])
+    }
+
+    /// A concurrent index build that failed leaves an invalid index behind; the next run drops
+    /// it and builds the one the migration names (IF NOT EXISTS alone would take it for done).
+    func testAnIndexLeftInvalidByAFailedBuildIsBuiltAgain() throws {
+        for n in [1, 2] {
+            let row = pending(n)
+            try store.insert(row, audit: entry("upload.presign", row.id))
+            _ = try pool.query("""
+                INSERT INTO document_shares (document_id, user_id, created_at, document_created_at)
+                VALUES (\(row.id)::uuid, 'carol', now(), now())
+                """)
+        }
+        try pool.withConnection { connection throws(PostgresError) in
+            _ = try connection.query("DELETE FROM schema_migrations WHERE version = 6")
+            try connection.execute("DROP INDEX document_shares_listing")
+            // Two shares for carol: a unique index on user_id fails half-way and stays invalid.
+            XCTAssertThrowsError(try connection.execute("CREATE UNIQUE INDEX CONCURRENTLY document_shares_listing ON document_shares (user_id)"))
+            XCTAssertEqual(try connection.query("""
+                SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'document_shares_listing'
+                """).map { $0.string(0) }, ["false"])
+            XCTAssertEqual(try Migrator().run(on: connection), [6])
+            XCTAssertEqual(try connection.query("""
+                SELECT i.indisvalid::text, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE c.relname = 'document_shares_listing'
+                """).map { [$0.string(0), $0.string(1)] },
+                [["true", "CREATE INDEX document_shares_listing ON public.document_shares USING btree (user_id, document_created_at DESC, document_id DESC)"]])
+        }
+    }
+
     /// A row whose status this version does not know is an error, not some other state.
     func testRegressionUnknownStatusIsAnErrorNotPending() throws {
         let row = pending(9)
