@@ -27,6 +27,14 @@ package struct ConcurrentIndex: Sendable {
     package let name: String
     /// What follows `CREATE INDEX CONCURRENTLY name ON`: the table, columns and any predicate.
     package let definition: String
+    /// An index this one makes redundant, dropped (also concurrently) once this one is built.
+    package let replaces: String?
+
+    package init(name: String, definition: String, replaces: String? = nil) {
+        self.name = name
+        self.definition = definition
+        self.replaces = replaces
+    }
 }
 
 /// presignd's schema, owned by the binary.
@@ -178,6 +186,15 @@ package enum Migrations {
             ConcurrentIndex(name: "document_shares_listing",
                             definition: "document_shares (user_id, document_created_at DESC, document_id DESC)"),
         ]),
+        Migration(version: 7, name: "index: usage from the index alone", concurrentIndexes: [
+            // Usage without quotas is counted from an index-only scan of the owner's entries.
+            ConcurrentIndex(name: "documents_owner_usage_covering",
+                            definition: """
+                                documents (owner_id, purpose) INCLUDE (status, declared_size, actual_size)
+                                WHERE status IN ('pending', 'uploading', 'completing', 'ready')
+                                """,
+                            replaces: "documents_owner_usage"),
+        ]),
     ]
 }
 
@@ -256,5 +273,8 @@ package struct Migrator: Sendable {
             """)
         if !invalid.isEmpty { try connection.execute(SQL(unsafeSQL: "DROP INDEX CONCURRENTLY \(index.name)")) }
         try connection.execute(SQL(unsafeSQL: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(index.name) ON \(index.definition)"))
+        if let replaced = index.replaces {
+            try connection.execute(SQL(unsafeSQL: "DROP INDEX CONCURRENTLY IF EXISTS \(replaced)"))
+        }
     }
 }
