@@ -6,6 +6,7 @@ the cluster runs as the `postgres` system user (created by Debian's postgresql p
 """
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -22,15 +23,19 @@ def free_port():
 
 
 class PostgresCluster:
-    def __init__(self, database="presignd"):
-        self._make_root("presignd-pg-", database)
+    """`settings` (optional) are more server settings, {name: value}, given as `-c name=value`
+    after the defaults on every start (so they may also replace a default, e.g. shared_buffers)."""
+
+    def __init__(self, database="presignd", settings=None):
+        self._make_root("presignd-pg-", database, settings)
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync", "--locale=C.UTF-8")
         self.start()
         self._run("createdb", "-h", self.sockets, "-p", str(self.port), "-U", "postgres", self.database)
 
-    def _make_root(self, prefix, database):
+    def _make_root(self, prefix, database, settings=None):
         """A temp dir for the data directory, the socket directory and the log; a free port."""
+        self.settings = dict(settings or {})
         self.root = tempfile.mkdtemp(prefix=prefix)
         self.data = os.path.join(self.root, "data")
         self.sockets = os.path.join(self.root, "sockets")
@@ -60,10 +65,17 @@ class PostgresCluster:
         """libpq-style variables for a client (DATABASE_URL)."""
         return {"DATABASE_URL": self.url}
 
-    def start(self):
-        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 "
+    def server_options(self, listen="127.0.0.1"):
+        """postgres's options for pg_ctl -o (which hands them to a shell): the defaults, then
+        the cluster's own settings, each quoted."""
+        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses={listen} "
                    "-c max_connections=200 -c shared_buffers=32MB")
-        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start")
+        for name, value in self.settings.items():
+            options += " -c " + shlex.quote(f"{name}={value}")
+        return options
+
+    def start(self):
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", self.server_options(), "-w", "-t", "30", "start")
 
     def stop(self, mode="fast"):
         """`immediate` kills the server without a clean shutdown, like a crash."""
@@ -133,6 +145,4 @@ class ReachablePostgresCluster(PostgresCluster):
             with open(hba, "a") as f:
                 f.write("\n" + "\n".join(missing) + "\n")
         listen = ",".join(["127.0.0.1", *self.addresses])
-        options = (f"-p {self.port} -k {self.sockets} -c listen_addresses={listen} "
-                   "-c max_connections=200 -c shared_buffers=32MB")
-        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start")
+        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", self.server_options(listen), "-w", "-t", "30", "start")

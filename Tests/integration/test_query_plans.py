@@ -1,0 +1,594 @@
+"""Query plans against a realistically large database (issue 24, "cost that grows with the data").
+
+A small table hides a statement whose cost grows with the data: PostgreSQL reads a 100-row table
+whole and nobody notices. So this module's own PostgreSQL 15 cluster (harness/postgres.py, with
+settings) is filled, with generate_series in SQL, to about 1,000,000 documents (50,000 users, most
+with a few documents, one "whale" with 100,000), 100,000 shares and 1,000,000 audit rows over the
+last six monthly partitions, and vacuumed and analysed. The fill is written against schema version
+FILL_SCHEMA_VERSION (`presignd migrate --to` it first) and the later migrations are then applied to
+the full tables, as an upgrade in production would.
+
+The cluster logs every statement with its bind parameters (`log_statement = all`, JSON log). presignd
+runs behind nginx against ministack exactly as in the other modules (conftest.py's module_stack),
+once as configured by default and once with quotas (whose statements differ), and every route that
+reaches PostgreSQL is called as a normal user ("alice") and as the whale, including a second and a
+deep listing page; then `presignd sweep` runs once.
+
+Each distinct statement presignd sent is then replayed from the log, with each set of parameters it
+was sent with, as `PREPARE` + `EXPLAIN (FORMAT JSON) EXECUTE` under `plan_cache_mode =
+force_custom_plan` (EXPLAIN without ANALYZE runs nothing, writes included). No plan may read
+documents, document_shares, upload_usage, audit_log or any audit_log partition whole: neither a
+Seq Scan of it nor, what the planner picks as readily at this size, an index scan that walks a
+whole index of most of its rows (whole_reads says exactly what counts). A first test checks the
+log holds every kind of statement expected, for the whale too, so a logging failure cannot make
+the plans test pass with nothing to look at.
+
+Runs in about 45 s on two cores, most of it the fill (about 30 s).
+"""
+import base64
+import json
+import os
+import pathlib
+import re
+import subprocess
+import time
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from harness.common import API, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, PURPOSES, upload_ready
+from harness.postgres import PostgresCluster
+from harness.presignd import binary
+from harness.stack import migrate, stack_env
+
+# The database ---------------------------------------------------------------------------------
+
+DOCUMENTS = 1_000_000
+WHALE_DOCUMENTS = 100_000
+USERS = 50_000
+SHARES = 100_000
+AUDIT_ROWS = 1_000_000
+AUDIT_MONTHS = 6
+WHALE, USER = "whale", "alice"
+# The schema the fill below is written for (Sources/PresigndPostgres/Migrations.swift, 1 to 4:
+# every NOT NULL column, the status and size CHECKs, uploadIds of multipart rows, audit_log
+# partitioned by month through presignd_audit_partition). Later migrations upgrade the full tables.
+FILL_SCHEMA_VERSION = 4
+
+# Every statement with its parameters, in a JSON log in the data directory; and, for a test
+# cluster only, no durability (the fill is 2 million rows).
+LOG_DIRECTORY = "statement-log"
+SETTINGS = {
+    "logging_collector": "on", "log_destination": "jsonlog", "log_directory": LOG_DIRECTORY,
+    "log_filename": "postgres.log", "log_rotation_age": "0", "log_rotation_size": "0",
+    "log_statement": "all", "log_parameter_max_length": "-1",
+    "shared_buffers": "256MB", "fsync": "off", "full_page_writes": "off", "synchronous_commit": "off",
+    "max_wal_size": "4GB", "checkpoint_timeout": "30min",
+}
+START_MARK, END_MARK = "presignd-query-plans: requests start", "presignd-query-plans: requests end"
+
+# The quota configuration: every purpose limited (far above what anyone holds), so uploads
+# reserve in upload_usage and usage is read from it.
+QUOTA_PURPOSES = {name: dict(purpose, quotaFiles=10_000_000, quotaBytes=10 ** 15) for name, purpose in PURPOSES.items()}
+
+# A user id of the fill: 'u00001' … 'u50000'.
+FILL_USER = "'u' || lpad((1 + floor({n} * {r}))::int::text, 5, '0')"
+SKEWED_USER = FILL_USER.format(n=USERS - 1, r="power(random(), 1.5)")  # a few users own hundreds
+ANY_USER = FILL_USER.format(n=USERS - 1, r="random()")
+
+
+def documents_sql(first, last):
+    """Documents first…last (every tenth the whale's): 93 % ready, the rest pending, uploading
+    (with an uploadId and part size), rejected, expired or aborted; 30 % avatars; finished ones
+    created over the past year, unfinished ones within the last 20 hours (older ones would have
+    been swept). Inserted oldest first, so the table's order follows creation as it would."""
+    return f"""
+        INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size,
+                               actual_type, status, rejection, upload_id, part_size, created_at, updated_at)
+        SELECT id, owner, prefix || '/' || owner || '/' || id || ext, purpose, 'file ' || n || ext, size, ctype,
+               CASE WHEN status = 'ready' THEN size END, CASE WHEN status = 'ready' THEN ctype END, status,
+               CASE WHEN status = 'rejected' THEN 'the uploaded object is larger than declared' END,
+               CASE WHEN status = 'uploading' THEN 'mpu-' || replace(id::text, '-', '') END,
+               CASE WHEN status = 'uploading' THEN 8388608 END,
+               created, created + interval '3 seconds'
+        FROM (
+            SELECT n, id, owner, status, purpose,
+                   CASE purpose WHEN 'avatar' THEN 'avatars' ELSE 'documents' END AS prefix,
+                   CASE purpose WHEN 'avatar' THEN '.png' ELSE '.pdf' END AS ext,
+                   CASE purpose WHEN 'avatar' THEN 'image/png' ELSE 'application/pdf' END AS ctype,
+                   1 + floor(r_size * 60000)::bigint AS size,
+                   date_trunc('second', CASE WHEN status IN ('pending', 'uploading') THEN now() - r_time * interval '20 hours'
+                                             ELSE now() - interval '1 day' - r_time * interval '364 days' END) AS created
+            FROM (
+                SELECT n, gen_random_uuid() AS id,
+                       CASE WHEN n % {DOCUMENTS // WHALE_DOCUMENTS} = 0 THEN '{WHALE}' ELSE {SKEWED_USER} END AS owner,
+                       CASE WHEN r < 0.93 THEN 'ready' WHEN r < 0.95 THEN 'pending' WHEN r < 0.96 THEN 'uploading'
+                            WHEN r < 0.97 THEN 'rejected' WHEN r < 0.99 THEN 'expired' ELSE 'aborted' END AS status,
+                       CASE WHEN random() < 0.3 THEN 'avatar' ELSE 'document' END AS purpose,
+                       random() AS r_size, random() AS r_time
+                FROM (SELECT n, random() AS r FROM generate_series({first}, {last}) AS n) g
+            ) s
+        ) t
+        ORDER BY created
+        """
+
+
+def audit_sql(first, last):
+    """Audit rows first…last over the last AUDIT_MONTHS months (their partitions exist, as the
+    sweeper makes them month by month); every tenth by the whale; oldest first."""
+    return f"""
+        INSERT INTO audit_log (at, actor, action, resource, client_address)
+        SELECT date_trunc('second', now() - random() * interval '{AUDIT_MONTHS * 30 - 3} days'),
+               CASE WHEN n % 10 = 0 THEN '{WHALE}' ELSE {SKEWED_USER} END,
+               (ARRAY['upload.presign', 'upload.confirm', 'document.download', 'document.download', 'document.download',
+                      'document.share', 'document.delete'])[1 + floor(random() * 7)::int],
+               'document:' || gen_random_uuid(),
+               '10.' || (n % 200) || '.' || ((n / 200) % 250) || '.' || ((n / 50000) % 250)
+        FROM generate_series({first}, {last}) AS n
+        ORDER BY 1
+        """
+
+
+# Then: about SHARES shares of ready documents with other users; alice's own documents (three
+# pages of ten) and a few shared with her; shares from and to the whale; three stale pending
+# uploads for the sweeper.
+SECOND_PHASE_SQL = f"""
+    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size,
+                           actual_type, status, created_at, updated_at)
+    SELECT id, '{USER}', 'documents/{USER}/' || id || '.pdf', 'document', 'report ' || n || '.pdf', 1000 + n,
+           'application/pdf', 1000 + n, 'application/pdf', 'ready', created, created
+    FROM (SELECT n, gen_random_uuid() AS id, date_trunc('second', now() - n * interval '1 day') AS created
+          FROM generate_series(1, 25) AS n) a;
+    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
+                           created_at, updated_at)
+    SELECT id, 'u00077', 'documents/u00077/' || id || '.pdf', 'document', 'left.pdf', 10, 'application/pdf', 'pending',
+           created, created
+    FROM (SELECT gen_random_uuid() AS id, date_trunc('second', now() - interval '3 days') AS created
+          FROM generate_series(1, 3)) p;
+    INSERT INTO document_shares (document_id, user_id, created_at)
+    SELECT id, shared_with, created_at + interval '1 hour'
+    FROM (SELECT id, owner_id, created_at, {ANY_USER} AS shared_with
+          FROM documents TABLESAMPLE SYSTEM (12) REPEATABLE (24) WHERE status = 'ready' AND owner_id <> '{WHALE}') d
+    WHERE shared_with <> owner_id
+    LIMIT {SHARES - 2_000}
+    ON CONFLICT DO NOTHING;
+    INSERT INTO document_shares (document_id, user_id, created_at)
+    SELECT id, {ANY_USER}, created_at + interval '1 hour'
+    FROM documents WHERE owner_id = '{WHALE}' AND status = 'ready' LIMIT 1500
+    ON CONFLICT DO NOTHING;
+    INSERT INTO document_shares (document_id, user_id, created_at)
+    SELECT id, '{WHALE}', created_at + interval '1 hour'
+    FROM documents WHERE owner_id BETWEEN 'u01000' AND 'u09999' AND status = 'ready' LIMIT 500
+    ON CONFLICT DO NOTHING;
+    INSERT INTO document_shares (document_id, user_id, created_at)
+    SELECT id, '{USER}', created_at + interval '1 hour'
+    FROM documents WHERE owner_id BETWEEN 'u20000' AND 'u20999' AND status = 'ready' LIMIT 12
+    ON CONFLICT DO NOTHING;
+    """
+
+
+def run_sql_at_once(postgres, scripts):
+    """Runs each script in its own psql session, all at the same time (the fill is CPU-bound
+    index maintenance: two sessions use both cores)."""
+    procs = [subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", postgres.url, "-c", script],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for script in scripts]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    failed = [err for p, err in zip(procs, errors) if p.returncode != 0]
+    assert not failed, failed
+
+
+def fill(postgres):
+    """The past months' audit partitions first (so no row lands in the default partition), then
+    documents and audit rows in two sessions at once, then the rest."""
+    postgres.psql(f"SELECT presignd_audit_partition(((now() AT TIME ZONE 'UTC')::date - make_interval(months => m))::date) "
+                  f"FROM generate_series(1, {AUDIT_MONTHS}) AS m")
+    half, audit_half = DOCUMENTS // 2, AUDIT_ROWS // 2
+    sort_in_memory = "SET work_mem = '256MB';"
+    run_sql_at_once(postgres, [sort_in_memory + documents_sql(1, half) + ";" + audit_sql(1, audit_half),
+                               sort_in_memory + documents_sql(half + 1, DOCUMENTS) + ";" + audit_sql(audit_half + 1, AUDIT_ROWS)])
+    run_sql_at_once(postgres, [SECOND_PHASE_SQL])
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """This module's cluster (it overrides conftest.py's): logging every statement, fast to fill."""
+    cluster = PostgresCluster(settings=SETTINGS)
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def envs(postgres, ministack, cloudfront_key):
+    """presignd's environment without and with quotas, on the filled, upgraded, analysed database.
+    Returns (plain, quota, seconds the fill took)."""
+    plain = stack_env(postgres, ministack, PURPOSES, JWT_SECRET, PRESIGND_CDN_DOMAIN=CDN_DOMAIN,
+                      PRESIGND_CDN_PATH_PATTERN="/avatars/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+                      PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_PAIR_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=cloudfront_key[1],
+                      PRESIGND_UPPY_PURPOSE="document", PGCONNECT_TIMEOUT="2")
+    quota = dict(plain, PRESIGND_PURPOSES=json.dumps(QUOTA_PURPOSES))
+    out = subprocess.run([binary(), "migrate", "--to", str(FILL_SCHEMA_VERSION)], env=plain, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    started = time.monotonic()
+    fill(postgres)
+    # The later migrations on the full tables, and the usage recount quotas need.
+    assert "quota usage recounted" in migrate(quota).stdout
+    # Statistics, and the visibility map autovacuum keeps on a settled table (index-only scans
+    # depend on it).
+    postgres.psql("VACUUM (ANALYZE)")
+    seconds = time.monotonic() - started
+    counts = postgres.psql("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM documents WHERE owner_id = "
+                           f"'{WHALE}'), (SELECT count(DISTINCT owner_id) FROM documents), (SELECT count(*) FROM "
+                           "document_shares), (SELECT count(*) FROM audit_log)")[0]
+    documents, whale, owners, shares, audit = map(int, counts)
+    assert documents >= DOCUMENTS and whale == WHALE_DOCUMENTS and owners > USERS * 0.9
+    assert shares > SHARES * 0.95 and audit == AUDIT_ROWS
+    return plain, quota, seconds
+
+
+# The requests ---------------------------------------------------------------------------------
+
+def ok(response, *statuses):
+    """The response, asserted to have one of `statuses` (200 by default)."""
+    assert response.status_code in (statuses or (200,)), \
+        f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
+    return response
+
+
+def cursor_at(postgres, user, offset):
+    """The listing cursor after `user`'s document number `offset` (newest first), as presignd
+    encodes it (DocumentCursor: base64url of "<createdAt seconds>/<id>", unpadded)."""
+    seconds, doc = postgres.psql(f"SELECT extract(epoch FROM created_at)::bigint, id FROM documents WHERE owner_id = '{user}' "
+                                 f"AND status = 'ready' ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT 1")[0]
+    return base64.urlsafe_b64encode(f"{seconds}/{doc}".encode()).decode().rstrip("="), doc
+
+
+def upload_parts(api, user, signed, data):
+    """PUTs each signed part's bytes; returns their ETags by part number."""
+    etags = {}
+    for number, url in signed.items():
+        r = ok(requests.put(url, data=data, timeout=30))
+        etags[number] = r.headers["ETag"]
+    return etags
+
+
+def exercise(api, user, other, limit, deep_cursor=None):
+    """Every route that reaches PostgreSQL, as `user` (and `other` where a second user is needed),
+    each answer checked."""
+    # Single uploads: a POST form confirmed by id, a PUT confirmed by key (twice: the same answer),
+    # a confirm before the upload (409).
+    posted = upload_ready(api, user)
+    data = b"%PDF-1.4 query plans"
+    put = api.presign(user, purpose="document", name="plans.pdf", content_type="application/pdf", size=len(data), method="PUT")
+    ok(requests.put(put["url"], data=data, headers=put["headers"], timeout=30))
+    ok(api.call("POST", "/api/uploads/confirm", user, {"key": put["key"]}))
+    ok(api.confirm(put["fileId"], user))
+    early = api.presign(user)
+    ok(api.confirm(early["fileId"], user), 409)
+
+    # Listing: the first page, the next one with the cursor the first returned, a deep page.
+    first = ok(api.call("GET", "/api/documents", user, params={"limit": limit})).json()
+    assert len(first["documents"]) == limit and first["nextCursor"], first
+    assert put["fileId"] in [d["id"] for d in first["documents"]]
+    second = ok(api.call("GET", "/api/documents", user, params={"limit": limit, "cursor": first["nextCursor"]})).json()
+    assert second["documents"] and not {d["id"] for d in second["documents"]} & {d["id"] for d in first["documents"]}
+    if deep_cursor:
+        deep = ok(api.call("GET", "/api/documents", user, params={"limit": limit, "cursor": deep_cursor})).json()
+        assert len(deep["documents"]) == limit and deep["nextCursor"]
+
+    # Downloads: attachment and inline; another user's is a 404.
+    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", user))
+    ok(api.call("GET", f"/api/documents/{posted['fileId']}/download", user, params={"disposition": "inline"}))
+    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", other), 404)
+
+    # Sharing: share, the other user lists and downloads it, revoke, revoke again (404).
+    ok(api.call("POST", f"/api/documents/{put['fileId']}/shares", user, {"userId": other}), 201)
+    ok(api.call("POST", f"/api/documents/{put['fileId']}/shares", user, {"userId": other}), 201)
+    listed = ok(api.call("GET", "/api/documents", other, params={"limit": 100})).json()
+    assert [d["owned"] for d in listed["documents"] if d["id"] == put["fileId"]] == [False]
+    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", other))
+    ok(api.call("DELETE", f"/api/documents/{put['fileId']}/shares/{quote(other, safe='')}", user), 204)
+    ok(api.call("DELETE", f"/api/documents/{put['fileId']}/shares/{quote(other, safe='')}", user), 404)
+
+    # Multipart: create, sign, PUT, list, complete; another created, then aborted.
+    part = os.urandom(3000)
+    created = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "big.bin",
+                                                                  "contentType": "application/octet-stream",
+                                                                  "fileSize": len(part)})).json()
+    signed = ok(api.call("POST", f"/api/uploads/{created['fileId']}/parts", user, {"partNumbers": [1]})).json()["parts"]
+    etags = upload_parts(api, user, {p["partNumber"]: p["url"] for p in signed}, part)
+    assert ok(api.call("GET", f"/api/uploads/{created['fileId']}/parts", user)).json()["parts"][0]["etag"] == etags[1]
+    ok(api.call("POST", f"/api/uploads/{created['fileId']}/complete", user, {"parts": [{"partNumber": 1, "etag": etags[1]}]}))
+    aborted = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "gone.bin",
+                                                                  "contentType": "application/octet-stream",
+                                                                  "fileSize": 100})).json()
+    ok(api.call("DELETE", f"/api/uploads/{aborted['fileId']}", user))
+
+    # Uppy's routes: a simple upload confirmed by key; a multipart upload (batch, one part, list,
+    # complete); another aborted.
+    uppy = "/api/uppy/s3"
+    params = ok(api.call("GET", uppy + "/params", user, params={"filename": "notes.pdf", "type": "application/pdf"})).json()
+    ok(requests.post(params["url"], data=list(params["fields"].items()), files={"file": ("notes.pdf", b"%PDF notes")},
+                     timeout=30), 200, 201, 204)
+    ok(api.call("POST", "/api/uploads/confirm", user, {"key": params["fields"]["key"]}))
+    made = ok(api.call("POST", uppy + "/multipart", user, {"filename": "movie.bin", "type": "application/octet-stream",
+                                                           "metadata": {"name": "movie.bin"}})).json()
+    base, key = f"{uppy}/multipart/{quote(made['uploadId'], safe='')}", {"key": made["key"]}
+    batch = ok(api.call("GET", base + "/batch", user, params={**key, "partNumbers": "1"})).json()["presignedUrls"]
+    ok(api.call("GET", base + "/1", user, params=key))
+    etags = upload_parts(api, user, {int(n): url for n, url in batch.items()}, part)
+    assert [p["ETag"] for p in ok(api.call("GET", base, user, params=key)).json()] == [etags[1]]
+    ok(api.call("POST", base + "/complete", user, {"parts": [{"PartNumber": 1, "ETag": etags[1]}]}, params=key))
+    other_upload = ok(api.call("POST", uppy + "/multipart", user, {"filename": "x.bin", "type": "", "metadata": {}})).json()
+    ok(api.call("DELETE", f"{uppy}/multipart/{quote(other_upload['uploadId'], safe='')}", user,
+                params={"key": other_upload["key"]}))
+
+    # Usage, CDN cookies (an audit row), logout.
+    assert ok(api.call("GET", "/api/usage", user)).json()["purposes"]
+    ok(api.call("POST", "/api/auth/cdn-cookies", user))
+    ok(api.call("POST", "/api/auth/logout", user))
+
+    # Deletes: a ready document, an unfinished upload, a completed multipart one.
+    for doc in (posted["fileId"], early["fileId"], created["fileId"]):
+        ok(api.call("DELETE", f"/api/documents/{doc}", user), 204)
+    ok(api.call("DELETE", f"/api/documents/{posted['fileId']}", user), 404)
+    ok(requests.get(api.base + "/readyz", timeout=10))
+
+
+def exercise_quotas(api, user):
+    """What quotas change: the reservation on presign and multipart create, its correction on
+    confirm, its release on abort and delete, usage read from upload_usage."""
+    posted = upload_ready(api, user)
+    created = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "q.bin",
+                                                                  "contentType": "application/octet-stream",
+                                                                  "fileSize": 100})).json()
+    ok(api.call("DELETE", f"/api/uploads/{created['fileId']}", user))
+    assert ok(api.call("GET", "/api/usage", user)).json()["purposes"]
+    ok(api.call("DELETE", f"/api/documents/{posted['fileId']}", user), 204)
+
+
+# The log --------------------------------------------------------------------------------------
+
+EXECUTED = re.compile(r"(?:execute [^:]*|statement): (.*)", re.S)
+PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')", re.S)
+# Not presignd's data statements: transactions, settings, locks, schema changes, catalogue reads.
+NOISE = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|START|END|SET|SHOW|RESET|LOCK|DISCARD|DEALLOCATE|CREATE|ALTER|DROP|"
+                   r"ANALYZE|VACUUM)\b|pg_catalog|pg_inherits|pg_class|pg_index|schema_migrations|pg_advisory", re.I)
+
+
+def log_entries(postgres):
+    directory = pathlib.Path(postgres.data) / LOG_DIRECTORY
+    entries = []
+    for path in sorted(directory.glob("*.json")):
+        entries += [json.loads(line) for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return entries
+
+
+def statements_between_marks(postgres):
+    """[(text, (parameter literals…))] of every statement presignd sent between the marks."""
+    postgres.psql(f"SELECT '{END_MARK}'")
+    deadline = time.monotonic() + 15
+    while True:
+        entries = log_entries(postgres)
+        marks = [i for i, e in enumerate(entries) if e.get("message", "").endswith(f"SELECT '{END_MARK}'")]
+        if marks:
+            break
+        assert time.monotonic() < deadline, "the end mark never reached the PostgreSQL log"
+        time.sleep(0.1)
+    starts = [i for i, e in enumerate(entries) if e.get("message", "").endswith(f"SELECT '{START_MARK}'")]
+    assert starts, "the start mark is not in the PostgreSQL log"
+    sent = []
+    for entry in entries[starts[0] + 1:marks[0]]:
+        match = EXECUTED.fullmatch(entry.get("message", ""))
+        if entry.get("application_name") != "presignd" or entry.get("error_severity") != "LOG" or not match:
+            continue
+        detail = entry.get("detail", "")
+        numbered = sorted((int(n), value) for n, value in PARAMETER.findall(detail)) if detail.startswith("parameters: ") else []
+        assert [n for n, _ in numbered] == list(range(1, len(numbered) + 1)), detail
+        sent.append((match.group(1), tuple(value for _, value in numbered)))
+    return sent
+
+
+@pytest.fixture(scope="module")
+def sent(envs, postgres, module_stack):
+    """Both stacks started, every route called as alice and as the whale, `presignd sweep` run:
+    returns (every statement presignd sent with its parameters, the deep cursor's document id,
+    timings)."""
+    plain, quota, fill_seconds = envs
+    started = time.monotonic()
+    _, proxy = module_stack("plans-stack", plain, workers=1, threads=4)
+    _, quota_proxy = module_stack("plans-quota-stack", quota, workers=1, threads=4)
+    api, quota_api = API(proxy.url), API(quota_proxy.url)
+    deep_cursor, deep_id = cursor_at(postgres, WHALE, WHALE_DOCUMENTS // 2)
+    postgres.psql(f"SELECT '{START_MARK}'")
+    exercise(api, USER, WHALE, limit=10)
+    exercise(api, WHALE, USER, limit=100, deep_cursor=deep_cursor)
+    for user in (USER, WHALE):
+        exercise_quotas(quota_api, user)
+    swept = subprocess.run([binary(), "sweep"], env=plain, capture_output=True, text=True, timeout=120)
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert "3 row(s)" in swept.stdout and swept.stdout.count("delete object: done") == 3, swept.stdout
+    statements = statements_between_marks(postgres)
+    return statements, deep_id, {"fill": fill_seconds, "requests": time.monotonic() - started}
+
+
+# The plans ------------------------------------------------------------------------------------
+
+BIG_TABLES = re.compile(r"^(documents|document_shares|upload_usage|audit_log|audit_log_.+)$")
+# Each kind of statement the requests above must have made (loose, so a rewritten statement still
+# counts): its name and a pattern of its text.
+KINDS = {
+    "new upload": r"INSERT INTO documents\b",
+    "state change (confirm, complete, abort, delete, expire)": r"UPDATE documents\s+SET\s+status",
+    "listing": r"ORDER BY\s+[\w.]*created_at\s+DESC.*LIMIT",
+    "download (open with the access check and its audit row)": r"^(?!.*(?:INSERT INTO|DELETE FROM) document_shares)"
+                                                               r"(?=.*document_shares).*INSERT INTO audit_log",
+    "share": r"INSERT INTO document_shares",
+    "unshare": r"DELETE FROM document_shares",
+    "usage": r"ORDER BY\s+purpose",
+    "row removed after delete": r"DELETE FROM documents",
+    "sweep scan": r"ORDER BY\s+(?:\w+\.)?created_at(?:\s+ASC)?\s+LIMIT",
+    "CDN cookie audit row": r"^\s*INSERT INTO audit_log",
+    "lookup by uploadId": r"upload_id\s*=\s*\$\d",
+    "quota reservation": r"INSERT INTO upload_usage",
+}
+
+
+def kinds_of(text):
+    return [name for name, pattern in KINDS.items() if re.search(pattern, text, re.S)]
+
+
+def explain(postgres, text, parameter_sets):
+    """The JSON plan of `text` with each parameter set: PREPARE + EXPLAIN EXECUTE (nothing runs),
+    custom plans only, in one psql session (-c sends each string as it is: no psql variables)."""
+    args = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", postgres.url,
+            "-c", "SET plan_cache_mode = force_custom_plan", "-c", f"PREPARE presignd_plan AS {text}"]
+    for i, parameters in enumerate(parameter_sets):
+        execute = f"EXECUTE presignd_plan({', '.join(parameters)})" if parameters else "EXECUTE presignd_plan"
+        args += ["-c", f"\\echo @@plan {i}", "-c", f"EXPLAIN (FORMAT JSON) {execute}"]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, f"cannot replay {text[:200]!r}: {out.stderr}"
+    chunks = re.split(r"^@@plan \d+$", out.stdout, flags=re.M)[1:]
+    assert len(chunks) == len(parameter_sets), out.stdout[:500]
+    return [json.loads(chunk)[0]["Plan"] for chunk in chunks]
+
+
+def walk(node, path=()):
+    """Every node of a plan with the path of node types above it."""
+    path = path + (node["Node Type"],)
+    yield node, path
+    for child in node.get("Plans", []):
+        yield from walk(child, path)
+
+
+def describe(node):
+    fields = [node["Node Type"]]
+    if "Relation Name" in node:
+        fields.append(f"on {node['Relation Name']} {node.get('Alias', '')}".rstrip())
+    fields.append(f"(rows={node.get('Plan Rows')} cost={node.get('Total Cost')})")
+    for name in ("Filter", "Index Name", "Index Cond", "Sort Key", "Subplan Name"):
+        if name in node:
+            fields.append(f"{name}: {node[name]}")
+    return " ".join(str(f) for f in fields)
+
+
+def render(plan):
+    """A plan as indented lines, one node each."""
+    return "\n".join("    " + "  " * (len(path) - 1) + describe(node) for node, path in walk(plan))
+
+
+def distinct_statements(sent):
+    """{text: [distinct parameter sets, in order]} of the statements worth planning."""
+    grouped = {}
+    for text, parameters in sent:
+        if NOISE.search(text):
+            continue
+        sets = grouped.setdefault(text, [])
+        if parameters not in sets:
+            sets.append(parameters)
+    return grouped
+
+
+def test_the_log_holds_every_kind_of_statement(sent):
+    """Without this, a log that lost presignd's statements would leave nothing to plan."""
+    statements, deep_id, timings = sent
+    print(f"\nfill {timings['fill']:.1f} s, requests {timings['requests']:.1f} s, {len(statements)} statements sent")
+    grouped = distinct_statements(statements)
+    found = {kind for text in grouped for kind in kinds_of(text)}
+    assert set(KINDS) - found == set(), f"missing {sorted(set(KINDS) - found)} among {[t[:80] for t in grouped]}"
+    literal = f"'{WHALE}'"
+    for kind in ("listing", "download (open with the access check and its audit row)", "usage", "new upload", "share"):
+        assert any(kind in kinds_of(text) and literal in parameters for text, parameters in statements), \
+            f"no {kind} statement was sent for the whale"
+    assert any("listing" in kinds_of(text) and f"'{deep_id}'" in parameters for text, parameters in statements), \
+        "the whale's deep listing page was not sent with its cursor"
+
+
+def index_sizes(postgres):
+    """{index name: (its table, its first key column, rows in the index, rows in the table)} for
+    the big tables' indexes (partitions' included), from the statistics ANALYZE left."""
+    rows = postgres.psql("SELECT c.relname, t.relname, pg_get_indexdef(i.indexrelid, 1, true), c.reltuples::bigint, "
+                         "t.reltuples::bigint FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                         "JOIN pg_class t ON t.oid = i.indrelid")
+    return {index: (table, leading, int(entries), int(total))
+            for index, table, leading, entries, total in rows if BIG_TABLES.match(table)}
+
+
+INDEX_SCANS = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+
+
+def whole_reads(plan, indexes):
+    """The nodes of `plan` that read a big table whole, in whatever order: a Seq Scan of it; an
+    index scan (plain, index-only or bitmap) that walks a whole index holding more than a quarter
+    of the table's rows (a B-tree narrows its range only by conditions on its first column, so
+    with none there, e.g. `(created_at, id) < cursor` on (owner_id, created_at, id), it reads every
+    entry); a bitmap index scan expected to match more than a quarter of the table. A partial index
+    of the unfinished uploads only is bounded by the work in flight, not by the data, and walking
+    it is not reading the table whole. Yields (node, path, table)."""
+    for node, path in walk(plan):
+        kind = node["Node Type"]
+        if kind == "Seq Scan" and BIG_TABLES.match(node.get("Relation Name", "")):
+            yield node, path, node["Relation Name"]
+        elif kind in INDEX_SCANS and node.get("Index Name") in indexes:
+            table, leading, entries, total = indexes[node["Index Name"]]
+            walks_whole_index = not re.search(rf"(?<![\w.]){re.escape(leading)}\b", node.get("Index Cond", ""))
+            matches_most = kind == "Bitmap Index Scan" and node.get("Plan Rows", 0) > total / 4
+            if (walks_whole_index and entries > total / 4) or matches_most:
+                yield node, path, table
+
+
+STREAMING = {"Limit", "Merge Append", "Append", "Nested Loop", "Index Scan", "Index Only Scan", "Result", "Subquery Scan",
+             "Gather Merge"}
+
+
+def large_bounded_reads(plan, indexes, threshold=20_000):
+    """Index reads with an Index Cond that are still expected to return more than `threshold`
+    entries (the whale's own rows), unless a Limit above stops them early (nothing but streaming
+    nodes in between): reported, not failed."""
+    for node, path in walk(plan):
+        if "Index Cond" in node and node.get("Index Name") in indexes and node.get("Plan Rows", 0) > threshold:
+            above = path[:-1]
+            if "Limit" in above and set(above[len(above) - above[::-1].index("Limit"):]) <= STREAMING \
+                    and node["Node Type"] != "Bitmap Index Scan":
+                continue
+            yield node, path, indexes[node["Index Name"]][0]
+
+
+def collect(found, into):
+    """Groups findings by statement: {text: {"parameters", "plan", "nodes": {key: line}}}; the
+    parameters and plan are the first that showed one."""
+    for text, parameters, plan, node, path, table in found:
+        entry = into.setdefault(text, {"parameters": parameters, "plan": plan, "nodes": {}})
+        key = (node["Node Type"], node.get("Index Name") or node.get("Relation Name"))
+        entry["nodes"].setdefault(key, f"{' > '.join(path)}\n    reads {table}: {describe(node)}")
+
+
+def report(grouped, skip=None):
+    out = []
+    for text, entry in grouped.items():
+        nodes = [line for key, line in entry["nodes"].items() if not skip or key not in skip.get(text, {"nodes": {}})["nodes"]]
+        if not nodes:
+            continue
+        shown = ", ".join(p if len(p) < 40 else p[:37] + "...'" for p in entry["parameters"])
+        out.append(f"\n- statement: {' '.join(text.split())[:200]}\n  parameters: {shown}\n"
+                   f"  plan: {describe(entry['plan'])}\n  " + "\n  ".join(nodes))
+    return "".join(out)
+
+
+def test_no_statement_reads_a_big_table_whole(sent, postgres):
+    statements, _, _ = sent
+    grouped = distinct_statements(statements)
+    indexes = index_sizes(postgres)
+    assert {"documents_pkey", "documents_owner_listing"} <= set(indexes), sorted(indexes)
+    offenders, notes, summary = {}, {}, []
+    for text, parameter_sets in grouped.items():
+        plans = explain(postgres, text, list(parameter_sets))
+        summary.append(f"- {' '.join(text.split())[:160]}\n{render(plans[-1])}")
+        for parameters, plan in zip(parameter_sets, plans):
+            collect([(text, parameters, plan, *found) for found in whole_reads(plan, indexes)], offenders)
+            collect([(text, parameters, plan, *found) for found in large_bounded_reads(plan, indexes)], notes)
+    print("\n".join(["", f"{len(grouped)} distinct statements planned (last parameters):"] + summary))
+    print("\nlarge reads bounded by an index condition (not failed):" + report(notes, skip=offenders))
+    if offenders:
+        pytest.fail("statements whose plan reads a big table whole:" + report(offenders), pytrace=False)
