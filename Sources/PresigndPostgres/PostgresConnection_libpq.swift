@@ -16,6 +16,11 @@ package final class PostgresConnection: @unchecked Sendable {
     let target: SessionTarget
     /// Where the server's notices go (kept alive here: libpq holds only a raw pointer to it).
     let notices: NoticeSink
+    /// Statements go unnamed (behind a transaction pooler), never prepared by name.
+    let sendsUnnamed: Bool
+    /// Behind a transaction pooler: the server's `statement_timeout` as this connection found it
+    /// (the role's), "0" when there is none.
+    package private(set) var serverStatementTimeout: String?
 
     /// Connects, or throws a `.connection` error carrying libpq's message. The server's notices
     /// and warnings (`WARNING: terminating connection due to immediate shutdown`) go to `notice`
@@ -41,6 +46,7 @@ package final class PostgresConnection: @unchecked Sendable {
         self.connection = connection
         self.target = SessionTarget(targetSessionAttrs: Self.option("target_session_attrs", of: connection))
         self.notices = NoticeSink(notice)
+        self.sendsUnnamed = settings.pooler == .transaction
         _ = PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result else { return }
             let field = { (code: Int32) in PQresultErrorField(result, code).map { String(cString: $0) } }
@@ -48,6 +54,18 @@ package final class PostgresConnection: @unchecked Sendable {
                                         message: field(presignd_pg_diag_message_primary()) ?? "")
             Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue().deliver(notice)
         }, Unmanaged.passUnretained(notices).toOpaque())
+        switch settings.pooler {
+        case .none: break
+        case .session: try execute(SQL(unsafeSQL: settings.setStatements))
+        case .transaction:
+            serverStatementTimeout = try query("SHOW statement_timeout").first?.string(0)
+            if serverStatementTimeout == "0" {
+                notice(PostgresNotice(severity: "WARNING", message: """
+                    no statement_timeout behind the transaction pooler (PRESIGND_DB_POOLER=transaction sends no settings): \
+                    set it on presignd's role, ALTER ROLE <role> SET statement_timeout = '\(settings.statementTimeoutMilliseconds)ms'
+                    """))
+            }
+        }
     }
 
     deinit { PQfinish(connection) }
@@ -94,7 +112,7 @@ package final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement (prepared on first use) and copies its rows out.
     package func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] {
         try sql.checkBinds()
-        let name = try preparedName(for: sql)
+        let name = sendsUnnamed ? nil : try preparedName(for: sql)
         // The binds as C strings, all in one buffer (one allocation instead of a strdup each).
         var storage: [UInt8] = []
         storage.reserveCapacity(sql.binds.reduce(0) { $0 + ($1?.utf8.count ?? 0) + 1 })
@@ -113,7 +131,8 @@ package final class PostgresConnection: @unchecked Sendable {
                 return base + offset
             }
             return values.withUnsafeMutableBufferPointer { buffer in
-                PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
+                guard let name else { return PQexecParams(connection, sql.text, Int32(sql.binds.count), nil, buffer.baseAddress, nil, nil, 0) }
+                return PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
             }
         }
         return try rows(of: result, statement: name)

@@ -42,6 +42,18 @@ package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDe
     }
 
     package var debugDescription: String { "\(description): \(detail)" }
+
+    /// What to log of the error. A connection failure carries libpq's reason (it names the host
+    /// and the server's refusal, never a password); a server error only its SQLSTATE, since the
+    /// server's message may quote the values of the statement.
+    package var logged: String {
+        guard kind == .connection else { return description }
+        let reason = detail.split(whereSeparator: \.isNewline).map { String($0.drop { $0 == " " || $0 == "\t" }).trimmingTrailingNewlines() }.joined(separator: "; ")
+        // PgBouncer refuses libpq's `options`, which presignd sends to PostgreSQL itself.
+        let hint = detail.contains("unsupported startup parameter")
+            ? " (a connection pooler in front of PostgreSQL? set PRESIGND_DB_POOLER to session or transaction)" : ""
+        return "\(description): \(reason.isEmpty ? "no reason given" : reason)\(hint)"
+    }
 }
 
 extension String {

@@ -8,7 +8,8 @@ import PresigndUploads
 extension PostgresSettings {
     /// libpq's conventions: `DATABASE_URL` when set, otherwise libpq reads PGHOST, PGPORT,
     /// PGDATABASE, PGUSER, PGPASSWORD… itself. `PGCONNECT_TIMEOUT` (seconds, default 5) and
-    /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait.
+    /// `PRESIGND_DB_STATEMENT_TIMEOUT_MS` (default 5000) bound how long a request can wait;
+    /// `PRESIGND_DB_POOLER` (none, session, transaction) names a pooler in front of PostgreSQL.
     package static func from(_ environment: Environment) throws(ConfigError) -> PostgresSettings {
         let conninfo = try environment.secret("DATABASE_URL") ?? ""
         if !conninfo.isEmpty && !PostgresConnection.canParse(conninfo) {
@@ -16,9 +17,19 @@ extension PostgresSettings {
                 variable: "DATABASE_URL",
                 problem: "libpq cannot parse it; write a URI (postgresql://user@host:5432/db) or key=value pairs (host=… dbname=…)"))
         }
+        var pooler = PostgresSettings.Pooler.none
+        if let text = environment.string("PRESIGND_DB_POOLER") {
+            if let named = PostgresSettings.Pooler(rawValue: text) {
+                pooler = named
+            } else {
+                try environment.refuse(ConfigError(variable: "PRESIGND_DB_POOLER",
+                                                   problem: "expected none, session or transaction (PgBouncer's pool_mode), got \"\(text.prefix(40))\""))
+            }
+        }
         return PostgresSettings(
             conninfo: conninfo,
             connectTimeoutSeconds: try environment.integer("PGCONNECT_TIMEOUT", default: 5, range: 1...60),
-            statementTimeoutMilliseconds: try environment.integer("PRESIGND_DB_STATEMENT_TIMEOUT_MS", default: 5_000, range: 100...600_000))
+            statementTimeoutMilliseconds: try environment.integer("PRESIGND_DB_STATEMENT_TIMEOUT_MS", default: 5_000, range: 100...600_000),
+            pooler: pooler)
     }
 }

@@ -261,7 +261,7 @@ package struct PostgresDocumentStore: DocumentStore {
         } catch {
             if error.isUnavailable {
                 metrics.count(Metrics.Families.dbErrors, [("kind", "unavailable")])
-                logger.warning("database unavailable: \(error)")
+                logger.warning("database unavailable: \(error.logged)")
                 throw DependencyUnavailable(.database)
             }
             metrics.count(Metrics.Families.dbErrors, [("kind", "statement")])

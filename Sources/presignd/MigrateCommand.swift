@@ -24,6 +24,13 @@ enum MigrateCommand: Command {
         }
         do {
             let settings = try PostgresSettings.from(environment)
+            // The migration lock and CREATE INDEX CONCURRENTLY need one session from start to end,
+            // which a transaction pooler does not keep.
+            guard settings.pooler != .transaction else {
+                writeError("migrate needs a session of its own; run it with DATABASE_URL naming PostgreSQL "
+                           + "(or a session-pooled database) and without PRESIGND_DB_POOLER=transaction")
+                return 78
+            }
             let connection = try PostgresConnection(settings)
             let applied = try Migrator(migrations: Migrations.all.filter { $0.version <= target }).run(on: connection)
             if target != Int.max {

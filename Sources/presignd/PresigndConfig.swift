@@ -120,6 +120,7 @@ struct PresigndConfig {
             ConfigEntry("PGPASSWORD", env.string("PGPASSWORD"), secret: true),
             ConfigEntry("PGCONNECT_TIMEOUT", "\(settings.connectTimeoutSeconds) s"),
             ConfigEntry("PRESIGND_DB_STATEMENT_TIMEOUT_MS", "\(settings.statementTimeoutMilliseconds) ms"),
+            ConfigEntry("PRESIGND_DB_POOLER", settings.pooler.rawValue),
         ] }
         let flows = section("flows", { try FlowsConfig.from(env) }) { flows in
             flows.purposes.all.map { purpose in

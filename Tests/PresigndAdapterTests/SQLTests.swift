@@ -39,6 +39,31 @@ final class SQLTests: XCTestCase {
         XCTAssertEqual(settings.parameters.last?.1, "postgresql://u@h/db?connect_timeout=9")
     }
 
+    /// Behind a pooler no `options` startup parameter goes out (PgBouncer refuses it); a session
+    /// pooler gets the same settings as SET statements.
+    func testBehindAPoolerTheSettingsAreNotInTheStartupPacket() {
+        for pooler in [PostgresSettings.Pooler.session, .transaction] {
+            let settings = PostgresSettings(conninfo: "postgresql://u@h/db", statementTimeoutMilliseconds: 1500, pooler: pooler)
+            XCTAssertEqual(settings.parameters.map(\.0), ["connect_timeout", "application_name", "dbname"], "\(pooler)")
+        }
+        XCTAssertEqual(PostgresSettings(statementTimeoutMilliseconds: 1500, pooler: .session).setStatements,
+                       "SET statement_timeout = 1500; SET client_min_messages = warning")
+    }
+
+    /// A failed connection is logged with libpq's reason (and, for PgBouncer's refusal of
+    /// `options`, the setting to change); a failed statement only with its SQLSTATE.
+    func testConnectionFailuresAreLoggedWithTheirReason() {
+        let refused = PostgresError(.connection, detail: """
+            connection to server at "127.0.0.1", port 6432 failed: FATAL:  unsupported startup parameter: options
+
+            """)
+        XCTAssertEqual(refused.logged, "PostgreSQL connection failed: connection to server at \"127.0.0.1\", port 6432 failed: "
+                       + "FATAL:  unsupported startup parameter: options (a connection pooler in front of PostgreSQL? "
+                       + "set PRESIGND_DB_POOLER to session or transaction)")
+        let statement = PostgresError(.server(sqlState: "23505"), detail: "duplicate key value violates unique constraint: Key (object_key)=(secret)")
+        XCTAssertEqual(statement.logged, "PostgreSQL error 23505")
+    }
+
     /// Regression: the default description printed DATABASE_URL, password included.
     func testRegressionSettingsDescriptionMasksTheConnectionString() {
         let settings = PostgresSettings(conninfo: "postgresql://app:dbpassword123@db/presignd")

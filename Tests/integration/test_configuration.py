@@ -72,6 +72,7 @@ BAD = {
     "DATABASE_URL": "postgresql://[::1",
     "PGCONNECT_TIMEOUT": "0",
     "PRESIGND_DB_STATEMENT_TIMEOUT_MS": "1",
+    "PRESIGND_DB_POOLER": "pgbouncer",
     "AWS_REGION": "not a region!",
     "AWS_DEFAULT_REGION": "Not_A_Region",
     "AWS_ENDPOINT_URL_S3": "ftp://store.example",
