@@ -213,6 +213,10 @@ package struct Migrator: Sendable {
 
     /// Returns the versions it applied (empty when the schema was current).
     package func run(on connection: PostgresConnection) throws(PostgresError) -> [Int] {
+        // Waiting for another host's migration, a backfill or an index build takes what it takes.
+        let deadline = connection.answerDeadlineMilliseconds
+        connection.answerDeadlineMilliseconds = nil
+        defer { connection.answerDeadlineMilliseconds = deadline }
         _ = try connection.query("SELECT pg_advisory_lock(\(Migrator.lockKey))")
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Migrator.lockKey))") }
         try connection.execute("""

@@ -18,6 +18,10 @@ package final class PostgresConnection: @unchecked Sendable {
     let notices: NoticeSink
     /// Statements go unnamed (behind a transaction pooler), never prepared by name.
     let sendsUnnamed: Bool
+    /// How long `query` waits for an answer (nil: as long as it takes, for migrations).
+    package var answerDeadlineMilliseconds: Int?
+    /// Set once a statement went unanswered: the connection's state is unknown, so it is dropped.
+    var abandoned = false
     /// Behind a transaction pooler: the server's `statement_timeout` as this connection found it
     /// (the role's), "0" when there is none.
     package private(set) var serverStatementTimeout: String?
@@ -47,6 +51,7 @@ package final class PostgresConnection: @unchecked Sendable {
         self.target = SessionTarget(targetSessionAttrs: Self.option("target_session_attrs", of: connection))
         self.notices = NoticeSink(notice)
         self.sendsUnnamed = settings.pooler == .transaction
+        self.answerDeadlineMilliseconds = settings.answerDeadlineMilliseconds
         _ = PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result else { return }
             let field = { (code: Int32) in PQresultErrorField(result, code).map { String(cString: $0) } }
@@ -71,7 +76,7 @@ package final class PostgresConnection: @unchecked Sendable {
     deinit { PQfinish(connection) }
 
     /// False once the server has gone away; such a connection is thrown away, not reused.
-    package var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+    package var isHealthy: Bool { !abandoned && PQstatus(connection) == CONNECTION_OK }
 
     /// False once the server reports that it no longer is what `target_session_attrs` asked for
     /// (it was fenced read-only, or is in recovery); such a connection is thrown away, not reused.
@@ -131,11 +136,54 @@ package final class PostgresConnection: @unchecked Sendable {
                 return base + offset
             }
             return values.withUnsafeMutableBufferPointer { buffer in
-                guard let name else { return PQexecParams(connection, sql.text, Int32(sql.binds.count), nil, buffer.baseAddress, nil, nil, 0) }
-                return PQexecPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
+                guard let name else { return PQsendQueryParams(connection, sql.text, Int32(sql.binds.count), nil, buffer.baseAddress, nil, nil, 0) }
+                return PQsendQueryPrepared(connection, name, Int32(sql.binds.count), buffer.baseAddress, nil, nil, 0)
             }
         }
-        return try rows(of: result, statement: name)
+        guard result == 1 else { throw failure(nil) }
+        return try rows(of: try answer(), statement: name)
+    }
+
+    /// The result of the statement just sent, waiting at most `answerDeadlineMilliseconds` for
+    /// it (libpq's own waits have no bound). Gives up on the connection when the time is over.
+    func answer() throws(PostgresError) -> OpaquePointer? {
+        let deadline = answerDeadlineMilliseconds.map { Self.monotonicMilliseconds() + Int64($0) }
+        var last: OpaquePointer?
+        while true {
+            while PQisBusy(connection) == 1 {
+                guard try waitForInput(until: deadline) else {
+                    if let last { PQclear(last) }
+                    abandoned = true
+                    throw PostgresError(.noAnswer, detail: "no answer within \(answerDeadlineMilliseconds ?? 0) ms (the server or the network is frozen)")
+                }
+                guard PQconsumeInput(connection) == 1 else {
+                    if let last { PQclear(last) }
+                    throw failure(nil)
+                }
+            }
+            // One statement gives one result, then nil; a later result (there is none) would win.
+            guard let next = PQgetResult(connection) else { return last }
+            if let last { PQclear(last) }
+            last = next
+        }
+    }
+
+    /// Waits until the connection's socket has input; false when `deadline` passed first.
+    func waitForInput(until deadline: Int64?) throws(PostgresError) -> Bool {
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        while true {
+            let timeout = deadline.map { Int32(clamping: max(0, $0 - Self.monotonicMilliseconds())) } ?? -1
+            let ready = poll(&descriptor, 1, timeout)
+            if ready > 0 { return true }
+            if ready == 0 { return false }
+            guard errno == EINTR else { throw PostgresError(.connection, detail: "poll failed: errno \(errno)") }
+        }
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     /// Runs SQL text without parameters, possibly several statements (migrations, BEGIN/COMMIT).
@@ -151,8 +199,8 @@ package final class PostgresConnection: @unchecked Sendable {
             return name
         }
         let name = "p\(preparedNames.count)"
-        let result = PQprepare(connection, name, sql.text, Int32(sql.binds.count), nil)
-        _ = try rows(of: result)
+        guard PQsendPrepare(connection, name, sql.text, Int32(sql.binds.count), nil) == 1 else { throw failure(nil) }
+        _ = try rows(of: try answer())
         preparedNames[sql.text] = name
         if let id = sql.statementID { preparedStatements[id] = name }
         return name

@@ -6,6 +6,10 @@ package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDe
         case connection
         /// The server refused the statement; `sqlState` says why (`23505` unique violation …).
         case server(sqlState: String)
+        /// No answer within presignd's own deadline: the server may be frozen (it is reached,
+        /// its kernel answers, nothing else does). The statement may or may not have run, so it
+        /// is never tried again, and the connection is dropped.
+        case noAnswer
     }
 
     package let kind: Kind
@@ -20,7 +24,7 @@ package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDe
     /// overloaded, the statement timeout, or a server that takes no writes (failover).
     package var isUnavailable: Bool {
         switch kind {
-        case .connection: return true
+        case .connection, .noAnswer: return true
         case .server(let state):
             // 57014 query_canceled (statement_timeout), 57P01–57P03 shutdown/cannot connect,
             // 53300 too_many_connections, 08xxx connection exceptions.
@@ -38,6 +42,7 @@ package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDe
         switch kind {
         case .connection: return "PostgreSQL connection failed"
         case .server(let state): return "PostgreSQL error \(state)"
+        case .noAnswer: return "PostgreSQL did not answer in time"
         }
     }
 
@@ -47,7 +52,7 @@ package struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDe
     /// and the server's refusal, never a password); a server error only its SQLSTATE, since the
     /// server's message may quote the values of the statement.
     package var logged: String {
-        guard kind == .connection else { return description }
+        guard kind == .connection || kind == .noAnswer else { return description }
         let reason = detail.split(whereSeparator: \.isNewline).map { String($0.drop { $0 == " " || $0 == "\t" }).trimmingTrailingNewlines() }.joined(separator: "; ")
         // PgBouncer refuses libpq's `options`, which presignd sends to PostgreSQL itself.
         let hint = detail.contains("unsupported startup parameter")

@@ -34,6 +34,7 @@ package final class PostgresPool: Sendable {
                 giveBack(reused)
                 return value
             } catch {
+                // An unanswered statement may have run: it is never tried again.
                 let dead = error.kind == .connection && !reused.isHealthy
                 guard dead || error.isReadOnlyServer else {
                     if reused.isHealthy { giveBack(reused) }

@@ -55,6 +55,12 @@ package struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
         ["statement_timeout=\(statementTimeoutMilliseconds)", "client_min_messages=warning"]
     }
 
+    /// How long presignd waits for the answer to one statement before it gives up on the
+    /// connection: the server's statement timeout and a second more, so the server's own timeout
+    /// (which tells presignd what happened) normally comes first. It bounds the wait where the
+    /// server cannot: a frozen server enforces no timeout, and TCP notices nothing.
+    package var answerDeadlineMilliseconds: Int { statementTimeoutMilliseconds + 1_000 }
+
     /// The same settings as `SET` statements, for a session behind a session pooler.
     var setStatements: String {
         Self.sessionSettings(statementTimeoutMilliseconds).map { setting in

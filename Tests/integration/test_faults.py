@@ -119,6 +119,68 @@ def test_postgres_stopped_immediately_under_load(stack, postgres):
     assert int(postgres.psql("SELECT count(*) FROM documents")[0][0]) > 0
 
 
+def cluster_processes(postgres):
+    """The postmaster and every process it started."""
+    with open(os.path.join(postgres.data, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    children = [int(p) for p in os.popen(f"pgrep -P {postmaster}").read().split()]
+    return [postmaster] + children
+
+
+def test_postgres_frozen_under_load_answers_503_within_the_deadline(stack, postgres):
+    """Every process of PostgreSQL stopped (SIGSTOP: the kernel still accepts connections and
+    takes the statements, nothing answers). The server's statement_timeout cannot fire and TCP
+    notices nothing, so without a deadline of presignd's own every request would wait for
+    nginx's 30 s and get its HTML 504. With it (statement timeout 2 s + 1 s here, connect
+    timeout 1 s): only 200 and 503 with Retry-After, none slower than the deadline allows, and
+    presignd serves again as soon as the server runs again."""
+    _, proxy = stack
+    base = proxy.url
+    assert presign(base).status_code == 200
+    results, stop = [], threading.Event()
+
+    def client():
+        session = requests.Session()
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                r = presign(base, session)
+                results.append((r.status_code, r.headers.get("Retry-After"), time.monotonic() - started, time.monotonic()))
+            except requests.RequestException as error:
+                results.append(("error", repr(error)[:100], time.monotonic() - started, time.monotonic()))
+
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    frozen, froze_at = [], None
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        frozen = cluster_processes(postgres)
+        froze_at = time.monotonic()
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        time.sleep(6.0)
+    finally:
+        stop.set()
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+        for t in threads:
+            t.join()
+    statuses = [r[0] for r in results]
+    assert 503 in statuses, statuses
+    assert all(s in (200, 503) for s in statuses), [r for r in results if r[0] not in (200, 503)][:5]
+    assert all(ra == "5" for s, ra, _, _ in results if s == 503), "every 503 carries Retry-After"
+    slowest = max(took for _, _, took, _ in results)
+    # A statement waits at most 3 s; one on a fresh connection adds the 1 s connect timeout.
+    assert slowest < 5.5, f"a request took {slowest:.1f} s"
+    first_503 = min(ended for status, _, _, ended in results if status == 503)
+    assert first_503 - froze_at < 4.5, f"the first 503 came {first_503 - froze_at:.1f} s after the freeze"
+    deadline = time.monotonic() + 20
+    while presign(base).status_code != 200:
+        assert time.monotonic() < deadline, "presignd did not recover after PostgreSQL ran again"
+        time.sleep(0.2)
+
+
 def test_store_refusing_is_502_storage_refused_without_retry_after(stack, postgres, store, tmp_path):
     env = environment(postgres, store, AWS_SECRET_ACCESS_KEY="wrong-" + store.secret_key[6:])
     with running_stack(tmp_path / "wrong-key", env, workers=1, threads=2) as (server, proxy):
