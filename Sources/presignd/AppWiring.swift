@@ -49,7 +49,7 @@ enum AppWiring {
                                    signer: CountingCookieSigner(CloudFrontCookieSigner(signer: cloudFront.signer), metrics: metrics),
                                    store: store).routes
             routes += MediaFlow(config: config.media, cdn: cdn, verifier: cloudFront.verifier,
-                                signer: s3, authenticator: authenticator, logger: logger).routes
+                                signer: s3, authenticator: authenticator, logger: logger, metrics: metrics).routes
         }
         let cors = CORSMiddleware(config: config.cors, allowCredentials: jwt.cookieName != nil,
                                   methods: { [router = Router(routes)] in router.methods(for: $0) })

@@ -28,6 +28,7 @@ PURPOSES = {
     "document": {"prefix": "documents", "maxSize": 65536},
 }
 IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10_000)
+MEDIA_ENV = {}  # the media stack's environment, for a second stack that differs in one thing
 
 
 class CountingProxy:
@@ -112,6 +113,7 @@ def media(postgres, ministack, keys, module_stack):
             PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
         )
         migrate(env)
+        MEDIA_ENV.update(env)
         _, proxy = module_stack("media-stack", env, workers=2, threads=4)
         yield proxy.url, counting
     finally:
@@ -171,6 +173,29 @@ def media_get(base, key, cookie, headers=None, jwt_cookie=None):
     if cookie_header:
         h["Cookie"] = cookie_header
     return requests.get(f"{base}/media/{key}", headers=h, timeout=30)
+
+
+def test_a_store_refusing_nginxs_fetch_is_502_storage_refused_logged_and_counted(media, module_stack):
+    """Issue 23: when the store refused nginx's presigned fetch (keys, permissions, clock), the
+    media route answered `404 no such file` and presignd never heard of it. A second presignd
+    on the same bucket signs with a wrong secret key; a client with valid cookies gets 502
+    storage_refused (no Retry-After: an operator must act), presignd logs it and counts it, and
+    nothing of it is cached."""
+    base, _ = media
+    key = upload(base)
+    cookie = issued_cookies(base)
+    server, proxy = module_stack("media-wrong-key", dict(MEDIA_ENV, AWS_SECRET_ACCESS_KEY="not-the-secret-key"), workers=1, threads=2)
+    for _ in range(2):
+        r = media_get(proxy.url, key, cookie)
+        assert r.status_code == 502, (r.status_code, r.text)
+        assert r.json()["error"]["code"] == "storage_refused", r.text
+        assert "Retry-After" not in r.headers
+    assert "the object store refused nginx's media fetch (status 403)" in server.log(), server.log()[-2000:]
+    metrics = requests.get(proxy.url + "/metrics", timeout=10).text
+    assert "presignd_media_fetch_refusals_total 2" in metrics, [l for l in metrics.splitlines() if "refusal" in l]
+    # A client cannot claim a refusal: the header is cleared by nginx before presignd sees it.
+    honest = media_get(base, key, cookie, {"X-Presignd-Media-Refused": "403"})
+    assert honest.status_code == 200 and honest.content == IMAGE
 
 
 def test_image_served_with_its_bytes_type_and_cache(media):

@@ -1,6 +1,6 @@
 package import PresigndHTTP
 import PresigndJWT
-import PresigndMetrics
+package import PresigndMetrics
 package import PresigndSigning
 import PresigndSupport
 import PresigndUploads
@@ -16,16 +16,23 @@ package struct MediaFlow: Sendable {
     let signer: any ObjectURLSigner
     let authenticator: any Authenticator
     let cookies: CloudFrontCookieMiddleware
+    let logger: Logger
+    let metrics: Metrics
 
     /// nginx's internal location that fetches and caches the object.
     package static let internalLocation = "/_presignd_media"
+    /// The header nginx's shipped configuration adds (and clears from clients) when it asks again
+    /// after the store refused its fetch: the store's status.
+    package static let refusedHeader = "x-presignd-media-refused"
 
     package init(config: MediaConfig, cdn: CDNConfig, verifier: CloudFrontVerifier, signer: any ObjectURLSigner,
-                authenticator: any Authenticator, logger: Logger) {
+                authenticator: any Authenticator, logger: Logger, metrics: Metrics = .off) {
         self.config = config
         self.signer = signer
         self.authenticator = authenticator
         self.cookies = CloudFrontCookieMiddleware(prefix: config.prefix, cdn: cdn, verifier: verifier, logger: logger)
+        self.logger = logger
+        self.metrics = metrics
     }
 
     package var routes: [Route<Endpoint>] {
@@ -49,6 +56,15 @@ package struct MediaFlow: Sendable {
             guard UserKeySegment.make(user.id).map({ $0[...] == owner }) == true else {
                 throw APIError(status: 403, code: .mediaForbidden, message: "only its owner may see this file")
             }
+        }
+        if let statuses = context.request.headers[MediaFlow.refusedHeader], !statuses.isEmpty {
+            // nginx's fetch with the URL signed below was refused: a misconfiguration (keys,
+            // permissions, clock) for the operator, which the client sees as what it is. nginx
+            // sends every upstream's status so far ("200 : 403"): the store's is the last.
+            let status = statuses.split { !("0"..."9").contains($0) }.last.map { String($0.prefix(3)) } ?? "?"
+            metrics.count(Metrics.Families.mediaRefusals)
+            logger.error("the object store refused nginx's media fetch (status \(status)): check the storage credentials, permissions and clock")
+            throw StorageRefused(operation: "media GET")
         }
         let signed = try signer.presignGet(key: key, responseContentDisposition: nil, responseContentType: nil,
                                            expiresIn: config.urlExpires, now: context.now)

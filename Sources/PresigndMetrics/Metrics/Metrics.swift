@@ -44,8 +44,11 @@ package struct Metrics: Sendable {
         package static let dropped = Family(name: "presignd_metrics_dropped_series_total", kind: .counter,
                                            help: "Series that found no room in the shared table (raise PRESIGND_METRICS_SLOTS).")
 
+        package static let mediaRefusals = Family(name: "presignd_media_fetch_refusals_total", kind: .counter,
+                                                 help: "Media objects whose presigned fetch by nginx the store refused (403: keys, permissions or clock).")
+
         package static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbOpened, dbErrors,
-                                 s3Requests, transitions, workers, restarts, reloads, dropped]
+                                 s3Requests, mediaRefusals, transitions, workers, restarts, reloads, dropped]
     }
 
     /// Upper bounds of the latency histogram's buckets, in seconds (+Inf is the count).
