@@ -41,15 +41,15 @@ package struct JSONBody: Sendable {
         return JSONBody(object)
     }
 
-    /// A required, non-empty string field.
-    package func string(_ field: String, maxLength: Int = 1024) throws(APIError) -> String {
+    /// A required string field, non-empty unless `allowingEmpty`.
+    package func string(_ field: String, maxLength: Int = 1024, allowingEmpty: Bool = false) throws(APIError) -> String {
         guard let value = object[field], value != .null else {
             throw APIError.badRequest(.missingField, "the field \"\(field)\" is required")
         }
         guard let string = value.stringValue else {
             throw APIError.badRequest(.invalidField, "the field \"\(field)\" must be a string, got \(value.typeName)")
         }
-        guard !string.isEmpty else {
+        guard !string.isEmpty || allowingEmpty else {
             throw APIError.badRequest(.invalidField, "the field \"\(field)\" must not be empty")
         }
         guard string.utf8.count <= maxLength else {

@@ -180,6 +180,17 @@ final class UploadValidationTests: XCTestCase {
         }
     }
 
+    /// The seeds' pages send `file.type`, "" for a file the browser cannot type (no extension):
+    /// an unknown type, accepted where the purpose takes any type, refused with a reason elsewhere.
+    func testAnEmptyDeclaredTypeIsAnUnknownType() throws {
+        XCTAssertEqual(try validate("document", name: "README", type: "").contentType, "application/octet-stream")
+        do { _ = try validate("avatar", name: "me", type: ""); XCTFail() } catch {
+            XCTAssertEqual(error.code, .contentTypeNotAllowed)
+            XCTAssertEqual(error.message, "the file's type is unknown (an empty \"contentType\": the browser could not tell it from the name); "
+                           + "avatar files must be image/*: declare the type or pick a file with a known extension")
+        }
+    }
+
     func testAcceptedRequest() throws {
         let upload = try validate("document", name: "/tmp/Contract.PDF", type: "application/pdf; charset=binary", size: 20 << 20, method: "put")
         XCTAssertEqual(upload.fileName, "Contract.PDF")

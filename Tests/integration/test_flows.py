@@ -68,6 +68,26 @@ def test_post_upload_confirm_list_download(api, postgres, ministack):
     assert audit_actions(postgres, p["fileId"]) == ["upload.presign", "upload.confirm", "document.download", "document.download"]
 
 
+def test_a_file_the_browser_cannot_type_uploads_where_the_purpose_takes_any_type(api, postgres):
+    """Issue 20 §4: the seeds' pages send `contentType: file.type`, which is "" for a file with no
+    extension the browser knows. For a purpose that takes any type it is an unknown type
+    (application/octet-stream): the store takes the bytes and the upload becomes ready; an image
+    purpose refuses it saying why."""
+    r = api.call("POST", "/api/uploads/presign", "alice",
+                 {"purpose": "document", "fileName": "README", "contentType": "", "fileSize": 11})
+    assert r.status_code == 200, r.text
+    presigned = r.json()
+    assert presigned["fields"]["Content-Type"] == "application/octet-stream"
+    assert post_form(presigned, b"hello world").status_code in (200, 201, 204)
+    confirmed = api.confirm(presigned["fileId"])
+    assert confirmed.status_code == 200 and confirmed.json()["contentType"] == "application/octet-stream", confirmed.text
+    assert status_of(postgres, presigned["fileId"]) == "ready"
+    refused = api.call("POST", "/api/uploads/presign", "alice",
+                       {"purpose": "avatar", "fileName": "me", "contentType": "", "fileSize": 11})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "content_type_not_allowed", refused.text
+    assert "the file's type is unknown" in refused.json()["error"]["message"]
+
+
 def test_put_upload_with_listed_headers(api):
     data = b"%PDF-1.4 contract \xe2\x9c\x93"
     p = api.presign(purpose="document", name="Résumé \"final\".pdf", content_type="application/pdf", size=len(data), method="PUT")

@@ -67,7 +67,7 @@ package struct UploadFlow: Sendable {
         let body = try context.jsonBody()
         let started = try startSingle(
             user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
-            contentType: try body.string("contentType", maxLength: 255), fileSize: try body.integer("fileSize", in: 0...Int64.max),
+            contentType: try body.string("contentType", maxLength: 255, allowingEmpty: true), fileSize: try body.integer("fileSize", in: 0...Int64.max),
             method: try body.optionalString("method", maxLength: 8), context: context)
         // Written member by member (the same bytes as the JSONValue object of these members).
         var answer = JSONObjectWriter(reserving: 2048)
@@ -143,7 +143,7 @@ package struct UploadFlow: Sendable {
         let body = try context.jsonBody()
         let started = try startMultipart(
             user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
-            contentType: try body.string("contentType", maxLength: 255), fileSize: try body.integer("fileSize", in: 0...Int64.max),
+            contentType: try body.string("contentType", maxLength: 255, allowingEmpty: true), fileSize: try body.integer("fileSize", in: 0...Int64.max),
             context: context)
         guard let plan = started.plan else { preconditionFailure("a declared size always has a plan") }
         return .json([

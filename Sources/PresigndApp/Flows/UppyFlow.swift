@@ -46,7 +46,7 @@ package struct UppyFlow: Sendable {
         let started = try uploads.startSingle(
             user: user, purpose: purpose(request.queryValue("metadata[purpose]")),
             fileName: try required(request.queryValue("filename"), "filename"),
-            contentType: request.queryValue("type").flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream",
+            contentType: request.queryValue("type") ?? "",
             fileSize: nil, method: nil, context: context)
         var answer = JSONObjectWriter(reserving: 2048)
         answer.string("method", started.method.rawValue)
@@ -70,7 +70,7 @@ package struct UppyFlow: Sendable {
         let started = try uploads.startMultipart(
             user: user, purpose: purpose(metadata?["purpose"]?.stringValue),
             fileName: try body.string("filename", maxLength: 1024),
-            contentType: type.flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream", fileSize: size.flatMap { $0 > 0 ? $0 : nil },
+            contentType: type ?? "", fileSize: size.flatMap { $0 > 0 ? $0 : nil },
             context: context)
         return .json(["key": .string(started.record.objectKey), "uploadId": .string(started.record.uploadID ?? ""),
                       "bucket": .string(bucket), "fileId": .string(started.record.id)])

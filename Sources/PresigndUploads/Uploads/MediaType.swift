@@ -6,6 +6,10 @@ import PresigndSupport
 /// Media-type syntax (RFC 9110 §8.3.1), checked before a type is signed into a policy or a
 /// header, so nothing but `type/subtype` and simple parameters reaches S3.
 package enum MediaType {
+    /// What a file whose type nobody declared is (a browser's `File.type` is "" for a name with
+    /// no extension it knows): the purpose must allow it, and the content decides at confirm.
+    package static let unknown = "application/octet-stream"
+
     /// Whether `text` is `type/subtype` optionally followed by `; name=value` parameters of
     /// tokens, at most 255 bytes: no spaces inside tokens, no quotes, no control characters.
     package static func isValid(_ text: String) -> Bool {

@@ -24,7 +24,7 @@ package struct ValidatedUpload: Sendable, Equatable {
 /// purpose, size, type. Errors are 400s naming the field.
 package enum UploadValidation {
     package static func validate(
-        purpose purposeName: String, fileName rawName: String, contentType: String, fileSize declaredSize: Int64?,
+        purpose purposeName: String, fileName rawName: String, contentType declaredType: String, fileSize declaredSize: Int64?,
         method rawMethod: String?, purposes: UploadPurposes, singleRequest: Bool = true
     ) throws(APIError) -> ValidatedUpload {
         guard let purpose = purposes[purposeName] else {
@@ -44,10 +44,18 @@ package enum UploadValidation {
             throw APIError.badRequest(.fileTooLarge,
                                       "the field \"fileSize\" is \(fileSize) bytes; \(purpose.name) files may be at most \(purpose.maxSize) bytes")
         }
+        // The seeds' pages send `file.type`, "" for a file the browser cannot type: an unknown type.
+        let undeclared = declaredType.isEmpty
+        let contentType = undeclared ? MediaType.unknown : declaredType
         guard MediaType.isValid(contentType) else {
             throw APIError.badRequest(.invalidField, "the field \"contentType\" must be a media type such as image/png")
         }
         guard purpose.allows(contentType: contentType) else {
+            if undeclared {
+                throw APIError.badRequest(.contentTypeNotAllowed,
+                                          "the file's type is unknown (an empty \"contentType\": the browser could not tell it from the name); "
+                                          + "\(purpose.name) files must be \(purpose.allowedTypePrefix)*: declare the type or pick a file with a known extension")
+            }
             throw APIError.badRequest(.contentTypeNotAllowed,
                                       "the field \"contentType\" must start with \(purpose.allowedTypePrefix) for \(purpose.name) files")
         }
