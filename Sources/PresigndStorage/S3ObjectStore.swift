@@ -133,7 +133,12 @@ package struct S3ObjectStore: ObjectStore {
     func failure(_ operation: String, _ response: OutboundResponse) -> any Error {
         let code = S3XML(response.body).errorCode ?? "HTTP \(response.status)"
         switch (response.status, code) {
-        case (404, "NoSuchUpload"), (400, "InvalidPart"), (400, "InvalidPartOrder"), (400, "EntityTooSmall"), (400, "EntityTooLarge"):
+        case (404, _) where operation == "ListParts" || operation == "CompleteMultipartUpload":
+            // A 404 on a call that names the upload id means the upload is gone, whatever the
+            // store calls it (AWS: NoSuchUpload; Ceph RGW 16 answers ListParts NoSuchKey).
+            logger.warning("\(operation) refused: \(code) (the multipart upload is gone)")
+            return StoreRefusal(code: StoreRefusal.uploadGone)
+        case (400, "InvalidPart"), (400, "InvalidPartOrder"), (400, "EntityTooSmall"), (400, "EntityTooLarge"):
             logger.warning("\(operation) refused: \(code)")
             return StoreRefusal(code: code)
         case (403, _), (401, _):

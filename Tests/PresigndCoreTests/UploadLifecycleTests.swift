@@ -38,6 +38,17 @@ final class UploadLifecycleTests: XCTestCase {
         XCTAssertEqual(pending.on(.completeRequested), .refused(.notMultipart))
     }
 
+    /// The store lost a multipart upload (its lifecycle rule, another client): an upload under
+    /// way ends as aborted with its audit row; any other state keeps its own answer.
+    func testAnUploadTheStoreLostEndsAsAborted() {
+        XCTAssertEqual(machine(.uploading, multipart: true).on(.storeLostUpload),
+                       .perform([.transition(UploadChange(to: .aborted, audit: "upload.abort"))], then: .aborted))
+        XCTAssertEqual(machine(.aborted, multipart: true).on(.storeLostUpload), .refused(.aborted))
+        XCTAssertEqual(machine(.expired, multipart: true).on(.storeLostUpload), .refused(.expired))
+        XCTAssertEqual(machine(.ready, multipart: true).on(.storeLostUpload), .refused(.alreadyCompleted))
+        XCTAssertEqual(machine(.pending).on(.storeLostUpload), .refused(.notMultipart))
+    }
+
     func testMultipartCompletion() {
         let uploading = machine(.uploading, multipart: true)
         XCTAssertEqual(uploading.on(.completeRequested),

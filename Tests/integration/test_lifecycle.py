@@ -174,6 +174,31 @@ def test_abort_removes_the_upload_from_the_store(api, postgres, ministack):
     assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
 
 
+@pytest.mark.parametrize("route", ["list", "complete", "uppy-list"])
+def test_an_upload_the_store_aborted_ends_as_aborted(api, postgres, ministack, route):
+    """Issue 20 §3: a multipart upload the store no longer has (its lifecycle rule aborted it, or
+    another client) answered 404 (or 503 for ever on a store that says it otherwise) and the row
+    stayed `uploading`. A 404 on a call naming the upload id means it is gone: 409
+    upload_aborted, the row moves to aborted with one audit row, and every later call says so."""
+    data = os.urandom(6 * MIB)
+    upload = create_multipart(api, len(data))
+    parts = put_parts(api, upload, data, numbers=[1])
+    ministack.client().abort_multipart_upload(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])
+    uppy = f"/api/uppy/s3/multipart/{quote(upload['uploadId'], safe='')}"
+    calls = {
+        "list": lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
+        "complete": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
+        "uppy-list": lambda: api.call("GET", uppy, params={"key": upload["key"]}),
+    }
+    for _ in range(2):
+        r = calls[route]()
+        assert r.status_code == 409 and r.json()["error"]["code"] == "upload_aborted", r.text
+    assert status_of(postgres, upload["fileId"]) == "aborted"
+    assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
+    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [1]})
+    assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"
+
+
 def test_complete_with_a_missing_part_says_which(api, postgres):
     data = os.urandom(11 * MIB)
     upload = create_multipart(api, len(data))

@@ -77,7 +77,7 @@ struct LifecycleRunner {
                         guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
                         do {
                             try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts)
-                        } catch let refusal as StoreRefusal where refusal.code == "NoSuchUpload" && decidedIn == .completing {
+                        } catch let refusal as StoreRefusal where refusal.code == StoreRefusal.uploadGone && decidedIn == .completing {
                             // A completion cut short (a timeout) that the store finished anyway: the
                             // upload is gone because the object exists; HeadObject decides next.
                         }

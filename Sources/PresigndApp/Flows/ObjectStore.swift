@@ -27,12 +27,16 @@ package struct StoreRefusal: Error, Sendable, Equatable {
     package let code: String
 
     package init(code: String) { self.code = code }
+
+    /// The code for "the store no longer has this multipart upload" (S3's `NoSuchUpload`; stores
+    /// that say it otherwise are mapped to it by the adapter).
+    package static let uploadGone = "NoSuchUpload"
 }
 
 extension StoreRefusal: APIErrorConvertible {
     package var apiError: APIError {
         switch code {
-        case "NoSuchUpload":
+        case StoreRefusal.uploadGone:
             return APIError.notFound("the store no longer has this multipart upload (aborted or expired); start a new upload")
         case "EntityTooSmall":
             return APIError.badRequest(.partTooSmall, "every part but the last must be at least 5 MiB; upload the parts again")

@@ -219,15 +219,21 @@ package struct UploadFlow: Sendable {
     func listParts(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let record = try ownedUpload(id: context.parameter("id"), user: user)
-        let parts = try storedParts(record)
+        let parts = try storedParts(record, lifecycleRequest(context, user))
         return .json(["parts": .array(parts.map { part in
             ["partNumber": .int(Int64(part.number)), "etag": .string(part.etag), "size": .int(part.size)]
         })])
     }
 
-    /// ListParts for an upload still in progress.
-    func storedParts(_ record: DocumentRecord) throws -> [UploadedPartInfo] {
-        try objects.listParts(key: record.objectKey, uploadID: try uploadInProgress(record))
+    /// ListParts for an upload still in progress. An upload the store no longer has (aborted by
+    /// its lifecycle rule or another client) ends here as aborted: 409 upload_aborted, for good.
+    func storedParts(_ record: DocumentRecord, _ request: LifecycleRunner.Request) throws -> [UploadedPartInfo] {
+        do {
+            return try objects.listParts(key: record.objectKey, uploadID: try uploadInProgress(record))
+        } catch let refusal as StoreRefusal where refusal.code == StoreRefusal.uploadGone {
+            _ = try runner.run(.storeLostUpload, on: record, request)
+            throw UploadRefusal.aborted
+        }
     }
 
     func complete(_ context: RequestContext) throws -> HTTPResponse {
@@ -241,7 +247,7 @@ package struct UploadFlow: Sendable {
     func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
                         user: AuthenticatedUser) throws -> UploadOutcome {
         if record.status.acceptsParts {
-            let stored = try storedParts(record)
+            let stored = try storedParts(record, lifecycleRequest(context, user))
             let plan = try plan(of: record)
             let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
             try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: min(maxSize, record.declaredSize))

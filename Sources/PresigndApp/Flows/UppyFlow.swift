@@ -79,7 +79,7 @@ package struct UppyFlow: Sendable {
     /// `GET s3/multipart/{uploadId}?key=` → `[{PartNumber, ETag, Size}]`.
     func listParts(_ context: RequestContext) throws -> HTTPResponse {
         let record = try owned(context)
-        let parts = try uploads.storedParts(record)
+        let parts = try uploads.storedParts(record, uploads.lifecycleRequest(context, try context.requireUser()))
         return .json(.array(parts.map { ["PartNumber": .int(Int64($0.number)), "ETag": .string($0.etag), "Size": .int($0.size)] }))
     }
 

@@ -65,6 +65,9 @@ package enum UploadEvent: Sendable, Equatable {
     case headObserved(ConfirmDecision)
     /// The owner cancels an unfinished upload.
     case abortRequested
+    /// The store no longer has the multipart upload (its lifecycle rule aborted it, or another
+    /// client did): a 404 on a call that names the upload id.
+    case storeLostUpload
     /// The owner deletes the document (or the upload).
     case deleteRequested
     /// The sweeper looks at the row at `now`; rows older than `maxAge` seconds expire.
@@ -228,6 +231,13 @@ package struct UploadLifecycle: Sendable, Equatable {
             return .refused(.rejected(reason: rejection ?? "the upload was rejected"))
         case (.expired, .abortRequested):
             return .refused(.expired)
+
+        case (.uploading, .storeLostUpload):
+            // Nothing is left at the store: the row ends as aborted (its quota released, an audit
+            // row written), so no client retries an upload that cannot finish.
+            return .perform([.transition(UploadChange(to: .aborted, audit: .uploadAbort))], then: .aborted)
+        case (_, .storeLostUpload):
+            return .refused(partsRefusal ?? .aborted)
 
         case (.pending, .expiryChecked(let now, let maxAge)), (.uploading, .expiryChecked(let now, let maxAge)),
              (.completing, .expiryChecked(let now, let maxAge)):
