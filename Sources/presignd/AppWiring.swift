@@ -42,7 +42,7 @@ enum AppWiring {
         routes += MetricsRoutes.routes(metrics: metrics, allowed: observability.metricsAllowed)
         let uploads = UploadFlow(config: flows, store: store, objects: objects, signer: s3)
         routes += uploads.routes
-        routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket).routes
+        routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket, objectURL: { [s3Flow] in s3Flow.objectURL(key: $0) }).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
         if let cdn = flows.cdn, let cloudFront = config.cloudFront {
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies,

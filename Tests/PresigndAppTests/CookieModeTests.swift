@@ -16,7 +16,7 @@ final class CookieModeTests: XCTestCase {
         store = MemoryDocumentStore()
         let jwt = try JWTConfig.load(Environment(["PRESIGND_JWT_HS256_SECRET": Self.secret, "PRESIGND_JWT_COOKIE": "jwt"]))
         let uploads = UploadFlow(config: FlowsConfig(), store: store, objects: MemoryObjectStore(), signer: FakeURLSigner())
-        app = Application(routes: uploads.routes + UppyFlow(uploads: uploads, bucket: "bucket").routes,
+        app = Application(routes: uploads.routes + UppyFlow(uploads: uploads, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" }).routes,
                           authenticator: jwt.makeAuthenticator(fetch: { _, _ in (404, [:], []) }, log: { _ in }), scopes: jwt.scopes,
                           clock: FixedClock(1_700_000_000), logger: .discarding)
     }

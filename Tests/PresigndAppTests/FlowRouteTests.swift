@@ -34,7 +34,7 @@ final class FlowRouteTests: XCTestCase {
         })
         let documents = DocumentFlow(config: config, store: store, objects: objects, signer: FakeURLSigner())
         let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: cookieSigner, store: store)
-        app = Application(routes: upload.routes + UppyFlow(uploads: upload, bucket: "bucket").routes + documents.routes + cookies.routes
+        app = Application(routes: upload.routes + UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" }).routes + documents.routes + cookies.routes
                               + ReadinessRoutes.routes(store: store),
                           authenticator: HeaderAuthenticator(), clock: clock, logger: .discarding)
     }

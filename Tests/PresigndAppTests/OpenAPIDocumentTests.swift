@@ -28,7 +28,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         let media = MediaFlow(config: MediaConfig(), cdn: config.cdn!, verifier: CloudFrontVerifier(keys: [:]), signer: FakeURLSigner(),
                               authenticator: HeaderAuthenticator(), logger: .discarding)
         return HealthRoutes.routes() + ReadinessRoutes.routes(store: store) + OpenAPIRoutes.routes()
-            + upload.routes + UppyFlow(uploads: upload, bucket: "bucket").routes + documents.routes + cookies.routes + media.routes
+            + upload.routes + UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" }).routes + documents.routes + cookies.routes + media.routes
     }
 
     /// `(method, path)` of every operation in the document, e.g. `GET /api/documents`.

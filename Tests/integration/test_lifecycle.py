@@ -213,7 +213,7 @@ def test_complete_with_a_missing_part_says_which(api, postgres):
     assert download(api, upload["fileId"]).content == data
 
 
-def test_uppy_protocol_simple_and_multipart(api, postgres):
+def test_uppy_protocol_simple_and_multipart(api, postgres, ministack):
     """A client written from Companion's controllers/s3.ts and @uppy/aws-s3."""
     prefix = "/api/uppy/s3"
     # Simple upload: GET s3/params, POST the form (fields, then the file), then the page confirms the key.
@@ -252,7 +252,9 @@ def test_uppy_protocol_simple_and_multipart(api, postgres):
     done = api.call("POST", base + "/complete", params={"key": key},
                     body={"parts": [{"PartNumber": 1, "ETag": etags[0]}, {"PartNumber": 2, "ETag": etags[1]}]})
     assert done.status_code == 200, done.text
-    assert done.json()["key"] == key and done.json()["location"] and done.json()["bucket"]
+    assert done.json()["key"] == key and done.json()["bucket"]
+    # As S3 and Companion answer it: the object's URL (issue 20 §3: it was the key).
+    assert done.json()["location"] == f"{ministack.endpoint}/{ministack.bucket}/{quote(key, safe='/')}", done.json()
     file_id = done.json()["fileId"]
     assert download(api, file_id).content == data
     assert audit_actions(postgres, file_id) == ["upload.create", "upload.complete", "document.download"]

@@ -8,6 +8,7 @@ import PresigndUploads
 /// URLs for one bucket, UploadPart URLs, and the header signer for the store's own calls.
 package struct S3URLSigner: ObjectURLSigner {
     package let bucket: String
+    let endpoint: S3Endpoint
     let presigner: S3Presigner
     let postSigner: S3PostSigner
     /// Header-signs the store calls presignd makes itself (`S3ObjectStore`).
@@ -16,10 +17,14 @@ package struct S3URLSigner: ObjectURLSigner {
     package init(bucket: String, endpoint: S3Endpoint, credentials: AWSCredentials) {
         let signer = SigV4Signer(credentials: credentials)
         self.bucket = bucket
+        self.endpoint = endpoint
         presigner = S3Presigner(endpoint: endpoint, signer: signer)
         postSigner = S3PostSigner(endpoint: endpoint, signer: signer)
         requestSigner = S3RequestSigner(endpoint: endpoint, signer: signer)
     }
+
+    /// An object's plain URL in the bucket (not signed: it opens nothing by itself).
+    package func objectURL(key: String) -> String { endpoint.objectURL(bucket: bucket, key: key) }
 
     /// The seed's policy: size 1…maxSize, the exact key, the type's prefix (any type still
     /// needs a `starts-with` so S3 accepts the field), and the Content-Disposition field.

@@ -17,10 +17,13 @@ import PresigndUploads
 package struct UppyFlow: Sendable {
     let uploads: UploadFlow
     let bucket: String
+    /// An object's plain URL, which `complete` answers as `location` (as S3 and Companion do).
+    let objectURL: @Sendable (String) -> String
 
-    package init(uploads: UploadFlow, bucket: String) {
+    package init(uploads: UploadFlow, bucket: String, objectURL: @escaping @Sendable (String) -> String) {
         self.uploads = uploads
         self.bucket = bucket
+        self.objectURL = objectURL
     }
 
     package var routes: [Route<Endpoint>] {
@@ -118,7 +121,7 @@ package struct UppyFlow: Sendable {
         let parts = try context.jsonBody().parts(numberField: "PartNumber", etagField: "ETag")
         switch try uploads.completeUpload(record, parts: parts, context: context, user: user) {
         case .ready:
-            return .json(["location": .string(record.objectKey), "key": .string(record.objectKey), "bucket": .string(bucket),
+            return .json(["location": .string(objectURL(record.objectKey)), "key": .string(record.objectKey), "bucket": .string(bucket),
                           "fileId": .string(record.id), "status": "ready"])
         case .rejected(let reason):
             throw UploadRefusal.rejected(reason: reason)

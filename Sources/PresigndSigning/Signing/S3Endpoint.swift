@@ -39,6 +39,12 @@ package struct S3Endpoint: Sendable {
     /// AWS's regional host: the legacy global name for us-east-1, `.com.cn` in China.
     let awsRegionalHost: String
 
+    /// The object's plain (unsigned) URL, as S3 names it in `Location`.
+    package func objectURL(bucket: String, key: String) -> String {
+        let location = locate(bucket: bucket, key: key)
+        return location.origin + location.path
+    }
+
     /// The scheme, host and wire path for `bucket` and, optionally, `key` (nil: the bucket itself).
     func locate(bucket: String, key: String?) -> S3Location {
         let virtual: Bool
