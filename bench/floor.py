@@ -35,6 +35,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -108,13 +109,20 @@ def cpu_seconds(roots):
 
 class PostgresWithStatements(PostgresCluster):
     """The integration tests' throwaway cluster, with pg_stat_statements preloaded and
-    synchronous_commit=on spelled out (it is the default)."""
+    synchronous_commit=on spelled out (it is the default). `settings` ({name: value}) come after
+    these on every start and may replace them (bench/scale.py: planning tracked, more memory). It
+    starts the server itself, so it runs on the harness of any commit FLOOR_REV measures."""
+
+    def __init__(self, settings=None):
+        self.extra_settings = dict(settings or {})
+        super().__init__()
 
     def start(self):
         options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 "
                    "-c max_connections=200 -c shared_buffers=32MB -c synchronous_commit=on "
                    "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top "
                    "-c pg_stat_statements.track_planning=off")
+        options += "".join(" -c " + shlex.quote(f"{name}={value}") for name, value in self.extra_settings.items())
         self._run("pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "30", "start")
 
     @property

@@ -2,9 +2,10 @@
 
 A small table hides a statement whose cost grows with the data: PostgreSQL reads a 100-row table
 whole and nobody notices. So this module's own PostgreSQL 15 cluster (harness/postgres.py, with
-settings) is filled, with generate_series in SQL, to about 1,000,000 documents (50,000 users, most
-with a few documents, one "whale" with 100,000), 100,000 shares and 1,000,000 audit rows over the
-last six monthly partitions, and vacuumed and analysed. The fill is written against schema version
+settings) is filled, with generate_series in SQL (harness/fill.py, which bench/scale.py fills ten
+times larger), to about 1,000,000 documents (50,000 users, most with a few documents, one "whale"
+with 100,000), 100,000 shares and 1,000,000 audit rows over the last six monthly partitions, and
+vacuumed and analysed. The fill is written against schema version
 FILL_SCHEMA_VERSION (`presignd migrate --to` it first) and the later migrations are then applied to
 the full tables, as an upgrade in production would.
 
@@ -25,7 +26,6 @@ the plans test pass with nothing to look at.
 
 Runs in about 45 s on two cores, most of it the fill (about 30 s).
 """
-import base64
 import json
 import os
 import pathlib
@@ -38,6 +38,7 @@ import pytest
 import requests
 
 from harness.common import API, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, PURPOSES, upload_ready
+from harness.fill import FILL_SCHEMA_VERSION, Fill, cursor_at
 from harness.postgres import PostgresCluster
 from harness.presignd import binary
 from harness.stack import migrate, stack_env
@@ -51,10 +52,10 @@ SHARES = 100_000
 AUDIT_ROWS = 1_000_000
 AUDIT_MONTHS = 6
 WHALE, USER = "whale", "alice"
-# The schema the fill below is written for (Sources/PresigndPostgres/Migrations.swift, 1 to 4:
-# every NOT NULL column, the status and size CHECKs, uploadIds of multipart rows, audit_log
-# partitioned by month through presignd_audit_partition). Later migrations upgrade the full tables.
-FILL_SCHEMA_VERSION = 4
+# The fill (harness/fill.py, shared with bench/scale.py), written against schema version
+# FILL_SCHEMA_VERSION; later migrations upgrade the full tables.
+FILL = Fill(documents=DOCUMENTS, users=USERS, whales=((WHALE, WHALE_DOCUMENTS),), shares=SHARES, audit_rows=AUDIT_ROWS,
+            audit_months=AUDIT_MONTHS, user=USER)
 
 # Every statement with its parameters, in a JSON log in the data directory; and, for a test
 # cluster only, no durability (the fill is 2 million rows).
@@ -71,123 +72,6 @@ START_MARK, END_MARK = "presignd-query-plans: requests start", "presignd-query-p
 # The quota configuration: every purpose limited (far above what anyone holds), so uploads
 # reserve in upload_usage and usage is read from it.
 QUOTA_PURPOSES = {name: dict(purpose, quotaFiles=10_000_000, quotaBytes=10 ** 15) for name, purpose in PURPOSES.items()}
-
-# A user id of the fill: 'u00001' … 'u50000'.
-FILL_USER = "'u' || lpad((1 + floor({n} * {r}))::int::text, 5, '0')"
-SKEWED_USER = FILL_USER.format(n=USERS - 1, r="power(random(), 1.5)")  # a few users own hundreds
-ANY_USER = FILL_USER.format(n=USERS - 1, r="random()")
-
-
-def documents_sql(first, last):
-    """Documents first…last (every tenth the whale's): 93 % ready, the rest pending, uploading
-    (with an uploadId and part size), rejected, expired or aborted; 30 % avatars; finished ones
-    created over the past year, unfinished ones within the last 20 hours (older ones would have
-    been swept). Inserted oldest first, so the table's order follows creation as it would."""
-    return f"""
-        INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size,
-                               actual_type, status, rejection, upload_id, part_size, created_at, updated_at)
-        SELECT id, owner, prefix || '/' || owner || '/' || id || ext, purpose, 'file ' || n || ext, size, ctype,
-               CASE WHEN status = 'ready' THEN size END, CASE WHEN status = 'ready' THEN ctype END, status,
-               CASE WHEN status = 'rejected' THEN 'the uploaded object is larger than declared' END,
-               CASE WHEN status = 'uploading' THEN 'mpu-' || replace(id::text, '-', '') END,
-               CASE WHEN status = 'uploading' THEN 8388608 END,
-               created, created + interval '3 seconds'
-        FROM (
-            SELECT n, id, owner, status, purpose,
-                   CASE purpose WHEN 'avatar' THEN 'avatars' ELSE 'documents' END AS prefix,
-                   CASE purpose WHEN 'avatar' THEN '.png' ELSE '.pdf' END AS ext,
-                   CASE purpose WHEN 'avatar' THEN 'image/png' ELSE 'application/pdf' END AS ctype,
-                   1 + floor(r_size * 60000)::bigint AS size,
-                   date_trunc('second', CASE WHEN status IN ('pending', 'uploading') THEN now() - r_time * interval '20 hours'
-                                             ELSE now() - interval '1 day' - r_time * interval '364 days' END) AS created
-            FROM (
-                SELECT n, gen_random_uuid() AS id,
-                       CASE WHEN n % {DOCUMENTS // WHALE_DOCUMENTS} = 0 THEN '{WHALE}' ELSE {SKEWED_USER} END AS owner,
-                       CASE WHEN r < 0.93 THEN 'ready' WHEN r < 0.95 THEN 'pending' WHEN r < 0.96 THEN 'uploading'
-                            WHEN r < 0.97 THEN 'rejected' WHEN r < 0.99 THEN 'expired' ELSE 'aborted' END AS status,
-                       CASE WHEN random() < 0.3 THEN 'avatar' ELSE 'document' END AS purpose,
-                       random() AS r_size, random() AS r_time
-                FROM (SELECT n, random() AS r FROM generate_series({first}, {last}) AS n) g
-            ) s
-        ) t
-        ORDER BY created
-        """
-
-
-def audit_sql(first, last):
-    """Audit rows first…last over the last AUDIT_MONTHS months (their partitions exist, as the
-    sweeper makes them month by month); every tenth by the whale; oldest first."""
-    return f"""
-        INSERT INTO audit_log (at, actor, action, resource, client_address)
-        SELECT date_trunc('second', now() - random() * interval '{AUDIT_MONTHS * 30 - 3} days'),
-               CASE WHEN n % 10 = 0 THEN '{WHALE}' ELSE {SKEWED_USER} END,
-               (ARRAY['upload.presign', 'upload.confirm', 'document.download', 'document.download', 'document.download',
-                      'document.share', 'document.delete'])[1 + floor(random() * 7)::int],
-               'document:' || gen_random_uuid(),
-               '10.' || (n % 200) || '.' || ((n / 200) % 250) || '.' || ((n / 50000) % 250)
-        FROM generate_series({first}, {last}) AS n
-        ORDER BY 1
-        """
-
-
-# Then: about SHARES shares of ready documents with other users; alice's own documents (three
-# pages of ten) and a few shared with her; shares from and to the whale; three stale pending
-# uploads for the sweeper.
-SECOND_PHASE_SQL = f"""
-    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size,
-                           actual_type, status, created_at, updated_at)
-    SELECT id, '{USER}', 'documents/{USER}/' || id || '.pdf', 'document', 'report ' || n || '.pdf', 1000 + n,
-           'application/pdf', 1000 + n, 'application/pdf', 'ready', created, created
-    FROM (SELECT n, gen_random_uuid() AS id, date_trunc('second', now() - n * interval '1 day') AS created
-          FROM generate_series(1, 25) AS n) a;
-    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                           created_at, updated_at)
-    SELECT id, 'u00077', 'documents/u00077/' || id || '.pdf', 'document', 'left.pdf', 10, 'application/pdf', 'pending',
-           created, created
-    FROM (SELECT gen_random_uuid() AS id, date_trunc('second', now() - interval '3 days') AS created
-          FROM generate_series(1, 3)) p;
-    INSERT INTO document_shares (document_id, user_id, created_at)
-    SELECT id, shared_with, created_at + interval '1 hour'
-    FROM (SELECT id, owner_id, created_at, {ANY_USER} AS shared_with
-          FROM documents TABLESAMPLE SYSTEM (12) REPEATABLE (24) WHERE status = 'ready' AND owner_id <> '{WHALE}') d
-    WHERE shared_with <> owner_id
-    LIMIT {SHARES - 2_000}
-    ON CONFLICT DO NOTHING;
-    INSERT INTO document_shares (document_id, user_id, created_at)
-    SELECT id, {ANY_USER}, created_at + interval '1 hour'
-    FROM documents WHERE owner_id = '{WHALE}' AND status = 'ready' LIMIT 1500
-    ON CONFLICT DO NOTHING;
-    INSERT INTO document_shares (document_id, user_id, created_at)
-    SELECT id, '{WHALE}', created_at + interval '1 hour'
-    FROM documents WHERE owner_id BETWEEN 'u01000' AND 'u09999' AND status = 'ready' LIMIT 500
-    ON CONFLICT DO NOTHING;
-    INSERT INTO document_shares (document_id, user_id, created_at)
-    SELECT id, '{USER}', created_at + interval '1 hour'
-    FROM documents WHERE owner_id BETWEEN 'u20000' AND 'u20999' AND status = 'ready' LIMIT 12
-    ON CONFLICT DO NOTHING;
-    """
-
-
-def run_sql_at_once(postgres, scripts):
-    """Runs each script in its own psql session, all at the same time (the fill is CPU-bound
-    index maintenance: two sessions use both cores)."""
-    procs = [subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", postgres.url, "-c", script],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for script in scripts]
-    errors = [p.communicate(timeout=300)[1] for p in procs]
-    failed = [err for p, err in zip(procs, errors) if p.returncode != 0]
-    assert not failed, failed
-
-
-def fill(postgres):
-    """The past months' audit partitions first (so no row lands in the default partition), then
-    documents and audit rows in two sessions at once, then the rest."""
-    postgres.psql(f"SELECT presignd_audit_partition(((now() AT TIME ZONE 'UTC')::date - make_interval(months => m))::date) "
-                  f"FROM generate_series(1, {AUDIT_MONTHS}) AS m")
-    half, audit_half = DOCUMENTS // 2, AUDIT_ROWS // 2
-    sort_in_memory = "SET work_mem = '256MB';"
-    run_sql_at_once(postgres, [sort_in_memory + documents_sql(1, half) + ";" + audit_sql(1, audit_half),
-                               sort_in_memory + documents_sql(half + 1, DOCUMENTS) + ";" + audit_sql(audit_half + 1, AUDIT_ROWS)])
-    run_sql_at_once(postgres, [SECOND_PHASE_SQL])
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +95,7 @@ def envs(postgres, ministack, cloudfront_key):
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     started = time.monotonic()
-    fill(postgres)
+    FILL.run(postgres)
     # The later migrations on the full tables, and the usage recount quotas need.
     assert "quota usage recounted" in migrate(quota).stdout
     # Statistics, and the visibility map autovacuum keeps on a settled table (index-only scans
@@ -234,14 +118,6 @@ def ok(response, *statuses):
     assert response.status_code in (statuses or (200,)), \
         f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
     return response
-
-
-def cursor_at(postgres, user, offset):
-    """The listing cursor after `user`'s document number `offset` (newest first), as presignd
-    encodes it (DocumentCursor: base64url of "<createdAt seconds>/<id>", unpadded)."""
-    seconds, doc = postgres.psql(f"SELECT extract(epoch FROM created_at)::bigint, id FROM documents WHERE owner_id = '{user}' "
-                                 f"AND status = 'ready' ORDER BY created_at DESC, id DESC OFFSET {offset} LIMIT 1")[0]
-    return base64.urlsafe_b64encode(f"{seconds}/{doc}".encode()).decode().rstrip("="), doc
 
 
 def upload_parts(api, user, signed, data):
