@@ -2,23 +2,37 @@
 package struct Migration: Sendable {
     package let version: Int
     package let name: String
-    package let sql: String
-    /// Indexes built with `CREATE INDEX CONCURRENTLY` instead of `sql`, outside any transaction,
-    /// so building one on a large table never blocks the writers of that table.
-    package let concurrentIndexes: [ConcurrentIndex]
+    package let step: Step
 
-    package init(version: Int, name: String, sql: String) {
-        self.version = version
-        self.name = name
-        self.sql = sql
-        self.concurrentIndexes = []
+    /// How a migration runs against a table that may hold millions of rows while presignd serves.
+    package enum Step: Sendable {
+        /// SQL run in one transaction together with the other `sql` migrations around it.
+        case sql(String)
+        /// SQL committed on its own, never together with another migration's locks (for
+        /// `VALIDATE CONSTRAINT`, which reads the whole table under a lock that blocks no one,
+        /// unless a lock taken before it in the same transaction does).
+        case alone(String)
+        /// One statement run again and again, each time in its own transaction, until it
+        /// changes no row: a backfill in batches, so no row lock is held for long.
+        case batches(String)
+        /// Indexes built with `CREATE INDEX CONCURRENTLY`, outside any transaction, so building
+        /// one on a large table never blocks the writers of that table.
+        case concurrentIndexes([ConcurrentIndex])
     }
 
-    package init(version: Int, name: String, concurrentIndexes: [ConcurrentIndex]) {
+    package init(version: Int, name: String, sql: String) {
+        self.init(version: version, name: name, step: .sql(sql))
+    }
+
+    package init(version: Int, name: String, step: Step) {
         self.version = version
         self.name = name
-        self.sql = ""
-        self.concurrentIndexes = concurrentIndexes
+        self.step = step
+    }
+
+    var sql: String? {
+        if case .sql(let text) = step { return text }
+        return nil
     }
 }
 
@@ -177,16 +191,40 @@ package enum Migrations {
         Migration(version: 5, name: "shares carry their document's creation time, for listing in index order", sql: """
             -- Listing merges the user's own documents with those shared with them, newest first;
             -- with the document's creation time on the share, each side is one bounded index scan.
-            -- A document's creation time never changes, so the copy never goes stale.
+            -- A document's creation time never changes, so the copy never goes stale. Adding the
+            -- column and the trigger takes the table's lock for a moment only; the trigger fills
+            -- the column for shares any writer adds (an older presignd during a rolling deploy
+            -- too), and the next migration fills the rest in batches.
             ALTER TABLE document_shares ADD COLUMN document_created_at timestamptz;
-            UPDATE document_shares s SET document_created_at = d.created_at FROM documents d WHERE d.id = s.document_id;
-            ALTER TABLE document_shares ALTER COLUMN document_created_at SET NOT NULL;
+            CREATE FUNCTION document_shares_created_at() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.document_created_at IS NULL THEN
+                    SELECT created_at INTO NEW.document_created_at FROM documents WHERE id = NEW.document_id;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER document_shares_created_at BEFORE INSERT ON document_shares
+                FOR EACH ROW EXECUTE FUNCTION document_shares_created_at();
             """),
-        Migration(version: 6, name: "index: shares by user, newest document first", concurrentIndexes: [
+        Migration(version: 6, name: "shares: their documents' creation time, filled in batches", step: .batches("""
+            UPDATE document_shares s SET document_created_at = d.created_at
+            FROM documents d
+            WHERE d.id = s.document_id
+              AND (s.document_id, s.user_id) IN (SELECT document_id, user_id FROM document_shares
+                                                 WHERE document_created_at IS NULL LIMIT 10000)
+            """)),
+        Migration(version: 7, name: "shares: the creation time is required", sql: """
+            ALTER TABLE document_shares ADD CONSTRAINT document_shares_document_created_at_set
+                CHECK (document_created_at IS NOT NULL) NOT VALID;
+            """),
+        Migration(version: 8, name: "shares: the creation time is required, checked", step: .alone("""
+            ALTER TABLE document_shares VALIDATE CONSTRAINT document_shares_document_created_at_set;
+            """)),
+        Migration(version: 9, name: "index: shares by user, newest document first", step: .concurrentIndexes([
             ConcurrentIndex(name: "document_shares_listing",
                             definition: "document_shares (user_id, document_created_at DESC, document_id DESC)"),
-        ]),
-        Migration(version: 7, name: "index: usage from the index alone", concurrentIndexes: [
+        ])),
+        Migration(version: 10, name: "index: usage from the index alone", step: .concurrentIndexes([
             // Usage without quotas is counted from an index-only scan of the owner's entries.
             ConcurrentIndex(name: "documents_owner_usage_covering",
                             definition: """
@@ -194,15 +232,23 @@ package enum Migrations {
                                 WHERE status IN ('pending', 'uploading', 'completing', 'ready')
                                 """,
                             replaces: "documents_owner_usage"),
-        ]),
+        ])),
+        Migration(version: 11, name: "index: deletes that stopped half-way, for the sweeper", step: .concurrentIndexes([
+            // The sweeper's second question (rows still `deleting` after a while) by its own index,
+            // so its scan never reads every unfinished upload.
+            ConcurrentIndex(name: "documents_deleting", definition: "documents (updated_at) WHERE status = 'deleting'"),
+        ])),
     ]
 }
 
 /// Applies pending migrations under a session advisory lock, so several hosts running `presignd
-/// migrate` at once apply each migration exactly once. Consecutive migrations of SQL run in one
-/// transaction (a failure leaves the schema as it was before them); a migration of concurrent
-/// indexes runs outside any transaction, and a run that failed half-way is taken up again
-/// (an index left invalid is dropped and built anew).
+/// migrate` at once apply each migration exactly once. Consecutive `sql` migrations run in one
+/// transaction (a failure leaves the schema as it was before them); the other steps run as
+/// `Migration.Step` says, and a run that failed half-way is taken up again by the next (a
+/// backfill goes on where it stopped, an index left invalid is dropped and built anew). The
+/// session has no statement timeout (a backfill or an index build on a large table takes what it
+/// takes) and a lock timeout of 10 s: a migration that cannot get its lock fails and can be run
+/// again, instead of queueing every reader of the table behind it.
 package struct Migrator: Sendable {
     /// An arbitrary constant naming presignd's migration lock (the bytes of "presignd").
     static let lockKey: Int64 = 0x7072_6573_6967_6E64
@@ -217,6 +263,7 @@ package struct Migrator: Sendable {
         let deadline = connection.answerDeadlineMilliseconds
         connection.answerDeadlineMilliseconds = nil
         defer { connection.answerDeadlineMilliseconds = deadline }
+        try connection.execute("SET statement_timeout = 0; SET lock_timeout = '10s'")
         _ = try connection.query("SELECT pg_advisory_lock(\(Migrator.lockKey))")
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Migrator.lockKey))") }
         try connection.execute("""
@@ -231,30 +278,42 @@ package struct Migrator: Sendable {
         var applied: [Int] = []
         var index = 0
         while index < pending.count {
-            if pending[index].concurrentIndexes.isEmpty {
+            guard pending[index].sql == nil else {
                 var batch: [Migration] = []
-                while index < pending.count && pending[index].concurrentIndexes.isEmpty {
+                while index < pending.count, pending[index].sql != nil {
                     batch.append(pending[index])
                     index += 1
                 }
                 try inOneTransaction(batch, on: connection)
                 applied += batch.map(\.version)
-            } else {
-                let migration = pending[index]
-                for concurrent in migration.concurrentIndexes { try build(concurrent, on: connection) }
-                try record(migration, on: connection)
-                applied.append(migration.version)
-                index += 1
+                continue
             }
+            let migration = pending[index]
+            switch migration.step {
+            case .sql:
+                preconditionFailure("run in a transaction above")
+            case .alone(let text):
+                try inOneTransaction([migration], on: connection, text: text)
+            case .batches(let text):
+                // Each batch commits on its own (autocommit); the last one changes nothing.
+                while try connection.affectedRows(SQL(unsafeSQL: text)) > 0 {}
+                try record(migration, on: connection)
+            case .concurrentIndexes(let indexes):
+                for concurrent in indexes { try build(concurrent, on: connection) }
+                try record(migration, on: connection)
+            }
+            applied.append(migration.version)
+            index += 1
         }
         return applied
     }
 
-    func inOneTransaction(_ batch: [Migration], on connection: PostgresConnection) throws(PostgresError) {
+    /// `batch`'s SQL (or `text`, for one migration) and their records, committed together.
+    func inOneTransaction(_ batch: [Migration], on connection: PostgresConnection, text: String? = nil) throws(PostgresError) {
         try connection.execute("BEGIN")
         do {
             for migration in batch {
-                try connection.execute(SQL(unsafeSQL: migration.sql))
+                try connection.execute(SQL(unsafeSQL: text ?? migration.sql ?? ""))
                 try record(migration, on: connection)
             }
             try connection.execute("COMMIT")

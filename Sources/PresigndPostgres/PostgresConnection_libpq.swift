@@ -192,6 +192,19 @@ package final class PostgresConnection: @unchecked Sendable {
         _ = try rows(of: PQexec(connection, sql.text))
     }
 
+    /// Runs one statement without parameters and answers how many rows it changed.
+    package func affectedRows(_ sql: SQL) throws(PostgresError) -> Int {
+        precondition(sql.binds.isEmpty, "affectedRows takes no parameters")
+        guard let result = PQexec(connection, sql.text) else { throw failure(nil) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
+            return Int(String(cString: PQcmdTuples(result))) ?? 0
+        default:
+            throw failure(result)
+        }
+    }
+
     func preparedName(for sql: SQL) throws(PostgresError) -> String {
         if let id = sql.statementID, let name = preparedStatements[id] { return name }
         if let name = preparedNames[sql.text] {

@@ -22,7 +22,8 @@ final class PostgresDocumentStoreTests: XCTestCase {
         try pool.withConnection { connection throws(PostgresError) in
             try connection.execute("""
                 DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
-                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition
+                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
+                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
                 """)
             XCTAssertEqual(try Migrator().run(on: connection), Migrations.all.map(\.version))
             XCTAssertEqual(try Migrator().run(on: connection), [])
@@ -48,7 +49,8 @@ final class PostgresDocumentStoreTests: XCTestCase {
         try pool.withConnection { connection throws(PostgresError) in
             try connection.execute("""
                 DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
-                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition
+                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
+                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
                 """)
             XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version <= 4 }).run(on: connection), [1, 2, 3, 4])
         }
@@ -68,6 +70,10 @@ final class PostgresDocumentStoreTests: XCTestCase {
             SELECT extract(epoch from document_created_at)::bigint FROM document_shares ORDER BY document_created_at
             """).map { $0.string(0) }, ["1700000100", "1700000300"])
         XCTAssertEqual(try store.listAccessible(userID: "alice", after: nil, limit: 10).map(\.id), [pending(2).id, pending(1).id])
+        // A share written without the time (an older presignd during a rolling deploy) gets it
+        // from the trigger, so the check constraint and the listing hold.
+        _ = try pool.query("INSERT INTO document_shares (document_id, user_id, created_at) VALUES (\(pending(1).id)::uuid, 'carol', now())")
+        XCTAssertEqual(try store.listAccessible(userID: "carol", after: nil, limit: 10).map(\.id), [pending(1).id])
     }
 
     /// A concurrent index build that failed leaves an invalid index behind; the next run drops
@@ -82,14 +88,14 @@ final class PostgresDocumentStoreTests: XCTestCase {
                 """)
         }
         try pool.withConnection { connection throws(PostgresError) in
-            _ = try connection.query("DELETE FROM schema_migrations WHERE version = 6")
+            _ = try connection.query("DELETE FROM schema_migrations WHERE version = 9")
             try connection.execute("DROP INDEX document_shares_listing")
             // Two shares for carol: a unique index on user_id fails half-way and stays invalid.
             XCTAssertThrowsError(try connection.execute("CREATE UNIQUE INDEX CONCURRENTLY document_shares_listing ON document_shares (user_id)"))
             XCTAssertEqual(try connection.query("""
                 SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'document_shares_listing'
                 """).map { $0.string(0) }, ["false"])
-            XCTAssertEqual(try Migrator().run(on: connection), [6])
+            XCTAssertEqual(try Migrator().run(on: connection), [9])
             XCTAssertEqual(try connection.query("""
                 SELECT i.indisvalid::text, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                 WHERE c.relname = 'document_shares_listing'
