@@ -30,9 +30,18 @@ package struct Migration: Sendable {
         self.step = step
     }
 
-    var sql: String? {
-        if case .sql(let text) = step { return text }
-        return nil
+    /// The SQL a transaction runs for it: an `sql` or `alone` step's; nil for the others.
+    var transactionSQL: String? {
+        switch step {
+        case .sql(let text), .alone(let text): return text
+        case .batches, .concurrentIndexes: return nil
+        }
+    }
+
+    /// Whether it shares one transaction with the `sql` migrations next to it.
+    var joinsTransaction: Bool {
+        if case .sql = step { return true }
+        return false
     }
 }
 
@@ -278,22 +287,19 @@ package struct Migrator: Sendable {
         var applied: [Int] = []
         var index = 0
         while index < pending.count {
-            guard pending[index].sql == nil else {
-                var batch: [Migration] = []
-                while index < pending.count, pending[index].sql != nil {
-                    batch.append(pending[index])
-                    index += 1
-                }
-                try inOneTransaction(batch, on: connection)
-                applied += batch.map(\.version)
-                continue
-            }
             let migration = pending[index]
             switch migration.step {
             case .sql:
-                preconditionFailure("run in a transaction above")
-            case .alone(let text):
-                try inOneTransaction([migration], on: connection, text: text)
+                var batch = [migration]
+                while index + batch.count < pending.count, pending[index + batch.count].joinsTransaction {
+                    batch.append(pending[index + batch.count])
+                }
+                try inOneTransaction(batch, on: connection)
+                applied += batch.map(\.version)
+                index += batch.count
+                continue
+            case .alone:
+                try inOneTransaction([migration], on: connection)
             case .batches(let text):
                 // Each batch commits on its own (autocommit); the last one changes nothing.
                 while try connection.affectedRows(SQL(unsafeSQL: text)) > 0 {}
@@ -308,12 +314,13 @@ package struct Migrator: Sendable {
         return applied
     }
 
-    /// `batch`'s SQL (or `text`, for one migration) and their records, committed together.
-    func inOneTransaction(_ batch: [Migration], on connection: PostgresConnection, text: String? = nil) throws(PostgresError) {
+    /// `batch`'s SQL and their records, committed together.
+    func inOneTransaction(_ batch: [Migration], on connection: PostgresConnection) throws(PostgresError) {
         try connection.execute("BEGIN")
         do {
             for migration in batch {
-                try connection.execute(SQL(unsafeSQL: text ?? migration.sql ?? ""))
+                guard let text = migration.transactionSQL else { preconditionFailure("migration \(migration.version) runs outside a transaction") }
+                try connection.execute(SQL(unsafeSQL: text))
                 try record(migration, on: connection)
             }
             try connection.execute("COMMIT")
