@@ -44,13 +44,19 @@ pidfile = {self.root}/pgbouncer.pid
 max_client_conn = 200
 server_reset_query = DISCARD ALL
 """)
-        as_user = []
+        demote = None
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             for path in (self.root, users, config):
                 os.chown(path, pw.pw_uid, pw.pw_gid)
-            as_user = ["runuser", "-u", "postgres", "--"]
-        self.process = subprocess.Popen(as_user + [PGBOUNCER, config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+            def demote():
+                os.setgid(pw.pw_gid)
+                os.setuid(pw.pw_uid)
+        # PgBouncer itself is the child (not a runuser in between, which would not pass the
+        # stop signal on), so stop() ends it by its own PID.
+        self.process = subprocess.Popen([PGBOUNCER, config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        preexec_fn=demote)
         try:
             wait_for_listener(f"127.0.0.1:{self.port}", process=self.process)
         except BaseException:
