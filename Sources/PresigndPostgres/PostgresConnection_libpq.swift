@@ -22,9 +22,6 @@ package final class PostgresConnection: @unchecked Sendable {
     package var answerDeadlineMilliseconds: Int?
     /// Set once a statement went unanswered: the connection's state is unknown, so it is dropped.
     var abandoned = false
-    /// Behind a transaction pooler: the server's `statement_timeout` as this connection found it
-    /// (the role's), "0" when there is none.
-    package private(set) var serverStatementTimeout: String?
 
     /// Connects, or throws a `.connection` error carrying libpq's message. The server's notices
     /// and warnings (`WARNING: terminating connection due to immediate shutdown`) go to `notice`
@@ -63,8 +60,8 @@ package final class PostgresConnection: @unchecked Sendable {
         case .none: break
         case .session: try execute(SQL(unsafeSQL: settings.setStatements))
         case .transaction:
-            serverStatementTimeout = try query("SHOW statement_timeout").first?.string(0)
-            if serverStatementTimeout == "0" {
+            // The role's timeout is the only one there is: said when there is none.
+            if try query("SHOW statement_timeout").first?.string(0) == "0" {
                 notice(PostgresNotice(severity: "WARNING", message: """
                     no statement_timeout behind the transaction pooler (PRESIGND_DB_POOLER=transaction sends no settings): \
                     set it on presignd's role, ALTER ROLE <role> SET statement_timeout = '\(settings.statementTimeoutMilliseconds)ms'

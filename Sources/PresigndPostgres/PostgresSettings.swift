@@ -46,13 +46,13 @@ package struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// wins (libpq lets later entries override earlier ones when it expands `dbname`).
     var parameters: [(String, String)] {
         [("connect_timeout", String(connectTimeoutSeconds))]
-            + (pooler == .none ? [("options", "-c \(Self.sessionSettings(statementTimeoutMilliseconds).joined(separator: " -c "))")] : [])
+            + (pooler == .none ? [("options", sessionSettings.map { "-c \($0.name)=\($0.value)" }.joined(separator: " "))] : [])
             + [("application_name", "presignd"), ("dbname", conninfo)]
     }
 
-    /// What every session of presignd's runs with, as `name=value`.
-    static func sessionSettings(_ statementTimeoutMilliseconds: Int) -> [String] {
-        ["statement_timeout=\(statementTimeoutMilliseconds)", "client_min_messages=warning"]
+    /// What every session of presignd's runs with.
+    var sessionSettings: [(name: String, value: String)] {
+        [("statement_timeout", String(statementTimeoutMilliseconds)), ("client_min_messages", "warning")]
     }
 
     /// How long presignd waits for the answer to one statement before it gives up on the
@@ -63,9 +63,6 @@ package struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
 
     /// The same settings as `SET` statements, for a session behind a session pooler.
     var setStatements: String {
-        Self.sessionSettings(statementTimeoutMilliseconds).map { setting in
-            let parts = setting.split(separator: "=", maxSplits: 1)
-            return "SET \(parts[0]) = \(parts[1])"
-        }.joined(separator: "; ")
+        sessionSettings.map { "SET \($0.name) = \($0.value)" }.joined(separator: "; ")
     }
 }

@@ -246,13 +246,13 @@ package struct UploadFlow: Sendable {
     /// Checks the client's parts against ListParts, then completes through the lifecycle.
     func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
                         user: AuthenticatedUser) throws -> UploadOutcome {
+        var request = lifecycleRequest(context, user)
         if record.status.acceptsParts {
-            let stored = try storedParts(record, lifecycleRequest(context, user))
+            let stored = try storedParts(record, request)
             let plan = try plan(of: record)
             let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
             try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: min(maxSize, record.declaredSize))
         }
-        var request = lifecycleRequest(context, user)
         request.parts = parts
         return try runner.run(.completeRequested, on: record, request)
     }

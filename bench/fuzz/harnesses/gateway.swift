@@ -9,14 +9,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let raw = PackedGatewayParams(Array(bytes))
     var entries = 0
     var params: [GatewayParam] = []
-    for entry in bytes.split(separator: 0, omittingEmptySubsequences: false) {
-        guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
+    raw.forEachParam { param in
         entries += 1
         // A GatewayParam's name is a String, so only a UTF-8 name makes the same param.
-        let name = UnsafeBufferPointer(rebasing: bytes[entry.startIndex..<equals])
-        if let text = String(validating: name, as: UTF8.self) {
-            params.append(GatewayParam(text, Array(bytes[(equals + 1)..<entry.endIndex])))
+        if let text = param.name.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) {
+            params.append(GatewayParam(text, param.value.bytes))
         }
+        return true
     }
     let limits = GatewayLimits(bodyLimit: 1024, headerLimit: 2048, pathLimit: 512)
     let head = try? GatewayRequestHead.parse(raw, limits: limits)
