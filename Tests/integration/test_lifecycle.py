@@ -199,6 +199,29 @@ def test_an_upload_the_store_aborted_ends_as_aborted(api, postgres, ministack, r
     assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"
 
 
+def test_requests_racing_on_an_upload_the_store_lost_end_it_once(api, postgres, ministack):
+    """The store aborted the upload behind presignd's back; parts lists, completions, Uppy's
+    list-parts and the owner's own abort arrive at the same moment against PostgreSQL: the row
+    ends aborted once, with one audit row, and every answer says aborted."""
+    data = os.urandom(6 * MIB)
+    upload = create_multipart(api, len(data))
+    parts = put_parts(api, upload, data, numbers=[1])
+    ministack.client().abort_multipart_upload(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])
+    uppy = f"/api/uppy/s3/multipart/{quote(upload['uploadId'], safe='')}"
+    calls = [lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
+             lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
+             lambda: api.call("GET", uppy, params={"key": upload["key"]}),
+             lambda: api.call("DELETE", f"/api/uploads/{upload['fileId']}")] * 3
+    answers = at_once(*calls)
+    for r in answers:
+        if r.request.method == "DELETE":
+            assert r.status_code == 200 and r.json()["status"] == "aborted", r.text
+        else:
+            assert r.status_code == 409 and r.json()["error"]["code"] == "upload_aborted", r.text
+    assert status_of(postgres, upload["fileId"]) == "aborted"
+    assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
+
+
 def test_complete_with_a_missing_part_says_which(api, postgres):
     data = os.urandom(11 * MIB)
     upload = create_multipart(api, len(data))
