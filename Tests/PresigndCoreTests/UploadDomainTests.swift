@@ -103,20 +103,27 @@ final class FileNameTests: XCTestCase {
                        "documents/u/f")
     }
 
-    func testUUIDv4WritesEveryByteInPlace() {
-        XCTAssertEqual(UUIDv4.make(randomBytes: Array(0..<16)), "00010203-0405-4607-8809-0a0b0c0d0e0f")
-        XCTAssertEqual(UUIDv4.make(randomBytes: [0x9f, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18, 0x29, 0x3a, 0x4b, 0x5c, 0x6d, 0x7e, 0x8f]),
-                       "9fa1b2c3-d4e5-4607-9829-3a4b5c6d7e8f")
+    func testDocumentIDsAreVersion7TheMillisecondsFirst() {
+        // RFC 9562 appendix A.6's example: 2022-02-22 19:22:22 UTC (0x017F22E279B0 ms).
+        XCTAssertEqual(DocumentID.make(milliseconds: 0x017F_22E2_79B0, randomBytes: [0xCC, 0xC3, 0x98, 0xC4, 0xDC, 0x0C, 0x0C, 0x07, 0x39, 0x8F]),
+                       "017f22e2-79b0-7cc3-98c4-dc0c0c07398f")
+        XCTAssertEqual(DocumentID.make(milliseconds: 0, randomBytes: [UInt8](repeating: 0xFF, count: 10)), "00000000-0000-7fff-bfff-ffffffffffff")
+        XCTAssertEqual(DocumentID.make(milliseconds: 1, randomBytes: [UInt8](repeating: 0, count: 10)), "00000000-0001-7000-8000-000000000000")
     }
 
-    func testUUIDv4SetsVersionAndVariantBits() {
-        let id = UUIDv4.make(randomBytes: [UInt8](repeating: 0xFF, count: 16))
-        XCTAssertEqual(id, "ffffffff-ffff-4fff-bfff-ffffffffffff")
-        XCTAssertEqual(UUIDv4.make(randomBytes: [UInt8](repeating: 0, count: 16)), "00000000-0000-4000-8000-000000000000")
-        XCTAssertTrue(UUIDv4.isValid(id))
-        XCTAssertFalse(UUIDv4.isValid("ffffffff-ffff-4fff-bfff-fffffffffff"))
-        XCTAssertFalse(UUIDv4.isValid("ffffffff-ffff-4fff-bfff-fffffffffffg"))
-        XCTAssertFalse(UUIDv4.isValid("ffffffffxffff-4fff-bfff-ffffffffffff"))
+    func testDocumentIDsSortByTimeAndAreValid() {
+        let earlier = DocumentID.make(milliseconds: 1_765_000_000_000, randomBytes: [UInt8](repeating: 0xFF, count: 10))
+        let later = DocumentID.make(milliseconds: 1_765_000_000_001, randomBytes: [UInt8](repeating: 0, count: 10))
+        XCTAssertLessThan(earlier, later, "a later millisecond sorts later whatever the random bits")
+        let fresh = DocumentID.random()
+        XCTAssertTrue(DocumentID.isValid(fresh))
+        XCTAssertEqual(Array(fresh.utf8)[14], UInt8(ascii: "7"))
+        XCTAssertNotEqual(fresh, DocumentID.random())
+        // Version-4 ids written before are still ids.
+        XCTAssertTrue(DocumentID.isValid("9fa1b2c3-d4e5-4607-9829-3a4b5c6d7e8f"))
+        XCTAssertFalse(DocumentID.isValid("ffffffff-ffff-4fff-bfff-fffffffffff"))
+        XCTAssertFalse(DocumentID.isValid("ffffffff-ffff-4fff-bfff-fffffffffffg"))
+        XCTAssertFalse(DocumentID.isValid("ffffffffxffff-4fff-bfff-ffffffffffff"))
     }
 }
 

@@ -155,7 +155,7 @@ package struct DocumentFlow: Sendable {
     /// The path's id, lower-cased; anything not shaped like a UUID cannot exist.
     func documentID(_ context: RequestContext) throws(APIError) -> String {
         let id = context.parameter("id")
-        guard UUIDv4.isValid(id) else { throw APIError.notFound("no such document") }
+        guard DocumentID.isValid(id) else { throw APIError.notFound("no such document") }
         return id.lowercased()
     }
 

@@ -17,7 +17,7 @@ package struct UploadFlow: Sendable {
     let newID: @Sendable () -> String
 
     package init(config: FlowsConfig, store: any DocumentStore, objects: any ObjectStore, signer: any ObjectURLSigner,
-                newID: @escaping @Sendable () -> String = UUIDv4.random) {
+                newID: @escaping @Sendable () -> String = DocumentID.random) {
         self.config = config
         self.store = store
         self.objects = objects
@@ -301,7 +301,7 @@ package struct UploadFlow: Sendable {
     /// The caller's upload by presignd's id; someone else's upload and no upload look the same.
     func ownedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord {
         guard let record = try findOwnedUpload(id: id, user: user) else {
-            throw APIError.notFound("no upload \(UUIDv4.isValid(id) ? id : "with that id") of yours")
+            throw APIError.notFound("no upload \(DocumentID.isValid(id) ? id : "with that id") of yours")
         }
         return record
     }
@@ -317,7 +317,7 @@ package struct UploadFlow: Sendable {
 
     /// The caller's visible upload with that id, nil when there is none; throws only when the store fails.
     func findOwnedUpload(id: String, user: AuthenticatedUser) throws -> DocumentRecord? {
-        guard UUIDv4.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
+        guard DocumentID.isValid(id), let record = try store.document(id: id.lowercased()), record.ownerID == user.id,
               record.status.isVisibleToOwner else { return nil }
         return record
     }

@@ -201,8 +201,15 @@ package enum MonotonicTime {
     }
 }
 
-/// The wall clock with milliseconds, for log lines: `2026-12-01T12:49:54.123Z`.
+/// The wall clock with milliseconds: for log lines (`2026-12-01T12:49:54.123Z`) and ids.
 package enum WallTime {
+    /// Milliseconds since the Unix epoch.
+    package static func unixMilliseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return UInt64(time.tv_sec) * 1000 + UInt64(time.tv_nsec / 1_000_000)
+    }
+
     package static func iso8601Milliseconds() -> String {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)

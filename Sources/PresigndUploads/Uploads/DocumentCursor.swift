@@ -26,7 +26,7 @@ package struct DocumentCursor: Sendable, Equatable {
               let plain = UTF8Text.validating(bytes) else { return nil }
         let parts = plain.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let seconds = Int64(parts[0]), (0...latestCreatedAt).contains(seconds),
-              UUIDv4.isValid(String(parts[1])) else { return nil }
+              DocumentID.isValid(String(parts[1])) else { return nil }
         let cursor = DocumentCursor(createdAt: seconds, id: String(parts[1]))
         return cursor.encoded == text ? cursor : nil
     }

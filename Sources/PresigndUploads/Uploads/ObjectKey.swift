@@ -13,32 +13,44 @@ package enum ObjectKey {
     package static func fileID(in key: String) -> String? {
         guard let last = key.split(separator: "/", omittingEmptySubsequences: false).last, last.utf8.count >= 36 else { return nil }
         let id = String(last.prefix(36))
-        return UUIDv4.isValid(id) ? id.lowercased() : nil
+        return DocumentID.isValid(id) ? id.lowercased() : nil
     }
 }
 
-/// RFC 4122 version-4 UUIDs from 16 random bytes (passed in, so tests are reproducible).
-package enum UUIDv4 {
-    /// A fresh document id from the kernel's generator (getrandom(2)): the application's id generator.
+/// Document ids: RFC 9562 version-7 UUIDs, the Unix time in milliseconds followed by 74 random
+/// bits. New ids sort after older ones, so each insert lands at the right edge of the indexes
+/// that hold them (the primary key, an owner's object keys, the audit log's resources) instead of
+/// on a random leaf page of a table of millions; ids made before were version 4, and both are
+/// accepted wherever an id is read.
+package enum DocumentID {
+    /// A fresh id: the wall clock's milliseconds and 10 random bytes from the kernel (getrandom(2)).
     @Sendable package static func random() -> String {
-        make(randomBytes: SecureBytes.systemRandom(count: 16))
+        make(milliseconds: WallTime.unixMilliseconds(), randomBytes: SecureBytes.systemRandom(count: 10))
     }
 
-    /// `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx` in lower case.
-    package static func make(randomBytes: [UInt8]) -> String {
-        precondition(randomBytes.count == 16, "a UUID needs 16 random bytes")
+    /// `tttttttt-tttt-7rrr-yrrr-rrrrrrrrrrrr` in lower case: 48 bits of `milliseconds`, then the
+    /// version, the variant and `randomBytes` (10 of them; 74 of their bits are kept).
+    package static func make(milliseconds: UInt64, randomBytes: [UInt8]) -> String {
+        precondition(randomBytes.count == 10, "a version-7 UUID takes 10 random bytes")
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
+        bytes.replaceSubrange(6..<16, with: randomBytes)
+        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return text(bytes)
+    }
+
+    /// The canonical 8-4-4-4-12 lower-case text of 16 bytes.
+    static func text(_ bytes: [UInt8]) -> String {
         let digits: StaticString = "0123456789abcdef"
         return String(unsafeUninitializedCapacity: 36) { out in
             digits.withUTF8Buffer { hex in
                 var count = 0
-                for index in 0..<16 {
+                for (index, byte) in bytes.enumerated() {
                     if index == 4 || index == 6 || index == 8 || index == 10 {
                         out[count] = UInt8(ascii: "-")
                         count += 1
                     }
-                    var byte = randomBytes[index]
-                    if index == 6 { byte = (byte & 0x0F) | 0x40 }
-                    if index == 8 { byte = (byte & 0x3F) | 0x80 }
                     out[count] = hex[Int(byte >> 4)]
                     out[count + 1] = hex[Int(byte & 0x0F)]
                     count += 2
