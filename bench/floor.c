@@ -10,8 +10,9 @@
  * validation: the answer is the one presignd gave for the same request (bytes read from files at
  * start), with the HMAC's hex written over its signature so the work cannot be skipped.
  *
- *   POST /api/uploads/presign         a fresh UUID and key; INSERT the document row + audit row
- *                                     (one statement, the rows presignd's presign route writes)
+ *   POST /api/uploads/presign         a fresh UUID and key; INSERT the document row + audit row and
+ *                                     add it to the owner's usage row (one statement, the rows
+ *                                     presignd's presign route writes)
  *   GET  /api/documents/{id}/download the ready document by id, owner or shared-with check, and
  *                                     its audit row, in one statement (as presignd does)
  *   POST /api/auth/cdn-cookies        the audit row INSERT
@@ -43,7 +44,9 @@
 #define OID_UUID 2950
 
 static const char presign_sql[] =
-    "WITH audit AS (INSERT INTO audit_log (at, actor, action, resource, client_address) "
+    "WITH reserved AS (INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes) VALUES ($2, $4, 1, $6) "
+    "ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $6), "
+    "audit AS (INSERT INTO audit_log (at, actor, action, resource, client_address) "
     "VALUES (now(), $2, 'upload.presign', $8, $9)) "
     "INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status, "
     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now(), now())";
@@ -67,14 +70,32 @@ static const Oid cdn_types[] = {OID_TEXT, OID_TEXT, OID_TEXT};
  * to_timestamp($n), and its connection options, so the driver can tell the statements' cost from
  * everything else presignd does. */
 static const char presignd_presign_sql[] =
-    "WITH audit AS (\n"
-    "    INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (to_timestamp($1), $2, $3, $4, $5)\n"
+    "WITH reserved AS (\n"
+    "    INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)\n"
+    "    SELECT $1, $2, c.files + 1, c.bytes + $3::bigint\n"
+    "    FROM (SELECT count(*) AS files, coalesce(sum(CASE WHEN status IN ('ready') THEN coalesce(actual_size, declared_size) "
+    "ELSE declared_size END), 0) AS bytes\n"
+    "          FROM documents\n"
+    "          WHERE owner_id = $1 AND purpose = $2 AND status IN ('pending', 'uploading', 'completing', 'ready')\n"
+    "            AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $1 AND purpose = $2)) c\n"
+    "    WHERE c.files + 1 <= coalesce($4::bigint, c.files + 1)\n"
+    "      AND c.bytes + $3::bigint <= coalesce($5::bigint, c.bytes + $3::bigint)\n"
+    "    ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $3::bigint\n"
+    "    WHERE u.files + 1 <= coalesce($4::bigint, u.files + 1)\n"
+    "      AND u.bytes + $3::bigint <= coalesce($5::bigint, u.bytes + $3::bigint)\n"
+    "    RETURNING 1\n"
+    "), audit AS (\n"
+    "    INSERT INTO audit_log (at, actor, action, resource, client_address)\n"
+    "    SELECT to_timestamp($6::bigint), $7, $8, $9, $10 FROM reserved\n"
+    "), doc AS (\n"
+    "    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,\n"
+    "                           upload_id, part_size, created_at, updated_at)\n"
+    "    SELECT $11::uuid, $12, $13, $14, $15, $16::bigint, $17, $18, $19, $20::bigint, to_timestamp($21::bigint), "
+    "to_timestamp($21::bigint)\n"
+    "    FROM reserved\n"
+    "    RETURNING id\n"
     ")\n"
-    "INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,\n"
-    "                       upload_id, part_size, created_at, updated_at)\n"
-    "VALUES ($6::uuid, $7, $8, $9, $10,\n"
-    "        $11, $12, $13, $14,\n"
-    "        $15::bigint, to_timestamp($16), to_timestamp($17))";
+    "SELECT count(*) FROM doc";
 static const char presignd_download_sql[] =
     "WITH doc AS (\n"
     "    SELECT d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,\n"
@@ -226,11 +247,11 @@ static void presign(struct thread *t, const char *address) {
     const char *values[] = {id, user, key, purpose, file_name, file_size, content_type, resource, address};
     char at[24];
     snprintf(at, sizeof at, "%ld", (long)time(NULL));
-    const char *theirs[] = {at, user, "upload.presign", resource, address, id, user, key, purpose, file_name, file_size,
-                            content_type, "pending", NULL, NULL, at, at};
-    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 17, theirs, NULL, NULL, 0)
+    const char *theirs[] = {user, purpose, file_size, NULL, NULL, at, user, "upload.presign", resource, address,
+                            id, user, key, purpose, file_name, file_size, content_type, "pending", NULL, NULL, at};
+    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 21, theirs, NULL, NULL, 0)
                                            : PQexecPrepared(t->db, "presign", 9, values, NULL, NULL, 0);
-    int ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    int ok = PQresultStatus(result) == (presignd_statements ? PGRES_TUPLES_OK : PGRES_COMMAND_OK);
     if (!ok) fprintf(stderr, "floor: presign: %s", PQerrorMessage(t->db));
     PQclear(result);
     if (ok) put(t, t->presign.bytes, t->presign.length);
@@ -303,7 +324,7 @@ static void *serve(void *unused) {
         exit(1);
     }
     if (presignd_statements) {
-        prepare(t->db, "presign", presignd_presign_sql, 17, NULL);
+        prepare(t->db, "presign", presignd_presign_sql, 21, NULL);
         prepare(t->db, "download", presignd_download_sql, 8, NULL);
         prepare(t->db, "cdn", presignd_cdn_sql, 5, NULL);
     } else {

@@ -22,7 +22,7 @@ c. Every route again, as the typical user and as the largest whale: SCALE_REQUES
    connection: client p50/p99, and PostgreSQL time per request from pg_stat_statements (reset
    before each route; execution + planning time of the database's statements / requests).
    `presignd sweep --dry-run` SCALE_SWEEPS times. With SCALE_QUOTAS=1, presign and usage again
-   with quotas (after `presignd migrate` recounts the usage, timed).
+   with quotas (the usage rows are kept either way since migration 12, which b. times).
 d. README.md's audit-log query for operators (and the same for a document's history) under
    EXPLAIN ANALYZE, at both sizes.
 e. Markdown tables on stdout (progress on stderr) and the targets: every route within 2x of the
@@ -154,10 +154,6 @@ def migrate_as_configured(env, *args, attempt=lambda number: None):
         out = attempts[-1][2]
         assert out.returncode == 0, out.stdout + out.stderr
     return attempts
-
-
-def attempts_note(attempts):
-    return "; ".join(f"{how}: {'ok' if out.returncode == 0 else 'failed'} after {seconds:.1f} s" for how, seconds, out in attempts)
 
 
 def timed_sql(pg, sql):
@@ -655,8 +651,6 @@ def main():
         report["sweep_large"] = sweeps(pg, env)
         stop()
         if QUOTAS:
-            log("  presignd migrate with quotas (the usage recount)")
-            report["recount"] = migrate_as_configured(quota_env)
             client = start("large-quotas", quota_env)
             for user, results in measure_quotas(pg, client, [USER, WHALE]).items():
                 large[user].update(results)
@@ -699,8 +693,6 @@ def print_report(report, empty, large):
           f"{sl['median'] * 1000:.0f} / {sl['max'] * 1000:.0f} | {ratio(sl['median'], se['median']):.2f} | "
           f"{se['pg_ms'] * 1000:.0f} | {sl['pg_ms'] * 1000:.0f} | {ratio(sl['pg_ms'], se['pg_ms']):.2f} | "
           f"median / max of {SWEEPS} runs; {sl['rows']} rows listed |")
-    if QUOTAS:
-        print(f"\nQuotas: `presignd migrate` recounting the usage of {c[0]:,} documents: {attempts_note(report['recount'])}.")
 
     rows, names, summary, writer_names = report["migrations"]
     print(f"\n**Migrations** (`presignd migrate --to N` one at a time on the filled tables; background clients "

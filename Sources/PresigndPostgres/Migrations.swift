@@ -18,6 +18,9 @@ package struct Migration: Sendable {
         /// Indexes built with `CREATE INDEX CONCURRENTLY`, outside any transaction, so building
         /// one on a large table never blocks the writers of that table.
         case concurrentIndexes([ConcurrentIndex])
+        /// A `DO` block that commits its own batches (each under its own short lock), sent outside
+        /// any transaction; run again after a failure, it starts over, so it must be idempotent.
+        case committingBatches(String)
     }
 
     package init(version: Int, name: String, sql: String) {
@@ -34,7 +37,7 @@ package struct Migration: Sendable {
     var transactionSQL: String? {
         switch step {
         case .sql(let text), .alone(let text): return text
-        case .batches, .concurrentIndexes: return nil
+        case .batches, .concurrentIndexes, .committingBatches: return nil
         }
     }
 
@@ -247,6 +250,45 @@ package enum Migrations {
             // so its scan never reads every unfinished upload.
             ConcurrentIndex(name: "documents_deleting", definition: "documents (updated_at) WHERE status = 'deleting'"),
         ])),
+        Migration(version: 12, name: "usage kept for every owner, quotas or not", step: .committingBatches("""
+            -- From now on every upload and state change keeps its owner's upload_usage row (until
+            -- now only with quotas configured), so usage is read, never counted. Each batch of
+            -- 1,000 owners is recounted under a lock that holds writers back for that batch only,
+            -- so no upload committed meanwhile is counted twice or missed; rows of owners who no
+            -- longer hold anything are zeroed.
+            DO $recount$
+            DECLARE
+                done_to text := '';
+                upto text;
+            BEGIN
+                LOOP
+                    SELECT max(owner_id) INTO upto FROM (
+                        (SELECT DISTINCT owner_id FROM documents
+                         WHERE owner_id > done_to AND status IN ('pending', 'uploading', 'completing', 'ready')
+                         ORDER BY owner_id LIMIT 1000)
+                        UNION
+                        (SELECT owner_id FROM upload_usage WHERE owner_id > done_to ORDER BY owner_id LIMIT 1000)
+                        ORDER BY owner_id LIMIT 1000) batch;
+                    EXIT WHEN upto IS NULL;
+                    LOCK TABLE upload_usage IN SHARE ROW EXCLUSIVE MODE;
+                    INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
+                    SELECT owner_id, purpose, count(*),
+                           sum(CASE WHEN status = 'ready' THEN coalesce(actual_size, declared_size) ELSE declared_size END)
+                    FROM documents
+                    WHERE owner_id > done_to AND owner_id <= upto AND status IN ('pending', 'uploading', 'completing', 'ready')
+                    GROUP BY owner_id, purpose
+                    ON CONFLICT (owner_id, purpose) DO UPDATE SET files = excluded.files, bytes = excluded.bytes
+                    WHERE (u.files, u.bytes) IS DISTINCT FROM (excluded.files, excluded.bytes);
+                    UPDATE upload_usage u SET files = 0, bytes = 0
+                    WHERE u.owner_id > done_to AND u.owner_id <= upto AND (u.files <> 0 OR u.bytes <> 0)
+                      AND NOT EXISTS (SELECT 1 FROM documents d
+                                      WHERE d.owner_id = u.owner_id AND d.purpose = u.purpose
+                                        AND d.status IN ('pending', 'uploading', 'completing', 'ready'));
+                    COMMIT;
+                    done_to := upto;
+                END LOOP;
+            END $recount$
+            """)),
     ]
 }
 
@@ -306,6 +348,9 @@ package struct Migrator: Sendable {
                 try record(migration, on: connection)
             case .concurrentIndexes(let indexes):
                 for concurrent in indexes { try build(concurrent, on: connection) }
+                try record(migration, on: connection)
+            case .committingBatches(let text):
+                try connection.execute(SQL(unsafeSQL: text))
                 try record(migration, on: connection)
             }
             applied.append(migration.version)

@@ -42,10 +42,10 @@ extension DocumentRecord {
 }
 
 extension PostgresDocumentStore {
-    /// A new upload with quotas on: reserves its declared size in its owner's usage row (made
-    /// from the documents the first time), then writes the audit row and the document, only if
-    /// the reservation fit.
-    struct InsertTracked: HotStatement {
+    /// A new upload: reserves its declared size in its owner's usage row (made from the documents
+    /// the first time), then writes the audit row and the document, only if the reservation fit
+    /// the quota (a nil quota always fits).
+    struct Insert: HotStatement {
         let record: DocumentRecord
         let audit: AuditEntry
         let quota: UploadQuota?
@@ -83,24 +83,6 @@ extension PostgresDocumentStore {
             [record.ownerID, record.purpose, String(record.declaredSize), quota?.maxFiles.map { String($0) },
              quota?.maxBytes.map { String($0) }] + audit.values + record.insertValues
         }
-    }
-
-    /// A new upload without quotas: the audit row and the document.
-    struct InsertUntracked: HotStatement {
-        let record: DocumentRecord
-        let audit: AuditEntry
-
-        // $1–$5 audit, $6–$16 the document.
-        static let statement = SQL.Statement(numbered: """
-            WITH audit AS (
-                INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(AuditEntry.columns(from: 1)))
-            )
-            INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                   upload_id, part_size, created_at, updated_at)
-            VALUES (\(DocumentRecord.insertColumns(from: 6)))
-            """)
-
-        var binds: [String?] { audit.values + record.insertValues }
     }
 
     /// The available document if the user owns it or it is shared with them, with the download's

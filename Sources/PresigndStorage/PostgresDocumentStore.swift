@@ -14,16 +14,11 @@ package struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
     let metrics: Metrics
-    /// Whether quotas are configured: then every upload reserves its size in `upload_usage` (one
-    /// row per owner and purpose, locked by the statement that changes it) and every state change
-    /// that releases or corrects it updates that row, in the same statement.
-    let tracksUsage: Bool
 
-    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, tracksUsage: Bool = false) {
+    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
-        self.tracksUsage = tracksUsage
     }
 
     /// `status IN (…)` of the states the lifecycle answers yes for: the SQL asks the same
@@ -45,8 +40,6 @@ package struct PostgresDocumentStore: DocumentStore {
         CASE WHEN \(statusCondition("status", where: \.isAvailable)) THEN coalesce(actual_size, declared_size) ELSE declared_size END
         """
     static let availableText = statusCondition("d.status", where: \.isAvailable)
-    static let holdsQuota = SQL(unsafeSQL: holdsQuotaText)
-    static let charged = SQL(unsafeSQL: chargedText)
     static let unfinished = status("d.status", where: \.isUnfinished)
     static let available = SQL(unsafeSQL: availableText)
 
@@ -62,13 +55,13 @@ package struct PostgresDocumentStore: DocumentStore {
         "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action?.rawValue), \(audit.resource), \(audit.clientAddress)"
     }
 
+    /// Every upload reserves its size in its owner's usage row for its purpose (made from the
+    /// owner's documents the first time), whether quotas are configured or not, so usage is read
+    /// and never counted. ON CONFLICT … DO UPDATE locks the row and re-checks the limit, if there
+    /// is one, against its latest version: of concurrent uploads only those that fit get a row;
+    /// the others reserve, audit and insert nothing.
     package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
-        guard tracksUsage else { return try insertUntracked(record, audit: audit) }
-        // The usage row is created from the owner's documents the first time (the documents are
-        // only read when there is no row yet), then changed in place. ON CONFLICT … DO UPDATE
-        // locks the row and re-checks the limit against its latest version, so of concurrent
-        // uploads only those that fit get a row; the others reserve, audit and insert nothing.
-        let rows = try run(InsertTracked(record: record, audit: audit, quota: quota).sql)
+        let rows = try run(Insert(record: record, audit: audit, quota: quota).sql)
         guard rows.first?.int64(0) == 1 else {
             let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
             throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
@@ -76,41 +69,10 @@ package struct PostgresDocumentStore: DocumentStore {
         }
     }
 
+    /// The caller's usage rows: one index lookup, however many documents they hold.
     package func usage(ownerID: String) throws -> [PurposeUsage] {
-        let rows = tracksUsage
-            ? try run("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
-            : try run("""
-                SELECT purpose, count(*), coalesce(sum(\(fragment: Self.charged)), 0) FROM documents
-                WHERE owner_id = \(ownerID) AND \(fragment: Self.holdsQuota) GROUP BY purpose ORDER BY purpose
-                """)
-        return rows.map { PurposeUsage(purpose: $0.string(0), files: $0.int64(1) ?? 0, bytes: $0.int64(2) ?? 0) }
-    }
-
-    /// Rebuilds `upload_usage` from the documents, with uploads blocked meanwhile (for turning
-    /// quotas on after a time without them; `presignd migrate` runs it when quotas are configured).
-    package func recountUsage() throws {
-        try pool.withConnection { connection throws(PostgresError) in
-            try connection.execute("BEGIN")
-            do throws(PostgresError) {
-                // A count over every document takes what it takes (seconds at ten million rows).
-                try connection.execute("SET LOCAL statement_timeout = 0")
-                try connection.execute("LOCK TABLE upload_usage IN EXCLUSIVE MODE")
-                try connection.execute("DELETE FROM upload_usage")
-                try connection.execute("""
-                    INSERT INTO upload_usage (owner_id, purpose, files, bytes)
-                    SELECT owner_id, purpose, count(*), sum(\(fragment: Self.charged)) FROM documents
-                    WHERE \(fragment: Self.holdsQuota) GROUP BY owner_id, purpose
-                    """)
-                try connection.execute("COMMIT")
-            } catch {
-                if connection.isHealthy { try? connection.execute("ROLLBACK") }
-                throw error
-            }
-        }
-    }
-
-    func insertUntracked(_ record: DocumentRecord, audit: AuditEntry) throws {
-        try run(InsertUntracked(record: record, audit: audit).sql)
+        try run("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
+            .map { PurposeUsage(purpose: $0.string(0), files: $0.int64(1) ?? 0, bytes: $0.int64(2) ?? 0) }
     }
 
     package func document(id: String) throws -> DocumentRecord? {
@@ -124,7 +86,7 @@ package struct PostgresDocumentStore: DocumentStore {
     package func transition(id: String, from: UploadStatus, _ change: UploadChange, audit: AuditEntry) throws -> Bool {
         // Under READ COMMITTED a second UPDATE waits for the first and re-checks the status,
         // so it finds the row moved on and changes nothing.
-        let usageChange = Self.usageChange(from: from, to: change.to, tracked: tracksUsage)
+        let usageChange = Self.usageChange(from: from, to: change.to)
         let rows = try run("""
             WITH updated AS (
                 UPDATE documents SET status = \(change.to.rawValue),
@@ -150,8 +112,7 @@ package struct PostgresDocumentStore: DocumentStore {
     /// How a state change moves its owner's usage row, as SQL over the `updated` row: leaving
     /// the quota releases the upload's charge and its file; becoming ready swaps the declared
     /// size for the actual one.
-    static func usageChange(from: UploadStatus, to: UploadStatus, tracked: Bool) -> (applies: SQL, files: SQL, bytes: SQL) {
-        guard tracked else { return ("false", "0", "0") }
+    static func usageChange(from: UploadStatus, to: UploadStatus) -> (applies: SQL, files: SQL, bytes: SQL) {
         switch (from.holdsQuota, to.holdsQuota) {
         case (true, false):
             return ("true", "-1", from == .ready ? "-coalesce(updated.actual_size, updated.declared_size)" : "-updated.declared_size")

@@ -10,8 +10,7 @@ import PresigndUploads
 
 /// `presignd migrate [--to N]`: brings the database schema up to date (or up to version N).
 /// Safe on every deploy and from several hosts at once (one transaction under an advisory lock;
-/// applied versions recorded); then makes the audit log's next partitions and, with quotas,
-/// recounts usage.
+/// applied versions recorded); then makes the audit log's next partitions.
 enum MigrateCommand: Command {
     static func run(_ arguments: [String], environment: Environment) -> Int32 {
         var target = Int.max
@@ -43,13 +42,6 @@ enum MigrateCommand: Command {
                 writeOut("presignd migrate: applied \(applied.map(String.init).joined(separator: ", "))\n")
             }
             try AuditPartitions(pool: PostgresPool(settings: settings)).ensure()
-            // Usage rows are kept only while quotas are configured: count them afresh, so quotas
-            // turned on (again) start from the documents as they are.
-            if try FlowsConfig.from(environment).quotasEnabled {
-                let store = PostgresDocumentStore(pool: PostgresPool(settings: settings), logger: .discarding, tracksUsage: true)
-                try store.recountUsage()
-                writeOut("presignd migrate: quota usage recounted from the documents\n")
-            }
             return 0
         } catch let error as PostgresError {
             // The operator needs the server's message here; it carries no secrets.

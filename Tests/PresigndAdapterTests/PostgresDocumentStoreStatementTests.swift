@@ -30,9 +30,8 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
         bare.uploadID = nil
         bare.partSize = nil
         for row in [record, bare] {
-            assertWellFormed(PostgresDocumentStore.InsertUntracked(record: row, audit: audit))
             for quota in [nil, UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17)] {
-                assertWellFormed(PostgresDocumentStore.InsertTracked(record: row, audit: audit, quota: quota))
+                assertWellFormed(PostgresDocumentStore.Insert(record: row, audit: audit, quota: quota))
             }
         }
         assertWellFormed(PostgresDocumentStore.OpenForDownload(id: "id-19", userID: "user-20", audit: audit))
@@ -40,13 +39,13 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
     }
 
     func testARepeatedValueHasOneNumber() {
-        let binds = PostgresDocumentStore.InsertTracked(record: record, audit: audit, quota: UploadQuota(maxBytes: 15, maxFiles: 16)).binds
+        let binds = PostgresDocumentStore.Insert(record: record, audit: audit, quota: UploadQuota(maxBytes: 15, maxFiles: 16)).binds
         XCTAssertEqual(binds.filter { $0 == "10" }.count, 2, "the declared size: $3 for the quota sums, once more among the document's values")
         XCTAssertEqual(binds.filter { $0 == "owner-6" }.count, 2)
     }
 
     func testStatementsHaveTheirOwnNumbers() {
-        let ids = [PostgresDocumentStore.InsertTracked.statement.id, PostgresDocumentStore.InsertUntracked.statement.id,
+        let ids = [PostgresDocumentStore.Insert.statement.id,
                    PostgresDocumentStore.OpenForDownload.statement.id, PostgresDocumentStore.RecordAudit.statement.id]
         XCTAssertEqual(Set(ids).count, ids.count)
     }

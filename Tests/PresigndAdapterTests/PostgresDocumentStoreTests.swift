@@ -76,6 +76,43 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertEqual(try store.listAccessible(userID: "carol", after: nil, limit: 10).map(\.id), [pending(1).id])
     }
 
+    /// Migration 12 makes usage kept for every owner: each owner's row is recounted from the
+    /// documents, in batches of 1,000 owners (2,500 here, so three batches), stale rows are set
+    /// right, and rows of owners who hold nothing any more are zeroed.
+    func testUsageIsRecountedForEveryOwnerWhenItBecomesKept() throws {
+        try pool.withConnection { connection throws(PostgresError) in
+            try connection.execute("""
+                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
+                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
+                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
+                """)
+            XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version <= 11 }).run(on: connection), Array(1...11))
+            // Each of 2,500 owners: a ready document (declared 100, 90 stored), a pending upload
+            // (50) and an aborted one (holds nothing).
+            try connection.execute("""
+                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, actual_size,
+                                       status, created_at, updated_at)
+                SELECT md5(n::text || s)::uuid, 'o' || lpad(n::text, 4, '0'), 'documents/' || n || '/' || s, 'document', 'a.pdf',
+                       CASE s WHEN 'ready' THEN 100 ELSE 50 END, 'application/pdf', CASE s WHEN 'ready' THEN 90 END, s,
+                       now(), now()
+                FROM generate_series(1, 2500) AS n, unnest(ARRAY['ready', 'pending', 'aborted']) AS s;
+                INSERT INTO upload_usage (owner_id, purpose, files, bytes) VALUES
+                    ('o0003', 'document', 99, 1), ('o2500', 'document', 1, 1), ('gone', 'document', 5, 500)
+                """)
+            XCTAssertEqual(try Migrator().run(on: connection), [12])
+        }
+        XCTAssertEqual(try pool.query("SELECT files, bytes, count(*) FROM upload_usage GROUP BY files, bytes ORDER BY files").map {
+            [$0.string(0), $0.string(1), $0.string(2)]
+        }, [["0", "0", "1"], ["2", "140", "2500"]])
+        XCTAssertEqual(try store.usage(ownerID: "o0003"), [PurposeUsage(purpose: "document", files: 2, bytes: 140)])
+        XCTAssertEqual(try store.usage(ownerID: "gone"), [])
+        // From here on each change keeps the row: a delete releases the ready document's 90 bytes.
+        let ready = try XCTUnwrap(try pool.query("SELECT id::text FROM documents WHERE owner_id = 'o0003' AND status = 'ready'").first?.string(0))
+        XCTAssertTrue(try store.transition(id: ready, from: .ready, UploadChange(to: .deleting, audit: .documentDelete),
+                                           audit: entry(.documentDelete, ready)))
+        XCTAssertEqual(try store.usage(ownerID: "o0003"), [PurposeUsage(purpose: "document", files: 1, bytes: 50)])
+    }
+
     /// A concurrent index build that failed leaves an invalid index behind; the next run drops
     /// it and builds the one the migration names (IF NOT EXISTS alone would take it for done).
     func testAnIndexLeftInvalidByAFailedBuildIsBuiltAgain() throws {

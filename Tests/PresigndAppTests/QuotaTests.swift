@@ -14,8 +14,7 @@ final class QuotaTests: XCTestCase {
         let config = try FlowsConfig.from(env)
         XCTAssertEqual(config.purposes["avatar"]?.quota, UploadQuota(maxBytes: nil, maxFiles: 3))
         XCTAssertEqual(config.purposes["doc"]?.quota, UploadQuota(maxBytes: 1_048_576, maxFiles: nil))
-        XCTAssertTrue(config.quotasEnabled)
-        XCTAssertFalse(try FlowsConfig.from(Environment([:])).quotasEnabled)
+        XCTAssertTrue(try FlowsConfig.from(Environment([:])).purposes.all.allSatisfy { $0.quota == nil })
         XCTAssertThrowsError(try UploadPurposes.parse(#"{"a":{"prefix":"a","maxSize":1,"quotaFiles":0}}"#, variable: "P")) { error in
             XCTAssertEqual("\(error)", #"P: purpose "a": "quotaFiles" must be a whole number of files, at least 1"#)
         }

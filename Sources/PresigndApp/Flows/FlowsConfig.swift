@@ -48,10 +48,6 @@ package struct FlowsConfig: Sendable, Equatable {
     /// Seconds after which the sweeper expires an unfinished upload.
     package var sweepAfter: Int64
 
-    /// Whether any purpose has a quota: only then does the store keep (and lock) a usage row
-    /// per user and purpose on every upload.
-    package var quotasEnabled: Bool { purposes.all.contains { $0.quota != nil } }
-
     package init(purposes: UploadPurposes = .defaults, expiries: FlowExpiries = FlowExpiries(), cdn: CDNConfig? = nil,
                 store: StoreProfile = .aws, partSize: Int64 = 8 << 20, uppy: UppyConfig = UppyConfig(), sweepAfter: Int64 = 86_400) {
         self.purposes = purposes
