@@ -7,9 +7,9 @@ package import PresigndSigning
 package import PresigndSupport
 package import PresigndUploads
 
-/// `ObjectStore` on S3 with libcurl: the six calls presignd makes itself (HeadObject,
-/// DeleteObject, Create/List/Complete/AbortMultipartUpload), each header-signed, sent, and its
-/// XML and errors read here, in one place.
+/// `ObjectStore` on S3 with libcurl: the calls presignd makes itself (HeadObject, a ranged
+/// GetObject, DeleteObject, Create/List/Complete/AbortMultipartUpload), each header-signed,
+/// sent, and its XML and errors read here, in one place.
 package struct S3ObjectStore: ObjectStore {
     let bucket: String
     let signer: S3RequestSigner
@@ -43,6 +43,24 @@ package struct S3ObjectStore: ObjectStore {
             return nil
         default:
             throw failure("HeadObject", response)
+        }
+    }
+
+    package func firstBytes(key: String, count: Int) throws -> [UInt8]? {
+        var headers = HTTPHeaders()
+        headers.add("Range", "bytes=0-\(count - 1)")
+        let response = try send("GetObject", "GET", key: key, headers: headers)
+        switch response.status {
+        case 206, 200:
+            // A store that ignores Range sends the whole object (the client stops past its limit).
+            return Array(response.body.prefix(count))
+        case 404:
+            return nil
+        case 416:
+            // Nothing in range: the object is empty.
+            return []
+        default:
+            throw failure("GetObject", response)
         }
     }
 

@@ -15,6 +15,8 @@ final class MemoryObjectStore: ObjectStore {
     }
     struct State {
         var objects: [String: ObjectHead] = [:]
+        /// Objects' bytes, where a test gave them; others read as an honest file of their type.
+        var contents: [String: [UInt8]] = [:]
         var deleted: [String] = []
         var uploads: [String: Upload] = [:]
         var aborted: [String] = []
@@ -26,6 +28,23 @@ final class MemoryObjectStore: ObjectStore {
 
     func head(key: String) throws -> ObjectHead? {
         try state.withLock { s in if s.down { throw DependencyUnavailable(.storage) }; s.calls.append("HeadObject"); return s.objects[key] }
+    }
+    func firstBytes(key: String, count: Int) throws -> [UInt8]? {
+        try state.withLock { s in
+            if s.down { throw DependencyUnavailable(.storage) }
+            s.calls.append("GetObject")
+            guard let head = s.objects[key] else { return nil }
+            return Array((s.contents[key] ?? MemoryObjectStore.honestBytes(head.contentType)).prefix(count))
+        }
+    }
+    /// The start of a file of that type, as an honest client uploads it.
+    static func honestBytes(_ contentType: String) -> [UInt8] {
+        switch contentType {
+        case "image/png": return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+        case "image/jpeg": return [0xFF, 0xD8, 0xFF, 0xE0, 0, 16]
+        case "application/pdf": return Array("%PDF-1.7\n".utf8)
+        default: return Array("plain text\n".utf8)
+        }
     }
     func delete(key: String) throws {
         try state.withLock { s in

@@ -14,7 +14,7 @@ import requests
 
 from harness import browser as harness_browser
 from harness.browser import wait_until
-from harness.common import CDN_DOMAIN, KEY_PAIR_ID
+from harness.common import CDN_DOMAIN, KEY_PAIR_ID, honest
 from harness.stack import migrate, stack_env
 
 if harness_browser.missing():
@@ -176,7 +176,7 @@ def db_rows(postgres, file_name):
 # --- tests --------------------------------------------------------------------------------------
 
 def test_post_upload_reaches_100_percent_and_downloads_the_same_bytes(alice, base, files, downloads, postgres):
-    data = os.urandom(300 * 1024)
+    data = honest("pdf", 300 * 1024)
     path = files("quarterly report.pdf", data)
     open_demo(alice, base, "alice")
     file_id = uploaded(alice, path, purpose="document", method="POST")
@@ -245,7 +245,7 @@ def test_wrong_type_for_avatar_shows_the_api_message(alice, base, files, postgre
 
 
 def test_shared_document_appears_for_bob_until_revoked(alice, base, files, ministack, postgres):
-    data = os.urandom(10000)
+    data = honest("text", 10000)
     path = files("minutes.txt", data)
     open_demo(alice, base, "alice")
     file_id = uploaded(alice, path, purpose="document")
@@ -333,7 +333,7 @@ def test_page_on_another_origin_is_refused_by_the_bucket_cors(alice, base, files
 
 
 def test_multipart_upload_of_12_mib(alice, base, files, postgres, multipart_routes):
-    data = os.urandom(12 * MiB + 12345)
+    data = honest("mp4", 12 * MiB + 12345)
     path = files("video.mp4", data)
     open_demo(alice, base, "alice", multipartThreshold=8 * MiB)
     file_id = uploaded(alice, path, purpose="document")
@@ -344,7 +344,7 @@ def test_multipart_upload_of_12_mib(alice, base, files, postgres, multipart_rout
 
 
 def test_cancel_of_a_multipart_upload_aborts_it(alice, base, files, postgres, ministack, multipart_routes):
-    path = files("long-take.mov", os.urandom(12 * MiB))
+    path = files("long-take.mov", honest("mp4", 12 * MiB))
     open_demo(alice, base, "alice", multipartThreshold=8 * MiB)
     throttle(alice, 1024 * 1024)
     row = choose_file(alice, path, purpose="document")

@@ -14,7 +14,6 @@ signature, including the Content-Length each part URL signs.
 - `presignd sweep`: dry run, expiry of stale pending and multipart uploads, two sweepers at once.
 """
 import json
-import os
 import subprocess
 import threading
 import time
@@ -24,7 +23,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.common import API, BINARY, PNG, audit_actions, post_form, status_of
+from harness.common import API, BINARY, PNG, audit_actions, honest, post_form, status_of
 
 MIB = 1 << 20
 PURPOSES = {
@@ -104,7 +103,7 @@ def download(api, file_id, user="alice"):
 
 
 def test_multipart_three_parts_end_to_end_through_nginx(api, postgres):
-    data = os.urandom(12 * MIB)
+    data = honest("mp4", 12 * MIB)
     upload = create_multipart(api, len(data))
     assert (upload["partSize"], upload["partCount"]) == (5 * MIB, 3)
     assert status_of(postgres, upload["fileId"]) == "uploading"
@@ -120,7 +119,7 @@ def test_multipart_three_parts_end_to_end_through_nginx(api, postgres):
 
 
 def test_multipart_25_mib_five_parts(api):
-    data = os.urandom(25 * MIB)
+    data = honest("mp4", 25 * MIB)
     upload = create_multipart(api, len(data), name="data set.bin", content_type="application/octet-stream")
     assert upload["partCount"] == 5
     parts = put_parts(api, upload, data)
@@ -129,7 +128,7 @@ def test_multipart_25_mib_five_parts(api):
 
 
 def test_part_of_the_wrong_size_is_refused_by_the_store(api, postgres):
-    data = os.urandom(6 * MIB)
+    data = honest("mp4", 6 * MIB)
     upload = create_multipart(api, len(data))
     signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [2]}).json()["parts"][0]
     assert signed["size"] == 1 * MIB
@@ -160,7 +159,7 @@ def test_another_users_upload_id_is_refused_by_presignd(api, postgres):
 
 
 def test_abort_removes_the_upload_from_the_store(api, postgres, ministack):
-    data = os.urandom(6 * MIB)
+    data = honest("mp4", 6 * MIB)
     upload = create_multipart(api, len(data))
     put_parts(api, upload, data, numbers=[1])
     r = api.call("DELETE", f"/api/uploads/{upload['fileId']}")
@@ -180,7 +179,7 @@ def test_an_upload_the_store_aborted_ends_as_aborted(api, postgres, ministack, r
     another client) answered 404 (or 503 for ever on a store that says it otherwise) and the row
     stayed `uploading`. A 404 on a call naming the upload id means it is gone: 409
     upload_aborted, the row moves to aborted with one audit row, and every later call says so."""
-    data = os.urandom(6 * MIB)
+    data = honest("mp4", 6 * MIB)
     upload = create_multipart(api, len(data))
     parts = put_parts(api, upload, data, numbers=[1])
     ministack.client().abort_multipart_upload(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])
@@ -203,7 +202,7 @@ def test_requests_racing_on_an_upload_the_store_lost_end_it_once(api, postgres, 
     """The store aborted the upload behind presignd's back; parts lists, completions, Uppy's
     list-parts and the owner's own abort arrive at the same moment against PostgreSQL: the row
     ends aborted once, with one audit row, and every answer says aborted."""
-    data = os.urandom(6 * MIB)
+    data = honest("mp4", 6 * MIB)
     upload = create_multipart(api, len(data))
     parts = put_parts(api, upload, data, numbers=[1])
     ministack.client().abort_multipart_upload(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])
@@ -223,7 +222,7 @@ def test_requests_racing_on_an_upload_the_store_lost_end_it_once(api, postgres, 
 
 
 def test_complete_with_a_missing_part_says_which(api, postgres):
-    data = os.urandom(11 * MIB)
+    data = honest("mp4", 11 * MIB)
     upload = create_multipart(api, len(data))
     parts = put_parts(api, upload, data, numbers=[1, 3])
     everything = [parts[0], {"partNumber": 2, "etag": "\"0\""}, parts[1]]
@@ -251,7 +250,7 @@ def test_uppy_protocol_simple_and_multipart(api, postgres, ministack):
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "ready"
 
     # Multipart: create, sign a batch, PUT the parts, list them (a JSON array), complete.
-    data = os.urandom(7 * MIB)
+    data = honest("mp4", 7 * MIB)
     created = api.call("POST", prefix + "/multipart", body={"filename": "movie.bin", "type": "application/octet-stream",
                                                             "metadata": {"name": "movie.bin", "purpose": "media"}})
     assert created.status_code == 200, created.text
@@ -366,7 +365,7 @@ def test_race_confirm_and_delete(api, postgres, ministack):
 def test_race_abort_and_complete_one_outcome(api, postgres, ministack):
     outcomes = set()
     for _ in range(4):
-        data = os.urandom(6 * MIB)
+        data = honest("mp4", 6 * MIB)
         upload = create_multipart(api, len(data))
         parts = put_parts(api, upload, data)
         fid = upload["fileId"]
@@ -396,7 +395,7 @@ def sweep(env, *args):
 def test_sweeper_expires_stale_uploads(api, lifecycle_env, postgres, ministack):
     pending = api.presign(purpose="avatar", name="left.png", content_type="image/png", size=len(PNG))
     assert post_form(pending, PNG).status_code in (200, 201, 204)  # uploaded, never confirmed
-    data = os.urandom(6 * MIB)
+    data = honest("mp4", 6 * MIB)
     multipart = create_multipart(api, len(data))
     put_parts(api, multipart, data, numbers=[1])
     time.sleep(3.1)  # creation times are whole seconds

@@ -295,6 +295,9 @@ def test_script_types_are_attachments_and_missing_objects_404(media):
     assert r.headers["Content-Type"].startswith("text/html")
     assert r.headers["Content-Disposition"] == "attachment"
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Content-Security-Policy"] == "sandbox", "script-capable types run nothing even if rendered"
+    image = media_get(base, upload(base), cookie)
+    assert image.status_code == 200 and "Content-Security-Policy" not in image.headers
 
     missing = media_get(base, "avatars/alice/00000000-0000-4000-8000-000000000000.png", cookie)
     assert missing.status_code == 404

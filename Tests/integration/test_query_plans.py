@@ -185,7 +185,7 @@ def exercise(api, user, other, limit, deep_cursor=None):
     # complete); another aborted.
     uppy = "/api/uppy/s3"
     params = ok(api.call("GET", uppy + "/params", user, params={"filename": "notes.pdf", "type": "application/pdf"})).json()
-    ok(requests.post(params["url"], data=list(params["fields"].items()), files={"file": ("notes.pdf", b"%PDF notes")},
+    ok(requests.post(params["url"], data=list(params["fields"].items()), files={"file": ("notes.pdf", b"%PDF-1.7 notes")},
                      timeout=30), 200, 201, 204)
     ok(api.call("POST", "/api/uploads/confirm", user, {"key": params["fields"]["key"]}))
     made = ok(api.call("POST", uppy + "/multipart", user, {"filename": "movie.bin", "type": "application/octet-stream",

@@ -56,7 +56,7 @@ struct LifecycleRunner {
                     switch action {
                     case .headObject:
                         let head = try objects.head(key: record.objectKey)
-                        event = .headObserved(decision(head, for: record))
+                        event = .headObserved(try decision(head, for: record))
                         continue decide
                     case .transition(let change):
                         let audit = AuditEntry(actor: request.actor, action: change.audit, resource: "document:\(record.id)",
@@ -95,12 +95,20 @@ struct LifecycleRunner {
         }
     }
 
-    /// HeadObject's answer judged against the row's purpose and declaration.
-    func decision(_ head: ObjectHead?, for record: DocumentRecord) -> ConfirmDecision {
+    /// HeadObject's answer judged against the row's purpose and declaration; when that passes,
+    /// the object's first bytes (one ranged GET) against its declared type, name and purpose.
+    func decision(_ head: ObjectHead?, for record: DocumentRecord) throws -> ConfirmDecision {
         guard let purpose = purposes[record.purpose] else {
             return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
         }
-        return ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType)
+        let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType)
+        guard case .ready = decided else { return decided }
+        // Gone between the two calls: a concurrent delete; the runner re-reads the row.
+        guard let prefix = try objects.firstBytes(key: record.objectKey, count: ContentCheck.prefixLength) else { return .notUploaded }
+        if let reason = ContentCheck.disagreement(prefix: prefix, declaredType: record.declaredType, fileName: record.fileName, purpose: purpose) {
+            return .rejected(reason: reason)
+        }
+        return decided
     }
 }
 

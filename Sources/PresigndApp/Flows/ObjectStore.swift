@@ -9,6 +9,9 @@ package import PresigndUploads
 package protocol ObjectStore: Sendable {
     /// Size and type of the object, nil when there is none.
     func head(key: String) throws -> ObjectHead?
+    /// The object's first `count` bytes (one ranged GET; fewer when the object is shorter), nil
+    /// when there is no object.
+    func firstBytes(key: String, count: Int) throws -> [UInt8]?
     /// Deletes the object; deleting a missing object succeeds.
     func delete(key: String) throws
     /// CreateMultipartUpload; returns the uploadId.

@@ -1,6 +1,7 @@
 """What the integration tests share besides the servers: the flows configuration's constants,
 the one token maker, the client for the API through nginx, and the small upload and database
 helpers. Test modules import these from here, never from each other."""
+import base64
 import os
 import re
 import time
@@ -19,6 +20,23 @@ PURPOSES = {
     "document": {"prefix": "documents", "maxSize": 65536},
 }
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2  # 520 bytes
+
+# Honest files of a given size: the first bytes a real file of the type starts with (confirm
+# identifies the content, ContentCheck.swift), then random bytes to fill the size.
+SIGNATURES = {
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+    "mp4": b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2",
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+}
+
+
+def honest(kind, size):
+    """`size` bytes of a file of `kind` (pdf, mp4, png: its signature, then random bytes; text:
+    printable random text)."""
+    if kind == "text":
+        return (base64.b64encode(os.urandom(size)) + b"\n")[:size - 1] + b"\n"
+    return (SIGNATURES[kind] + os.urandom(size))[:size]
+
 
 # What no log may hold: conftest.py checks every log after the suite, test_faults.py its own.
 LOG_SECRET_PATTERNS = {
