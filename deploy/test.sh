@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of presignd on a fresh Debian 12 machine with Swift: installs the system
 # packages and Python tools it needs, runs the unit tests (swift test), then the integration
-# tests (pytest) that start real nginx, PostgreSQL and ministack processes on loopback.
+# tests (pytest) that start real nginx, PostgreSQL, ministack and Ceph RGW processes on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,6 +12,13 @@ ensure_packages pkg-config libfcgi-dev libfcgi-bin libssl-dev libpq-dev libcurl4
 
 venv="$root/.venv"
 ensure_venv "$venv"
+
+# Ceph RGW 16, the integration tests' second S3 store: Debian's radosgw, ceph-mon, ceph-osd and
+# ceph-common downloaded once (apt-get --download-only, `apt-get update` first when that fails)
+# and unpacked with dpkg -x under /var/cache/presignd-ceph ($PRESIGND_CEPH_CACHE); nothing is
+# installed. Done here so a machine that cannot fetch them fails now, loudly.
+echo "== Ceph RGW packages (Tests/integration/harness/ceph_rgw.py)"
+"$venv/bin/python" Tests/integration/harness/ceph_rgw.py --prepare
 
 echo "== unit tests (swift test)"
 unit_log=$(mktemp)
@@ -34,5 +41,5 @@ echo "== release build for the integration tests"
 swift build -c release 2>&1 | tail -n 3
 export PRESIGND_BINARY="$root/.build/release/presignd"
 
-echo "== integration tests (pytest, real nginx / PostgreSQL / ministack on loopback)"
+echo "== integration tests (pytest, real nginx / PostgreSQL / ministack / Ceph RGW on loopback)"
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/integration "$@"

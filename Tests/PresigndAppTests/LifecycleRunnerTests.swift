@@ -47,6 +47,44 @@ final class LifecycleRunnerTests: XCTestCase {
         objects.state.withLock { $0.objects[record.objectKey] = ObjectHead(size: 90, contentType: "application/pdf") }
     }
 
+    /// Confirm reads the object's first bytes once (after HeadObject) and refuses content that
+    /// is not what was declared: the object is deleted, the row rejected with the reason, one audit row.
+    func testConfirmRefusesContentThatIsNotWhatWasDeclared() throws {
+        objects.state.withLock { $0.contents[record.objectKey] = Array("<html><script>steal()</script>".utf8) }
+        XCTAssertEqual(try runner.run(.confirmRequested, on: record, request),
+                       .rejected(reason: "the file is HTML markup, not a PDF document as declared (application/pdf)"))
+        XCTAssertEqual(objects.state.withLock { $0.calls }, ["HeadObject", "GetObject", "DeleteObject"])
+        XCTAssertEqual(try store.document(id: record.id)?.status, .rejected)
+        XCTAssertEqual(store.base.state.withLock { $0.audit.map(\.action) }, ["upload.presign", "upload.reject"])
+    }
+
+    /// A completion cut short (the row left `completing`) whose upload the store then lost, and
+    /// made no object of: the retry ends the row aborted (409 upload_aborted), not 409
+    /// "not uploaded yet" for ever.
+    func testACompletingUploadTheStoreLostEndsAborted() throws {
+        let lost = DocumentRecord(id: "00000000-0000-4000-8000-000000000002", ownerID: "alice", objectKey: "documents/alice/y.pdf",
+                                  purpose: "document", fileName: "y.pdf", declaredSize: 100, declaredType: "application/pdf",
+                                  status: .uploading, uploadID: "upload-gone", partSize: 5 << 20, createdAt: 1_000)
+        try store.insert(lost, audit: AuditEntry(actor: "alice", action: "upload.create", resource: "document:\(lost.id)",
+                                                 clientAddress: "", at: 1_000))
+        XCTAssertTrue(try store.transition(id: lost.id, from: .uploading, UploadChange(to: .completing, audit: nil),
+                                           audit: AuditEntry(actor: "alice", action: nil, resource: "document:\(lost.id)", clientAddress: "", at: 1_500)))
+        let completing = try XCTUnwrap(try store.document(id: lost.id))
+        XCTAssertEqual(try runner.run(.completeRequested, on: completing, request), .aborted)
+        XCTAssertEqual(try store.document(id: lost.id)?.status, .aborted)
+        XCTAssertEqual(objects.state.withLock { $0.calls }, ["CompleteMultipartUpload", "HeadObject"])
+        XCTAssertEqual(store.base.state.withLock { $0.audit.filter { $0.resource == "document:\(lost.id)" }.map(\.action) },
+                       ["upload.create", "upload.abort"])
+    }
+
+    /// HeadObject already refuses (too large, wrong type): no ranged GET is made.
+    func testNoRangedGetWhenHeadObjectAlreadyRefuses() throws {
+        objects.state.withLock { $0.objects[record.objectKey] = ObjectHead(size: 500, contentType: "application/pdf") }
+        XCTAssertEqual(try runner.run(.confirmRequested, on: record, request),
+                       .rejected(reason: "the uploaded object is 500 bytes but 100 bytes were declared"))
+        XCTAssertEqual(objects.state.withLock { $0.calls }, ["HeadObject", "DeleteObject"])
+    }
+
     /// Regression: the loser of two confirms re-decided the head's answer instead of its own
     /// request, and answered 409 `upload_completed` for an upload that was ready.
     func testRegressionConfirmThatLosesToAnotherConfirmAnswersReady() throws {

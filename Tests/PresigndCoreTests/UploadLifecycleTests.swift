@@ -46,6 +46,9 @@ final class UploadLifecycleTests: XCTestCase {
         XCTAssertEqual(machine(.aborted, multipart: true).on(.storeLostUpload), .refused(.aborted))
         XCTAssertEqual(machine(.expired, multipart: true).on(.storeLostUpload), .refused(.expired))
         XCTAssertEqual(machine(.ready, multipart: true).on(.storeLostUpload), .refused(.alreadyCompleted))
+        // A completion cut short whose upload the store then lost (and made no object of).
+        XCTAssertEqual(machine(.completing, multipart: true).on(.storeLostUpload),
+                       .perform([.transition(UploadChange(to: .aborted, audit: .uploadAbort))], then: .aborted))
         XCTAssertEqual(machine(.pending).on(.storeLostUpload), .refused(.notMultipart))
     }
 

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from harness import ceph_rgw as _ceph_rgw  # noqa: E402
 from harness import ministack as _ministack  # noqa: E402
 from harness.common import (API, BINARY, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, LOG_SECRET_PATTERNS,  # noqa: E402
                             PURPOSES)
@@ -24,6 +25,16 @@ def ministack():
     stack = _ministack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def ceph_rgw():
+    """Ceph RGW 16 (Debian 12's radosgw, harness/ceph_rgw.py), the second real S3 implementation:
+    an S3 user's key and a bucket, the same surface as `ministack`. It fails, never skips, when
+    its packages cannot be fetched: a skip would hide the peer in CI."""
+    peer = _ceph_rgw.start()
+    yield peer
+    peer.stop()
 
 
 @pytest.fixture(scope="module")

@@ -96,6 +96,9 @@ def test_put_upload_with_listed_headers(api):
     # The signed Content-Type is enforced: another type breaks the signature.
     wrong = requests.put(p["url"], data=data, headers={"Content-Type": "text/html"}, timeout=30)
     assert wrong.status_code == 403
+    # So is the declared length: a longer or shorter body breaks it too.
+    for body in (data + b"x", data[:-1]):
+        assert requests.put(p["url"], data=body, headers=p["headers"], timeout=30).status_code == 403
     r = requests.put(p["url"], data=data, headers=p["headers"], timeout=30)
     assert r.status_code == 200, r.text
     assert api.confirm(p["fileId"]).status_code == 200

@@ -32,6 +32,9 @@ struct LifecycleRunner {
         let original = event
         var event = event
         var rereads = 0
+        // The store said a completing row's multipart upload is gone: if no object was made
+        // either, the upload is lost, not unfinished.
+        var uploadGone = false
         decide: while true {
             switch record.lifecycle.on(event) {
             case .finished(let outcome):
@@ -56,7 +59,7 @@ struct LifecycleRunner {
                     switch action {
                     case .headObject:
                         let head = try objects.head(key: record.objectKey)
-                        event = .headObserved(try decision(head, for: record))
+                        event = head == nil && uploadGone ? .storeLostUpload : .headObserved(try decision(head, for: record))
                         continue decide
                     case .transition(let change):
                         let audit = AuditEntry(actor: request.actor, action: change.audit, resource: "document:\(record.id)",
@@ -80,6 +83,13 @@ struct LifecycleRunner {
                         } catch let refusal as StoreRefusal where refusal.code == StoreRefusal.uploadGone && decidedIn == .completing {
                             // A completion cut short (a timeout) that the store finished anyway: the
                             // upload is gone because the object exists; HeadObject decides next.
+                            uploadGone = true
+                        } catch where decidedIn == .completing && !(error is StoreRefusal) {
+                            // Ceph RGW 16 answers the completion of an upload it no longer has with
+                            // 500 "This multipart completion is already in progress", for ever:
+                            // ListParts says whether the upload is still there.
+                            guard try storeLost(record.objectKey, uploadID) else { throw error }
+                            uploadGone = true
                         }
                     case .deleteObject:
                         try objects.delete(key: record.objectKey)
@@ -92,6 +102,16 @@ struct LifecycleRunner {
                 guard let outcome else { preconditionFailure("a lifecycle step without .headObject must name its outcome") }
                 return outcome
             }
+        }
+    }
+
+    /// Whether the store no longer has the multipart upload (ListParts answers it is gone).
+    func storeLost(_ key: String, _ uploadID: String) throws -> Bool {
+        do {
+            _ = try objects.listParts(key: key, uploadID: uploadID)
+            return false
+        } catch let refusal as StoreRefusal where refusal.code == StoreRefusal.uploadGone {
+            return true
         }
     }
 

@@ -112,9 +112,9 @@ package struct UploadFlow: Sendable {
             let post = try signer.presignPost(rules, expiresIn: expiresIn, now: context.now)
             signed = SingleUpload(record: record, method: .post, url: post.url, fields: post.fields, expiresAt: post.expiresAt)
         } else {
-            // A store without POST policies gets a PUT with the exact length signed, so the store
-            // itself still refuses a body of another size.
-            let length = config.store.postPolicies || fileSize == nil ? nil : upload.declaredSize
+            // A PUT signs the exact length whenever the client declared one (every store, with or
+            // without POST policies), so the store itself refuses a body of another size.
+            let length = fileSize == nil ? nil : upload.declaredSize
             let put = try signer.presignPut(key: key, contentType: upload.contentType, contentLength: length,
                                             expiresIn: expiresIn, now: context.now)
             signed = SingleUpload(record: record, method: .put, url: put.url, headers: put.headers, expiresAt: put.expiresAt)
@@ -279,7 +279,10 @@ package struct UploadFlow: Sendable {
             return .json(["fileId": .string(record.id), "status": "ready", "size": .int(size), "contentType": .string(contentType)])
         case .rejected(let reason):
             throw UploadRefusal.rejected(reason: reason)
-        case .aborted, .expired, .deleted:
+        case .aborted:
+            // The store lost a completing upload (its lifecycle rule or another client aborted it).
+            throw UploadRefusal.aborted
+        case .expired, .deleted:
             throw UploadRefusal.notFound
         }
     }

@@ -50,7 +50,9 @@ package struct UppyFlow: Sendable {
             user: user, purpose: purpose(request.queryValue("metadata[purpose]")),
             fileName: try required(request.queryValue("filename"), "filename"),
             contentType: request.queryValue("type") ?? "",
-            fileSize: nil, method: nil, context: context)
+            // Uppy finishes a simple upload when it reads the answer's ETag header: a store whose
+            // POST answer has none (Ceph RGW) gets a PUT, whose answer does.
+            fileSize: nil, method: uploads.config.store.postAnswersETag ? nil : "PUT", context: context)
         var answer = JSONObjectWriter(reserving: 2048)
         answer.string("method", started.method.rawValue)
         answer.string("url", started.url)

@@ -232,7 +232,7 @@ package struct UploadLifecycle: Sendable, Equatable {
         case (.expired, .abortRequested):
             return .refused(.expired)
 
-        case (.uploading, .storeLostUpload):
+        case (.uploading, .storeLostUpload), (.completing, .storeLostUpload):
             // Nothing is left at the store: the row ends as aborted (its quota released, an audit
             // row written), so no client retries an upload that cannot finish.
             return .perform([.transition(UploadChange(to: .aborted, audit: .uploadAbort))], then: .aborted)
