@@ -289,6 +289,10 @@ package enum Migrations {
                 END LOOP;
             END $recount$
             """)),
+        Migration(version: 13, name: "documents: the checksum bound into the upload", sql: """
+            -- A nullable column without a default: added without rewriting the table.
+            ALTER TABLE documents ADD COLUMN checksum text;
+            """),
     ]
 }
 

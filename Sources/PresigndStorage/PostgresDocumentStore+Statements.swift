@@ -26,17 +26,17 @@ extension AuditEntry {
 }
 
 extension DocumentRecord {
-    /// A new document's values for `$k … $k+10`: id, owner, key, purpose, file name, declared
-    /// size and type, status, uploadId, part size, created at (also its first updated at).
+    /// A new document's values for `$k … $k+11`: id, owner, key, purpose, file name, declared
+    /// size and type, status, uploadId, part size, created at (also its first updated at), checksum.
     var insertValues: [String?] {
         [id, ownerID, objectKey, purpose, fileName, String(declaredSize), declaredType, status.rawValue, uploadID,
-         partSize.map { String($0) }, String(createdAt)]
+         partSize.map { String($0) }, String(createdAt), checksum]
     }
 
     static func insertColumns(from k: Int) -> String {
         """
         $\(k)::uuid, $\(k + 1), $\(k + 2), $\(k + 3), $\(k + 4), $\(k + 5)::bigint, $\(k + 6), $\(k + 7), $\(k + 8), \
-        $\(k + 9)::bigint, to_timestamp($\(k + 10)::bigint), to_timestamp($\(k + 10)::bigint)
+        $\(k + 9)::bigint, to_timestamp($\(k + 10)::bigint), to_timestamp($\(k + 10)::bigint), $\(k + 11)
         """
     }
 }
@@ -51,7 +51,7 @@ extension PostgresDocumentStore {
         let quota: UploadQuota?
 
         // $1 owner, $2 purpose, $3 declared size, $4 quota files, $5 quota bytes, $6–$10 audit,
-        // $11–$21 the document.
+        // $11–$22 the document.
         static let statement = SQL.Statement(numbered: """
             WITH reserved AS (
                 INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
@@ -71,7 +71,7 @@ extension PostgresDocumentStore {
                 SELECT \(AuditEntry.columns(from: 6)) FROM reserved
             ), doc AS (
                 INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                       upload_id, part_size, created_at, updated_at)
+                                       upload_id, part_size, created_at, updated_at, checksum)
                 SELECT \(DocumentRecord.insertColumns(from: 11))
                 FROM reserved
                 RETURNING id

@@ -46,7 +46,8 @@ package struct PostgresDocumentStore: DocumentStore {
     /// The document columns `record(_:)` decodes, by name.
     static let columnsText = """
         d.id::text AS id, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,
-        d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint AS created_at
+        d.actual_type, d.status, d.rejection, d.upload_id, d.part_size, extract(epoch from d.created_at)::bigint AS created_at,
+        d.checksum
         """
     static let columns = SQL(unsafeSQL: columnsText)
 
@@ -260,12 +261,12 @@ package struct PostgresDocumentStore: DocumentStore {
         return DocumentRecord(id: text(0), ownerID: text(1), objectKey: text(2), purpose: text(3), fileName: text(4),
                               declaredSize: number(5) ?? 0, declaredType: text(6), actualSize: number(7), actualType: value(8),
                               status: status, rejection: value(10), uploadID: value(11), partSize: number(12),
-                              createdAt: number(13) ?? 0)
+                              createdAt: number(13) ?? 0, checksum: value(14))
     }
 
     /// The names `columns` gives its columns, in order: `record(_:)` reads field n by this name.
     static let recordColumns = ["id", "owner_id", "object_key", "purpose", "file_name", "declared_size", "declared_type", "actual_size",
-                                "actual_type", "status", "rejection", "upload_id", "part_size", "created_at"]
+                                "actual_type", "status", "rejection", "upload_id", "part_size", "created_at", "checksum"]
     /// `recordColumns` as a select list, for a query over a subquery that selected `columns`.
     static let recordColumnList = SQL(unsafeSQL: recordColumns.joined(separator: ", "))
 }

@@ -31,14 +31,18 @@ package struct S3ObjectStore: ObjectStore {
     }
 
     package func head(key: String) throws -> ObjectHead? {
-        let response = try send("HeadObject", "HEAD", key: key)
+        // Checksum mode: the store answers the SHA-256 it keeps of the object, if any.
+        var headers = HTTPHeaders()
+        headers.add("x-amz-checksum-mode", "ENABLED")
+        let response = try send("HeadObject", "HEAD", key: key, headers: headers)
         switch response.status {
         case 200:
             guard let length = response.header("Content-Length").flatMap({ Int64($0) }) else {
                 logger.error("HeadObject answered without a Content-Length")
                 throw DependencyUnavailable(.storage)
             }
-            return ObjectHead(size: length, contentType: response.header("Content-Type") ?? "binary/octet-stream")
+            return ObjectHead(size: length, contentType: response.header("Content-Type") ?? "binary/octet-stream",
+                              checksumSHA256: response.header("x-amz-checksum-sha256"))
         case 404:
             return nil
         default:

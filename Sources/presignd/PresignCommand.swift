@@ -70,8 +70,8 @@ enum PresignCommand: Command {
             if method == "PUT" {
                 if let type = options.value("content-type") { request.headers.add("Content-Type", type) }
                 if let disposition = options.value("disposition") { request.headers.add("Content-Disposition", disposition) }
-                if let md5 = options.value("content-md5") { request.headers.add("Content-MD5", md5) }
-                if let checksum = options.value("checksum-sha256") { request.headers.add("x-amz-checksum-sha256", checksum) }
+                if let md5 = options.value("content-md5") { request.headers.add(ChecksumAlgorithm.md5.header, md5) }
+                if let checksum = options.value("checksum-sha256") { request.headers.add(ChecksumAlgorithm.sha256.header, checksum) }
                 for (name, value) in try metadata(options) { request.headers.add("x-amz-meta-" + name, value) }
                 if let part = try options.integer("part-number") {
                     guard (1...10_000).contains(part), let upload = options.value("upload-id") else {

@@ -12,7 +12,8 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
     let audit = AuditEntry(actor: "actor-1", action: "upload.presign", resource: "res-2", clientAddress: "192.0.2.3", at: 1_700_000_004)
     let record = DocumentRecord(id: "00000000-0000-4000-8000-000000000005", ownerID: "owner-6", objectKey: "key-7",
                                 purpose: "purpose-8", fileName: "file-9.pdf", declaredSize: 10, declaredType: "type/eleven",
-                                status: .uploading, uploadID: "upload-12", partSize: 13, createdAt: 1_700_000_014)
+                                status: .uploading, uploadID: "upload-12", partSize: 13, createdAt: 1_700_000_014,
+                                checksum: "MD5:XrY7u+Ae7tCTyyK7j1rNww==")
 
     func assertWellFormed(_ statement: some HotStatement, file: StaticString = #filePath, line: UInt = #line) {
         let text = type(of: statement).statement.text
@@ -56,7 +57,7 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
     func testRowsDecodeByColumnNameInAnyOrder() throws {
         let names = PostgresDocumentStore.recordColumns
         let values: [String?] = ["00000000-0000-4000-8000-000000000005", "owner-6", "key-7", "purpose-8", "file-9.pdf", "10",
-                                 "type/eleven", nil, nil, "uploading", nil, "upload-12", "13", "1700000014"]
+                                 "type/eleven", nil, nil, "uploading", nil, "upload-12", "13", "1700000014", "MD5:XrY7u+Ae7tCTyyK7j1rNww=="]
         let inOrder = try PostgresDocumentStore.record(PostgresRow(values, columns: names))
         XCTAssertEqual(inOrder, record)
         let reversed = try PostgresDocumentStore.record(PostgresRow(values.reversed(), columns: names.reversed()))

@@ -99,7 +99,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
                 INSERT INTO upload_usage (owner_id, purpose, files, bytes) VALUES
                     ('o0003', 'document', 99, 1), ('o2500', 'document', 1, 1), ('gone', 'document', 5, 500)
                 """)
-            XCTAssertEqual(try Migrator().run(on: connection), [12])
+            XCTAssertEqual(try Migrator().run(on: connection), Migrations.all.map(\.version).filter { $0 >= 12 })
         }
         XCTAssertEqual(try pool.query("SELECT files, bytes, count(*) FROM upload_usage GROUP BY files, bytes ORDER BY files").map {
             [$0.string(0), $0.string(1), $0.string(2)]

@@ -34,7 +34,7 @@ final class S3ObjectStoreTests: XCTestCase {
         let now = Now().now()
         XCTAssertNil(try store.head(key: key))
 
-        let put = try signer.presignPut(key: key, contentType: "application/pdf", contentLength: nil, expiresIn: 300, now: now)
+        let put = try signer.presignPut(key: key, contentType: "application/pdf", contentLength: nil, checksum: nil, expiresIn: 300, now: now)
         XCTAssertEqual(put.headers.map { $0.name }, ["Content-Type"])
         let body = Array("%PDF-1.4 hello".utf8)
         let refused = try client.send(OutboundRequest(method: "PUT", url: put.url, headers: [("Content-Type", "text/html")], body: body))

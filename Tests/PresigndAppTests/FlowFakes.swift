@@ -108,9 +108,11 @@ struct FakeURLSigner: ObjectURLSigner {
             ("x-test-rule", "max=\(rules.maxSize) prefix=\(rules.contentTypePrefix) exp=\(expiresIn)"),
         ], expiresAt: now + expiresIn)
     }
-    func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    func presignPut(key: String, contentType: String, contentLength: Int64?, checksum: DeclaredChecksum?, expiresIn: Int64,
+                    now: UnixSeconds) throws -> SignedURL {
         var headers = [(name: "Content-Type", value: contentType)]
         if let contentLength { headers.append((name: "Content-Length", value: String(contentLength))) }
+        if let checksum { headers.append((name: checksum.algorithm.header, value: checksum.value)) }
         return SignedURL(url: "https://s3.test/bucket/\(key)?put", headers: headers, expiresAt: now + expiresIn)
     }
     func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, expiresIn: Int64,

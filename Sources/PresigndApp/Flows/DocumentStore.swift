@@ -22,10 +22,14 @@ package struct DocumentRecord: Sendable, Equatable {
     /// The part size presignd planned (nil when the client chose it, as Uppy does).
     package var partSize: Int64?
     package var createdAt: UnixSeconds
+    /// The checksum presign bound into the upload (`DeclaredChecksum.stored`), checked again at
+    /// confirm; nil when the client declared none.
+    package var checksum: String?
 
     package init(id: String, ownerID: String, objectKey: String, purpose: String, fileName: String, declaredSize: Int64,
                 declaredType: String, actualSize: Int64? = nil, actualType: String? = nil, status: UploadStatus,
-                rejection: String? = nil, uploadID: String? = nil, partSize: Int64? = nil, createdAt: UnixSeconds) {
+                rejection: String? = nil, uploadID: String? = nil, partSize: Int64? = nil, createdAt: UnixSeconds,
+                checksum: String? = nil) {
         self.id = id
         self.ownerID = ownerID
         self.objectKey = objectKey
@@ -40,6 +44,7 @@ package struct DocumentRecord: Sendable, Equatable {
         self.uploadID = uploadID
         self.partSize = partSize
         self.createdAt = createdAt
+        self.checksum = checksum
     }
 
     /// The row as the lifecycle sees it.

@@ -1,7 +1,7 @@
 package import PresigndHTTP
 import PresigndJWT
 import PresigndMetrics
-import PresigndSigning
+package import PresigndSigning
 package import PresigndSupport
 import PresigndUploads
 
@@ -34,9 +34,10 @@ package struct PostUploadRules: Sendable, Equatable {
 /// Signs URLs and forms for the object store (SigV4). Pure computation: nothing is sent.
 package protocol ObjectURLSigner: Sendable {
     func presignPost(_ rules: PostUploadRules, expiresIn: Int64, now: UnixSeconds) throws -> UploadForm
-    /// A PUT URL with `Content-Type` (and, when given, the exact `Content-Length`) signed;
-    /// returns the URL and the headers the client must send.
-    func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
+    /// A PUT URL with `Content-Type` (and, when given, the exact `Content-Length` and the
+    /// checksum's header) signed; returns the URL and the headers the client must send.
+    func presignPut(key: String, contentType: String, contentLength: Int64?, checksum: DeclaredChecksum?,
+                    expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
     /// An UploadPart URL; with `contentLength`, that exact length is signed, so the store refuses a part of another size.
     func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL

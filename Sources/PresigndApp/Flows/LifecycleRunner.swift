@@ -121,7 +121,8 @@ struct LifecycleRunner {
         guard let purpose = purposes[record.purpose] else {
             return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
         }
-        let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType)
+        let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType,
+                                             checksum: record.checksum.flatMap(DeclaredChecksum.init(stored:)))
         guard case .ready = decided else { return decided }
         // Gone between the two calls: a concurrent delete; the runner re-reads the row.
         guard let prefix = try objects.firstBytes(key: record.objectKey, count: ContentCheck.prefixLength) else { return .notUploaded }

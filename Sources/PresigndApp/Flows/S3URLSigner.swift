@@ -37,9 +37,12 @@ package struct S3URLSigner: ObjectURLSigner {
         return UploadForm(url: post.url, fields: post.fields, expiresAt: post.expiresAt)
     }
 
-    package func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    package func presignPut(key: String, contentType: String, contentLength: Int64?, checksum: DeclaredChecksum?,
+                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var headers: HTTPHeaders = ["Content-Type": contentType]
         if let contentLength { headers.add("Content-Length", String(contentLength)) }
+        // A signed header, never a query parameter (AWS ignores a checksum in PutObject's query).
+        if let checksum { headers.add(checksum.algorithm.header, checksum.value) }
         let signed = try presigner.presign(
             S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: headers), at: now)
         return SignedURL(url: signed.url, headers: browserHeaders(signed.headers), expiresAt: signed.expiresAt)
@@ -61,6 +64,7 @@ package struct S3URLSigner: ObjectURLSigner {
             switch field.name.lowercased() {
             case "content-type": return (name: "Content-Type", value: field.value)
             case "content-length": return (name: "Content-Length", value: field.value)
+            case "content-md5": return (name: "Content-MD5", value: field.value)
             default: return (name: field.name, value: field.value)
             }
         }

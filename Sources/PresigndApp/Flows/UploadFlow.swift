@@ -68,7 +68,7 @@ package struct UploadFlow: Sendable {
         let started = try startSingle(
             user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
             contentType: try body.string("contentType", maxLength: 255, allowingEmpty: true), fileSize: try body.integer("fileSize", in: 0...Int64.max),
-            method: try body.optionalString("method", maxLength: 8), context: context)
+            method: try body.optionalString("method", maxLength: 8), checksums: try declaredChecksums(body), context: context)
         // Written member by member (the same bytes as the JSONValue object of these members).
         var answer = JSONObjectWriter(reserving: 2048)
         answer.string("fileId", started.record.id)
@@ -91,11 +91,27 @@ package struct UploadFlow: Sendable {
         let expiresAt: UnixSeconds
     }
 
+    /// The checksums a presign request declares (`checksumSHA256`, `contentMD5`), each checked for shape.
+    func declaredChecksums(_ body: JSONBody) throws -> [DeclaredChecksum] {
+        try ChecksumAlgorithm.allCases.compactMap { algorithm throws(APIError) in
+            try body.optionalString(algorithm.field, maxLength: 64).map { value throws(APIError) in try DeclaredChecksum(algorithm, base64: value) }
+        }
+    }
+
     /// Validates, signs and records a single-request upload (`fileSize` nil: see `UploadValidation`).
+    /// A declared checksum the store checks is bound into a PUT (the store refuses other bytes).
     func startSingle(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
-                     method: String?, context: RequestContext) throws -> SingleUpload {
+                     method: String?, checksums: [DeclaredChecksum] = [], context: RequestContext) throws -> SingleUpload {
+        let checksum = try DeclaredChecksum.binding(checksums, verified: config.store.checksums, store: config.store.name)
+        if checksum != nil && method?.uppercased() == "POST" {
+            throw APIError.badRequest(.invalidField, "a checksum is bound into a PUT (a POST form's checksum fields are not checked "
+                                      + "by the stores); leave \"method\" out or send PUT")
+        }
+        if checksum != nil && fileSize == nil {
+            throw APIError.badRequest(.invalidField, "a checksum needs the file's exact \"fileSize\"")
+        }
         let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
-                                                   fileSize: fileSize, method: method, purposes: config.purposes)
+                                                   fileSize: fileSize, method: checksum == nil ? method : "PUT", purposes: config.purposes)
         let fileID = newID()
         let key = try objectKey(for: upload, user: user, fileID: fileID)
         let disposition = ContentDisposition.header(.attachment, fileName: upload.fileName)
@@ -104,7 +120,8 @@ package struct UploadFlow: Sendable {
         let signed: SingleUpload
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
                                     fileName: upload.fileName, declaredSize: upload.declaredSize,
-                                    declaredType: upload.contentType, status: .initial(multipart: false), createdAt: context.now)
+                                    declaredType: upload.contentType, status: .initial(multipart: false), createdAt: context.now,
+                                    checksum: checksum?.stored)
         if upload.method == .post && config.store.postPolicies {
             let rules = PostUploadRules(key: key, contentType: upload.contentType, contentTypePrefix: upload.purpose.allowedTypePrefix,
                                         maxSize: min(upload.purpose.maxSize, UploadPurposes.largestSingleUpload),
@@ -115,7 +132,7 @@ package struct UploadFlow: Sendable {
             // A PUT signs the exact length whenever the client declared one (every store, with or
             // without POST policies), so the store itself refuses a body of another size.
             let length = fileSize == nil ? nil : upload.declaredSize
-            let put = try signer.presignPut(key: key, contentType: upload.contentType, contentLength: length,
+            let put = try signer.presignPut(key: key, contentType: upload.contentType, contentLength: length, checksum: checksum,
                                             expiresIn: expiresIn, now: context.now)
             signed = SingleUpload(record: record, method: .put, url: put.url, headers: put.headers, expiresAt: put.expiresAt)
         }

@@ -1,6 +1,6 @@
 import PresigndHTTP
 package import PresigndMetrics
-import PresigndSigning
+package import PresigndSigning
 package import PresigndSupport
 import PresigndUploads
 
@@ -38,9 +38,11 @@ extension CountingSigner: ObjectURLSigner where Base == any ObjectURLSigner {
         try counter.counted("post_policy") { try base.presignPost(rules, expiresIn: expiresIn, now: now) }
     }
 
-    package func presignPut(key: String, contentType: String, contentLength: Int64?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
+    package func presignPut(key: String, contentType: String, contentLength: Int64?, checksum: DeclaredChecksum?,
+                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         try counter.counted("put_url") {
-            try base.presignPut(key: key, contentType: contentType, contentLength: contentLength, expiresIn: expiresIn, now: now)
+            try base.presignPut(key: key, contentType: contentType, contentLength: contentLength, checksum: checksum,
+                                expiresIn: expiresIn, now: now)
         }
     }
 

@@ -1,16 +1,20 @@
 import PresigndCrypto
 import PresigndHTTP
-import PresigndSigning
+package import PresigndSigning
 import PresigndSupport
 
 /// What HeadObject said about an uploaded object.
 package struct ObjectHead: Sendable, Equatable {
     package let size: Int64
     package let contentType: String
+    /// The SHA-256 the store keeps of the object (HeadObject in checksum mode), base64; nil when
+    /// it keeps none.
+    package let checksumSHA256: String?
 
-    package init(size: Int64, contentType: String) {
+    package init(size: Int64, contentType: String, checksumSHA256: String? = nil) {
         self.size = size
         self.contentType = contentType
+        self.checksumSHA256 = checksumSHA256
     }
 }
 
@@ -23,7 +27,8 @@ package enum ConfirmDecision: Sendable, Equatable {
     /// Nothing is there yet (the upload has not finished, or never started).
     case notUploaded
 
-    package static func decide(head: ObjectHead?, purpose: UploadPurpose, declaredSize: Int64, declaredType: String) -> ConfirmDecision {
+    package static func decide(head: ObjectHead?, purpose: UploadPurpose, declaredSize: Int64, declaredType: String,
+                               checksum: DeclaredChecksum? = nil) -> ConfirmDecision {
         guard let head else { return .notUploaded }
         if head.size < 1 {
             return .rejected(reason: "the uploaded object is empty")
@@ -39,6 +44,18 @@ package enum ConfirmDecision: Sendable, Equatable {
         }
         if MediaType.essence(head.contentType) != MediaType.essence(declaredType) {
             return .rejected(reason: "the uploaded object's type differs from the declared \(MediaType.essence(declaredType))")
+        }
+        // The store checked the bound digest when the bytes arrived; a SHA-256 it kept is compared
+        // again (one it did not keep means it never checked one: the bytes are unproven).
+        // Content-MD5 leaves nothing to compare: the ETag is no MD5 under SSE-KMS or multipart.
+        if let checksum, checksum.algorithm == .sha256 {
+            guard let kept = head.checksumSHA256 else {
+                return .rejected(reason: "the store kept no SHA-256 of the object, so its bytes cannot be proven to be the declared ones "
+                                 + "(does the store check x-amz-checksum-sha256? see PRESIGND_STORE_PROFILE)")
+            }
+            if kept != checksum.value {
+                return .rejected(reason: "the uploaded object's SHA-256 differs from the declared checksumSHA256")
+            }
         }
         return .ready(size: head.size, contentType: head.contentType)
     }

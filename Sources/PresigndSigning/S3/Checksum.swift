@@ -1,0 +1,70 @@
+package import PresigndHTTP
+import PresigndSupport
+
+/// A digest of a file's bytes that the store itself checks when the bytes arrive: each is sent
+/// by the client as a header presignd signs, so the store refuses any other bytes (a checksum in
+/// a presigned URL's query is ignored by AWS for PutObject; POST forms bind none that the stores
+/// tested here check).
+package enum ChecksumAlgorithm: String, Sendable, CaseIterable {
+    /// SHA-256 (`x-amz-checksum-sha256`): AWS, MinIO and R2 check it; Ceph RGW 16 ignores it.
+    case sha256 = "SHA256"
+    /// MD5 (`Content-MD5`): every S3 implementation checks it.
+    case md5 = "MD5"
+
+    /// The header that carries the digest, base64, as the client must send it.
+    package var header: String {
+        switch self {
+        case .sha256: return "x-amz-checksum-sha256"
+        case .md5: return "Content-MD5"
+        }
+    }
+
+    /// The presign request's field for it (S3's own names).
+    package var field: String {
+        switch self {
+        case .sha256: return "checksumSHA256"
+        case .md5: return "contentMD5"
+        }
+    }
+
+    var digestLength: Int { self == .sha256 ? 32 : 16 }
+}
+
+/// The digest a client declared, checked for shape (base64 of exactly the algorithm's length).
+package struct DeclaredChecksum: Sendable, Equatable {
+    package let algorithm: ChecksumAlgorithm
+    /// Standard base64 of the digest.
+    package let value: String
+
+    package init(_ algorithm: ChecksumAlgorithm, base64 value: String) throws(APIError) {
+        guard let digest = Base64.decode(value), digest.count == algorithm.digestLength else {
+            throw APIError.badRequest(.invalidField, "the field \"\(algorithm.field)\" must be the base64 of the file's "
+                                      + "\(algorithm.digestLength)-byte \(algorithm == .sha256 ? "SHA-256" : "MD5") digest")
+        }
+        self.algorithm = algorithm
+        self.value = value
+    }
+
+    /// The row's `checksum` column: `SHA256:<base64>`.
+    package var stored: String { "\(algorithm.rawValue):\(value)" }
+
+    package init?(stored: String) {
+        guard let colon = stored.firstIndex(of: ":"), let algorithm = ChecksumAlgorithm(rawValue: String(stored[..<colon])),
+              let checksum = try? DeclaredChecksum(algorithm, base64: String(stored[stored.index(after: colon)...])) else { return nil }
+        self = checksum
+    }
+
+    /// Of the checksums a client declared, the one the store checks (the first of `verified`, the
+    /// store's in order of preference); nil when none was declared. A declaration the store can
+    /// check none of is refused: presignd never lets a checksum look bound when it is not.
+    package static func binding(_ declared: [DeclaredChecksum], verified: [ChecksumAlgorithm],
+                                store: String) throws(APIError) -> DeclaredChecksum? {
+        guard !declared.isEmpty else { return nil }
+        for algorithm in verified {
+            if let checksum = declared.first(where: { $0.algorithm == algorithm }) { return checksum }
+        }
+        let fields = verified.map { "\"\($0.field)\"" }.joined(separator: " or ")
+        throw APIError.badRequest(.invalidField, "the \(store) store does not check \(declared.map { "\"\($0.algorithm.field)\"" }.joined(separator: ", "))"
+                                  + (verified.isEmpty ? "; send no checksum" : "; send \(fields) instead"))
+    }
+}

@@ -1,0 +1,86 @@
+import XCTest
+@testable import PresigndApp
+import PresigndSupport
+import PresigndHTTP
+import PresigndSigning
+import PresigndUploads
+
+/// Checksums declared at presign: bound into a PUT as a signed header the store checks, kept on
+/// the row, compared with the store's own at confirm.
+final class ChecksumRouteTests: XCTestCase {
+    // SHA-256 and MD5 of "hello world".
+    let sha256 = "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="
+    let md5 = "XrY7u+Ae7tCTyyK7j1rNww=="
+
+    func app(_ store: StoreProfile) -> (Application, MemoryDocumentStore, MemoryObjectStore) {
+        let documents = MemoryDocumentStore(), objects = MemoryObjectStore()
+        let flow = UploadFlow(config: FlowsConfig(store: store), store: documents, objects: objects, signer: FakeURLSigner(),
+                              newID: { "00000000-0000-7000-8000-000000000001" })
+        return (Application(routes: flow.routes, authenticator: HeaderAuthenticator(), clock: FixedClock(1_700_000_000), logger: .discarding),
+                documents, objects)
+    }
+
+    func presign(_ app: Application, _ extra: String) -> (status: Int, body: JSONValue) {
+        let response = app.handle(HTTPRequest(method: "POST", path: "/api/uploads/presign", query: "",
+                                              headers: ["Authorization": "Test alice", "Content-Type": "application/json"],
+                                              body: Array(#"{"purpose":"document","fileName":"a.txt","contentType":"text/plain","fileSize":11\#(extra)}"#.utf8),
+                                              remoteAddress: "192.0.2.7"))
+        return (response.status, (try? JSONParser().parse(response.body)) ?? .null)
+    }
+
+    func testADeclaredSHA256IsASignedHeaderOfAPutAndKeptOnTheRow() throws {
+        let (app, documents, _) = app(.aws)
+        let r = presign(app, #","checksumSHA256":"\#(sha256)""#)
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.body["method"], "PUT", "a checksum is bound into a PUT, never a POST form")
+        XCTAssertEqual(r.body["headers"], ["Content-Type": "text/plain", "Content-Length": "11", "x-amz-checksum-sha256": .string(sha256)])
+        XCTAssertFalse(r.body["url"]?.stringValue?.lowercased().contains("checksum") ?? true, "never in the URL's query")
+        XCTAssertEqual(try documents.document(id: "00000000-0000-7000-8000-000000000001")?.checksum, "SHA256:\(sha256)")
+    }
+
+    func testTheStoreProfileChoosesWhatIsBound() throws {
+        // RGW checks Content-MD5 only: of both declared, the MD5 is bound; the SHA-256 alone is refused.
+        let (ceph, documents, _) = app(.ceph)
+        let both = presign(ceph, #","checksumSHA256":"\#(sha256)","contentMD5":"\#(md5)""#)
+        XCTAssertEqual(both.status, 200)
+        XCTAssertEqual(both.body["headers"]?["Content-MD5"], .string(md5))
+        XCTAssertNil(both.body["headers"]?["x-amz-checksum-sha256"])
+        XCTAssertEqual(try documents.document(id: "00000000-0000-7000-8000-000000000001")?.checksum, "MD5:\(md5)")
+        let (ceph2, _, _) = app(.ceph)
+        let shaOnly = presign(ceph2, #","checksumSHA256":"\#(sha256)""#)
+        XCTAssertEqual(shaOnly.status, 400)
+        XCTAssertEqual(shaOnly.body["error"]?["message"], #"the ceph store does not check "checksumSHA256"; send "contentMD5" instead"#)
+    }
+
+    func testBadChecksumsAreRefusedNamingTheField() {
+        let (app, _, _) = app(.aws)
+        let short = presign(app, #","checksumSHA256":"\#(md5)""#)
+        XCTAssertEqual(short.status, 400)
+        XCTAssertEqual(short.body["error"]?["message"], #"the field "checksumSHA256" must be the base64 of the file's 32-byte SHA-256 digest"#)
+        XCTAssertEqual(presign(app, #","contentMD5":"not base64!""#).status, 400)
+        let post = presign(app, #","checksumSHA256":"\#(sha256)","method":"POST""#)
+        XCTAssertEqual(post.status, 400)
+        XCTAssertTrue(post.body["error"]?["message"]?.stringValue?.hasPrefix("a checksum is bound into a PUT") ?? false)
+    }
+
+    func testConfirmComparesTheStoresSHA256() {
+        let purpose = UploadPurposes.defaults["document"]!
+        let declared = try? DeclaredChecksum(.sha256, base64: sha256)
+        let honest = ObjectHead(size: 11, contentType: "text/plain", checksumSHA256: sha256)
+        XCTAssertEqual(ConfirmDecision.decide(head: honest, purpose: purpose, declaredSize: 11, declaredType: "text/plain", checksum: declared),
+                       .ready(size: 11, contentType: "text/plain"))
+        let other = ObjectHead(size: 11, contentType: "text/plain", checksumSHA256: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        XCTAssertEqual(ConfirmDecision.decide(head: other, purpose: purpose, declaredSize: 11, declaredType: "text/plain", checksum: declared),
+                       .rejected(reason: "the uploaded object's SHA-256 differs from the declared checksumSHA256"))
+        let none = ObjectHead(size: 11, contentType: "text/plain")
+        guard case .rejected(let reason) = ConfirmDecision.decide(head: none, purpose: purpose, declaredSize: 11, declaredType: "text/plain",
+                                                                  checksum: declared) else { return XCTFail("a store that kept no SHA-256 proves nothing") }
+        XCTAssertTrue(reason.hasPrefix("the store kept no SHA-256 of the object"))
+    }
+
+    func testStoredFormRoundTrips() throws {
+        let checksum = try DeclaredChecksum(.md5, base64: md5)
+        XCTAssertEqual(DeclaredChecksum(stored: checksum.stored), checksum)
+        XCTAssertNil(DeclaredChecksum(stored: "CRC32:AAAA"))
+    }
+}
