@@ -23,6 +23,11 @@ export interface ClientOptions {
   token?: string
   /** Called before every API request; wins over `token`. */
   getToken?: () => string | Promise<string>
+  /**
+   * Declare each single upload's SHA-256 (WebCrypto), bound by presignd into the PUT so the
+   * store refuses other bytes; default true. Not for uploads with an explicit `method`.
+   */
+  checksum?: boolean
   /** Files of this many bytes or more upload in parts; default 64 MiB. */
   multipartThreshold?: number
   /** The fetch to use for API calls; default globalThis.fetch. */

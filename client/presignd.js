@@ -61,13 +61,24 @@ function send(method, url, body, headers, onProgress, signal) {
   })
 }
 
+/** Base64 of the SHA-256 of a Blob's bytes (WebCrypto: the digest runs off the page's thread). */
+async function sha256Base64(blob) {
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', await blob.arrayBuffer()))
+  let binary = ''
+  for (const byte of digest) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
 /**
  * A client for one presignd API. `token` or `getToken()` gives the bearer token; uploads of
- * `multipartThreshold` bytes or more go in parts.
+ * `multipartThreshold` bytes or more go in parts. With `checksum` (the default), a single upload
+ * declares the file's SHA-256, which presignd binds into the PUT so the store refuses any other
+ * bytes; a store that does not check SHA-256 (answer `checksum_not_checked`) gets the upload
+ * without it.
  */
 export function createClient({
   baseUrl = '', token, getToken, multipartThreshold = 64 * 1024 * 1024, fetch: fetcher,
-  tries = 4, retryDelay = 500, concurrency = 4,
+  tries = 4, retryDelay = 500, concurrency = 4, checksum = true,
 } = {}) {
   const doFetch = fetcher || ((...args) => globalThis.fetch(...args))
   const stops = []
@@ -122,8 +133,20 @@ export function createClient({
     }
   }
 
+  async function presign(file, declared, method, signal) {
+    const body = { ...declared, ...(method && { method }) }
+    // A POST form binds no checksum: one is declared only when the method is left to presignd.
+    if (!checksum || method) return call('POST', '/api/uploads/presign', body, signal)
+    try {
+      return await call('POST', '/api/uploads/presign', { ...body, checksumSHA256: await sha256Base64(file) }, signal)
+    } catch (e) {
+      if (e.code !== 'checksum_not_checked') throw e
+      return call('POST', '/api/uploads/presign', body, signal)
+    }
+  }
+
   async function single(file, declared, method, progress, signal) {
-    const presigned = await call('POST', '/api/uploads/presign', { ...declared, ...(method && { method }) }, signal)
+    const presigned = await presign(file, declared, method, signal)
     let confirming = false
     try {
       await retrying(async () => {

@@ -4,6 +4,8 @@ nginx serves client/ under /app/ on the same origin as /api/ (presignd over Fast
 page uploads straight to a strict S3 server (ministack) whose bucket CORS rule allows that
 origin, and the tests read the outcome back from the page, from PostgreSQL and from S3.
 """
+import base64
+import hashlib
 import os
 import pathlib
 import time
@@ -200,6 +202,19 @@ def test_put_upload_sends_the_signed_headers(alice, base, files, postgres):
     got = requests.get(client_download_url(alice, file_id), timeout=30)
     assert got.status_code == 200 and got.content == data
     assert db_rows(postgres, path.name) == [["ready", "application/pdf", "application/pdf"]]
+
+
+def test_a_checksummed_upload_binds_the_files_sha256(alice, base, files, postgres):
+    """The client hashes the file with WebCrypto and declares it; presignd signs it into the PUT,
+    ministack checks the bytes against it, and the row keeps it."""
+    data = honest("pdf", 200 * 1024)
+    path = files("checksummed.pdf", data)
+    open_demo(alice, base, "alice")
+    file_id = uploaded(alice, path, purpose="document", method="")
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert postgres.psql(f"SELECT checksum FROM documents WHERE id = '{file_id}'") == [[f"SHA256:{digest}"]]
+    got = requests.get(client_download_url(alice, file_id), timeout=30)
+    assert got.status_code == 200 and got.content == data
 
 
 def test_file_without_a_type_uploads_as_octet_stream(alice, base, files, postgres):

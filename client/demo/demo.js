@@ -48,7 +48,8 @@ function uploadFile(file) {
   const timing = (row.timing = { started, firstProgress: null })
   client.upload(file, {
     purpose: $('purpose').value,
-    method: $('method').value,
+    // Empty: the client declares the file's SHA-256 and presignd picks the method (a PUT).
+    method: $('method').value || undefined,
     signal: controller.signal,
     onProgress(loaded, total) {
       if (timing.firstProgress === null) {

@@ -93,6 +93,36 @@ test('a POST form has every field first and the file last; an empty type is octe
   assert.deepEqual([...requests[0].body.keys()], ['key', 'policy', 'file'])
 })
 
+test("a single upload declares the file's SHA-256 and sends the header presignd signed", async () => {
+  const requests = fakeStore(() => ({ status: 200 }))
+  const sha = 'LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=' // SHA-256 of "hello"
+  const api = fakeApi({
+    'POST /api/uploads/presign': (body) => [200, { fileId: 'f3', method: 'PUT', url: 'http://s3/b/k', fields: {},
+      headers: { 'Content-Type': 'text/plain', 'Content-Length': '5', 'x-amz-checksum-sha256': body.checksumSHA256 } }],
+    'POST /api/uploads/confirm': confirmed,
+  })
+  await createClient({ token: 't', fetch: api.fetch }).upload(new File(['hello'], 'a.txt', { type: 'text/plain' }), { purpose: 'document' })
+  assert.deepEqual(api.calls[0].body, { purpose: 'document', fileName: 'a.txt', contentType: 'text/plain', fileSize: 5, checksumSHA256: sha })
+  assert.deepEqual(requests[0].headers, { 'Content-Type': 'text/plain', 'x-amz-checksum-sha256': sha })
+})
+
+test('a store that does not check SHA-256 gets the upload without it; checksum: false declares none', async () => {
+  fakeStore(() => ({ status: 204 }))
+  const api = fakeApi({
+    'POST /api/uploads/presign': (body) => body.checksumSHA256
+      ? [400, { error: { code: 'checksum_not_checked', message: 'the ceph store does not check "checksumSHA256"' } }]
+      : [200, { fileId: 'f4', method: 'POST', url: 'http://s3/b', fields: { key: 'k' }, headers: {} }],
+    'POST /api/uploads/confirm': confirmed,
+  })
+  await createClient({ token: 't', fetch: api.fetch }).upload(new File(['hello'], 'a.txt'), { purpose: 'document' })
+  assert.deepEqual(api.calls.map((c) => [c.key, 'checksumSHA256' in (c.body || {})]),
+    [['POST /api/uploads/presign', true], ['POST /api/uploads/presign', false], ['POST /api/uploads/confirm', false]])
+  const plain = fakeApi({ 'POST /api/uploads/presign': () => [200, { fileId: 'f5', method: 'POST', url: 'http://s3/b', fields: {}, headers: {} }],
+    'POST /api/uploads/confirm': confirmed })
+  await createClient({ token: 't', fetch: plain.fetch, checksum: false }).upload(new File(['hello'], 'a.txt'), { purpose: 'document' })
+  assert.equal('checksumSHA256' in plain.calls[0].body, false)
+})
+
 test("the API's error becomes a PresignError with its code, message and status", async () => {
   fakeStore(() => ({ status: 200 }))
   const api = fakeApi({ 'POST /api/uploads/presign': () => [400, { error: { code: 'content_type_not_allowed', message: 'must be image/' } }] })

@@ -17,6 +17,7 @@ package struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStr
     package static let badPath: ErrorCode = "bad_path"
     package static let badQuery: ErrorCode = "bad_query"
     package static let bodyTooLarge: ErrorCode = "body_too_large"
+    package static let checksumNotChecked: ErrorCode = "checksum_not_checked"
     package static let contentTypeNotAllowed: ErrorCode = "content_type_not_allowed"
     package static let credentialsExpired: ErrorCode = "credentials_expired"
     package static let crossSiteRequest: ErrorCode = "cross_site_request"
@@ -75,7 +76,7 @@ package struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStr
     /// Every code the product answers with.
     package static let documented: [ErrorCode] = [
         .authUnavailable, .badContentLength, .badMethod, .badPath, .badQuery,
-        .bodyTooLarge, .contentTypeNotAllowed, .credentialsExpired, .crossSiteRequest, .databaseUnavailable,
+        .bodyTooLarge, .checksumNotChecked, .contentTypeNotAllowed, .credentialsExpired, .crossSiteRequest, .databaseUnavailable,
         .fileTooLarge, .headersTooLarge, .insufficientScope, .internalError, .invalidBucket,
         .invalidEndpoint, .invalidExpiry, .invalidField, .invalidHeader, .invalidKey,
         .invalidMethod, .invalidPartNumber, .invalidPartSize, .invalidParts, .invalidPath,

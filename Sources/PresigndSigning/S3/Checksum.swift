@@ -64,7 +64,7 @@ package struct DeclaredChecksum: Sendable, Equatable {
             if let checksum = declared.first(where: { $0.algorithm == algorithm }) { return checksum }
         }
         let fields = verified.map { "\"\($0.field)\"" }.joined(separator: " or ")
-        throw APIError.badRequest(.invalidField, "the \(store) store does not check \(declared.map { "\"\($0.algorithm.field)\"" }.joined(separator: ", "))"
+        throw APIError.badRequest(.checksumNotChecked, "the \(store) store does not check \(declared.map { "\"\($0.algorithm.field)\"" }.joined(separator: ", "))"
                                   + (verified.isEmpty ? "; send no checksum" : "; send \(fields) instead"))
     }
 }
