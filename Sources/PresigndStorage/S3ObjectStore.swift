@@ -75,10 +75,13 @@ package struct S3ObjectStore: ObjectStore {
         }
     }
 
-    package func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
+    package func createMultipartUpload(key: String, contentType: String, contentDisposition: String,
+                                       checksumAlgorithm: ChecksumAlgorithm?) throws -> String {
         var headers = HTTPHeaders()
         headers.add("Content-Type", contentType)
         headers.add("Content-Disposition", contentDisposition)
+        // MD5 needs nothing here: Content-MD5 is checked on each UploadPart by itself.
+        if checksumAlgorithm == .sha256 { headers.add("x-amz-checksum-algorithm", ChecksumAlgorithm.sha256.rawValue) }
         let response = try send("CreateMultipartUpload", "POST", key: key, query: [("uploads", "")], headers: headers)
         guard response.status == 200 else { throw failure("CreateMultipartUpload", response) }
         guard let uploadID = S3XML(response.body).value("UploadId"), !uploadID.isEmpty else {
@@ -109,8 +112,9 @@ package struct S3ObjectStore: ObjectStore {
         throw DependencyUnavailable(.storage)
     }
 
-    package func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
-        let body = S3XML.completeMultipartUpload(parts)
+    package func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)],
+                                         checksums: [Int: String]) throws {
+        let body = S3XML.completeMultipartUpload(parts, checksums: checksums)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/xml")
         // The store combines the parts before it answers (seconds for a GiB): a longer wait than

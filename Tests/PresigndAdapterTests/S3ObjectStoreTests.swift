@@ -72,12 +72,12 @@ final class S3ObjectStoreTests: XCTestCase {
         let key = "documents/t~7C1/\(UUID().uuidString.lowercased()).bin"
         let now = Now().now()
         let uploadID = try store.createMultipartUpload(key: key, contentType: "application/octet-stream",
-                                                       contentDisposition: "attachment; filename=\"big.bin\"")
+                                                       contentDisposition: "attachment; filename=\"big.bin\"", checksumAlgorithm: nil)
         let partSize = Int(MultipartPlan.minimumPartSize)
         let first = [UInt8](repeating: 0x61, count: partSize), second = Array("the tail".utf8)
         var etags: [String] = []
         for (number, bytes) in [(1, first), (2, second)] {
-            let url = try signer.presignUploadPart(key: key, uploadID: uploadID, partNumber: number, contentLength: Int64(bytes.count),
+            let url = try signer.presignUploadPart(key: key, uploadID: uploadID, partNumber: number, contentLength: Int64(bytes.count), checksum: nil,
                                                    expiresIn: 300, now: now)
             if number == 2 {
                 let wrong = try client.send(OutboundRequest(method: "PUT", url: url.url, body: bytes + [0x21]))
@@ -90,14 +90,14 @@ final class S3ObjectStoreTests: XCTestCase {
         let listed = try store.listParts(key: key, uploadID: uploadID)
         XCTAssertEqual(listed.map(\.number), [1, 2])
         XCTAssertEqual(listed.map(\.size), [Int64(partSize), Int64(second.count)])
-        try store.completeMultipartUpload(key: key, uploadID: uploadID, parts: [(1, etags[0]), (2, etags[1])])
+        try store.completeMultipartUpload(key: key, uploadID: uploadID, parts: [(1, etags[0]), (2, etags[1])], checksums: [:])
         XCTAssertEqual(try store.head(key: key)?.size, Int64(partSize + second.count))
         XCTAssertThrowsError(try store.listParts(key: key, uploadID: uploadID)) { error in
             XCTAssertEqual(error as? StoreRefusal, StoreRefusal(code: "NoSuchUpload"))
         }
         try store.delete(key: key)
 
-        let abandoned = try store.createMultipartUpload(key: key, contentType: "text/plain", contentDisposition: "attachment")
+        let abandoned = try store.createMultipartUpload(key: key, contentType: "text/plain", contentDisposition: "attachment", checksumAlgorithm: nil)
         try store.abortMultipartUpload(key: key, uploadID: abandoned)
         try store.abortMultipartUpload(key: key, uploadID: abandoned)  // an upload that is gone counts as aborted
         XCTAssertThrowsError(try store.listParts(key: key, uploadID: abandoned))

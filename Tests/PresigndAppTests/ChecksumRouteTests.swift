@@ -65,7 +65,7 @@ final class ChecksumRouteTests: XCTestCase {
 
     func testConfirmComparesTheStoresSHA256() {
         let purpose = UploadPurposes.defaults["document"]!
-        let declared = try? DeclaredChecksum(.sha256, base64: sha256)
+        let declared = (try? DeclaredChecksum(.sha256, base64: sha256)).map(BoundChecksum.whole)
         let honest = ObjectHead(size: 11, contentType: "text/plain", checksumSHA256: sha256)
         XCTAssertEqual(ConfirmDecision.decide(head: honest, purpose: purpose, declaredSize: 11, declaredType: "text/plain", checksum: declared),
                        .ready(size: 11, contentType: "text/plain"))
@@ -76,6 +76,49 @@ final class ChecksumRouteTests: XCTestCase {
         guard case .rejected(let reason) = ConfirmDecision.decide(head: none, purpose: purpose, declaredSize: 11, declaredType: "text/plain",
                                                                   checksum: declared) else { return XCTFail("a store that kept no SHA-256 proves nothing") }
         XCTAssertTrue(reason.hasPrefix("the store kept no SHA-256 of the object"))
+    }
+
+    func call(_ app: Application, _ method: String, _ path: String, _ json: String) -> (status: Int, body: JSONValue) {
+        let response = app.handle(HTTPRequest(method: method, path: path, query: "",
+                                              headers: ["Authorization": "Test alice", "Content-Type": "application/json"],
+                                              body: Array(json.utf8), remoteAddress: "192.0.2.7"))
+        return (response.status, (try? JSONParser().parse(response.body)) ?? .null)
+    }
+
+    func testMultipartPartsEachSignTheirDigest() throws {
+        let (aws, documents, _) = app(.aws)
+        let created = call(aws, "POST", "/api/uploads/multipart",
+                           #"{"purpose":"document","fileName":"a.bin","contentType":"application/octet-stream","fileSize":12000000,"checksumAlgorithm":"SHA256"}"#)
+        XCTAssertEqual(created.status, 200)
+        XCTAssertEqual(created.body["checksumAlgorithm"], "SHA256")
+        let id = "00000000-0000-7000-8000-000000000001"
+        XCTAssertEqual(try documents.document(id: id)?.checksum, "SHA256")
+        let missing = call(aws, "POST", "/api/uploads/\(id)/parts", #"{"partNumbers":[1,2],"checksums":{"1":"\#(sha256)"}}"#)
+        XCTAssertEqual(missing.status, 400)
+        XCTAssertEqual(missing.body["error"]?["message"],
+                       #"part 2 needs its SHA256 digest in "checksums" (the upload was created with "checksumAlgorithm")"#)
+        let signed = call(aws, "POST", "/api/uploads/\(id)/parts", #"{"partNumbers":[1],"checksums":{"1":"\#(sha256)"}}"#)
+        XCTAssertEqual(signed.status, 200)
+        XCTAssertEqual(signed.body["parts"]?.arrayValue?.first?["headers"], ["x-amz-checksum-sha256": .string(sha256)])
+
+        let (ceph, _, _) = app(.ceph)
+        let refused = call(ceph, "POST", "/api/uploads/multipart",
+                           #"{"purpose":"document","fileName":"a.bin","contentType":"application/octet-stream","fileSize":12000000,"checksumAlgorithm":"SHA256"}"#)
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertEqual(refused.body["error"]?["code"], "checksum_not_checked")
+    }
+
+    func testConfirmOfAMultipartUploadNeedsTheStoresCompositeSHA256() {
+        let purpose = UploadPurposes.defaults["document"]!
+        let composite = ObjectHead(size: 11, contentType: "text/plain", checksumSHA256: "\(sha256)-3")
+        XCTAssertEqual(ConfirmDecision.decide(head: composite, purpose: purpose, declaredSize: 11, declaredType: "text/plain",
+                                              checksum: .parts(.sha256)), .ready(size: 11, contentType: "text/plain"))
+        guard case .rejected = ConfirmDecision.decide(head: ObjectHead(size: 11, contentType: "text/plain"), purpose: purpose, declaredSize: 11,
+                                                      declaredType: "text/plain", checksum: .parts(.sha256)) else {
+            return XCTFail("parts the store kept no digest of prove nothing")
+        }
+        XCTAssertEqual(BoundChecksum(stored: "SHA256"), .parts(.sha256))
+        XCTAssertEqual(BoundChecksum(stored: "MD5:\(md5)"), .whole(try! DeclaredChecksum(.md5, base64: md5)))
     }
 
     func testStoredFormRoundTrips() throws {

@@ -54,7 +54,8 @@ final class MemoryObjectStore: ObjectStore {
             s.deleted.append(key)
         }
     }
-    func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String {
+    func createMultipartUpload(key: String, contentType: String, contentDisposition: String,
+                               checksumAlgorithm: ChecksumAlgorithm?) throws -> String {
         try state.withLock { s in
             if s.down { throw DependencyUnavailable(.storage) }
             s.calls.append("CreateMultipartUpload")
@@ -76,7 +77,7 @@ final class MemoryObjectStore: ObjectStore {
             return upload.parts.values.sorted { $0.number < $1.number }
         }
     }
-    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws {
+    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)], checksums: [Int: String]) throws {
         try state.withLock { s in
             if s.down { throw DependencyUnavailable(.storage) }
             s.calls.append("CompleteMultipartUpload")
@@ -115,10 +116,10 @@ struct FakeURLSigner: ObjectURLSigner {
         if let checksum { headers.append((name: checksum.algorithm.header, value: checksum.value)) }
         return SignedURL(url: "https://s3.test/bucket/\(key)?put", headers: headers, expiresAt: now + expiresIn)
     }
-    func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, expiresIn: Int64,
-                           now: UnixSeconds) throws -> SignedURL {
+    func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, checksum: DeclaredChecksum?,
+                           expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         SignedURL(url: "https://s3.test/bucket/\(key)?partNumber=\(partNumber)&uploadId=\(uploadID)&length=\(contentLength.map(String.init) ?? "any")",
-                  expiresAt: now + expiresIn)
+                  headers: checksum.map { [(name: $0.algorithm.header, value: $0.value)] } ?? [], expiresAt: now + expiresIn)
     }
     func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?, expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition ?? ""))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",

@@ -1,4 +1,4 @@
-"""Checksums bound into single uploads (issue 20 §1), against both real stores: nginx -> presignd
+"""Checksums bound into single and multipart uploads (issue 20 §1), against both real stores: nginx -> presignd
 -> PostgreSQL 15, the bytes PUT straight to ministack (AUTH=true; the aws profile: SHA-256 and
 MD5) and to Ceph RGW 16 (the ceph profile: MD5 only).
 
@@ -8,7 +8,9 @@ the store's refusal (400 BadDigest, nothing stored, confirm then 409) or confirm
 profile that claims RGW checks SHA-256: RGW stores the flipped bytes, and confirm refuses an
 object the store kept no SHA-256 of, 422, the object deleted). No issued URL carries a checksum
 in its query; a SHA-256 offered to a store that checks only MD5 is refused at presign, naming
-the field to send."""
+the field to send. Multipart uploads created with a checksum algorithm sign each part's digest
+(SHA-256 on ministack, where the object keeps the parts' composite; MD5 on RGW): a flipped part is
+refused by the store, and the upload cannot complete without it."""
 import base64
 import hashlib
 import re
@@ -119,3 +121,86 @@ def test_a_sha256_the_store_never_checked_is_rejected_at_confirm(rgw_apis, ceph_
     s3 = ceph_rgw.client()
     with pytest.raises(s3.exceptions.ClientError):
         s3.head_object(Bucket=ceph_rgw.bucket, Key=p["key"])
+
+
+MIB = 1 << 20
+
+
+def multipart(api, user, data, algorithm, purpose="document", flip_part=None):
+    """Creates a multipart upload with `algorithm`, signs every part with its digest, PUTs the
+    parts (part `flip_part` with one byte flipped after its digest was taken); returns (created
+    upload, [(status, S3 error code, etag)] per part)."""
+    digest = hashlib.sha256 if algorithm == "SHA256" else hashlib.md5
+    created = api.call("POST", "/api/uploads/multipart", user,
+                       {"purpose": purpose, "fileName": "big.pdf", "contentType": "application/pdf", "fileSize": len(data),
+                        "checksumAlgorithm": algorithm})
+    assert created.status_code == 200, created.text
+    upload = created.json()
+    assert upload["checksumAlgorithm"] == algorithm
+    size = upload["partSize"]
+    chunks = {n: data[(n - 1) * size:n * size] for n in range(1, upload["partCount"] + 1)}
+    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", user,
+                      {"partNumbers": list(chunks), "checksums": {str(n): b64(digest(c).digest()) for n, c in chunks.items()}})
+    assert signed.status_code == 200, signed.text
+    results = []
+    for part in signed.json()["parts"]:
+        n = part["partNumber"]
+        assert_no_checksum_in_query(part["url"])
+        body = flipped(chunks[n]) if n == flip_part else chunks[n]
+        r = requests.put(part["url"], data=body, headers=part["headers"], timeout=60)
+        results.append((r.status_code, s3_error(r), r.headers.get("ETag")))
+    return upload, results
+
+
+def complete(api, user, upload, results):
+    parts = [{"partNumber": n, "etag": etag} for n, (status, _, etag) in enumerate(results, 1) if status == 200]
+    return api.call("POST", f"/api/uploads/{upload['fileId']}/complete", user, {"parts": parts})
+
+
+@pytest.fixture(scope="module")
+def big_purposes_ministack(flows_env, module_stack):
+    import json
+    env = dict(flows_env, PRESIGND_PURPOSES=json.dumps({"document": {"prefix": "documents", "maxSize": 64 * MIB}}),
+               PRESIGND_MULTIPART_PART_SIZE=str(5 * MIB))
+    _, nginx = module_stack("checksum-multipart", env, workers=1, threads=4)
+    return API(nginx.url)
+
+
+def test_ministack_multipart_parts_sign_their_sha256(big_purposes_ministack, ministack, postgres):
+    data = b"%PDF-1.7\n" + bytes(range(256)) * (11 * MIB // 256)
+    upload, results = multipart(big_purposes_ministack, "honest", data, "SHA256")
+    assert [r[0] for r in results] == [200, 200, 200]
+    done = complete(big_purposes_ministack, "honest", upload, results)
+    assert done.status_code == 200 and done.json()["status"] == "ready", done.text
+    kept = ministack.client().head_object(Bucket=ministack.bucket, Key=upload["key"], ChecksumMode="ENABLED")
+    assert kept["ChecksumSHA256"].endswith("-3"), "the store kept the parts' composite SHA-256"
+
+    upload, results = multipart(big_purposes_ministack, "mallory", data, "SHA256", flip_part=2)
+    assert [r[:2] for r in results] == [(200, None), (400, "BadDigest"), (200, None)], "part 2 refused by the store"
+    refused = complete(big_purposes_ministack, "mallory", upload, results)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_parts", refused.text
+    assert status_of(postgres, upload["fileId"]) == "uploading"
+
+
+def test_rgw_multipart_parts_sign_their_md5(rgw_apis, ceph_rgw, postgres, module_stack):
+    ceph, _ = rgw_apis
+    data = b"%PDF-1.7\n" + bytes(range(256)) * (6 * MIB // 256)
+    refused = ceph.call("POST", "/api/uploads/multipart", "alice",
+                        {"purpose": "document", "fileName": "x.pdf", "contentType": "application/pdf", "fileSize": 1000,
+                         "checksumAlgorithm": "SHA256"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "checksum_not_checked"
+    # RGW's documents purpose in PURPOSES is 64 KiB: a 6 MiB file needs its own purpose.
+    env = stack_env(postgres, ceph_rgw, {"document": {"prefix": "documents", "maxSize": 64 * MIB}}, JWT_SECRET,
+                    PRESIGND_STORE_PROFILE="ceph", PRESIGND_MULTIPART_PART_SIZE=str(5 * MIB), PGCONNECT_TIMEOUT="2")
+    _, nginx = module_stack("checksum-rgw-multipart", env, workers=1, threads=4)
+    big = API(nginx.url)
+    upload, results = multipart(big, "honest", data, "MD5")
+    assert [r[0] for r in results] == [200, 200]
+    done = complete(big, "honest", upload, results)
+    assert done.status_code == 200 and done.json()["status"] == "ready", done.text
+
+    upload, results = multipart(big, "mallory", data, "MD5", flip_part=1)
+    assert [r[:2] for r in results] == [(400, "BadDigest"), (200, None)], "part 1 refused by RGW"
+    # The refused part left nothing to complete with: the upload cannot become ready.
+    assert complete(big, "mallory", upload, results).json()["error"]["code"] == "invalid_parts"
+    assert status_of(postgres, upload["fileId"]) == "uploading"

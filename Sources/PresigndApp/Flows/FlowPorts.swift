@@ -39,7 +39,7 @@ package protocol ObjectURLSigner: Sendable {
     func presignPut(key: String, contentType: String, contentLength: Int64?, checksum: DeclaredChecksum?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
     /// An UploadPart URL; with `contentLength`, that exact length is signed, so the store refuses a part of another size.
-    func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+    func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, checksum: DeclaredChecksum?,
                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
     func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL

@@ -21,6 +21,8 @@ struct LifecycleRunner {
         let now: UnixSeconds
         /// The client's parts, for `completeMultipart`.
         var parts: [(number: Int, etag: String)] = []
+        /// Each part's SHA-256 as the store checked it (ListParts), for an upload created with it.
+        var partChecksums: [Int: String] = [:]
     }
 
     /// How many times a lost race is re-decided before giving up with 409: each retry means
@@ -79,7 +81,8 @@ struct LifecycleRunner {
                     case .completeMultipart:
                         guard let uploadID = record.uploadID else { throw UploadRefusal.notMultipart }
                         do {
-                            try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts)
+                            try objects.completeMultipartUpload(key: record.objectKey, uploadID: uploadID, parts: request.parts,
+                                                               checksums: request.partChecksums)
                         } catch let refusal as StoreRefusal where refusal.code == StoreRefusal.uploadGone && decidedIn == .completing {
                             // A completion cut short (a timeout) that the store finished anyway: the
                             // upload is gone because the object exists; HeadObject decides next.
@@ -122,7 +125,7 @@ struct LifecycleRunner {
             return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
         }
         let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType,
-                                             checksum: record.checksum.flatMap(DeclaredChecksum.init(stored:)))
+                                             checksum: record.checksum.flatMap(BoundChecksum.init(stored:)))
         guard case .ready = decided else { return decided }
         // Gone between the two calls: a concurrent delete; the runner re-reads the row.
         guard let prefix = try objects.firstBytes(key: record.objectKey, count: ContentCheck.prefixLength) else { return .notUploaded }

@@ -15,11 +15,15 @@ package protocol ObjectStore: Sendable {
     /// Deletes the object; deleting a missing object succeeds.
     func delete(key: String) throws
     /// CreateMultipartUpload; returns the uploadId.
-    func createMultipartUpload(key: String, contentType: String, contentDisposition: String) throws -> String
+    /// With `checksumAlgorithm` SHA-256, the store checks each part against the digest its
+    /// UploadPart signs and keeps a composite SHA-256 of the object.
+    func createMultipartUpload(key: String, contentType: String, contentDisposition: String,
+                               checksumAlgorithm: ChecksumAlgorithm?) throws -> String
     /// ListParts, every page.
     func listParts(key: String, uploadID: String) throws -> [UploadedPartInfo]
     /// CompleteMultipartUpload with `(number, etag)` in ascending order.
-    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) throws
+    /// `checksums`: each part's SHA-256 (part number → base64), for an upload created with it.
+    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)], checksums: [Int: String]) throws
     /// AbortMultipartUpload; an upload that no longer exists counts as aborted.
     func abortMultipartUpload(key: String, uploadID: String) throws
 }

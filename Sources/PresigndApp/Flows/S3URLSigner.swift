@@ -48,10 +48,11 @@ package struct S3URLSigner: ObjectURLSigner {
         return SignedURL(url: signed.url, headers: browserHeaders(signed.headers), expiresAt: signed.expiresAt)
     }
 
-    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, checksum: DeclaredChecksum?,
                                   expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         var headers = HTTPHeaders()
         if let contentLength { headers.add("Content-Length", String(contentLength)) }
+        if let checksum { headers.add(checksum.algorithm.header, checksum.value) }
         let signed = try presigner.presign(
             S3PresignRequest(method: "PUT", bucket: bucket, key: key, expires: Int(expiresIn), headers: headers,
                              query: [("partNumber", String(partNumber)), ("uploadId", uploadID)]), at: now)

@@ -161,23 +161,41 @@ package struct UploadFlow: Sendable {
         let started = try startMultipart(
             user: user, purpose: try body.string("purpose", maxLength: 64), fileName: try body.string("fileName", maxLength: 1024),
             contentType: try body.string("contentType", maxLength: 255, allowingEmpty: true), fileSize: try body.integer("fileSize", in: 0...Int64.max),
-            context: context)
+            checksumAlgorithm: try partChecksumAlgorithm(body), context: context)
         guard let plan = started.plan else { preconditionFailure("a declared size always has a plan") }
-        return .json([
+        var answer: JSONObject = [
             "fileId": .string(started.record.id),
             "key": .string(started.record.objectKey),
             "uploadId": .string(started.record.uploadID ?? ""),
             "partSize": .int(plan.partSize),
             "partCount": .int(Int64(plan.partCount)),
             "expiresAt": .string(UTCDateTime(context.now + config.sweepAfter).iso8601),
-        ])
+        ]
+        if case .parts(let algorithm) = started.record.checksum.flatMap(BoundChecksum.init(stored:)) {
+            answer["checksumAlgorithm"] = .string(algorithm.rawValue)
+        }
+        return .json(.object(answer))
+    }
+
+    /// `checksumAlgorithm` of a multipart create: each part will declare its digest (`SHA256` or
+    /// `MD5`), which must be one the store checks on every part.
+    func partChecksumAlgorithm(_ body: JSONBody) throws -> ChecksumAlgorithm? {
+        guard let name = try body.optionalString("checksumAlgorithm", maxLength: 16) else { return nil }
+        guard let algorithm = ChecksumAlgorithm(rawValue: name.uppercased()) else {
+            throw APIError.badRequest(.invalidField, "the field \"checksumAlgorithm\" must be SHA256 or MD5")
+        }
+        guard config.store.partChecksums.contains(algorithm) else {
+            throw APIError.badRequest(.checksumNotChecked, "the \(config.store.name) store does not check \(algorithm.rawValue) on parts; "
+                                      + "send \(config.store.partChecksums.map(\.rawValue).joined(separator: " or ")) or no \"checksumAlgorithm\"")
+        }
+        return algorithm
     }
 
     /// Validates, creates the multipart upload in the store and records it as `uploading`.
     /// With a size, presignd plans the parts (and signs each part's exact length); without one
     /// (Uppy), the client chooses part sizes and completion checks them.
     func startMultipart(user: AuthenticatedUser, purpose: String, fileName: String, contentType: String, fileSize: Int64?,
-                        context: RequestContext) throws -> (record: DocumentRecord, plan: MultipartPlan?) {
+                        checksumAlgorithm: ChecksumAlgorithm? = nil, context: RequestContext) throws -> (record: DocumentRecord, plan: MultipartPlan?) {
         let upload = try UploadValidation.validate(purpose: purpose, fileName: fileName, contentType: contentType,
                                                    fileSize: fileSize, method: nil, purposes: config.purposes,
                                                    singleRequest: false)
@@ -185,11 +203,13 @@ package struct UploadFlow: Sendable {
         let fileID = newID()
         let key = try objectKey(for: upload, user: user, fileID: fileID)
         let uploadID = try objects.createMultipartUpload(key: key, contentType: upload.contentType,
-                                                         contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName))
+                                                         contentDisposition: ContentDisposition.header(.attachment, fileName: upload.fileName),
+                                                         checksumAlgorithm: checksumAlgorithm)
         let record = DocumentRecord(id: fileID, ownerID: user.id, objectKey: key, purpose: upload.purpose.name,
                                     fileName: upload.fileName, declaredSize: upload.declaredSize, declaredType: upload.contentType,
                                     status: .initial(multipart: true), uploadID: uploadID,
-                                    partSize: plan?.partSize, createdAt: context.now)
+                                    partSize: plan?.partSize, createdAt: context.now,
+                                    checksum: checksumAlgorithm.map { BoundChecksum.parts($0).stored })
         do {
             try store.insert(record, audit: audit(context, user, .uploadCreate, fileID), quota: upload.purpose.quota)
         } catch {
@@ -203,12 +223,28 @@ package struct UploadFlow: Sendable {
     func signParts(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         let record = try ownedUpload(id: context.parameter("id"), user: user)
-        let numbers = try context.jsonBody().integers("partNumbers", in: 1...Int64(MultipartPlan.maximumParts)).map { Int($0) }
-        let signed = try partURLs(record, numbers: numbers, now: context.now)
+        let body = try context.jsonBody()
+        let numbers = try body.integers("partNumbers", in: 1...Int64(MultipartPlan.maximumParts)).map { Int($0) }
+        var checksums: [Int: String] = [:]
+        if let given = body.object["checksums"] {
+            guard let object = given.objectValue else {
+                throw APIError.badRequest(.invalidField, "the field \"checksums\" must be an object of part number to base64 digest")
+            }
+            for (name, value) in object.members {
+                guard let number = Int(name), let digest = value.stringValue else {
+                    throw APIError.badRequest(.invalidField, "the field \"checksums\" must map part numbers (\"1\") to base64 digests")
+                }
+                checksums[number] = digest
+            }
+        }
+        let signed = try partURLs(record, numbers: numbers, checksums: checksums, now: context.now)
         return .json([
             "parts": .array(signed.map { part in
                 var entry: JSONObject = ["partNumber": .int(Int64(part.number)), "url": .string(part.url.url)]
                 if let size = part.size { entry["size"] = .int(size) }
+                if !part.url.headers.isEmpty {
+                    entry["headers"] = .object(JSONObject(part.url.headers.map { (key: $0.name, value: .string($0.value)) }))
+                }
                 return .object(entry)
             }),
             "expiresAt": .string(UTCDateTime(signed.first?.url.expiresAt ?? context.now).iso8601),
@@ -216,8 +252,10 @@ package struct UploadFlow: Sendable {
     }
 
     /// Presigned UploadPart URLs for a multipart upload still in progress; with a plan, each
-    /// signs its part's exact `Content-Length`.
-    func partURLs(_ record: DocumentRecord, numbers: [Int], now: UnixSeconds) throws -> [(number: Int, url: SignedURL, size: Int64?)] {
+    /// signs its part's exact `Content-Length`; an upload created with a checksum algorithm
+    /// signs each part's digest (`checksums`, part number → base64), which every part must have.
+    func partURLs(_ record: DocumentRecord, numbers: [Int], checksums: [Int: String] = [:],
+                  now: UnixSeconds) throws -> [(number: Int, url: SignedURL, size: Int64?)] {
         let uploadID = try uploadInProgress(record)
         let plan = try plan(of: record)
         if let plan {
@@ -225,10 +263,28 @@ package struct UploadFlow: Sendable {
         } else {
             try MultipartPlan.checkFreePartNumbers(numbers)
         }
+        let algorithm: ChecksumAlgorithm?
+        if case .parts(let bound) = record.checksum.flatMap(BoundChecksum.init(stored:)) { algorithm = bound } else { algorithm = nil }
+        if algorithm == nil && !checksums.isEmpty {
+            throw APIError.badRequest(.invalidField, "this upload was created without \"checksumAlgorithm\"; its parts take no \"checksums\"")
+        }
         return try numbers.map { number in
             let size = plan?.size(ofPart: number)
+            var checksum: DeclaredChecksum?
+            if let algorithm {
+                guard let value = checksums[number] else {
+                    throw APIError.badRequest(.missingField, "part \(number) needs its \(algorithm.rawValue) digest in \"checksums\" "
+                                              + "(the upload was created with \"checksumAlgorithm\")")
+                }
+                do {
+                    checksum = try DeclaredChecksum(algorithm, base64: value)
+                } catch {
+                    throw APIError.badRequest(.invalidField, "the checksum of part \(number) must be the base64 of its "
+                                              + "\(algorithm == .sha256 ? 32 : 16)-byte \(algorithm.rawValue) digest")
+                }
+            }
             let url = try signer.presignUploadPart(key: record.objectKey, uploadID: uploadID, partNumber: number,
-                                                   contentLength: size, expiresIn: config.expiries.upload, now: now)
+                                                   contentLength: size, checksum: checksum, expiresIn: config.expiries.upload, now: now)
             return (number, url, size)
         }
     }
@@ -264,14 +320,27 @@ package struct UploadFlow: Sendable {
     func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
                         user: AuthenticatedUser) throws -> UploadOutcome {
         var request = lifecycleRequest(context, user)
+        let sha256Parts = record.checksum.flatMap(BoundChecksum.init(stored:)) == .parts(.sha256)
         if record.status.acceptsParts {
             let stored = try storedParts(record, request)
             let plan = try plan(of: record)
             let maxSize = config.purposes[record.purpose]?.maxSize ?? record.declaredSize
             try MultipartPlan.checkCompletion(parts, stored: stored, plan: plan, maxSize: min(maxSize, record.declaredSize))
+            if sha256Parts { request.partChecksums = Self.checksums(of: stored) }
+        } else if sha256Parts, let uploadID = record.uploadID,
+                  let stored = try? objects.listParts(key: record.objectKey, uploadID: uploadID) {
+            // A completion cut short and tried again: the parts' digests, if the upload is still there.
+            request.partChecksums = Self.checksums(of: stored)
         }
         request.parts = parts
         return try runner.run(.completeRequested, on: record, request)
+    }
+
+    /// Each part's SHA-256 as the store checked it, for CompleteMultipartUpload.
+    static func checksums(of parts: [UploadedPartInfo]) -> [Int: String] {
+        var checksums: [Int: String] = [:]
+        for part in parts { checksums[part.number] = part.checksumSHA256 }
+        return checksums
     }
 
     func abort(_ context: RequestContext) throws -> HTTPResponse {

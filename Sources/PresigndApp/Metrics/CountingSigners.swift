@@ -46,11 +46,11 @@ extension CountingSigner: ObjectURLSigner where Base == any ObjectURLSigner {
         }
     }
 
-    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?,
+    package func presignUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64?, checksum: DeclaredChecksum?,
                                   expiresIn: Int64, now: UnixSeconds) throws -> SignedURL {
         try counter.counted("upload_part_url") {
             try base.presignUploadPart(key: key, uploadID: uploadID, partNumber: partNumber, contentLength: contentLength,
-                                       expiresIn: expiresIn, now: now)
+                                       checksum: checksum, expiresIn: expiresIn, now: now)
         }
     }
 

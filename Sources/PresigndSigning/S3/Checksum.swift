@@ -68,3 +68,28 @@ package struct DeclaredChecksum: Sendable, Equatable {
                                   + (verified.isEmpty ? "; send no checksum" : "; send \(fields) instead"))
     }
 }
+
+/// What presign or multipart create bound into an upload, as its row keeps it: a whole-file
+/// digest (a single upload: `SHA256:<base64>`) or the algorithm each part's digest is signed
+/// with (a multipart upload: `SHA256`).
+package enum BoundChecksum: Sendable, Equatable {
+    case whole(DeclaredChecksum)
+    case parts(ChecksumAlgorithm)
+
+    package init?(stored: String) {
+        if let algorithm = ChecksumAlgorithm(rawValue: stored) {
+            self = .parts(algorithm)
+        } else if let whole = DeclaredChecksum(stored: stored) {
+            self = .whole(whole)
+        } else {
+            return nil
+        }
+    }
+
+    package var stored: String {
+        switch self {
+        case .whole(let checksum): return checksum.stored
+        case .parts(let algorithm): return algorithm.rawValue
+        }
+    }
+}

@@ -82,10 +82,13 @@ package struct S3XML: Sendable {
     }
 
     /// The CompleteMultipartUpload body.
-    package static func completeMultipartUpload(_ parts: [(number: Int, etag: String)]) -> [UInt8] {
+    /// With `checksums` (part number → base64 SHA-256), each part names its digest, as S3
+    /// requires of an upload created with a checksum algorithm.
+    package static func completeMultipartUpload(_ parts: [(number: Int, etag: String)], checksums: [Int: String] = [:]) -> [UInt8] {
         var body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts {
-            body += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(escape(part.etag))</ETag></Part>"
+            let checksum = checksums[part.number].map { "<ChecksumSHA256>\(escape($0))</ChecksumSHA256>" } ?? ""
+            body += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(escape(part.etag))</ETag>\(checksum)</Part>"
         }
         body += "</CompleteMultipartUpload>"
         return Array(body.utf8)
@@ -101,7 +104,7 @@ package struct S3XML: Sendable {
         for part in elements("Part") {
             guard let number = part.value("PartNumber").flatMap({ Int($0) }), let etag = part.value("ETag"),
                   let size = part.value("Size").flatMap({ Int64($0) }) else { return nil }
-            parts.append(UploadedPartInfo(number: number, etag: etag, size: size))
+            parts.append(UploadedPartInfo(number: number, etag: etag, size: size, checksumSHA256: part.value("ChecksumSHA256")))
         }
         let truncated = value("IsTruncated") == "true"
         return (parts, truncated ? value("NextPartNumberMarker") : nil)
@@ -113,4 +116,13 @@ package struct UploadedPartInfo: Sendable, Equatable {
     package let number: Int
     package let etag: String
     package let size: Int64
+    /// The part's SHA-256 the store checked (an upload created with that algorithm), base64.
+    package let checksumSHA256: String?
+
+    package init(number: Int, etag: String, size: Int64, checksumSHA256: String? = nil) {
+        self.number = number
+        self.etag = etag
+        self.size = size
+        self.checksumSHA256 = checksumSHA256
+    }
 }
