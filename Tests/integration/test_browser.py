@@ -347,7 +347,7 @@ def test_page_on_another_origin_is_refused_by_the_bucket_cors(alice, base, files
     assert "ready" not in [r[0] for r in db_rows(postgres, path.name)]
 
 
-def test_multipart_upload_of_12_mib(alice, base, files, postgres, multipart_routes):
+def test_multipart_upload_of_12_mib(alice, base, files, postgres, ministack, multipart_routes):
     data = honest("mp4", 12 * MiB + 12345)
     path = files("video.mp4", data)
     open_demo(alice, base, "alice", multipartThreshold=8 * MiB)
@@ -356,6 +356,12 @@ def test_multipart_upload_of_12_mib(alice, base, files, postgres, multipart_rout
     assert got.status_code == 200 and got.content == data
     assert got.headers["Content-Type"] == "video/mp4"
     assert db_rows(postgres, path.name)[-1][:2] == ["ready", "video/mp4"]
+    # The client hashed each part (WebCrypto) and each URL signed its SHA-256; the object keeps
+    # the parts' composite.
+    assert postgres.psql(f"SELECT checksum FROM documents WHERE id = '{file_id}'") == [["SHA256"]]
+    key = postgres.psql(f"SELECT object_key FROM documents WHERE id = '{file_id}'")[0][0]
+    kept = ministack.client().head_object(Bucket=ministack.bucket, Key=key, ChecksumMode="ENABLED")
+    assert kept["ChecksumSHA256"].endswith("-2")
 
 
 def test_cancel_of_a_multipart_upload_aborts_it(alice, base, files, postgres, ministack, multipart_routes):

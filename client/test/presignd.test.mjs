@@ -196,6 +196,32 @@ test('multipart: parts are signed in batches, sliced exactly, an expired URL (40
   assert.ok(seen.every(([l]) => l <= 250))
 })
 
+test("multipart with checksums: each part is hashed, signed with its SHA-256 on its own, and sends the signed header", async () => {
+  const requests = fakeStore((r) => ({ status: 200, etag: `"e${new URL(r.url).searchParams.get('partNumber')}"` }))
+  const signed = []
+  const api = fakeApi({
+    'POST /api/uploads/multipart': (body) => [200, { fileId: 'm1', key: 'k', uploadId: 'u', partSize: 3, partCount: 2, expiresAt: 'x',
+      ...(body.checksumAlgorithm && { checksumAlgorithm: body.checksumAlgorithm }) }],
+    'POST /api/uploads/m1/parts': (body) => {
+      signed.push(body)
+      return [200, { parts: body.partNumbers.map((n) => ({ partNumber: n, url: `http://s3/k?partNumber=${n}`, size: 3,
+        headers: { 'x-amz-checksum-sha256': body.checksums[n] } })), expiresAt: 'x' }]
+    },
+    'POST /api/uploads/m1/complete': (body) => [200, { fileId: 'm1', status: 'ready', size: 6, contentType: 'text/plain' }],
+  })
+  await createClient({ fetch: api.fetch, multipartThreshold: 1, concurrency: 1 }).upload(new File(['abcdef'], 'x.txt'), { purpose: 'document' })
+  assert.equal(api.calls[0].body.checksumAlgorithm, 'SHA256')
+  // SHA-256 of "abc" and of "def".
+  assert.deepEqual(signed, [
+    { partNumbers: [1], checksums: { 1: 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=' } },
+    { partNumbers: [2], checksums: { 2: 'y4N5rCCYqhZQKeOTilHaC87PwAj9Z5X0AReGR/lsWzQ=' } },
+  ])
+  assert.deepEqual(requests.map((r) => r.headers), [
+    { 'x-amz-checksum-sha256': 'ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=' },
+    { 'x-amz-checksum-sha256': 'y4N5rCCYqhZQKeOTilHaC87PwAj9Z5X0AReGR/lsWzQ=' },
+  ])
+})
+
 test('multipart: more than 100 parts are signed 100 at a time', async () => {
   fakeStore((r) => ({ status: 200, etag: `"${r.url}"` }))
   const api = multipartApi(1, 150)
