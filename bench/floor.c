@@ -89,9 +89,9 @@ static const char presignd_presign_sql[] =
     "    SELECT to_timestamp($6::bigint), $7, $8, $9, $10 FROM reserved\n"
     "), doc AS (\n"
     "    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,\n"
-    "                           upload_id, part_size, created_at, updated_at, checksum)\n"
+    "                           upload_id, part_size, created_at, updated_at, checksum, bucket)\n"
     "    SELECT $11::uuid, $12, $13, $14, $15, $16::bigint, $17, $18, $19, $20::bigint, to_timestamp($21::bigint), "
-    "to_timestamp($21::bigint), $22\n"
+    "to_timestamp($21::bigint), $22, $23\n"
     "    FROM reserved\n"
     "    RETURNING id\n"
     ")\n"
@@ -248,8 +248,8 @@ static void presign(struct thread *t, const char *address) {
     char at[24];
     snprintf(at, sizeof at, "%ld", (long)time(NULL));
     const char *theirs[] = {user, purpose, file_size, NULL, NULL, at, user, "upload.presign", resource, address,
-                            id, user, key, purpose, file_name, file_size, content_type, "pending", NULL, NULL, at, NULL};
-    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 22, theirs, NULL, NULL, 0)
+                            id, user, key, purpose, file_name, file_size, content_type, "pending", NULL, NULL, at, NULL, NULL};
+    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 23, theirs, NULL, NULL, 0)
                                            : PQexecPrepared(t->db, "presign", 9, values, NULL, NULL, 0);
     int ok = PQresultStatus(result) == (presignd_statements ? PGRES_TUPLES_OK : PGRES_COMMAND_OK);
     if (!ok) fprintf(stderr, "floor: presign: %s", PQerrorMessage(t->db));
@@ -324,7 +324,7 @@ static void *serve(void *unused) {
         exit(1);
     }
     if (presignd_statements) {
-        prepare(t->db, "presign", presignd_presign_sql, 22, NULL);
+        prepare(t->db, "presign", presignd_presign_sql, 23, NULL);
         prepare(t->db, "download", presignd_download_sql, 8, NULL);
         prepare(t->db, "cdn", presignd_cdn_sql, 5, NULL);
     } else {

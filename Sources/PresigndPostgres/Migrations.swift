@@ -293,6 +293,12 @@ package enum Migrations {
             -- A nullable column without a default: added without rewriting the table.
             ALTER TABLE documents ADD COLUMN checksum text;
             """),
+        Migration(version: 14, name: "documents: the bucket each upload went to", sql: """
+            -- Several presignd deployments (each its own bucket) may share one database: each
+            -- sweeper expires only its own bucket's uploads. Rows written before have none (NULL),
+            -- and every sweeper still takes them. Added without rewriting the table.
+            ALTER TABLE documents ADD COLUMN bucket text;
+            """),
     ]
 }
 

@@ -49,9 +49,10 @@ extension PostgresDocumentStore {
         let record: DocumentRecord
         let audit: AuditEntry
         let quota: UploadQuota?
+        let bucket: String?
 
         // $1 owner, $2 purpose, $3 declared size, $4 quota files, $5 quota bytes, $6–$10 audit,
-        // $11–$22 the document.
+        // $11–$22 the document, $23 its bucket.
         static let statement = SQL.Statement(numbered: """
             WITH reserved AS (
                 INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
@@ -71,8 +72,8 @@ extension PostgresDocumentStore {
                 SELECT \(AuditEntry.columns(from: 6)) FROM reserved
             ), doc AS (
                 INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                       upload_id, part_size, created_at, updated_at, checksum)
-                SELECT \(DocumentRecord.insertColumns(from: 11))
+                                       upload_id, part_size, created_at, updated_at, checksum, bucket)
+                SELECT \(DocumentRecord.insertColumns(from: 11)), $23
                 FROM reserved
                 RETURNING id
             )
@@ -81,7 +82,7 @@ extension PostgresDocumentStore {
 
         var binds: [String?] {
             [record.ownerID, record.purpose, String(record.declaredSize), quota?.maxFiles.map { String($0) },
-             quota?.maxBytes.map { String($0) }] + audit.values + record.insertValues
+             quota?.maxBytes.map { String($0) }] + audit.values + record.insertValues + [bucket]
         }
     }
 

@@ -14,11 +14,15 @@ package struct PostgresDocumentStore: DocumentStore {
     let pool: PostgresPool
     let logger: Logger
     let metrics: Metrics
+    /// The bucket this deployment's uploads go to: written on each new row, and the only rows
+    /// the sweeper takes (with those written before rows had a bucket); nil: every bucket's.
+    let bucket: String?
 
-    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off) {
+    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, bucket: String? = nil) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
+        self.bucket = bucket
     }
 
     /// `status IN (…)` of the states the lifecycle answers yes for: the SQL asks the same
@@ -62,7 +66,7 @@ package struct PostgresDocumentStore: DocumentStore {
     /// is one, against its latest version: of concurrent uploads only those that fit get a row;
     /// the others reserve, audit and insert nothing.
     package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
-        let rows = try run(Insert(record: record, audit: audit, quota: quota).sql)
+        let rows = try run(Insert(record: record, audit: audit, quota: quota, bucket: bucket).sql)
         guard rows.first?.int64(0) == 1 else {
             let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
             throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
@@ -131,16 +135,19 @@ package struct PostgresDocumentStore: DocumentStore {
     package func sweepCandidates(createdBefore: UnixSeconds, updatedBefore: UnixSeconds, limit: Int) throws -> [DocumentRecord] {
         // Two questions, each answered by its own index and stopped after `limit` rows (one OR
         // of both read every unfinished upload): old unfinished uploads (documents_unfinished),
-        // and deletes that stopped half-way (documents_deleting); oldest first overall.
-        try run("""
+        // and deletes that stopped half-way (documents_deleting); oldest first overall. Only
+        // this deployment's bucket (and rows from before rows had one).
+        let mine: SQL = bucket.map { "AND (d.bucket = \($0) OR d.bucket IS NULL)" } ?? ""
+        return try run("""
             SELECT \(fragment: Self.recordColumnList) FROM (
                 (SELECT \(fragment: Self.columns), d.created_at AS sort_at, d.id AS sort_id FROM documents d
-                 WHERE \(fragment: Self.unfinished) AND d.created_at < to_timestamp(\(createdBefore))
+                 WHERE \(fragment: Self.unfinished) AND d.created_at < to_timestamp(\(createdBefore)) \(fragment: mine)
                  ORDER BY d.created_at
                  LIMIT \(limit))
                 UNION ALL
                 (SELECT \(fragment: Self.columns), d.created_at AS sort_at, d.id AS sort_id FROM documents d
                  WHERE \(fragment: Self.status("d.status", where: { !$0.isVisibleToOwner })) AND d.updated_at < to_timestamp(\(updatedBefore))
+                   \(fragment: mine)
                  ORDER BY d.created_at
                  LIMIT \(limit))
             ) candidates

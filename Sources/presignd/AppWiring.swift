@@ -32,7 +32,7 @@ enum AppWiring {
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
         let pool = PostgresPool(settings: config.database,
                                 observer: poolObserver(metrics, worker: config.environment.string("PRESIGND_WORKER_SLOT") ?? "0", logger: logger))
-        let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics), metrics: metrics)
+        let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics, bucket: s3Flow.bucket), metrics: metrics)
         let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)

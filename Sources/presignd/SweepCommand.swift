@@ -41,7 +41,7 @@ enum SweepCommand: Command {
             let s3 = AppWiring.s3Signer(try S3Config.from(env))
             // One pool for the sweep and the audit partitions.
             let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: PoolObserver(notice: AppWiring.databaseNotices(logger)))
-            let store = PostgresDocumentStore(pool: pool, logger: logger)
+            let store = PostgresDocumentStore(pool: pool, logger: logger, bucket: s3.bucket)
             let objects = AppWiring.objectStore(s3, logger: logger)
             let maxAge = olderThan ?? flows.sweepAfter
             let sweeper = Sweeper(store: store, objects: objects, purposes: flows.purposes, maxAge: maxAge)

@@ -32,7 +32,9 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
         bare.partSize = nil
         for row in [record, bare] {
             for quota in [nil, UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17)] {
-                assertWellFormed(PostgresDocumentStore.Insert(record: row, audit: audit, quota: quota))
+                for bucket in [nil, "bucket-24"] {
+                    assertWellFormed(PostgresDocumentStore.Insert(record: row, audit: audit, quota: quota, bucket: bucket))
+                }
             }
         }
         assertWellFormed(PostgresDocumentStore.OpenForDownload(id: "id-19", userID: "user-20", audit: audit))
@@ -40,7 +42,7 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
     }
 
     func testARepeatedValueHasOneNumber() {
-        let binds = PostgresDocumentStore.Insert(record: record, audit: audit, quota: UploadQuota(maxBytes: 15, maxFiles: 16)).binds
+        let binds = PostgresDocumentStore.Insert(record: record, audit: audit, quota: UploadQuota(maxBytes: 15, maxFiles: 16), bucket: nil).binds
         XCTAssertEqual(binds.filter { $0 == "10" }.count, 2, "the declared size: $3 for the quota sums, once more among the document's values")
         XCTAssertEqual(binds.filter { $0 == "owner-6" }.count, 2)
     }

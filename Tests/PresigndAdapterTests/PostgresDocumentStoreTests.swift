@@ -113,6 +113,21 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertEqual(try store.usage(ownerID: "o0003"), [PurposeUsage(purpose: "document", files: 1, bytes: 50)])
     }
 
+    /// Two deployments with their own buckets share the database: each sweeper takes only its
+    /// own bucket's old uploads, and rows written before rows had a bucket (NULL) by both.
+    func testEachSweeperTakesOnlyItsOwnBucketsUploads() throws {
+        let a = PostgresDocumentStore(pool: pool, logger: .discarding, bucket: "bucket-a")
+        let b = PostgresDocumentStore(pool: pool, logger: .discarding, bucket: "bucket-b")
+        try a.insert(pending(1, at: 1_000), audit: entry("upload.presign", pending(1).id), quota: nil)
+        try b.insert(pending(2, at: 1_000), audit: entry("upload.presign", pending(2).id), quota: nil)
+        try store.insert(pending(3, at: 1_000), audit: entry("upload.presign", pending(3).id), quota: nil)
+        XCTAssertEqual(try pool.query("SELECT coalesce(bucket, 'none') FROM documents ORDER BY id").map { $0.string(0) },
+                       ["bucket-a", "bucket-b", "none"])
+        XCTAssertEqual(try a.sweepCandidates(createdBefore: 2_000, updatedBefore: 2_000, limit: 10).map(\.id), [pending(1).id, pending(3).id])
+        XCTAssertEqual(try b.sweepCandidates(createdBefore: 2_000, updatedBefore: 2_000, limit: 10).map(\.id), [pending(2).id, pending(3).id])
+        XCTAssertEqual(try store.sweepCandidates(createdBefore: 2_000, updatedBefore: 2_000, limit: 10).count, 3, "no bucket: every row")
+    }
+
     /// A concurrent index build that failed leaves an invalid index behind; the next run drops
     /// it and builds the one the migration names (IF NOT EXISTS alone would take it for done).
     func testAnIndexLeftInvalidByAFailedBuildIsBuiltAgain() throws {

@@ -400,6 +400,11 @@ def test_sweeper_expires_stale_uploads(api, lifecycle_env, postgres, ministack):
     put_parts(api, multipart, data, numbers=[1])
     time.sleep(3.1)  # creation times are whole seconds
 
+    # Another deployment with its own bucket sharing this database sweeps only its own uploads.
+    other = sweep(dict(lifecycle_env, PRESIGND_BUCKET="another-deployments-bucket"), "--older-than", "2")
+    assert other.returncode == 0 and "0 row(s)" in other.stdout, other.stdout + other.stderr
+    assert status_of(postgres, pending["fileId"]) == "pending"
+
     dry = sweep(lifecycle_env, "--dry-run", "--older-than", "2")
     assert dry.returncode == 0, dry.stderr
     assert f"{pending['fileId']} pending: would delete object" in dry.stdout
