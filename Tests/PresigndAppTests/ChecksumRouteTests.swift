@@ -117,6 +117,17 @@ final class ChecksumRouteTests: XCTestCase {
                                                       declaredType: "text/plain", checksum: .parts(.sha256)) else {
             return XCTFail("parts the store kept no digest of prove nothing")
         }
+        // The composite of the parts' digests (S3's own rule): it must be what the store kept.
+        let parts = [1: sha256, 2: "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="]
+        let expected = BoundChecksum.composite(of: parts)
+        XCTAssertEqual(expected?.hasSuffix("-2"), true)
+        XCTAssertEqual(ConfirmDecision.decide(head: ObjectHead(size: 11, contentType: "text/plain", checksumSHA256: expected), purpose: purpose,
+                                              declaredSize: 11, declaredType: "text/plain", checksum: .parts(.sha256), compositeSHA256: expected),
+                       .ready(size: 11, contentType: "text/plain"))
+        XCTAssertEqual(ConfirmDecision.decide(head: composite, purpose: purpose, declaredSize: 11, declaredType: "text/plain",
+                                              checksum: .parts(.sha256), compositeSHA256: expected),
+                       .rejected(reason: "the uploaded object's composite SHA-256 differs from its parts' declared digests"))
+        XCTAssertNil(BoundChecksum.composite(of: [1: "short"]))
         XCTAssertEqual(BoundChecksum(stored: "SHA256"), .parts(.sha256))
         XCTAssertEqual(BoundChecksum(stored: "MD5:\(md5)"), .whole(try! DeclaredChecksum(.md5, base64: md5)))
     }

@@ -170,6 +170,9 @@ def test_ministack_multipart_parts_sign_their_sha256(big_purposes_ministack, min
     data = b"%PDF-1.7\n" + bytes(range(256)) * (11 * MIB // 256)
     upload, results = multipart(big_purposes_ministack, "honest", data, "SHA256")
     assert [r[0] for r in results] == [200, 200, 200]
+    # What completion sends, and confirm's composite is computed from: the parts' digests as the store reports them.
+    listed = ministack.client().list_parts(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])["Parts"]
+    assert all(part.get("ChecksumSHA256") for part in listed), listed
     done = complete(big_purposes_ministack, "honest", upload, results)
     assert done.status_code == 200 and done.json()["status"] == "ready", done.text
     kept = ministack.client().head_object(Bucket=ministack.bucket, Key=upload["key"], ChecksumMode="ENABLED")

@@ -61,7 +61,8 @@ struct LifecycleRunner {
                     switch action {
                     case .headObject:
                         let head = try objects.head(key: record.objectKey)
-                        event = head == nil && uploadGone ? .storeLostUpload : .headObserved(try decision(head, for: record))
+                        event = head == nil && uploadGone ? .storeLostUpload
+                            : .headObserved(try decision(head, for: record, partChecksums: request.partChecksums))
                         continue decide
                     case .transition(let change):
                         let audit = AuditEntry(actor: request.actor, action: change.audit, resource: "document:\(record.id)",
@@ -120,12 +121,13 @@ struct LifecycleRunner {
 
     /// HeadObject's answer judged against the row's purpose and declaration; when that passes,
     /// the object's first bytes (one ranged GET) against its declared type, name and purpose.
-    func decision(_ head: ObjectHead?, for record: DocumentRecord) throws -> ConfirmDecision {
+    func decision(_ head: ObjectHead?, for record: DocumentRecord, partChecksums: [Int: String] = [:]) throws -> ConfirmDecision {
         guard let purpose = purposes[record.purpose] else {
             return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
         }
         let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType,
-                                             checksum: record.checksum.flatMap(BoundChecksum.init(stored:)))
+                                             checksum: record.checksum.flatMap(BoundChecksum.init(stored:)),
+                                             compositeSHA256: BoundChecksum.composite(of: partChecksums))
         guard case .ready = decided else { return decided }
         // Gone between the two calls: a concurrent delete; the runner re-reads the row.
         guard let prefix = try objects.firstBytes(key: record.objectKey, count: ContentCheck.prefixLength) else { return .notUploaded }

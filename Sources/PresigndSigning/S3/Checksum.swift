@@ -1,3 +1,4 @@
+import PresigndCrypto
 package import PresigndHTTP
 import PresigndSupport
 
@@ -91,5 +92,20 @@ package enum BoundChecksum: Sendable, Equatable {
         case .whole(let checksum): return checksum.stored
         case .parts(let algorithm): return algorithm.rawValue
         }
+    }
+}
+
+extension BoundChecksum {
+    /// The composite SHA-256 S3 keeps of a multipart object made from parts with these digests
+    /// (part number → base64): the SHA-256 of the parts' raw digests in part order, then
+    /// `-<parts>`; nil when a digest is missing or not one.
+    package static func composite(of parts: [Int: String]) -> String? {
+        guard !parts.isEmpty else { return nil }
+        var joined: [UInt8] = []
+        for number in parts.keys.sorted() {
+            guard let value = parts[number], let digest = Base64.decode(value), digest.count == 32 else { return nil }
+            joined += digest
+        }
+        return Base64.encode(Digest.sha256(joined)) + "-\(parts.count)"
     }
 }

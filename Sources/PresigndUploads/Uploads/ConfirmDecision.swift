@@ -28,7 +28,7 @@ package enum ConfirmDecision: Sendable, Equatable {
     case notUploaded
 
     package static func decide(head: ObjectHead?, purpose: UploadPurpose, declaredSize: Int64, declaredType: String,
-                               checksum: BoundChecksum? = nil) -> ConfirmDecision {
+                               checksum: BoundChecksum? = nil, compositeSHA256: String? = nil) -> ConfirmDecision {
         guard let head else { return .notUploaded }
         if head.size < 1 {
             return .rejected(reason: "the uploaded object is empty")
@@ -48,12 +48,13 @@ package enum ConfirmDecision: Sendable, Equatable {
         // The store checked the bound digest when the bytes arrived; a SHA-256 it kept is compared
         // again (one it did not keep means it never checked one: the bytes are unproven).
         // Content-MD5 leaves nothing to compare: the ETag is no MD5 under SSE-KMS or multipart.
-        // A multipart upload's is the composite of its parts' (`<base64>-<parts>`), each part
+        // A multipart upload's is the composite of its parts' (`<base64>-<parts>`, computed from
+        // the digests the store reported for the parts when it completed them), each part
         // checked by the store against the digest its URL signed.
         let expected: String?
         switch checksum {
         case .whole(let declared) where declared.algorithm == .sha256: expected = declared.value
-        case .parts(.sha256): expected = nil
+        case .parts(.sha256): expected = compositeSHA256
         default: return .ready(size: head.size, contentType: head.contentType)
         }
         guard let kept = head.checksumSHA256 else {
@@ -61,7 +62,9 @@ package enum ConfirmDecision: Sendable, Equatable {
                              + "(does the store check x-amz-checksum-sha256? see PRESIGND_STORE_PROFILE)")
         }
         if let expected, kept != expected {
-            return .rejected(reason: "the uploaded object's SHA-256 differs from the declared checksumSHA256")
+            return .rejected(reason: checksum == .parts(.sha256)
+                ? "the uploaded object's composite SHA-256 differs from its parts' declared digests"
+                : "the uploaded object's SHA-256 differs from the declared checksumSHA256")
         }
         if expected == nil && kept.split(separator: "-").count != 2 {
             return .rejected(reason: "the store kept no SHA-256 of the object's parts, so its bytes cannot be proven to be the declared ones")
