@@ -12,6 +12,8 @@ const client = createClient({
   getToken: () => tokenInput.value.trim(),
   multipartThreshold: number('multipartThreshold'),
   retryDelay: number('retryDelay'),
+  // ?checksum=0: uploads declare no SHA-256 (the client's default is to declare it).
+  checksum: query.get('checksum') !== '0',
 })
 // For tests and the console: the page's own client.
 window.presigndDemo = { client }
@@ -66,6 +68,7 @@ function uploadFile(file) {
     percent.dataset.progress = 100
     percent.textContent = '100 %'
     row.dataset.fileId = doc.fileId
+    row.dataset.durationMs = (performance.now() - started).toFixed(1)
     setState('done', `done (${doc.contentType})`)
     cancel.disabled = true
     refresh()
