@@ -20,15 +20,20 @@ final class PostgresDocumentStoreTests: XCTestCase {
         }
         pool = PostgresPool(settings: PostgresSettings(conninfo: url))
         try pool.withConnection { connection throws(PostgresError) in
-            try connection.execute("""
-                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
-                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
-                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
-                """)
+            try Self.dropSchema(connection)
             XCTAssertEqual(try Migrator().run(on: connection), Migrations.all.map(\.version))
             XCTAssertEqual(try Migrator().run(on: connection), [])
         }
         store = PostgresDocumentStore(pool: pool, logger: .discarding)
+    }
+
+    /// Everything the migrations make, gone: the next Migrator run starts from nothing.
+    static func dropSchema(_ connection: PostgresConnection) throws(PostgresError) {
+        try connection.execute("""
+            DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
+            DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
+            DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
+            """)
     }
 
     func contract() -> DocumentStoreContract {
@@ -47,11 +52,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// reads it from the share's index) shows them in the same order as before.
     func testSharesMadeBeforeTheListingIndexAreBackfilled() throws {
         try pool.withConnection { connection throws(PostgresError) in
-            try connection.execute("""
-                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
-                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
-                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
-                """)
+            try Self.dropSchema(connection)
             XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version <= 4 }).run(on: connection), [1, 2, 3, 4])
         }
         for (n, at) in [(1, 1_700_000_100), (2, 1_700_000_300)] as [(Int, UnixSeconds)] {
@@ -81,11 +82,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// right, and rows of owners who hold nothing any more are zeroed.
     func testUsageIsRecountedForEveryOwnerWhenItBecomesKept() throws {
         try pool.withConnection { connection throws(PostgresError) in
-            try connection.execute("""
-                DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
-                DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
-                DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
-                """)
+            try Self.dropSchema(connection)
             XCTAssertEqual(try Migrator(migrations: Migrations.all.filter { $0.version <= 11 }).run(on: connection), Array(1...11))
             // Each of 2,500 owners: a ready document (declared 100, 90 stored), a pending upload
             // (50) and an aborted one (holds nothing).

@@ -24,7 +24,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.common import API, BINARY, JWT_SECRET, PNG, audit_actions, honest, post_form, status_of
+from harness.common import (API, BINARY, JWT_SECRET, PNG, assert_a_lost_upload_ends_aborted, audit_actions, create_multipart,
+                            download, honest, post_form, put_parts, status_of)
 from harness.stack import migrate, stack_env
 
 MIB = 1 << 20
@@ -69,33 +70,6 @@ def head(ceph_rgw, key):
     except s3.exceptions.ClientError as error:
         assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 404, error.response
         return None
-
-
-def download(api, file_id, user="alice"):
-    d = api.call("GET", f"/api/documents/{file_id}/download", user)
-    assert d.status_code == 200, d.text
-    return requests.get(d.json()["url"], timeout=60)
-
-
-def create_multipart(api, size, name="film.mp4", content_type="video/mp4"):
-    r = api.call("POST", "/api/uploads/multipart", body={"purpose": "media", "fileName": name, "contentType": content_type,
-                                                         "fileSize": size})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def put_parts(api, upload, data, numbers=None):
-    """PUTs each part's bytes to its signed URL (RGW must take them); returns [{partNumber, etag}]."""
-    numbers = numbers or list(range(1, upload["partCount"] + 1))
-    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": numbers})
-    assert signed.status_code == 200, signed.text
-    size, parts = upload["partSize"], []
-    for part in signed.json()["parts"]:
-        n = part["partNumber"]
-        r = requests.put(part["url"], data=data[(n - 1) * size:n * size], timeout=60)
-        assert r.status_code == 200, r.text
-        parts.append({"partNumber": n, "etag": r.headers["ETag"]})
-    return parts
 
 
 # --- the peer --------------------------------------------------------------------------------
@@ -229,23 +203,7 @@ def test_multipart_create_sign_upload_complete_confirm(api, postgres, ceph_rgw):
 def test_an_upload_rgw_aborted_ends_as_aborted(api, postgres, ceph_rgw, route):
     """AbortMultipartUpload behind presignd's back: RGW then answers ListParts 404 NoSuchKey (AWS
     says NoSuchUpload); presignd answers 409 upload_aborted, not 503, and the row ends aborted."""
-    data = mp4(6 * MIB)
-    upload = create_multipart(api, len(data))
-    parts = put_parts(api, upload, data, numbers=[1])
-    ceph_rgw.client().abort_multipart_upload(Bucket=ceph_rgw.bucket, Key=upload["key"], UploadId=upload["uploadId"])
-    uppy = f"/api/uppy/s3/multipart/{quote(upload['uploadId'], safe='')}"
-    calls = {
-        "list": lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
-        "complete": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
-        "uppy-list": lambda: api.call("GET", uppy, params={"key": upload["key"]}),
-    }
-    for _ in range(2):
-        r = calls[route]()
-        assert r.status_code == 409 and r.json()["error"]["code"] == "upload_aborted", r.text
-    assert status_of(postgres, upload["fileId"]) == "aborted"
-    assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
-    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [1]})
-    assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"
+    assert_a_lost_upload_ends_aborted(api, postgres, ceph_rgw, route)
 
 
 def test_a_completion_cut_short_on_an_upload_rgw_aborted_is_not_an_outage(api, postgres, ceph_rgw):

@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.common import API, BINARY, PNG, audit_actions, honest, post_form, status_of
+from harness.common import (API, BINARY, PNG, assert_a_lost_upload_ends_aborted, audit_actions, create_multipart, download,
+                            honest, post_form, put_parts, status_of)
 
 MIB = 1 << 20
 PURPOSES = {
@@ -70,36 +71,6 @@ def ready_document(api, user="alice", data=PNG):
     assert post_form(p, data).status_code in (200, 201, 204)
     assert api.confirm(p["fileId"], user).status_code == 200
     return p["fileId"]
-
-
-def create_multipart(api, size, user="alice", name="film.mp4", content_type="video/mp4", purpose="media"):
-    r = api.call("POST", "/api/uploads/multipart", user,
-                 {"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": size})
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def put_parts(api, upload, data, numbers=None, user="alice"):
-    """PUTs each part's bytes to its signed URL; returns [{partNumber, etag}]."""
-    numbers = numbers or list(range(1, upload["partCount"] + 1))
-    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", user, {"partNumbers": numbers})
-    assert signed.status_code == 200, signed.text
-    size = upload["partSize"]
-    parts = []
-    for part in signed.json()["parts"]:
-        n = part["partNumber"]
-        chunk = data[(n - 1) * size:n * size]
-        assert part["size"] == len(chunk)
-        r = requests.put(part["url"], data=chunk, timeout=60)
-        assert r.status_code == 200, r.text
-        parts.append({"partNumber": n, "etag": r.headers["ETag"]})
-    return parts
-
-
-def download(api, file_id, user="alice"):
-    d = api.call("GET", f"/api/documents/{file_id}/download", user)
-    assert d.status_code == 200, d.text
-    return requests.get(d.json()["url"], timeout=60)
 
 
 def test_multipart_three_parts_end_to_end_through_nginx(api, postgres):
@@ -179,23 +150,7 @@ def test_an_upload_the_store_aborted_ends_as_aborted(api, postgres, ministack, r
     another client) answered 404 (or 503 for ever on a store that says it otherwise) and the row
     stayed `uploading`. A 404 on a call naming the upload id means it is gone: 409
     upload_aborted, the row moves to aborted with one audit row, and every later call says so."""
-    data = honest("mp4", 6 * MIB)
-    upload = create_multipart(api, len(data))
-    parts = put_parts(api, upload, data, numbers=[1])
-    ministack.client().abort_multipart_upload(Bucket=ministack.bucket, Key=upload["key"], UploadId=upload["uploadId"])
-    uppy = f"/api/uppy/s3/multipart/{quote(upload['uploadId'], safe='')}"
-    calls = {
-        "list": lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
-        "complete": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
-        "uppy-list": lambda: api.call("GET", uppy, params={"key": upload["key"]}),
-    }
-    for _ in range(2):
-        r = calls[route]()
-        assert r.status_code == 409 and r.json()["error"]["code"] == "upload_aborted", r.text
-    assert status_of(postgres, upload["fileId"]) == "aborted"
-    assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
-    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [1]})
-    assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"
+    assert_a_lost_upload_ends_aborted(api, postgres, ministack, route)
 
 
 def test_requests_racing_on_an_upload_the_store_lost_end_it_once(api, postgres, ministack):

@@ -39,9 +39,11 @@ import tempfile
 import time
 import uuid
 
-import boto3
 import requests
-from botocore.config import Config
+
+if __package__ in (None, ""):  # run as a script (deploy/test.sh: --prepare): the harness's parent on the path
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness.s3peer import S3Peer  # noqa: E402
 
 PACKAGES = ("radosgw", "ceph-mon", "ceph-osd", "ceph-common")
 REGION = "us-east-1"
@@ -196,37 +198,14 @@ def _aws_shaped_key() -> tuple[str, str]:
 
 
 @dataclasses.dataclass
-class CephRGW:
+class CephRGW(S3Peer):
     """A running single-node Ceph with radosgw; the same surface as harness/ministack.py's
     Ministack (endpoint, bucket, region, keys, env(), client(), stop())."""
-    endpoint: str
-    port: int
-    access_key: str
-    secret_key: str
-    bucket: str
-    region: str
     workdir: str
     root: str
     mon_port: int
     processes: dict = dataclasses.field(default_factory=dict)
     started_in: float = 0.0
-
-    def client(self, service: str = "s3", access_key: str | None = None, secret_key: str | None = None):
-        """A boto3 client signed with the S3 user's key (or the one given), path-style."""
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=self.region,
-            aws_access_key_id=access_key or self.access_key,
-            aws_secret_access_key=secret_key or self.secret_key,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-        )
-
-    def env(self) -> dict[str, str]:
-        """Environment for a process that should sign as the S3 user."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret_key, AWS_REGION=self.region)
-        return env
 
     @property
     def conf(self) -> str:

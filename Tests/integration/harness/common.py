@@ -5,6 +5,7 @@ import base64
 import os
 import re
 import time
+import urllib.parse
 
 import jwt
 import requests
@@ -108,3 +109,58 @@ def audit_actions(postgres, file_id):
 
 def status_of(postgres, file_id):
     return postgres.psql(f"SELECT status FROM documents WHERE id = '{file_id}'")[0][0]
+
+
+# Multipart uploads through the API (test_lifecycle.py against ministack, test_ceph_rgw.py against RGW).
+
+def create_multipart(api, size, user="alice", name="film.mp4", content_type="video/mp4", purpose="media"):
+    r = api.call("POST", "/api/uploads/multipart", user,
+                 {"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": size})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def put_parts(api, upload, data, numbers=None, user="alice"):
+    """PUTs each part's bytes to its signed URL (the store must take them); returns [{partNumber, etag}]."""
+    numbers = numbers or list(range(1, upload["partCount"] + 1))
+    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", user, {"partNumbers": numbers})
+    assert signed.status_code == 200, signed.text
+    size = upload["partSize"]
+    parts = []
+    for part in signed.json()["parts"]:
+        n = part["partNumber"]
+        chunk = data[(n - 1) * size:n * size]
+        assert part["size"] == len(chunk)
+        r = requests.put(part["url"], data=chunk, timeout=60)
+        assert r.status_code == 200, r.text
+        parts.append({"partNumber": n, "etag": r.headers["ETag"]})
+    return parts
+
+
+def download(api, file_id, user="alice"):
+    d = api.call("GET", f"/api/documents/{file_id}/download", user)
+    assert d.status_code == 200, d.text
+    return requests.get(d.json()["url"], timeout=60)
+
+
+def assert_a_lost_upload_ends_aborted(api, postgres, store, route):
+    """A multipart upload `store` (a harness S3 peer) aborts behind presignd's back: `route` (list,
+    complete or uppy-list) answers 409 upload_aborted twice, the row ends aborted with one audit
+    row, and signing its parts says aborted too."""
+    data = honest("mp4", 6 << 20)
+    upload = create_multipart(api, len(data))
+    parts = put_parts(api, upload, data, numbers=[1])
+    store.client().abort_multipart_upload(Bucket=store.bucket, Key=upload["key"], UploadId=upload["uploadId"])
+    uppy = "/api/uppy/s3/multipart/" + urllib.parse.quote(upload["uploadId"], safe="")
+    calls = {
+        "list": lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
+        "complete": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
+        "uppy-list": lambda: api.call("GET", uppy, params={"key": upload["key"]}),
+    }
+    for _ in range(2):
+        r = calls[route]()
+        assert r.status_code == 409 and r.json()["error"]["code"] == "upload_aborted", r.text
+    assert status_of(postgres, upload["fileId"]) == "aborted"
+    assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
+    signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [1]})
+    assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"

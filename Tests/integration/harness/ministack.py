@@ -19,9 +19,9 @@ import tempfile
 import time
 import uuid
 
-import boto3
 import requests
-from botocore.config import Config
+
+from harness.s3peer import S3Peer
 
 ROOT_KEY = ("test", "test")
 REGION = "us-east-1"
@@ -40,32 +40,9 @@ def _ministack_command() -> list[str]:
 
 
 @dataclasses.dataclass
-class Ministack:
-    endpoint: str
-    port: int
-    access_key: str
-    secret_key: str
-    bucket: str
-    region: str
+class Ministack(S3Peer):
     process: subprocess.Popen
     workdir: str
-
-    def client(self, service: str = "s3", access_key: str | None = None, secret_key: str | None = None):
-        """A boto3 client signed with the IAM user's key (or the one given), path-style."""
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=self.region,
-            aws_access_key_id=access_key or self.access_key,
-            aws_secret_access_key=secret_key or self.secret_key,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-        )
-
-    def env(self) -> dict[str, str]:
-        """Environment for a process that should sign as the IAM user."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ACCESS_KEY_ID=self.access_key, AWS_SECRET_ACCESS_KEY=self.secret_key, AWS_REGION=self.region)
-        return env
 
     def stop(self) -> None:
         if self.process.poll() is None:
