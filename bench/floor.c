@@ -70,7 +70,9 @@ static const Oid cdn_types[] = {OID_TEXT, OID_TEXT, OID_TEXT};
  * to_timestamp($n), and its connection options, so the driver can tell the statements' cost from
  * everything else presignd does. */
 static const char presignd_presign_sql[] =
-    "WITH reserved AS (\n"
+    "WITH audit AS (\n"
+    "    INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (to_timestamp($4::bigint), $5, $6, $7, $8)\n"
+    "), reserved AS (\n"
     "    INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)\n"
     "    SELECT $1, $2, c.files + 1, c.bytes + $3::bigint\n"
     "    FROM (SELECT count(*) AS files, coalesce(sum(CASE WHEN status IN ('ready') THEN coalesce(actual_size, declared_size) "
@@ -78,24 +80,12 @@ static const char presignd_presign_sql[] =
     "          FROM documents\n"
     "          WHERE owner_id = $1 AND purpose = $2 AND status IN ('pending', 'uploading', 'completing', 'ready')\n"
     "            AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $1 AND purpose = $2)) c\n"
-    "    WHERE c.files + 1 <= coalesce($4::bigint, c.files + 1)\n"
-    "      AND c.bytes + $3::bigint <= coalesce($5::bigint, c.bytes + $3::bigint)\n"
     "    ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $3::bigint\n"
-    "    WHERE u.files + 1 <= coalesce($4::bigint, u.files + 1)\n"
-    "      AND u.bytes + $3::bigint <= coalesce($5::bigint, u.bytes + $3::bigint)\n"
-    "    RETURNING 1\n"
-    "), audit AS (\n"
-    "    INSERT INTO audit_log (at, actor, action, resource, client_address)\n"
-    "    SELECT to_timestamp($6::bigint), $7, $8, $9, $10 FROM reserved\n"
-    "), doc AS (\n"
-    "    INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,\n"
-    "                           upload_id, part_size, created_at, updated_at, checksum, bucket)\n"
-    "    SELECT $11::uuid, $12, $13, $14, $15, $16::bigint, $17, $18, $19, $20::bigint, to_timestamp($21::bigint), "
-    "to_timestamp($21::bigint), $22, $23\n"
-    "    FROM reserved\n"
-    "    RETURNING id\n"
     ")\n"
-    "SELECT count(*) FROM doc";
+    "INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,\n"
+    "                       upload_id, part_size, created_at, updated_at, checksum, bucket)\n"
+    "VALUES ($9::uuid, $10, $11, $12, $13, $14::bigint, $15, $16, $17, $18::bigint, to_timestamp($19::bigint), "
+    "to_timestamp($19::bigint), $20, $21)";
 static const char presignd_download_sql[] =
     "WITH doc AS (\n"
     "    SELECT d.id::text, d.owner_id, d.object_key, d.purpose, d.file_name, d.declared_size, d.declared_type, d.actual_size,\n"
@@ -247,11 +237,11 @@ static void presign(struct thread *t, const char *address) {
     const char *values[] = {id, user, key, purpose, file_name, file_size, content_type, resource, address};
     char at[24];
     snprintf(at, sizeof at, "%ld", (long)time(NULL));
-    const char *theirs[] = {user, purpose, file_size, NULL, NULL, at, user, "upload.presign", resource, address,
+    const char *theirs[] = {user, purpose, file_size, at, user, "upload.presign", resource, address,
                             id, user, key, purpose, file_name, file_size, content_type, "pending", NULL, NULL, at, NULL, NULL};
-    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 23, theirs, NULL, NULL, 0)
+    PGresult *result = presignd_statements ? PQexecPrepared(t->db, "presign", 21, theirs, NULL, NULL, 0)
                                            : PQexecPrepared(t->db, "presign", 9, values, NULL, NULL, 0);
-    int ok = PQresultStatus(result) == (presignd_statements ? PGRES_TUPLES_OK : PGRES_COMMAND_OK);
+    int ok = PQresultStatus(result) == PGRES_COMMAND_OK;
     if (!ok) fprintf(stderr, "floor: presign: %s", PQerrorMessage(t->db));
     PQclear(result);
     if (ok) put(t, t->presign.bytes, t->presign.length);
@@ -324,7 +314,7 @@ static void *serve(void *unused) {
         exit(1);
     }
     if (presignd_statements) {
-        prepare(t->db, "presign", presignd_presign_sql, 23, NULL);
+        prepare(t->db, "presign", presignd_presign_sql, 21, NULL);
         prepare(t->db, "download", presignd_download_sql, 8, NULL);
         prepare(t->db, "cdn", presignd_cdn_sql, 5, NULL);
     } else {

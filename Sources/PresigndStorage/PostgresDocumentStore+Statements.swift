@@ -42,37 +42,54 @@ extension DocumentRecord {
 }
 
 extension PostgresDocumentStore {
-    /// A new upload: reserves its declared size in its owner's usage row (made from the documents
-    /// the first time), then writes the audit row and the document, only if the reservation fit
-    /// the quota (a nil quota always fits).
+    /// The owner's usage row for the purpose gains an upload of `$size` bytes: made from the
+    /// owner's documents the first time (they are read only while there is no row), then changed
+    /// in place; with `limits` (the numbers of the quota's files and bytes), only if it fits.
+    /// ON CONFLICT … DO UPDATE locks the row, and re-checks the limits against its latest version.
+    static func reservation(owner: Int, purpose: Int, size: Int, limits: (files: Int, bytes: Int)?) -> String {
+        let fits = { (files: String, bytes: String) in
+            limits.map { limits in
+                "\(files) + 1 <= coalesce($\(limits.files)::bigint, \(files) + 1) "
+                    + "AND \(bytes) + $\(size)::bigint <= coalesce($\(limits.bytes)::bigint, \(bytes) + $\(size)::bigint)"
+            }
+        }
+        return """
+            INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
+            SELECT $\(owner), $\(purpose), c.files + 1, c.bytes + $\(size)::bigint
+            FROM (SELECT count(*) AS files, coalesce(sum(\(PostgresDocumentStore.chargedText)), 0) AS bytes
+                  FROM documents
+                  WHERE owner_id = $\(owner) AND purpose = $\(purpose) AND \(PostgresDocumentStore.holdsQuotaText)
+                    AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $\(owner) AND purpose = $\(purpose))) c
+            \(fits("c.files", "c.bytes").map { "WHERE " + $0 } ?? "")
+            ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $\(size)::bigint
+            \(fits("u.files", "u.bytes").map { "WHERE " + $0 } ?? "")
+            """
+    }
+
+    static let documentColumns = """
+        documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
+                   upload_id, part_size, created_at, updated_at, checksum, bucket)
+        """
+
+    /// A new upload under a quota: reserves its declared size in its owner's usage row first,
+    /// then writes the audit row and the document, only if the reservation fit.
     struct Insert: HotStatement {
         let record: DocumentRecord
         let audit: AuditEntry
-        let quota: UploadQuota?
+        let quota: UploadQuota
         let bucket: String?
 
         // $1 owner, $2 purpose, $3 declared size, $4 quota files, $5 quota bytes, $6–$10 audit,
         // $11–$22 the document, $23 its bucket.
         static let statement = SQL.Statement(numbered: """
             WITH reserved AS (
-                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
-                SELECT $1, $2, c.files + 1, c.bytes + $3::bigint
-                FROM (SELECT count(*) AS files, coalesce(sum(\(PostgresDocumentStore.chargedText)), 0) AS bytes
-                      FROM documents
-                      WHERE owner_id = $1 AND purpose = $2 AND \(PostgresDocumentStore.holdsQuotaText)
-                        AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $1 AND purpose = $2)) c
-                WHERE c.files + 1 <= coalesce($4::bigint, c.files + 1)
-                  AND c.bytes + $3::bigint <= coalesce($5::bigint, c.bytes + $3::bigint)
-                ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $3::bigint
-                WHERE u.files + 1 <= coalesce($4::bigint, u.files + 1)
-                  AND u.bytes + $3::bigint <= coalesce($5::bigint, u.bytes + $3::bigint)
+                \(PostgresDocumentStore.reservation(owner: 1, purpose: 2, size: 3, limits: (files: 4, bytes: 5)))
                 RETURNING 1
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(AuditEntry.columns(from: 6)) FROM reserved
             ), doc AS (
-                INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status,
-                                       upload_id, part_size, created_at, updated_at, checksum, bucket)
+                INSERT INTO \(PostgresDocumentStore.documentColumns)
                 SELECT \(DocumentRecord.insertColumns(from: 11)), $23
                 FROM reserved
                 RETURNING id
@@ -81,8 +98,33 @@ extension PostgresDocumentStore {
             """)
 
         var binds: [String?] {
-            [record.ownerID, record.purpose, String(record.declaredSize), quota?.maxFiles.map { String($0) },
-             quota?.maxBytes.map { String($0) }] + audit.values + record.insertValues + [bucket]
+            [record.ownerID, record.purpose, String(record.declaredSize), quota.maxFiles.map { String($0) },
+             quota.maxBytes.map { String($0) }] + audit.values + record.insertValues + [bucket]
+        }
+    }
+
+    /// A new upload without a quota: the document, its audit row, and its size added to its
+    /// owner's usage row, which nothing reads first: that change runs last in the statement (a
+    /// data-modifying WITH that nothing selects from runs after the main INSERT), so the row
+    /// lock that concurrent uploads of one owner queue on is held from there to the commit only.
+    struct InsertUnlimited: HotStatement {
+        let record: DocumentRecord
+        let audit: AuditEntry
+        let bucket: String?
+
+        // $1 owner, $2 purpose, $3 declared size, $4–$8 audit, $9–$20 the document, $21 its bucket.
+        static let statement = SQL.Statement(numbered: """
+            WITH audit AS (
+                INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(AuditEntry.columns(from: 4)))
+            ), reserved AS (
+                \(PostgresDocumentStore.reservation(owner: 1, purpose: 2, size: 3, limits: nil))
+            )
+            INSERT INTO \(PostgresDocumentStore.documentColumns)
+            VALUES (\(DocumentRecord.insertColumns(from: 9)), $21)
+            """)
+
+        var binds: [String?] {
+            [record.ownerID, record.purpose, String(record.declaredSize)] + audit.values + record.insertValues + [bucket]
         }
     }
 

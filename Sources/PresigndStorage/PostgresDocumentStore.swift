@@ -60,16 +60,19 @@ package struct PostgresDocumentStore: DocumentStore {
         "to_timestamp(\(audit.at)), \(audit.actor), \(audit.action?.rawValue), \(audit.resource), \(audit.clientAddress)"
     }
 
-    /// Every upload reserves its size in its owner's usage row for its purpose (made from the
-    /// owner's documents the first time), whether quotas are configured or not, so usage is read
-    /// and never counted. ON CONFLICT … DO UPDATE locks the row and re-checks the limit, if there
-    /// is one, against its latest version: of concurrent uploads only those that fit get a row;
-    /// the others reserve, audit and insert nothing.
+    /// Every upload adds its size to its owner's usage row for its purpose, whether quotas are
+    /// configured or not, so usage is read and never counted. Under a quota the reservation comes
+    /// first and gates the insert: of concurrent uploads only those that fit get a row; the
+    /// others reserve, audit and insert nothing.
     package func insert(_ record: DocumentRecord, audit: AuditEntry, quota: UploadQuota?) throws {
+        guard let quota else {
+            _ = try run(InsertUnlimited(record: record, audit: audit, bucket: bucket).sql)
+            return
+        }
         let rows = try run(Insert(record: record, audit: audit, quota: quota, bucket: bucket).sql)
         guard rows.first?.int64(0) == 1 else {
             let used = try usage(ownerID: record.ownerID).first { $0.purpose == record.purpose }
-            throw QuotaExceeded(purpose: record.purpose, quota: quota ?? UploadQuota(maxBytes: nil, maxFiles: nil),
+            throw QuotaExceeded(purpose: record.purpose, quota: quota,
                                 usage: used ?? PurposeUsage(purpose: record.purpose, files: 0, bytes: 0), requested: record.declaredSize)
         }
     }

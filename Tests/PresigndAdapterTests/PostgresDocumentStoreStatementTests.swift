@@ -31,10 +31,11 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
         bare.uploadID = nil
         bare.partSize = nil
         for row in [record, bare] {
-            for quota in [nil, UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17)] {
-                for bucket in [nil, "bucket-24"] {
+            for bucket in [nil, "bucket-24"] {
+                for quota in [UploadQuota(maxBytes: 15, maxFiles: 16), UploadQuota(maxBytes: nil, maxFiles: 17)] {
                     assertWellFormed(PostgresDocumentStore.Insert(record: row, audit: audit, quota: quota, bucket: bucket))
                 }
+                assertWellFormed(PostgresDocumentStore.InsertUnlimited(record: row, audit: audit, bucket: bucket))
             }
         }
         assertWellFormed(PostgresDocumentStore.OpenForDownload(id: "id-19", userID: "user-20", audit: audit))
@@ -48,7 +49,7 @@ final class PostgresDocumentStoreStatementTests: XCTestCase {
     }
 
     func testStatementsHaveTheirOwnNumbers() {
-        let ids = [PostgresDocumentStore.Insert.statement.id,
+        let ids = [PostgresDocumentStore.Insert.statement.id, PostgresDocumentStore.InsertUnlimited.statement.id,
                    PostgresDocumentStore.OpenForDownload.statement.id, PostgresDocumentStore.RecordAudit.statement.id]
         XCTAssertEqual(Set(ids).count, ids.count)
     }

@@ -149,7 +149,7 @@ def test_usage_is_kept_without_quotas_and_counts_when_quotas_come(api, flows_env
     """Without quotas every upload still keeps its owner's usage row (read, never counted), so a
     presignd started with quotas on the same database charges what was uploaded before, with no
     recount: 9 avatars held, the 10th fits, the 11th does not."""
-    _, plain_proxy = module_stack("no-quota-stack", flows_env, workers=1, threads=4)
+    _, plain_proxy = module_stack("no-quota-stack", flows_env, workers=2, threads=32)
     plain = API(plain_proxy.url)
     user = "before-quotas"
     ready = plain.presign(user, purpose="avatar")
@@ -161,6 +161,19 @@ def test_usage_is_kept_without_quotas_and_counts_when_quotas_come(api, flows_env
     assert usage_route(plain, user, "avatar") == (9, 9 * len(PNG), {"files": None, "bytes": None})
 
     assert usage_route(api, user, "avatar") == (9, 9 * len(PNG), {"files": 10, "bytes": None})
+
+    # Without a quota the row is changed last in the statement (nothing waits on it first): 20
+    # presigns of one new user released at once still count exactly 20, the first one making the row.
+    racer = "racing-without-quota"
+    barrier = threading.Barrier(20)
+
+    def presign_now(_):
+        barrier.wait()
+        return plain.call("POST", "/api/uploads/presign", racer, presign_body()).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        assert list(pool.map(presign_now, range(20))) == [200] * 20
+    assert usage_row(postgres, racer, "avatar") == (20, 20 * len(PNG))
     assert api.call("POST", "/api/uploads/presign", user, presign_body()).status_code == 200
     over = api.call("POST", "/api/uploads/presign", user, presign_body())
     assert over.status_code == 403 and over.json()["error"]["code"] == "quota_exceeded", over.text
