@@ -42,28 +42,10 @@ extension DocumentRecord {
 }
 
 extension PostgresDocumentStore {
-    /// The owner's usage row for the purpose gains an upload of `$size` bytes: made from the
-    /// owner's documents the first time (they are read only while there is no row), then changed
-    /// in place; with `limits` (the numbers of the quota's files and bytes), only if it fits.
-    /// ON CONFLICT … DO UPDATE locks the row, and re-checks the limits against its latest version.
-    static func reservation(owner: Int, purpose: Int, size: Int, limits: (files: Int, bytes: Int)?) -> String {
-        let fits = { (files: String, bytes: String) in
-            limits.map { limits in
-                "\(files) + 1 <= coalesce($\(limits.files)::bigint, \(files) + 1) "
-                    + "AND \(bytes) + $\(size)::bigint <= coalesce($\(limits.bytes)::bigint, \(bytes) + $\(size)::bigint)"
-            }
-        }
-        return """
-            INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
-            SELECT $\(owner), $\(purpose), c.files + 1, c.bytes + $\(size)::bigint
-            FROM (SELECT count(*) AS files, coalesce(sum(\(PostgresDocumentStore.chargedText)), 0) AS bytes
-                  FROM documents
-                  WHERE owner_id = $\(owner) AND purpose = $\(purpose) AND \(PostgresDocumentStore.holdsQuotaText)
-                    AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $\(owner) AND purpose = $\(purpose))) c
-            \(fits("c.files", "c.bytes").map { "WHERE " + $0 } ?? "")
-            ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $\(size)::bigint
-            \(fits("u.files", "u.bytes").map { "WHERE " + $0 } ?? "")
-            """
+    /// What a new upload of `$size` bytes adds to its owner's usage row for the purpose:
+    /// ON CONFLICT … DO UPDATE locks the row and adds it in place.
+    static func usageAddition(size: Int) -> String {
+        "ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + $\(size)::bigint"
     }
 
     static let documentColumns = """
@@ -81,9 +63,22 @@ extension PostgresDocumentStore {
 
         // $1 owner, $2 purpose, $3 declared size, $4 quota files, $5 quota bytes, $6–$10 audit,
         // $11–$22 the document, $23 its bucket.
+        // The row is made from the owner's documents the first time (they are read only while
+        // there is no row), so a quota turned on later charges what was there; the limits are
+        // checked against the row's latest version, which ON CONFLICT … DO UPDATE locks.
         static let statement = SQL.Statement(numbered: """
             WITH reserved AS (
-                \(PostgresDocumentStore.reservation(owner: 1, purpose: 2, size: 3, limits: (files: 4, bytes: 5)))
+                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes)
+                SELECT $1, $2, c.files + 1, c.bytes + $3::bigint
+                FROM (SELECT count(*) AS files, coalesce(sum(\(PostgresDocumentStore.chargedText)), 0) AS bytes
+                      FROM documents
+                      WHERE owner_id = $1 AND purpose = $2 AND \(PostgresDocumentStore.holdsQuotaText)
+                        AND NOT EXISTS (SELECT 1 FROM upload_usage WHERE owner_id = $1 AND purpose = $2)) c
+                WHERE c.files + 1 <= coalesce($4::bigint, c.files + 1)
+                  AND c.bytes + $3::bigint <= coalesce($5::bigint, c.bytes + $3::bigint)
+                \(PostgresDocumentStore.usageAddition(size: 3))
+                WHERE u.files + 1 <= coalesce($4::bigint, u.files + 1)
+                  AND u.bytes + $3::bigint <= coalesce($5::bigint, u.bytes + $3::bigint)
                 RETURNING 1
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
@@ -107,6 +102,8 @@ extension PostgresDocumentStore {
     /// owner's usage row, which nothing reads first: that change runs last in the statement (a
     /// data-modifying WITH that nothing selects from runs after the main INSERT), so the row
     /// lock that concurrent uploads of one owner queue on is held from there to the commit only.
+    /// A missing row starts from this upload: since migration 12 every owner with documents has
+    /// one, and reading the owner's documents here would cost every upload a lookup more.
     struct InsertUnlimited: HotStatement {
         let record: DocumentRecord
         let audit: AuditEntry
@@ -117,7 +114,8 @@ extension PostgresDocumentStore {
             WITH audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (\(AuditEntry.columns(from: 4)))
             ), reserved AS (
-                \(PostgresDocumentStore.reservation(owner: 1, purpose: 2, size: 3, limits: nil))
+                INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes) VALUES ($1, $2, 1, $3::bigint)
+                \(PostgresDocumentStore.usageAddition(size: 3))
             )
             INSERT INTO \(PostgresDocumentStore.documentColumns)
             VALUES (\(DocumentRecord.insertColumns(from: 9)), $21)
