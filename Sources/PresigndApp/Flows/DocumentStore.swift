@@ -1,6 +1,6 @@
 package import PresigndHTTP
 import PresigndMetrics
-import PresigndSigning
+package import PresigndSigning
 package import PresigndSupport
 package import PresigndUploads
 
@@ -46,6 +46,9 @@ package struct DocumentRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.checksum = checksum
     }
+
+    /// What the checksum column says was bound; nil when nothing was.
+    package var boundChecksum: BoundChecksum? { checksum.flatMap(BoundChecksum.init(stored:)) }
 
     /// The row as the lifecycle sees it.
     package var lifecycle: UploadLifecycle {

@@ -126,7 +126,7 @@ struct LifecycleRunner {
             return head == nil ? .notUploaded : .rejected(reason: "the purpose \(record.purpose) is no longer configured")
         }
         let decided = ConfirmDecision.decide(head: head, purpose: purpose, declaredSize: record.declaredSize, declaredType: record.declaredType,
-                                             checksum: record.checksum.flatMap(BoundChecksum.init(stored:)),
+                                             checksum: record.boundChecksum,
                                              compositeSHA256: BoundChecksum.composite(of: partChecksums))
         guard case .ready = decided else { return decided }
         // Gone between the two calls: a concurrent delete; the runner re-reads the row.

@@ -171,7 +171,7 @@ package struct UploadFlow: Sendable {
             "partCount": .int(Int64(plan.partCount)),
             "expiresAt": .string(UTCDateTime(context.now + config.sweepAfter).iso8601),
         ]
-        if case .parts(let algorithm) = started.record.checksum.flatMap(BoundChecksum.init(stored:)) {
+        if let algorithm = started.record.boundChecksum?.partAlgorithm {
             answer["checksumAlgorithm"] = .string(algorithm.rawValue)
         }
         return .json(.object(answer))
@@ -263,8 +263,7 @@ package struct UploadFlow: Sendable {
         } else {
             try MultipartPlan.checkFreePartNumbers(numbers)
         }
-        let algorithm: ChecksumAlgorithm?
-        if case .parts(let bound) = record.checksum.flatMap(BoundChecksum.init(stored:)) { algorithm = bound } else { algorithm = nil }
+        let algorithm = record.boundChecksum?.partAlgorithm
         if algorithm == nil && !checksums.isEmpty {
             throw APIError.badRequest(.invalidField, "this upload was created without \"checksumAlgorithm\"; its parts take no \"checksums\"")
         }
@@ -280,7 +279,7 @@ package struct UploadFlow: Sendable {
                     checksum = try DeclaredChecksum(algorithm, base64: value)
                 } catch {
                     throw APIError.badRequest(.invalidField, "the checksum of part \(number) must be the base64 of its "
-                                              + "\(algorithm == .sha256 ? 32 : 16)-byte \(algorithm.rawValue) digest")
+                                              + "\(algorithm.digestLength)-byte \(algorithm.rawValue) digest")
                 }
             }
             let url = try signer.presignUploadPart(key: record.objectKey, uploadID: uploadID, partNumber: number,
@@ -320,7 +319,7 @@ package struct UploadFlow: Sendable {
     func completeUpload(_ record: DocumentRecord, parts: [(number: Int, etag: String)], context: RequestContext,
                         user: AuthenticatedUser) throws -> UploadOutcome {
         var request = lifecycleRequest(context, user)
-        let sha256Parts = record.checksum.flatMap(BoundChecksum.init(stored:)) == .parts(.sha256)
+        let sha256Parts = record.boundChecksum?.partAlgorithm == .sha256
         if record.status.acceptsParts {
             let stored = try storedParts(record, request)
             let plan = try plan(of: record)

@@ -28,7 +28,9 @@ package enum ChecksumAlgorithm: String, Sendable, CaseIterable {
         }
     }
 
-    var digestLength: Int { self == .sha256 ? 32 : 16 }
+    /// The digest's length in bytes, and the algorithm's name in messages.
+    package var digestLength: Int { self == .sha256 ? 32 : 16 }
+    package var name: String { self == .sha256 ? "SHA-256" : "MD5" }
 }
 
 /// The digest a client declared, checked for shape (base64 of exactly the algorithm's length).
@@ -40,7 +42,7 @@ package struct DeclaredChecksum: Sendable, Equatable {
     package init(_ algorithm: ChecksumAlgorithm, base64 value: String) throws(APIError) {
         guard let digest = Base64.decode(value), digest.count == algorithm.digestLength else {
             throw APIError.badRequest(.invalidField, "the field \"\(algorithm.field)\" must be the base64 of the file's "
-                                      + "\(algorithm.digestLength)-byte \(algorithm == .sha256 ? "SHA-256" : "MD5") digest")
+                                      + "\(algorithm.digestLength)-byte \(algorithm.name) digest")
         }
         self.algorithm = algorithm
         self.value = value
@@ -93,6 +95,12 @@ package enum BoundChecksum: Sendable, Equatable {
         case .parts(let algorithm): return algorithm.rawValue
         }
     }
+
+    /// The algorithm every part declares its digest with; nil for a whole-file digest.
+    package var partAlgorithm: ChecksumAlgorithm? {
+        if case .parts(let algorithm) = self { return algorithm }
+        return nil
+    }
 }
 
 extension BoundChecksum {
@@ -103,7 +111,7 @@ extension BoundChecksum {
         guard !parts.isEmpty else { return nil }
         var joined: [UInt8] = []
         for number in parts.keys.sorted() {
-            guard let value = parts[number], let digest = Base64.decode(value), digest.count == 32 else { return nil }
+            guard let value = parts[number], let digest = Base64.decode(value), digest.count == ChecksumAlgorithm.sha256.digestLength else { return nil }
             joined += digest
         }
         return Base64.encode(Digest.sha256(joined)) + "-\(parts.count)"
