@@ -1,15 +1,14 @@
 """`presignd bucket-setup` against ministack (AUTH=true, IAM-user key): what a dry run
 reports, what a run sets, that a second run changes nothing, that the bucket's other rules
 survive, and that the CORS rule it sets is the one a browser's preflight is judged by."""
-import subprocess
 import uuid
 
 import pytest
-import requests
 
-from harness.common import BINARY
-
-ORIGIN = "http://app.localhost:8080"
+from harness.common import SETUP_ORIGIN as ORIGIN
+from harness.common import bucket_setup_env as setup_env
+from harness.common import preflight
+from harness.common import run_bucket_setup as bucket_setup
 
 
 @pytest.fixture
@@ -17,25 +16,6 @@ def bucket(ministack):
     name = "setup-" + uuid.uuid4().hex[:10]
     ministack.client().create_bucket(Bucket=name)
     return name
-
-
-def setup_env(ministack, bucket, **extra):
-    env = ministack.env()
-    env.update(AWS_ENDPOINT_URL_S3=ministack.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=bucket,
-               PRESIGND_CORS_ORIGINS=f"{ORIGIN}, https://app.example.com", PRESIGND_JWT_HS256_SECRET="x" * 32)
-    env.update(extra)
-    return env
-
-
-def bucket_setup(env, *args):
-    out = subprocess.run([BINARY, "bucket-setup", *args], env=env, capture_output=True, text=True, timeout=60)
-    return out.returncode, out.stdout, out.stderr
-
-
-def preflight(ministack, bucket, origin, method="PUT"):
-    return requests.options(f"{ministack.endpoint}/{bucket}/documents/x.pdf", timeout=10,
-                            headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                     "Access-Control-Request-Headers": "content-type"})
 
 
 def test_dry_run_changes_nothing_then_run_sets_everything_once(ministack, bucket):

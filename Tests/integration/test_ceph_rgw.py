@@ -24,8 +24,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from harness.common import (API, BINARY, JWT_SECRET, PNG, assert_a_lost_upload_ends_aborted, audit_actions, create_multipart,
-                            download, honest, post_form, put_parts, status_of)
+from harness.common import (API, BINARY, JWT_SECRET, PNG, SETUP_ORIGIN, assert_a_lost_upload_ends_aborted, audit_actions,
+                            bucket_setup_env, create_multipart, download, honest, post_form, preflight, put_parts,
+                            run_bucket_setup, status_of)
 from harness.stack import migrate, stack_env
 
 MIB = 1 << 20
@@ -34,7 +35,7 @@ PURPOSES = {
     "document": {"prefix": "documents", "maxSize": 65536},
     "media": {"prefix": "media", "maxSize": 64 * MIB},
 }
-ORIGIN = "http://app.localhost:8080"
+ORIGIN = SETUP_ORIGIN
 
 
 def mp4(size):
@@ -303,19 +304,7 @@ def bucket(ceph_rgw):
 
 
 def bucket_setup(ceph_rgw, bucket, *args, **extra):
-    env = ceph_rgw.env()
-    env.update(AWS_ENDPOINT_URL_S3=ceph_rgw.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=bucket,
-               PRESIGND_CORS_ORIGINS=f"{ORIGIN}, https://app.example.com", PRESIGND_JWT_HS256_SECRET="x" * 32,
-               PRESIGND_STORE_PROFILE="ceph")
-    env.update(extra)
-    out = subprocess.run([BINARY, "bucket-setup", *args], env=env, capture_output=True, text=True, timeout=60)
-    return out.returncode, out.stdout, out.stderr
-
-
-def preflight(ceph_rgw, bucket, origin, method="PUT"):
-    return requests.options(f"{ceph_rgw.endpoint}/{bucket}/documents/x.pdf", timeout=10,
-                            headers={"Origin": origin, "Access-Control-Request-Method": method,
-                                     "Access-Control-Request-Headers": "content-type"})
+    return run_bucket_setup(bucket_setup_env(ceph_rgw, bucket, PRESIGND_STORE_PROFILE="ceph", **extra), *args)
 
 
 def test_bucket_setup_sets_cors_and_lifecycle_once_on_rgw(ceph_rgw, bucket):

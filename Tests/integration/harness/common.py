@@ -4,6 +4,7 @@ helpers. Test modules import these from here, never from each other."""
 import base64
 import os
 import re
+import subprocess
 import time
 import urllib.parse
 
@@ -164,3 +165,30 @@ def assert_a_lost_upload_ends_aborted(api, postgres, store, route):
     assert audit_actions(postgres, upload["fileId"]) == ["upload.create", "upload.abort"]
     signed = api.call("POST", f"/api/uploads/{upload['fileId']}/parts", body={"partNumbers": [1]})
     assert signed.status_code == 409 and signed.json()["error"]["code"] == "upload_aborted"
+
+
+# `presignd bucket-setup` against a store (test_bucket_setup.py on ministack, test_ceph_rgw.py on RGW).
+
+SETUP_ORIGIN = "http://app.localhost:8080"
+
+
+def bucket_setup_env(store, bucket, **extra):
+    """bucket-setup's environment for `bucket` of `store` (a harness S3 peer), two CORS origins."""
+    env = store.env()
+    env.update(AWS_ENDPOINT_URL_S3=store.endpoint, PRESIGND_S3_ADDRESSING="path", PRESIGND_BUCKET=bucket,
+               PRESIGND_CORS_ORIGINS=f"{SETUP_ORIGIN}, https://app.example.com", PRESIGND_JWT_HS256_SECRET="x" * 32)
+    env.update(extra)
+    return env
+
+
+def run_bucket_setup(env, *args):
+    """(exit code, stdout, stderr) of `presignd bucket-setup ARGS`."""
+    out = subprocess.run([BINARY, "bucket-setup", *args], env=env, capture_output=True, text=True, timeout=60)
+    return out.returncode, out.stdout, out.stderr
+
+
+def preflight(store, bucket, origin, method="PUT"):
+    """A browser's CORS preflight for an upload to `bucket` from `origin`."""
+    return requests.options(f"{store.endpoint}/{bucket}/documents/x.pdf", timeout=10,
+                            headers={"Origin": origin, "Access-Control-Request-Method": method,
+                                     "Access-Control-Request-Headers": "content-type"})
