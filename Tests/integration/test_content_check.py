@@ -74,7 +74,7 @@ def proxy(ministack):
 def api(flows_env, proxy, module_stack):
     import json
     env = dict(flows_env, AWS_ENDPOINT_URL_S3=proxy.url, PRESIGND_PURPOSES=json.dumps(PURPOSES))
-    _, nginx = module_stack("content-stack", env, workers=1, threads=4)
+    _, nginx = module_stack("content-stack", env, workers=2, threads=16)
     return API(nginx.url)
 
 
@@ -177,3 +177,26 @@ def test_an_empty_file_never_passes(api, postgres):
     assert r.status_code >= 400, r.text
     c = api.confirm(p["fileId"], "mallory")
     assert c.status_code == 409 and c.json()["error"]["code"] == "upload_incomplete"
+
+
+def test_racing_confirms_of_a_disguised_file_reject_it_once(api, postgres, ministack):
+    """8 confirms of HTML declared as a PNG released at the same instant against PostgreSQL: every
+    answer is the same 422, the row ends rejected once, with one upload.reject audit row."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = presign_and_post(api, "racer", "avatar", "cat.png", "image/png", HTML)
+    barrier = threading.Barrier(8)
+
+    def confirm(_):
+        barrier.wait()
+        r = api.confirm(p["fileId"], "racer")
+        return r.status_code, r.json()["error"]["code"]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(confirm, range(8)))
+    assert answers == [(422, "upload_rejected")] * 8, answers
+    assert status_of(postgres, p["fileId"]) == "rejected"
+    assert audit_actions(postgres, p["fileId"]) == ["upload.presign", "upload.reject"]
+    listed = ministack.client().list_objects_v2(Bucket=ministack.bucket, Prefix=p["key"])
+    assert listed.get("KeyCount", 0) == 0
