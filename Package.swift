@@ -56,7 +56,8 @@ let package = Package(
 
         // The product's routes and flows, written against protocols the adapters implement.
         .target(name: "PresigndApp",
-                dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads", "PresigndMetrics"],
+                dependencies: ["PresigndSupport", "PresigndHTTP", "PresigndJWT", "PresigndSigning", "PresigndUploads", "PresigndMetrics",
+                               "PresigndCrypto"],
                 resources: [.embedInCode("OpenAPI/openapi.json")],  // no Foundation needed to read it
                 swiftSettings: walls),
 

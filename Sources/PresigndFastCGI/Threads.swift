@@ -3,13 +3,13 @@ import PresigndHTTP
 
 /// Starts a detached pthread running `body`. Serving threads are plain pthreads, not Swift
 /// concurrency: each blocks in poll()/read() on its own FastCGI connection.
-enum Threads {
+package enum Threads {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    static func start(_ body: @escaping () -> Void) -> Bool {
+    package static func start(_ body: @escaping () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { argument in

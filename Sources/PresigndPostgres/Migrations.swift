@@ -299,6 +299,52 @@ package enum Migrations {
             -- and every sweeper still takes them. Added without rewriting the table.
             ALTER TABLE documents ADD COLUMN bucket text;
             """),
+        Migration(version: 15, name: "events: an outbox written with each change, and its webhook deliveries", sql: """
+            -- One row per change an application hears of, written in the statement of the change,
+            -- so it exists exactly when the change committed. `seq` orders them (per document it
+            -- is commit order: the change's row lock is taken before its event is numbered);
+            -- `body` is the webhook payload, fixed at commit, so every attempt sends the same bytes.
+            CREATE TABLE events (
+                seq             bigserial PRIMARY KEY,
+                id              uuid NOT NULL UNIQUE,
+                type            text NOT NULL,
+                document_id     uuid NOT NULL,
+                owner_id        text NOT NULL,
+                purpose         text NOT NULL,
+                at              timestamptz NOT NULL,
+                body            text NOT NULL,
+                -- false until the deliverer has made this event's deliveries (one per endpoint that wants it)
+                fanned_out      boolean NOT NULL
+            );
+            CREATE INDEX events_to_fan_out ON events (seq) WHERE NOT fanned_out;
+            CREATE INDEX events_at ON events (at);
+
+            CREATE TABLE event_deliveries (
+                event_seq       bigint NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+                endpoint        text NOT NULL,
+                document_id     uuid NOT NULL,
+                state           text NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+                attempts        integer NOT NULL DEFAULT 0,
+                next_at         timestamptz NOT NULL,
+                last_error      text,
+                delivered_at    timestamptz,
+                PRIMARY KEY (event_seq, endpoint)
+            );
+            -- What is due, per endpoint; an earlier pending event of the same document; the dead letters.
+            CREATE INDEX event_deliveries_due ON event_deliveries (endpoint, next_at) WHERE state = 'pending';
+            CREATE INDEX event_deliveries_document ON event_deliveries (endpoint, document_id, event_seq) WHERE state = 'pending';
+            CREATE INDEX event_deliveries_dead ON event_deliveries (endpoint, event_seq) WHERE state = 'dead';
+
+            -- Every event is announced on the channel presignd_events (its id, type, document and
+            -- owner as JSON), at commit: the deliverer and any application may LISTEN.
+            CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('presignd_events', json_build_object('id', NEW.id, 'seq', NEW.seq, 'type', NEW.type,
+                                                                       'document', NEW.document_id, 'owner', NEW.owner_id)::text);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_notify();
+            """),
     ]
 }
 

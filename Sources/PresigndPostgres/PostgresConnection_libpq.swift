@@ -216,6 +216,27 @@ package final class PostgresConnection: @unchecked Sendable {
         return name
     }
 
+    /// The `NOTIFY`s received on the channels this connection `LISTEN`s on, waiting at most
+    /// `timeoutMilliseconds` for the first (none: an empty list). A lost connection throws.
+    package func notifications(waitingAtMost timeoutMilliseconds: Int) throws(PostgresError) -> [PostgresNotification] {
+        var received = takeNotifications()
+        guard received.isEmpty else { return received }
+        guard try waitForInput(until: Self.monotonicMilliseconds() + Int64(timeoutMilliseconds)) else { return [] }
+        guard PQconsumeInput(connection) == 1 else { throw failure(nil) }
+        received = takeNotifications()
+        return received
+    }
+
+    func takeNotifications() -> [PostgresNotification] {
+        var received: [PostgresNotification] = []
+        while let notify = PQnotifies(connection) {
+            received.append(PostgresNotification(channel: String(cString: notify.pointee.relname),
+                                                 payload: notify.pointee.extra.map { String(cString: $0) } ?? ""))
+            PQfreemem(notify)
+        }
+        return received
+    }
+
     /// Copies the result into Swift values and frees it; errors become `PostgresError`.
     /// A prepared statement's result always has the same columns: their names are read once per
     /// statement and connection, not once per result.
@@ -267,6 +288,12 @@ package final class PostgresConnection: @unchecked Sendable {
         let primary = PQresultErrorField(result, presignd_pg_diag_message_primary()).map { String(cString: $0) } ?? message
         return PostgresError(.server(sqlState: String(cString: state)), detail: primary)
     }
+}
+
+/// One `NOTIFY` a listening connection received.
+package struct PostgresNotification: Sendable, Equatable {
+    package let channel: String
+    package let payload: String
 }
 
 /// A notice or warning the server sent outside an error (`RAISE WARNING`, a shutdown warning).

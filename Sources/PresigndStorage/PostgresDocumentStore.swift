@@ -17,12 +17,15 @@ package struct PostgresDocumentStore: DocumentStore {
     /// The bucket this deployment's uploads go to: written on each new row, and the only rows
     /// the sweeper takes (with those written before rows had a bucket); nil: every bucket's.
     let bucket: String?
+    /// Writes an event with each change an application hears of; nil: events are off.
+    let events: EventOutbox?
 
-    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, bucket: String? = nil) {
+    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, bucket: String? = nil, events: EventOutbox? = nil) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
         self.bucket = bucket
+        self.events = events
     }
 
     /// `status IN (…)` of the states the lifecycle answers yes for: the SQL asks the same
@@ -103,7 +106,7 @@ package struct PostgresDocumentStore: DocumentStore {
                        rejection = coalesce(\(change.rejection), rejection),
                        updated_at = to_timestamp(\(audit.at))
                 WHERE id = \(id)::uuid AND status = \(from.rawValue)
-                RETURNING id, owner_id, purpose, declared_size, actual_size
+                RETURNING \(fragment: EventOutbox.sourceColumns(of: "documents"))
             ), usage AS (
                 UPDATE upload_usage u SET files = greatest(u.files + \(fragment: usageChange.files), 0),
                                           bytes = greatest(u.bytes + \(fragment: usageChange.bytes), 0)
@@ -111,10 +114,10 @@ package struct PostgresDocumentStore: DocumentStore {
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit?.rawValue)::text IS NOT NULL
-            )
+            )\(fragment: EventOutbox.clause(events, change.audit, from: "updated"))
             SELECT count(*) FROM updated
             """)
-        return rows.first?.int64(0) == 1
+        return counted(rows.first?.int64(0) == 1, change.audit)
     }
 
     /// How a state change moves its owner's usage row, as SQL over the `updated` row: leaving
@@ -196,7 +199,7 @@ package struct PostgresDocumentStore: DocumentStore {
         // UPDATE) until this statement commits; a delete that came first leaves no ready row.
         let rows = try run("""
             WITH doc AS (
-                SELECT d.id, d.created_at FROM documents d
+                SELECT \(fragment: EventOutbox.sourceColumns(of: "d")), d.created_at FROM documents d
                 WHERE d.id = \(documentID)::uuid AND d.owner_id = \(ownerID) AND \(fragment: Self.available)
                 FOR SHARE
             ), shared AS (
@@ -207,9 +210,10 @@ package struct PostgresDocumentStore: DocumentStore {
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM shared
-            )
-            SELECT count(*) FROM doc
+            )\(fragment: EventOutbox.clause(events, audit.action, from: "(SELECT doc.* FROM doc JOIN shared ON shared.document_id = doc.id)", user: userID))
+            SELECT (SELECT count(*) FROM doc), (SELECT count(*) FROM shared)
             """)
+        _ = counted(rows.first?.int64(1) == 1, audit.action)
         return rows.first?.int64(0) == 1
     }
 
@@ -219,14 +223,23 @@ package struct PostgresDocumentStore: DocumentStore {
                 DELETE FROM document_shares s USING documents d
                 WHERE s.document_id = \(documentID)::uuid AND s.user_id = \(userID)
                   AND d.id = s.document_id AND d.owner_id = \(ownerID) AND \(fragment: Self.status("d.status", where: \.isVisibleToOwner))
-                RETURNING s.document_id
+                RETURNING \(fragment: EventOutbox.sourceColumns(of: "d"))
             ), audit AS (
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM removed
-            )
+            )\(fragment: EventOutbox.clause(events, audit.action, from: "removed", user: userID))
             SELECT count(*) FROM removed
             """)
-        return rows.first?.int64(0) == 1
+        return counted(rows.first?.int64(0) == 1, audit.action)
+    }
+
+    /// Counts the event a change wrote (`changed`: the change committed, with its event when
+    /// `action` is one an application hears of and events are on).
+    func counted(_ changed: Bool, _ action: AuditAction?) -> Bool {
+        if changed, events != nil, let type = action.flatMap(DocumentEventType.init) {
+            metrics.count(Metrics.Families.eventsWritten, [("type", type.rawValue)])
+        }
+        return changed
     }
 
     package func record(_ audit: AuditEntry) throws {

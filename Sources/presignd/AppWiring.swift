@@ -20,9 +20,7 @@ import PresigndUploads
 enum AppWiring {
     static func makeApplication(_ config: PresigndConfig, metrics: Metrics) throws -> Application {
         let observability = config.observability
-        let logger = Logger(sink: Logger.standardError, throttle: LogThrottle(clock: WallClock(), interval: 10),
-                            format: Logger.Format(rawValue: observability.logFormat) ?? .text,
-                            requests: Logger.Requests(rawValue: observability.accessLog) ?? .errors)
+        let logger = self.logger(config)
         let clock = WallClock()
         let jwt = config.jwt
         let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
@@ -32,7 +30,8 @@ enum AppWiring {
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
         let pool = PostgresPool(settings: config.database,
                                 observer: poolObserver(metrics, worker: config.environment.string("PRESIGND_WORKER_SLOT") ?? "0", logger: logger))
-        let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics, bucket: s3Flow.bucket), metrics: metrics)
+        let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics, bucket: s3Flow.bucket,
+                                                                events: eventOutbox(config.webhooks)), metrics: metrics)
         let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
@@ -54,6 +53,18 @@ enum AppWiring {
         return Application(routes: routes, authenticator: authenticator, scopes: jwt.scopes,
                            clock: clock, limits: RequestLimits(maxBodyBytes: config.server.bodyLimit), middleware: [cors], logger: logger,
                            metrics: metrics)
+    }
+
+    /// How serve's and sweep's stores write events: nil when events are off.
+    static func eventOutbox(_ webhooks: WebhookConfig) -> EventOutbox? {
+        webhooks.eventsEnabled ? EventOutbox(delivers: !webhooks.endpoints.isEmpty) : nil
+    }
+
+    /// The log as `PRESIGND_LOG_FORMAT` and `PRESIGND_ACCESS_LOG` say, on stderr.
+    static func logger(_ config: PresigndConfig) -> Logger {
+        Logger(sink: Logger.standardError, throttle: LogThrottle(clock: WallClock(), interval: 10),
+               format: Logger.Format(rawValue: config.observability.logFormat) ?? .text,
+               requests: Logger.Requests(rawValue: config.observability.accessLog) ?? .errors)
     }
 
     /// The pool's hooks on this worker's series: connections in use (set to 0 when a worker

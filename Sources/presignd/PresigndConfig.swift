@@ -28,6 +28,8 @@ struct PresigndConfig {
     /// Loaded when a CDN is configured (`PRESIGND_CDN_DOMAIN`).
     let cloudFront: CloudFrontConfig?
     let media: MediaConfig
+    /// Events (the outbox) and the webhook endpoints they are delivered to.
+    let webhooks: WebhookConfig
     /// Months of audit log `sweep` keeps (0: forever).
     let auditRetentionMonths: Int
     /// What `check-config` prints: each section's variables with their effective values.
@@ -164,16 +166,28 @@ struct PresigndConfig {
             ConfigEntry("PRESIGND_MEDIA_URL_EXPIRES", "\(media.urlExpires) s"),
             ConfigEntry("PRESIGND_MEDIA_MAX_AGE", "\(media.maxAge) s"),
         ] }
+        let webhooks = section("events", { () throws -> WebhookConfig in
+            let webhooks = try WebhookConfig.from(env)
+            if let purposes = flows?.purposes {
+                for endpoint in webhooks.endpoints {
+                    for name in (endpoint.purposes ?? []).sorted() where purposes[name] == nil {
+                        try env.refuse(ConfigError(variable: "PRESIGND_WEBHOOKS",
+                                                   problem: "endpoint \"\(endpoint.name)\": \"\(name.prefix(64))\" is not one of the configured purposes"))
+                    }
+                }
+            }
+            return webhooks
+        }, entries: \.entries)
         let retention = section("audit", { try env.integer("PRESIGND_AUDIT_RETENTION_MONTHS", default: 0, range: 0...1200) }) { months in
             [ConfigEntry("PRESIGND_AUDIT_RETENTION_MONTHS", months == 0 ? "0 (keep forever)" : "\(months) months")]
         }
 
         guard errors.isEmpty, let server, let observability, let jwt, let s3, let database, let flows, let cors,
-              let cloudFront, let media, let retention else {
+              let cloudFront, let media, let webhooks, let retention else {
             throw Invalid(sections: sections, errors: errors)
         }
         return PresigndConfig(server: server, observability: observability, jwt: jwt, s3: s3, database: database, flows: flows,
-                              cors: cors, cloudFront: cloudFront, media: media, auditRetentionMonths: retention,
+                              cors: cors, cloudFront: cloudFront, media: media, webhooks: webhooks, auditRetentionMonths: retention,
                               sections: sections, environment: env.throwing)
     }
 

@@ -7,6 +7,7 @@ import PresigndHTTP
 import PresigndJWT
 import PresigndMetrics
 import PresigndSigning
+import PresigndStorage
 import PresigndSupport
 
 /// `presignd serve [--listen …] [--socket-mode 0660] [--workers N] [--threads N] …`, and what a
@@ -68,8 +69,21 @@ enum ServeCommand: Command {
             // Runs in every worker after the fork: `*_FILE` secrets and `PRESIGND_ENV_FILE` are read again.
             var fresh = try PresigndConfig.load(arguments: arguments)
             fresh.server.listen = listen
-            return try makeHandler(fresh, metrics: metrics)
+            let handler = try makeHandler(fresh, metrics: metrics)
+            startDelivery(fresh, metrics: metrics)
+            return handler
         })
+    }
+
+    /// The webhook deliverer runs in the worker of slot 0 (restarted with it), on its own thread
+    /// and connection; across hosts its advisory lock lets one deliver at a time. Not when
+    /// `PRESIGND_WEBHOOK_DELIVERY=separate` (a `presignd deliver` unit delivers) or no endpoint is set.
+    static func startDelivery(_ config: PresigndConfig, metrics: Metrics) {
+        let webhooks = config.webhooks
+        guard !webhooks.endpoints.isEmpty, webhooks.deliversInServe, config.environment.string("PRESIGND_WORKER_SLOT") == "0" else { return }
+        let logger = AppWiring.logger(config)
+        let deliverer = EventDeliverer(settings: config.database, config: webhooks, logger: logger, metrics: metrics)
+        if !Threads.start({ deliverer.run() }) { logger.error("cannot start the webhook deliverer's thread") }
     }
 
     static func makeHandler(_ config: PresigndConfig, metrics: Metrics) throws -> RequestHandler {

@@ -41,7 +41,8 @@ enum SweepCommand: Command {
             let s3 = AppWiring.s3Signer(try S3Config.from(env))
             // One pool for the sweep and the audit partitions.
             let pool = PostgresPool(settings: try PostgresSettings.from(env), observer: PoolObserver(notice: AppWiring.databaseNotices(logger)))
-            let store = PostgresDocumentStore(pool: pool, logger: logger, bucket: s3.bucket)
+            let webhooks = try WebhookConfig.from(env)
+            let store = PostgresDocumentStore(pool: pool, logger: logger, bucket: s3.bucket, events: AppWiring.eventOutbox(webhooks))
             let objects = AppWiring.objectStore(s3, logger: logger)
             let maxAge = olderThan ?? flows.sweepAfter
             let sweeper = Sweeper(store: store, objects: objects, purposes: flows.purposes, maxAge: maxAge)
@@ -58,6 +59,11 @@ enum SweepCommand: Command {
                 writeOut("\(entry.documentID) \(entry.status.rawValue): \(outcome)\n")
             }
             writeOut("presignd sweep: \(entries.count) row(s) older than \(maxAge) s\(dryRun ? " (dry run: nothing changed)" : ""), \(failed) failed\n")
+            // Events: those older than their retention that wait for no delivery.
+            if !dryRun {
+                let trimmed = try EventLog(pool: pool).trim(olderThanDays: webhooks.retentionDays)
+                if trimmed > 0 { writeOut("events: \(trimmed) older than \(webhooks.retentionDays) days removed\n") }
+            }
             // The audit log: next months' partitions ahead, old months dropped whole.
             let partitions = AuditPartitions(pool: pool)
             let retention = try env.integer("PRESIGND_AUDIT_RETENTION_MONTHS", default: 0, range: 0...1200)

@@ -11,6 +11,10 @@ enum Usage {
       bucket-setup     give the bucket CORS for PRESIGND_CORS_ORIGINS, blocked public access and a rule
                        that aborts incomplete multipart uploads (idempotent) [--dry-run]
       sweep            expire uploads left unfinished, finish interrupted deletes [--dry-run] [--older-than S]
+      deliver          deliver events to the webhook endpoints (PRESIGND_WEBHOOKS) until stopped,
+                       for a unit of its own (serve's first worker delivers otherwise)
+      events           events list [--state pending|delivered|dead] [--endpoint NAME] [--limit N];
+                       events replay EVENT_ID|--dead [--endpoint NAME] (dead letters due again)
       presign          sign an S3 URL or POST form: presign get|put|post|head|delete s3://BUCKET/KEY …
       cloudfront       sign a CloudFront URL or cookies: cloudfront url|cookies …
       --version        print the version

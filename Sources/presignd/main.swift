@@ -15,6 +15,8 @@ let commands: [String: any Command.Type] = [
     "bucket-setup": BucketSetupCommand.self,
     "sweep": SweepCommand.self,
     "migrate": MigrateCommand.self,
+    "deliver": DeliverCommand.self,
+    "events": EventsCommand.self,
 ]
 
 switch arguments.first {

@@ -30,7 +30,8 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// Everything the migrations make, gone: the next Migrator run starts from nothing.
     static func dropSchema(_ connection: PostgresConnection) throws(PostgresError) {
         try connection.execute("""
-            DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations CASCADE;
+            DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations, events, event_deliveries CASCADE;
+            DROP FUNCTION IF EXISTS events_notify CASCADE;
             DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
             DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
             """)
@@ -191,6 +192,49 @@ final class PostgresDocumentStoreTests: XCTestCase {
 
     func ready(_ id: String) -> UploadChange {
         UploadChange(to: .ready, audit: "upload.confirm", actualSize: 90, actualType: "application/pdf")
+    }
+
+    /// With events on, each audited change an application hears of writes one event in its own
+    /// statement: a change that did not happen (the row had moved on, the share existed) writes
+    /// none; an internal step writes none; the body is the webhook payload, with no URL or token.
+    func testEventsAreWrittenWithTheirChangesOnly() throws {
+        let events = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(delivers: true))
+        let record = pending(1)
+        try events.insert(record, audit: entry("upload.presign", record.id))
+        XCTAssertTrue(try events.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id)))
+        XCTAssertFalse(try events.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id)))
+        XCTAssertTrue(try events.share(documentID: record.id, ownerID: "alice", with: "bob", audit: entry("document.share", record.id)))
+        XCTAssertTrue(try events.share(documentID: record.id, ownerID: "alice", with: "bob", audit: entry("document.share", record.id)))
+        XCTAssertTrue(try events.unshare(documentID: record.id, ownerID: "alice", from: "bob", audit: entry("document.unshare", record.id)))
+        XCTAssertFalse(try events.unshare(documentID: record.id, ownerID: "alice", from: "bob", audit: entry("document.unshare", record.id)))
+        let multipart = DocumentRecord(id: "00000000-0000-4000-8000-000000000002", ownerID: "alice", objectKey: "media/alice/x.mp4",
+                                       purpose: "media", fileName: "x.mp4", declaredSize: 100, declaredType: "video/mp4",
+                                       status: .uploading, uploadID: "u-2", partSize: 100, createdAt: 1_700_000_000)
+        try events.insert(multipart, audit: entry("upload.create", multipart.id))
+        XCTAssertTrue(try events.transition(id: multipart.id, from: .uploading, UploadChange(to: .completing, audit: nil), audit: entry(nil, multipart.id)))
+        XCTAssertTrue(try events.transition(id: multipart.id, from: .completing, UploadChange(to: .rejected, audit: "upload.reject", rejection: "too \"big\""),
+                                            audit: entry("upload.reject", multipart.id)))
+
+        let rows = try pool.query("SELECT type, document_id::text, owner_id, purpose, body, fanned_out FROM events ORDER BY seq")
+        XCTAssertEqual(rows.map { $0.string(0) }, ["upload.ready", "share.added", "share.revoked", "upload.rejected"])
+        XCTAssertEqual(rows.map { $0.string(1) }, [record.id, record.id, record.id, multipart.id])
+        XCTAssertEqual(rows.map { $0.string(5) }, ["f", "f", "f", "f"], "left for the deliverer to fan out")
+        let ready = try JSONParser().parse(Array(rows[0].string(4).utf8))
+        XCTAssertEqual(ready["type"]?.stringValue, "upload.ready")
+        XCTAssertEqual(ready["data"]?["id"]?.stringValue, record.id)
+        XCTAssertEqual(ready["data"]?["size"]?.int64Value, 90)
+        XCTAssertEqual(ready["data"]?["contentType"]?.stringValue, "application/pdf")
+        XCTAssertEqual(ready["data"]?["fileName"]?.stringValue, "a \"b\".pdf")
+        XCTAssertEqual(try JSONParser().parse(Array(rows[1].string(4).utf8))["data"]?["user"]?.stringValue, "bob")
+        XCTAssertEqual(try JSONParser().parse(Array(rows[3].string(4).utf8))["data"]?["reason"]?.stringValue, "too \"big\"")
+        // Without endpoints, events are written for LISTENers only: nothing is left to fan out.
+        let listenOnly = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(delivers: false))
+        XCTAssertTrue(try listenOnly.transition(id: record.id, from: .ready, UploadChange(to: .deleting, audit: .documentDelete),
+                                                audit: entry("document.delete", record.id)))
+        XCTAssertEqual(try pool.query("SELECT type, fanned_out FROM events ORDER BY seq DESC LIMIT 1").first?.values, ["document.deleted", "t"])
+        // The default store writes none.
+        XCTAssertFalse(try store.share(documentID: multipart.id, ownerID: "alice", with: "bob", audit: entry("document.share", multipart.id)))
+        XCTAssertEqual(try pool.query("SELECT count(*) FROM events").first?.int64(0), 5)
     }
 
     func testLifecycleSharingListingAndAudit() throws {

@@ -47,8 +47,18 @@ package struct Metrics: Sendable {
         package static let mediaRefusals = Family(name: "presignd_media_fetch_refusals_total", kind: .counter,
                                                  help: "Media objects whose presigned fetch by nginx the store refused (403: keys, permissions or clock).")
 
+        package static let eventsWritten = Family(name: "presignd_events_written_total", kind: .counter,
+                                                 help: "Events written with their changes (the outbox), by type.")
+        package static let webhookDeliveries = Family(name: "presignd_webhook_deliveries_total", kind: .counter,
+                                                     help: "Webhook delivery attempts, by endpoint and outcome (delivered, retried, dead).")
+        package static let webhookLatency = Family(name: "presignd_webhook_delivery_latency_seconds", kind: .histogram,
+                                                  help: "From an event's commit to its receiver's 2xx answer, by endpoint.")
+        package static let webhookOldest = Family(name: "presignd_webhook_oldest_undelivered_seconds", kind: .gauge,
+                                                 help: "Age of the oldest event not yet delivered, by endpoint (0: none waits).")
+
         package static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbOpened, dbErrors,
-                                 s3Requests, mediaRefusals, transitions, workers, restarts, reloads, dropped]
+                                 s3Requests, mediaRefusals, transitions, eventsWritten, webhookDeliveries, webhookLatency, webhookOldest,
+                                 workers, restarts, reloads, dropped]
     }
 
     /// Upper bounds of the latency histogram's buckets, in seconds (+Inf is the count).

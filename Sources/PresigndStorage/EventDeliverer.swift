@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+package import PresigndApp
+import PresigndHTTPClient
+package import PresigndMetrics
+package import PresigndPostgres
+import PresigndSupport
+import PresigndUploads
+
+/// Delivers the outbox's events to the webhook endpoints, off the request path. One deliverer
+/// runs at a time across every worker and host: the holder of a session advisory lock, on its
+/// own connection, which also `LISTEN`s, so it sleeps until an event commits, a replay is asked
+/// for, or the next retry is due. Per endpoint, an event of a document goes out only once every
+/// earlier event of that document was delivered or dead-lettered (commit order per document).
+/// Delivery is at least once: a deliverer that dies after a receiver's 2xx and before recording
+/// it sends that event again, with the same `webhook-id`.
+package final class EventDeliverer: @unchecked Sendable {
+    /// The advisory lock the deliverer holds (the bytes of "presignE").
+    static let lockKey: Int64 = 0x7072_6573_6967_6E45
+    /// Where every event is announced at commit (migration 15's trigger).
+    package static let eventsChannel = "presignd_events"
+    /// Where `presignd events replay` wakes the deliverer.
+    package static let replayChannel = "presignd_deliveries"
+
+    let settings: PostgresSettings
+    let config: WebhookConfig
+    let client: HTTPClient
+    let logger: Logger
+    let metrics: Metrics
+    let batchSize = 100
+    /// How long a deliverer waits at most between looks (a lost NOTIFY costs no more than this),
+    /// and how often a process that does not hold the lock tries it again.
+    let idleMilliseconds = 5_000
+    /// Endpoints whose last attempt could not reach them: left alone until then (monotonic ms),
+    /// after this many failures in a row.
+    var unreachable: [String: (until: Int64, failures: Int)] = [:]
+
+    package init(settings: PostgresSettings, config: WebhookConfig, logger: Logger, metrics: Metrics) {
+        self.settings = settings
+        self.config = config
+        self.client = HTTPClient(maxResponseBytes: 64 * 1024)
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Delivers while `running()` holds: waits for the lock, delivers while holding it, and
+    /// starts over (after a second) when its connection fails.
+    package func run(while running: () -> Bool = { true }) {
+        var waiting = false
+        while running() {
+            do {
+                let connection = try PostgresConnection(settings, notice: { _ in })
+                guard try connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))").first?[0] == "t" else {
+                    if !waiting { logger.info("webhook delivery: another process delivers; this one stands by") }
+                    waiting = true
+                    Self.sleep(milliseconds: idleMilliseconds)
+                    continue
+                }
+                waiting = false
+                try connection.execute("LISTEN presignd_events; LISTEN presignd_deliveries")
+                logger.info("webhook delivery: this process delivers to \(config.endpoints.map(\.name).joined(separator: ", "))")
+                try deliver(on: connection, while: running)
+            } catch {
+                logger.warning("webhook delivery: \(error.logged); trying again in 1 s")
+                Self.sleep(milliseconds: 1_000)
+            }
+        }
+    }
+
+    func deliver(on connection: PostgresConnection, while running: () -> Bool) throws(PostgresError) {
+        while running() {
+            while try fanOut(on: connection) == batchSize {}
+            var attempted = false
+            for endpoint in config.endpoints { attempted = try deliverDue(to: endpoint, on: connection) || attempted }
+            if attempted { continue }
+            try reportOldest(on: connection)
+            _ = try connection.notifications(waitingAtMost: try untilNextDue(on: connection))
+        }
+    }
+
+    /// Makes the deliveries of up to a batch of new events, one per endpoint that wants each,
+    /// in one statement; answers how many events it took.
+    func fanOut(on connection: PostgresConnection) throws(PostgresError) -> Int {
+        let names = config.endpoints.map(\.name)
+        let types = config.endpoints.map { $0.events.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "" }
+        let purposes = config.endpoints.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" }
+        let rows = try connection.query("""
+            WITH batch AS (
+                SELECT seq, type, purpose, document_id, at FROM events WHERE NOT fanned_out ORDER BY seq LIMIT \(batchSize)
+                FOR UPDATE
+            ), made AS (
+                INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
+                SELECT b.seq, ep.name, b.document_id, 'pending', b.at
+                FROM batch b JOIN unnest(\(Self.textArray(names))::text[], \(Self.textArray(types))::text[],
+                                         \(Self.textArray(purposes))::text[]) AS ep (name, types, purposes)
+                  ON (ep.types = '' OR b.type = ANY (string_to_array(ep.types, ',')))
+                 AND (ep.purposes = '' OR b.purpose = ANY (string_to_array(ep.purposes, ',')))
+                ON CONFLICT DO NOTHING
+            ), marked AS (
+                UPDATE events SET fanned_out = true FROM batch WHERE events.seq = batch.seq
+            )
+            SELECT count(*) FROM batch
+            """)
+        return Int(rows.first?.int64(0) ?? 0)
+    }
+
+    struct Due {
+        let seq: String
+        let id: String
+        let body: String
+        let attempts: Int
+        let committedAt: Double
+    }
+
+    /// Sends what is due to `endpoint`, a batch at most (one event per document: the earliest
+    /// not yet delivered), and records each outcome; answers whether it tried any.
+    func deliverDue(to endpoint: WebhookEndpoint, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        let now = Self.monotonicMilliseconds()
+        if let down = unreachable[endpoint.name], down.until > now { return false }
+        let due = try connection.query("""
+            SELECT d.event_seq, e.id::text, e.body, d.attempts, extract(epoch from e.at)::float8
+            FROM event_deliveries d JOIN events e ON e.seq = d.event_seq
+            WHERE d.endpoint = \(endpoint.name) AND d.state = 'pending' AND d.next_at <= now()
+              AND NOT EXISTS (SELECT 1 FROM event_deliveries p
+                              WHERE p.endpoint = d.endpoint AND p.document_id = d.document_id AND p.state = 'pending'
+                                AND p.event_seq < d.event_seq)
+            ORDER BY d.next_at, d.event_seq
+            LIMIT \(batchSize)
+            """).map { Due(seq: $0.string(0), id: $0.string(1), body: $0.string(2), attempts: Int($0.int64(3) ?? 0),
+                           committedAt: Double($0.string(4)) ?? 0) }
+        guard !due.isEmpty else { return false }
+        var delivered: [String] = []
+        sending: for event in due {
+            switch send(event, to: endpoint) {
+            case .delivered:
+                delivered.append(event.seq)
+                unreachable[endpoint.name] = nil
+                metrics.count(Metrics.Families.webhookDeliveries, [("endpoint", endpoint.name), ("outcome", "delivered")])
+                metrics.observe(Metrics.Families.webhookLatency, [("endpoint", endpoint.name)],
+                                seconds: max(0, Double(WallTime.unixMilliseconds()) / 1000 - event.committedAt))
+            case .refused(let reason):
+                try failed(event, at: endpoint, reason: reason, on: connection)
+            case .unreachable(let reason):
+                // Nothing more goes to an endpoint that cannot be reached until its back-off
+                // is over; the events not tried keep their attempts.
+                try failed(event, at: endpoint, reason: reason, on: connection)
+                let failures = (unreachable[endpoint.name]?.failures ?? 0) + 1
+                let wait = config.retry.delayMilliseconds(afterAttempt: failures, random: Double.random(in: 0..<1))
+                unreachable[endpoint.name] = (Self.monotonicMilliseconds() + Int64(wait), failures)
+                logger.warning("webhook \(endpoint.name): \(reason); not trying it again for \(wait) ms")
+                break sending
+            }
+        }
+        if !delivered.isEmpty {
+            _ = try connection.query("""
+                UPDATE event_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = NULL
+                WHERE endpoint = \(endpoint.name) AND event_seq = ANY (\(Self.textArray(delivered))::bigint[]) AND state = 'pending'
+                """)
+        }
+        return true
+    }
+
+    enum Outcome {
+        case delivered
+        /// The receiver answered, but not 2xx.
+        case refused(String)
+        /// No answer: the connection failed, timed out, or TLS was refused.
+        case unreachable(String)
+    }
+
+    /// One attempt: POST the event's body with the Standard Webhooks headers of this moment.
+    func send(_ event: Due, to endpoint: WebhookEndpoint) -> Outcome {
+        let body = Array(event.body.utf8)
+        let headers = WebhookSignature.headers(id: event.id, timestamp: UnixSeconds(WallTime.unixMilliseconds() / 1000), body: body,
+                                               secrets: endpoint.secrets)
+            + [("Content-Type", "application/json"), ("User-Agent", "presignd/\(PresigndVersion.current)")]
+        do {
+            let response = try client.send(OutboundRequest(method: "POST", url: endpoint.url, headers: headers, body: body,
+                                                           timeoutMilliseconds: config.timeoutMilliseconds))
+            return (200..<300).contains(response.status) ? .delivered : .refused("HTTP \(response.status)")
+        } catch {
+            return .unreachable(error.reason)
+        }
+    }
+
+    /// Counts a failed attempt: the delivery is due again after its back-off, or dead once it
+    /// has had every attempt.
+    func failed(_ event: Due, at endpoint: WebhookEndpoint, reason: String, on connection: PostgresConnection) throws(PostgresError) {
+        let attempts = event.attempts + 1
+        let dead = attempts >= config.maxAttempts
+        let delay = config.retry.delayMilliseconds(afterAttempt: attempts, random: Double.random(in: 0..<1))
+        _ = try connection.query("""
+            UPDATE event_deliveries
+            SET attempts = \(attempts), last_error = \(String(reason.prefix(200))), state = \(dead ? "dead" : "pending"),
+                next_at = now() + \(delay) * interval '1 millisecond'
+            WHERE endpoint = \(endpoint.name) AND event_seq = \(event.seq)::bigint AND state = 'pending'
+            """)
+        metrics.count(Metrics.Families.webhookDeliveries, [("endpoint", endpoint.name), ("outcome", dead ? "dead" : "retried")])
+        if dead { logger.warning("webhook \(endpoint.name): event \(event.id) dead after \(attempts) attempts (\(reason)); presignd events replay \(event.id)") }
+    }
+
+    /// How long to sleep: until the earliest pending delivery is due or its endpoint reachable
+    /// again, at most `idleMilliseconds` (a NOTIFY ends the sleep sooner).
+    func untilNextDue(on connection: PostgresConnection) throws(PostgresError) -> Int {
+        var wait = idleMilliseconds
+        let now = Self.monotonicMilliseconds()
+        for endpoint in config.endpoints {
+            let row = try connection.query("""
+                SELECT ceil(extract(epoch from min(next_at) - clock_timestamp()) * 1000)::bigint
+                FROM event_deliveries WHERE endpoint = \(endpoint.name) AND state = 'pending'
+                """).first
+            guard let dueIn = row?.int64(0) else { continue }
+            let reachableIn = unreachable[endpoint.name].map { $0.until - now } ?? 0
+            wait = min(wait, Int(max(dueIn, reachableIn, 0)))
+        }
+        return max(wait, 10)
+    }
+
+    /// The age of each endpoint's oldest undelivered event (events not fanned out yet count for all).
+    func reportOldest(on connection: PostgresConnection) throws(PostgresError) {
+        guard metrics.isEnabled else { return }
+        let unassigned = try connection.query("""
+            SELECT extract(epoch from now() - at)::bigint FROM events WHERE NOT fanned_out ORDER BY seq LIMIT 1
+            """).first?.int64(0) ?? 0
+        for endpoint in config.endpoints {
+            let oldest = try connection.query("""
+                SELECT extract(epoch from now() - e.at)::bigint FROM events e
+                WHERE e.seq = (SELECT min(event_seq) FROM event_deliveries WHERE endpoint = \(endpoint.name) AND state = 'pending')
+                """).first?.int64(0) ?? 0
+            metrics.set(Metrics.Families.webhookOldest, [("endpoint", endpoint.name)], to: max(oldest, unassigned))
+        }
+    }
+
+    /// A PostgreSQL array literal of `values` (each quoted), for a `::text[]` or `::bigint[]` bind.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { value in
+            "\"" + String(value.flatMap { $0 == "\\" || $0 == "\"" ? ["\\", $0] : [$0] }) + "\""
+        }.joined(separator: ",") + "}"
+    }
+
+    static func sleep(milliseconds: Int) { usleep(useconds_t(milliseconds) * 1_000) }
+
+    static func monotonicMilliseconds() -> Int64 { Int64(MonotonicTime.now() * 1_000) }
+}
