@@ -3,6 +3,7 @@ import XCTest
 import PresigndSupport
 import PresigndHTTP
 import PresigndSigning
+import PresigndUploads
 
 /// The OpenAPI document against the router: every route is described, every described
 /// operation has a route, and the document holds together (responses, `$ref`s).
@@ -137,5 +138,17 @@ final class OpenAPIDocumentTests: XCTestCase {
         default:
             break
         }
+    }
+
+    /// The webhooks described are exactly the event types presignd writes, each with the Event body.
+    func testEveryEventTypeIsDescribedAsAWebhook() throws {
+        let webhooks = try XCTUnwrap(document["webhooks"]?.objectValue, "the document has no webhooks object")
+        XCTAssertEqual(Set(webhooks.keys), Set(DocumentEventType.allCases.map(\.rawValue)))
+        for (name, item) in webhooks.members {
+            XCTAssertEqual(item["post"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]?.stringValue,
+                           "#/components/schemas/Event", name)
+        }
+        let types = document["components"]?["schemas"]?["Event"]?["properties"]?["type"]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+        XCTAssertEqual(types, DocumentEventType.allCases.map(\.rawValue))
     }
 }

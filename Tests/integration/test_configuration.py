@@ -16,7 +16,8 @@ from harness.presignd import binary
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # README's configuration tables: the three under "## Configuration" and the media route's.
-SECTIONS = ["### Serving", "### JWT authentication", "### Flows, S3 and PostgreSQL", "## Images at fixed URLs: the media route"]
+SECTIONS = ["### Serving", "### JWT authentication", "### Flows, S3 and PostgreSQL", "## Images at fixed URLs: the media route",
+            "## Events and webhooks: the application learns of every upload"]
 # README abbreviates related variables after a full name; these are what the abbreviations stand for.
 ABBREVIATIONS = {
     "_HS384_": "PRESIGND_JWT_HS384_SECRET",
@@ -43,6 +44,14 @@ ANY_VALUE = {
 # (None removes a variable from the valid environment).
 BAD = {
     "PRESIGND_LISTEN": "nowhere:port",
+    "PRESIGND_WEBHOOKS": '{"app": {"url": "ftp://app.internal/hooks", "secrets": ["whsec_short"]}}',
+    "PRESIGND_EVENTS": "sometimes",
+    "PRESIGND_WEBHOOK_TIMEOUT_MS": "5",
+    "PRESIGND_WEBHOOK_MAX_ATTEMPTS": "0",
+    "PRESIGND_WEBHOOK_RETRY_BASE_MS": "soon",
+    "PRESIGND_WEBHOOK_RETRY_MAX_MS": {"PRESIGND_WEBHOOK_RETRY_BASE_MS": "60000", "PRESIGND_WEBHOOK_RETRY_MAX_MS": "1000"},
+    "PRESIGND_EVENT_RETENTION_DAYS": "0",
+    "PRESIGND_WEBHOOK_DELIVERY": "cron",
     "PRESIGND_SOCKET_MODE": "0999",
     "PRESIGND_WORKERS": "many",
     "PRESIGND_THREADS": "lots",

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -168,6 +169,33 @@ def test_every_change_arrives_signed_once_in_commit_order_with_the_document(main
     time.sleep(0.5)
     assert [(m["type"], m["data"]["purpose"]) for m in thumbs.snapshot()] == [("upload.ready", "avatar")]
     assert not receiver.refused and not thumbs.refused
+
+
+def test_racing_requests_write_one_event_per_change(main_stack, receiver):
+    """Eight confirms released at once, then eight deletes: one change each, so one event each
+    (and one audit row each), delivered in that order."""
+    env, api, *_ = main_stack
+    presigned = api.presign(user="erin")
+    assert post_form(presigned, PNG).status_code in (200, 201, 204)
+    doc = presigned["fileId"]
+
+    def at_once(call):
+        barrier = threading.Barrier(8)
+
+        def one(_):
+            barrier.wait()
+            return call().status_code
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return list(pool.map(one, range(8)))
+
+    assert at_once(lambda: api.confirm(doc, "erin")) == [200] * 8
+    deletes = at_once(lambda: api.call("DELETE", f"/api/documents/{doc}", "erin"))
+    assert deletes.count(204) >= 1 and set(deletes) <= {204, 404}, deletes
+    assert psql(env, f"SELECT type FROM events WHERE document_id = '{doc}' ORDER BY seq") == [["upload.ready"], ["document.deleted"]]
+    rows = psql(env, f"SELECT action FROM audit_log WHERE resource = 'document:{doc}' ORDER BY id")
+    assert [r[0] for r in rows] == ["upload.presign", "upload.confirm", "document.delete"]
+    receiver.wait_for(lambda ms: len([m for m in ms if m["data"]["id"] == doc]) >= 2, what="both events")
+    assert [m["type"] for m in receiver.for_document(doc)] == ["upload.ready", "document.deleted"]
 
 
 def audit_actions_count(env, doc):

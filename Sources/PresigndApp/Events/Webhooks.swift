@@ -181,6 +181,7 @@ package struct WebhookConfig: Sendable, Equatable {
             let purposes = endpoint.purposes.map { $0.sorted().joined(separator: ",") } ?? "every purpose"
             return ConfigEntry("webhook \(endpoint.name)", "\(host) (\(events); \(purposes); \(endpoint.secrets.count) secret(s))")
         } + [
+            ConfigEntry("PRESIGND_WEBHOOKS", endpoints.isEmpty ? "(unset: no webhooks)" : "(the \(endpoints.count) endpoint(s) above)"),
             ConfigEntry("PRESIGND_EVENTS", eventsEnabled ? "on (changes write event rows; NOTIFY presignd_events)" : "off"),
             ConfigEntry("PRESIGND_WEBHOOK_TIMEOUT_MS", "\(timeoutMilliseconds) ms"),
             ConfigEntry("PRESIGND_WEBHOOK_MAX_ATTEMPTS", "\(maxAttempts)"),
