@@ -72,6 +72,8 @@ DIAG_SECONDS = int(os.environ.get("FLOOR_DIAG_SECONDS", "5"))
 DIAG_ROUNDS = int(os.environ.get("FLOOR_DIAG_ROUNDS", "3"))
 PROFILE = os.environ.get("FLOOR_PROFILE")
 PROFILE_REQUESTS = int(os.environ.get("FLOOR_PROFILE_REQUESTS", "2000"))
+# More of presignd's environment, as JSON (e.g. '{"PRESIGND_EVENTS": "on"}': the write path with events).
+PRESIGND_ENV = json.loads(os.environ.get("FLOOR_PRESIGND_ENV", "{}"))
 USER = "bench-user"
 CDN_DOMAIN = "cdn.bench.test"
 PRESIGN_BODY = {"purpose": "document", "fileName": "bench.pdf", "contentType": "application/pdf", "fileSize": 4}
@@ -254,7 +256,7 @@ class Stack:
             f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         self.env = dict(self.pg.env, PRESIGND_JWT_HS256_SECRET=SECRET, PRESIGND_CDN_DOMAIN=CDN_DOMAIN,
                         PRESIGND_CDN_COOKIE_DOMAIN=".bench.test", PRESIGND_CLOUDFRONT_KEY_PAIR_ID="K2JCJMDEHXQW5F",
-                        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path, PRESIGND_TEST_DELAY="0")
+                        PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=key_path, PRESIGND_TEST_DELAY="0", **PRESIGND_ENV)
         migrate_env = dict(os.environ, **self.env)
         subprocess.run([os.environ["PRESIGND_BINARY"], "migrate"], env=migrate_env, check=True, capture_output=True)
         self.pg.psql("CREATE EXTENSION pg_stat_statements")

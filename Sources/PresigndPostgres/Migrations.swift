@@ -330,8 +330,8 @@ package enum Migrations {
                 delivered_at    timestamptz,
                 PRIMARY KEY (event_seq, endpoint)
             );
-            -- What is due, per endpoint; an earlier pending event of the same document; the dead letters.
-            CREATE INDEX event_deliveries_due ON event_deliveries (endpoint, next_at) WHERE state = 'pending';
+            -- What is due, per endpoint, in order; the first pending event of each document; the dead letters.
+            CREATE INDEX event_deliveries_due ON event_deliveries (endpoint, next_at, event_seq) WHERE state = 'pending';
             CREATE INDEX event_deliveries_document ON event_deliveries (endpoint, document_id, event_seq) WHERE state = 'pending';
             CREATE INDEX event_deliveries_dead ON event_deliveries (endpoint, event_seq) WHERE state = 'dead';
 

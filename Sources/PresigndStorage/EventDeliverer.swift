@@ -12,7 +12,11 @@ import PresigndUploads
 /// runs at a time across every worker and host: the holder of a session advisory lock, on its
 /// own connection, which also `LISTEN`s, so it sleeps until an event commits, a replay is asked
 /// for, or the next retry is due. Per endpoint, an event of a document goes out only once every
-/// earlier event of that document was delivered or dead-lettered (commit order per document).
+/// earlier event of that document was delivered or dead-lettered (commit order per document): a
+/// delivery is never due before an earlier pending one of its document (fan-out and each retry
+/// push the later ones back), and of what is due only each document's first pending one is sent.
+/// Every statement is an index range scan whatever the planner's statistics say (the tables fill
+/// in bursts): no anti-join, the per-document check in code.
 /// Delivery is at least once: a deliverer that dies after a receiver's 2xx and before recording
 /// it sends that event again, with the same `webhook-id`.
 package final class EventDeliverer: @unchecked Sendable {
@@ -35,6 +39,11 @@ package final class EventDeliverer: @unchecked Sendable {
     /// Endpoints whose last attempt could not reach them: left alone until then (monotonic ms),
     /// after this many failures in a row.
     var unreachable: [String: (until: Int64, failures: Int)] = [:]
+    /// Whether a failed delivery may be waiting for its retry: only then does an idle deliverer
+    /// ask when the next one is due (a replay wakes it by NOTIFY).
+    var retriesMayWait = true
+    /// When the oldest-undelivered gauges were last set (monotonic ms): once a second at most.
+    var reportedAt: Int64 = 0
 
     package init(settings: PostgresSettings, config: WebhookConfig, logger: Logger, metrics: Metrics) {
         self.settings = settings
@@ -71,34 +80,39 @@ package final class EventDeliverer: @unchecked Sendable {
     func deliver(on connection: PostgresConnection, while running: () -> Bool) throws(PostgresError) {
         while running() {
             while try fanOut(on: connection) == batchSize {}
-            var attempted = false
-            for endpoint in config.endpoints { attempted = try deliverDue(to: endpoint, on: connection) || attempted }
-            if attempted { continue }
+            var more = false
+            for endpoint in config.endpoints { more = try deliverDue(to: endpoint, on: connection) == batchSize || more }
+            // A full batch may have left more behind; otherwise what committed meanwhile has sent
+            // its NOTIFY, which ends the wait below at once.
+            if more { continue }
             try reportOldest(on: connection)
-            _ = try connection.notifications(waitingAtMost: try untilNextDue(on: connection))
+            _ = try connection.notifications(waitingAtMost: retriesMayWait ? try untilNextDue(on: connection) : idleMilliseconds)
         }
     }
 
     /// Makes the deliveries of up to a batch of new events, one per endpoint that wants each,
-    /// in one statement; answers how many events it took.
+    /// in one statement (each due no sooner than the latest pending one of its document); answers
+    /// how many events it took.
     func fanOut(on connection: PostgresConnection) throws(PostgresError) -> Int {
         let names = config.endpoints.map(\.name)
         let types = config.endpoints.map { $0.events.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "" }
         let purposes = config.endpoints.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" }
         let rows = try connection.query("""
             WITH batch AS (
-                SELECT seq, type, purpose, document_id, at FROM events WHERE NOT fanned_out ORDER BY seq LIMIT \(batchSize)
-                FOR UPDATE
+                UPDATE events SET fanned_out = true
+                WHERE seq = ANY (ARRAY(SELECT seq FROM events WHERE NOT fanned_out ORDER BY seq LIMIT \(batchSize) FOR UPDATE))
+                RETURNING seq, type, purpose, document_id, at
             ), made AS (
                 INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
-                SELECT b.seq, ep.name, b.document_id, 'pending', b.at
+                SELECT b.seq, ep.name, b.document_id, 'pending',
+                       greatest(b.at, (SELECT p.next_at FROM event_deliveries p
+                                       WHERE p.endpoint = ep.name AND p.document_id = b.document_id AND p.state = 'pending'
+                                       ORDER BY p.event_seq DESC LIMIT 1))
                 FROM batch b JOIN unnest(\(Self.textArray(names))::text[], \(Self.textArray(types))::text[],
                                          \(Self.textArray(purposes))::text[]) AS ep (name, types, purposes)
                   ON (ep.types = '' OR b.type = ANY (string_to_array(ep.types, ',')))
                  AND (ep.purposes = '' OR b.purpose = ANY (string_to_array(ep.purposes, ',')))
                 ON CONFLICT DO NOTHING
-            ), marked AS (
-                UPDATE events SET fanned_out = true FROM batch WHERE events.seq = batch.seq
             )
             SELECT count(*) FROM batch
             """)
@@ -111,25 +125,34 @@ package final class EventDeliverer: @unchecked Sendable {
         let body: String
         let attempts: Int
         let committedAt: Double
+        let documentID: String
     }
 
     /// Sends what is due to `endpoint`, a batch at most (one event per document: the earliest
-    /// not yet delivered), and records each outcome; answers whether it tried any.
-    func deliverDue(to endpoint: WebhookEndpoint, on connection: PostgresConnection) throws(PostgresError) -> Bool {
+    /// not yet delivered), and records each outcome; answers how many were due.
+    func deliverDue(to endpoint: WebhookEndpoint, on connection: PostgresConnection) throws(PostgresError) -> Int {
         let now = Self.monotonicMilliseconds()
-        if let down = unreachable[endpoint.name], down.until > now { return false }
-        let due = try connection.query("""
-            SELECT d.event_seq, e.id::text, e.body, d.attempts, extract(epoch from e.at)::float8
+        if let down = unreachable[endpoint.name], down.until > now { return 0 }
+        let candidates = try connection.query("""
+            SELECT d.event_seq, e.id::text, e.body, d.attempts, extract(epoch from e.at)::float8, d.document_id::text
             FROM event_deliveries d JOIN events e ON e.seq = d.event_seq
             WHERE d.endpoint = \(endpoint.name) AND d.state = 'pending' AND d.next_at <= now()
-              AND NOT EXISTS (SELECT 1 FROM event_deliveries p
-                              WHERE p.endpoint = d.endpoint AND p.document_id = d.document_id AND p.state = 'pending'
-                                AND p.event_seq < d.event_seq)
             ORDER BY d.next_at, d.event_seq
             LIMIT \(batchSize)
-            """).map { Due(seq: $0.string(0), id: $0.string(1), body: $0.string(2), attempts: Int($0.int64(3) ?? 0),
-                           committedAt: Double($0.string(4)) ?? 0) }
-        guard !due.isEmpty else { return false }
+            """)
+        guard !candidates.isEmpty else { return 0 }
+        // Each document's first pending delivery: only that one may go now.
+        let firsts = Set(try connection.query("""
+            SELECT first.event_seq
+            FROM unnest(\(Self.textArray(candidates.map { $0.string(5) }))::uuid[]) AS doc (id)
+            CROSS JOIN LATERAL (SELECT event_seq FROM event_deliveries
+                                WHERE endpoint = \(endpoint.name) AND document_id = doc.id AND state = 'pending'
+                                ORDER BY event_seq LIMIT 1) first
+            """).map { $0.string(0) })
+        let due = candidates.filter { firsts.contains($0.string(0)) }.map {
+            Due(seq: $0.string(0), id: $0.string(1), body: $0.string(2), attempts: Int($0.int64(3) ?? 0),
+                committedAt: Double($0.string(4)) ?? 0, documentID: $0.string(5))
+        }
         var delivered: [String] = []
         sending: for event in due {
             switch send(event, to: endpoint) {
@@ -158,7 +181,7 @@ package final class EventDeliverer: @unchecked Sendable {
                 WHERE endpoint = \(endpoint.name) AND event_seq = ANY (\(Self.textArray(delivered))::bigint[]) AND state = 'pending'
                 """)
         }
-        return true
+        return candidates.count
     }
 
     enum Outcome {
@@ -184,42 +207,60 @@ package final class EventDeliverer: @unchecked Sendable {
         }
     }
 
-    /// Counts a failed attempt: the delivery is due again after its back-off, or dead once it
-    /// has had every attempt.
+    /// Counts a failed attempt: the delivery is due again after its back-off (and the later ones
+    /// of its document no sooner), or dead once it has had every attempt.
     func failed(_ event: Due, at endpoint: WebhookEndpoint, reason: String, on connection: PostgresConnection) throws(PostgresError) {
         let attempts = event.attempts + 1
         let dead = attempts >= config.maxAttempts
+        retriesMayWait = true
         let delay = config.retry.delayMilliseconds(afterAttempt: attempts, random: Double.random(in: 0..<1))
         _ = try connection.query("""
-            UPDATE event_deliveries
-            SET attempts = \(attempts), last_error = \(String(reason.prefix(200))), state = \(dead ? "dead" : "pending"),
-                next_at = now() + \(delay) * interval '1 millisecond'
-            WHERE endpoint = \(endpoint.name) AND event_seq = \(event.seq)::bigint AND state = 'pending'
+            WITH failed AS (
+                UPDATE event_deliveries
+                SET attempts = \(attempts), last_error = \(String(reason.prefix(200))), state = \(dead ? "dead" : "pending"),
+                    next_at = now() + \(delay) * interval '1 millisecond'
+                WHERE endpoint = \(endpoint.name) AND event_seq = \(event.seq)::bigint AND state = 'pending'
+                RETURNING next_at
+            )
+            UPDATE event_deliveries d SET next_at = greatest(d.next_at, failed.next_at)
+            FROM failed
+            WHERE d.endpoint = \(endpoint.name) AND d.document_id = \(event.documentID)::uuid AND d.state = 'pending'
+              AND d.event_seq > \(event.seq)::bigint
             """)
         metrics.count(Metrics.Families.webhookDeliveries, [("endpoint", endpoint.name), ("outcome", dead ? "dead" : "retried")])
         if dead { logger.warning("webhook \(endpoint.name): event \(event.id) dead after \(attempts) attempts (\(reason)); presignd events replay \(event.id)") }
     }
 
-    /// How long to sleep: until the earliest pending delivery is due or its endpoint reachable
-    /// again, at most `idleMilliseconds` (a NOTIFY ends the sleep sooner).
+    /// How long to sleep: until an endpoint that could not be reached may be tried again, or the
+    /// earliest pending delivery is due (none waits behind an earlier one of its document that is
+    /// due later); at most `idleMilliseconds` (a NOTIFY ends the sleep sooner).
     func untilNextDue(on connection: PostgresConnection) throws(PostgresError) -> Int {
         var wait = idleMilliseconds
         let now = Self.monotonicMilliseconds()
+        var waiting = false
         for endpoint in config.endpoints {
+            if let down = unreachable[endpoint.name], down.until > now {
+                wait = min(wait, Int(down.until - now))
+                waiting = true
+                continue
+            }
             let row = try connection.query("""
                 SELECT ceil(extract(epoch from min(next_at) - clock_timestamp()) * 1000)::bigint
                 FROM event_deliveries WHERE endpoint = \(endpoint.name) AND state = 'pending'
                 """).first
             guard let dueIn = row?.int64(0) else { continue }
-            let reachableIn = unreachable[endpoint.name].map { $0.until - now } ?? 0
-            wait = min(wait, Int(max(dueIn, reachableIn, 0)))
+            wait = min(wait, Int(max(dueIn, 0)))
+            waiting = true
         }
+        retriesMayWait = waiting
         return max(wait, 10)
     }
 
     /// The age of each endpoint's oldest undelivered event (events not fanned out yet count for all).
     func reportOldest(on connection: PostgresConnection) throws(PostgresError) {
-        guard metrics.isEnabled else { return }
+        let now = Self.monotonicMilliseconds()
+        guard metrics.isEnabled, now - reportedAt >= 1_000 else { return }
+        reportedAt = now
         let unassigned = try connection.query("""
             SELECT extract(epoch from now() - at)::bigint FROM events WHERE NOT fanned_out ORDER BY seq LIMIT 1
             """).first?.int64(0) ?? 0

@@ -397,3 +397,54 @@ def test_check_config_shows_endpoints_without_secrets_and_names_what_to_fix(post
     out = presignd(bad, "check-config")
     assert out.returncode == 78
     assert 'endpoint "app": "avatars" is not one of the configured purposes' in out.stderr
+
+
+def test_a_separate_deliverer_delivers_when_serve_does_not(postgres, ministack, tmp_path):
+    """PRESIGND_WEBHOOK_DELIVERY=separate: serve writes events and delivers none; `presignd deliver`
+    (deploy/presignd-deliver.service) delivers them, also those written before it started."""
+    apart = Receiver(SECRET)
+    env = database_env(postgres, ministack, "separate", PRESIGND_WEBHOOKS=webhooks(app={"url": apart.url, "secrets": [SECRET]}),
+                       PRESIGND_WEBHOOK_DELIVERY="separate")
+    server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
+    deliverer = None
+    try:
+        doc = upload_ready(API(proxy.url))["fileId"]
+        time.sleep(1.5)
+        assert apart.snapshot() == [] and psql(env, "SELECT count(*) FROM events") == [["1"]]
+        deliverer = subprocess.Popen([BINARY, "deliver"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        apart.wait_for(lambda ms: any(m["data"]["id"] == doc for m in ms), what="the event from presignd deliver")
+        later = upload_ready(API(proxy.url), name="later.png")["fileId"]
+        apart.wait_for(lambda ms: any(m["data"]["id"] == later for m in ms), what="an event written while it runs")
+        assert "this process delivers" not in server.log()
+    finally:
+        if deliverer is not None:
+            deliverer.kill()
+            deliverer.wait()
+        stop_stack(server, proxy)
+        apart.stop()
+    assert "webhook delivery: this process delivers to app" in deliverer.stdout.read()
+
+
+def test_a_documents_later_events_wait_for_its_earlier_one_being_retried(postgres, ministack, tmp_path):
+    """The receiver refuses each message's first two attempts (500): the share made while the upload's
+    event is backing off arrives only after it, and the unshare after the share."""
+    picky = Receiver(SECRET, fail_first=2)
+    env = database_env(postgres, ministack, "ordered", PRESIGND_WEBHOOKS=webhooks(app={"url": picky.url, "secrets": [SECRET]}),
+                       PRESIGND_WEBHOOK_RETRY_BASE_MS="400", PRESIGND_WEBHOOK_RETRY_MAX_MS="2000")
+    server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
+    try:
+        api = API(proxy.url)
+        doc = upload_ready(api)["fileId"]
+        assert api.call("POST", f"/api/documents/{doc}/shares", "alice", {"userId": "bob"}).status_code == 201
+        assert api.call("DELETE", f"/api/documents/{doc}/shares/bob", "alice").status_code == 204
+        messages = picky.wait_for(lambda ms: len(ms) >= 3, what="the three events")
+        assert [m["type"] for m in messages] == ["upload.ready", "share.added", "share.revoked"]
+        attempts = [(t, i) for t, i, _ in picky.attempts]
+        ids = [m["id"] for m in messages]
+        first_of = {i: min(t for t, j in attempts if j == i) for i in ids}
+        last_of = {i: max(t for t, j in attempts if j == i) for i in ids}
+        assert first_of[ids[1]] >= last_of[ids[0]] and first_of[ids[2]] >= last_of[ids[1]], "a later event went out early"
+        assert [sum(1 for _, j in attempts if j == i) for i in ids] == [3, 3, 3]
+    finally:
+        stop_stack(server, proxy)
+        picky.stop()

@@ -1,7 +1,7 @@
 """A webhook receiver on a loopback port, as an application beside presignd would run one: every
 message is verified with the `standardwebhooks` package from PyPI (the specification's reference
 library), never with presignd's own code, and recorded. `mode` says how it answers: "ok" (204),
-"error" (500), "slow" (answers only after `slow_seconds`), "close" (drops the connection without an
+"error" (500; or only each message's first `fail_first` attempts), "slow" (answers only after `slow_seconds`), "close" (drops the connection without an
 answer) or "down" (its port refuses connections: the socket is closed)."""
 import http.server
 import json
@@ -13,9 +13,11 @@ from standardwebhooks.webhooks import Webhook
 
 
 class Receiver:
-    def __init__(self, secret, port=0, slow_seconds=5.0):
+    def __init__(self, secret, port=0, slow_seconds=5.0, fail_first=0):
         self.webhook = Webhook(secret)
         self.slow_seconds = slow_seconds
+        self.fail_first = fail_first  # in mode "ok", each message's first this many attempts get a 500
+        self.tries = {}
         self.lock = threading.Lock()
         self.messages = []  # what verified: dicts of id, type, body (bytes), data, at (monotonic)
         self.attempts = []  # every request: (monotonic time, webhook-id, mode answered in)
@@ -50,7 +52,9 @@ class Receiver:
                     return
                 if mode == "slow":
                     time.sleep(receiver.slow_seconds)
-                if mode == "error":
+                with receiver.lock:
+                    tries = receiver.tries[headers.get("webhook-id")] = receiver.tries.get(headers.get("webhook-id"), 0) + 1
+                if mode == "error" or (mode == "ok" and tries <= receiver.fail_first):
                     self.answer(500, b"receiver broken")
                     return
                 try:
