@@ -33,3 +33,26 @@ extension PostgresSettings {
             pooler: pooler)
     }
 }
+
+/// A replica for the read-only routes (`PRESIGND_DATABASE_READ_URL`, e.g. a multi-host URL with
+/// `target_session_attrs=prefer-standby`), used while it lags the primary by at most
+/// `PRESIGND_DATABASE_READ_MAX_LAG_MS`; the timeouts and pooler are the primary's.
+package struct ReadReplicaConfig: Sendable, Equatable {
+    package let settings: PostgresSettings
+    package let maxLagMilliseconds: Int
+
+    /// Nil when no read URL is set.
+    package static func from(_ environment: Environment, primary: PostgresSettings) throws(ConfigError) -> ReadReplicaConfig? {
+        let maxLag = try environment.integer("PRESIGND_DATABASE_READ_MAX_LAG_MS", default: 1_000, range: 10...600_000)
+        guard let conninfo = try environment.secret("PRESIGND_DATABASE_READ_URL") else { return nil }
+        guard PostgresConnection.canParse(conninfo) else {
+            return try environment.refuse(ConfigError(
+                variable: "PRESIGND_DATABASE_READ_URL",
+                problem: "libpq cannot parse it; write a URI (postgresql://user@replica1,replica2/db?target_session_attrs=prefer-standby) or key=value pairs"),
+                fallback: nil)
+        }
+        var settings = primary
+        settings.conninfo = conninfo
+        return ReadReplicaConfig(settings: settings, maxLagMilliseconds: maxLag)
+    }
+}

@@ -151,7 +151,23 @@ extension PostgresDocumentStore {
         var binds: [String?] { [id, userID] + audit.values }
     }
 
-    /// One audit row (the CDN cookie route's).
+    /// `OpenForDownload`'s access check alone, for a replica (which takes no writes).
+    struct DownloadAccess: HotStatement {
+        let id: String
+        let userID: String
+
+        // $1 document id, $2 user.
+        static let statement = SQL.Statement(numbered: """
+            SELECT \(PostgresDocumentStore.columnsText)
+            FROM documents d
+            WHERE d.id = $1::uuid AND \(PostgresDocumentStore.availableText)
+              AND (d.owner_id = $2 OR EXISTS (SELECT 1 FROM document_shares s WHERE s.document_id = d.id AND s.user_id = $2))
+            """)
+
+        var binds: [String?] { [id, userID] }
+    }
+
+    /// One audit row (the CDN cookie route's, and a download's answered from a replica).
     struct RecordAudit: HotStatement {
         let audit: AuditEntry
 

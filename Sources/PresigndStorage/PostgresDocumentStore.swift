@@ -19,13 +19,17 @@ package struct PostgresDocumentStore: DocumentStore {
     let bucket: String?
     /// Writes an event with each change an application hears of; nil: events are off.
     let events: EventOutbox?
+    /// The replica the read-only routes use while it is current enough; nil: the primary only.
+    let reads: ReplicaReads?
 
-    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, bucket: String? = nil, events: EventOutbox? = nil) {
+    package init(pool: PostgresPool, logger: Logger, metrics: Metrics = .off, bucket: String? = nil, events: EventOutbox? = nil,
+                 reads: ReplicaReads? = nil) {
         self.pool = pool
         self.logger = logger
         self.metrics = metrics
         self.bucket = bucket
         self.events = events
+        self.reads = reads
     }
 
     /// `status IN (…)` of the states the lifecycle answers yes for: the SQL asks the same
@@ -80,9 +84,10 @@ package struct PostgresDocumentStore: DocumentStore {
         }
     }
 
-    /// The caller's usage rows: one index lookup, however many documents they hold.
+    /// The caller's usage rows: one index lookup, however many documents they hold (on the
+    /// replica while it is current enough).
     package func usage(ownerID: String) throws -> [PurposeUsage] {
-        try run("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
+        try read("SELECT purpose, files, bytes FROM upload_usage WHERE owner_id = \(ownerID) AND files > 0 ORDER BY purpose")
             .map { PurposeUsage(purpose: $0.string(0), files: $0.int64(1) ?? 0, bytes: $0.int64(2) ?? 0) }
     }
 
@@ -162,8 +167,16 @@ package struct PostgresDocumentStore: DocumentStore {
             """).map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
+    /// On the replica (while it is current enough) the access check is a read and the audit row
+    /// goes to the primary; a document the replica does not show (confirmed a moment ago, or
+    /// never there) is asked of the primary, in the one statement that also audits.
     package func openForDownload(id: String, userID: String, audit: AuditEntry) throws -> DocumentRecord? {
-        try run(OpenForDownload(id: id, userID: userID, audit: audit).sql).first.map { row throws(UnknownStatus) in try Self.record(row) }
+        if let row = onReplica(DownloadAccess(id: id, userID: userID).sql, found: { !$0.isEmpty })?.first {
+            let record = try Self.record(row)
+            try run(RecordAudit(audit: audit).sql)
+            return record
+        }
+        return try run(OpenForDownload(id: id, userID: userID, audit: audit).sql).first.map { row throws(UnknownStatus) in try Self.record(row) }
     }
 
     package func listAccessible(userID: String, after cursor: DocumentCursor?, limit: Int) throws -> [DocumentRecord] {
@@ -175,7 +188,7 @@ package struct PostgresDocumentStore: DocumentStore {
             owned = "AND (d.created_at, d.id) < (to_timestamp(\(cursor.createdAt)), \(cursor.id)::uuid)"
             shared = "AND (s.document_created_at, s.document_id) < (to_timestamp(\(cursor.createdAt)), \(cursor.id)::uuid)"
         }
-        return try run("""
+        return try read("""
             SELECT \(fragment: Self.recordColumnList) FROM (
                 (SELECT \(fragment: Self.columns), d.created_at AS sort_at, d.id AS sort_id
                  FROM documents d
@@ -192,6 +205,37 @@ package struct PostgresDocumentStore: DocumentStore {
             ORDER BY sort_at DESC, sort_id DESC
             LIMIT \(limit)
             """).map { row throws(UnknownStatus) in try Self.record(row) }
+    }
+
+    /// A read-only statement: on the replica while it is current enough, else on the primary.
+    func read(_ sql: SQL) throws -> [PostgresRow] {
+        try onReplica(sql, found: { _ in true }) ?? run(sql)
+    }
+
+    /// `sql`'s rows from the replica when it is current enough and `found` accepts them; nil
+    /// (the primary must answer) otherwise: the gate is closed, the replica failed (the gate
+    /// closes until its next good check), or the answer may be one the replica has not caught
+    /// up with. Counted by which database served and why.
+    func onReplica(_ sql: SQL, found: ([PostgresRow]) -> Bool) -> [PostgresRow]? {
+        guard let reads else { return nil }
+        guard reads.isFresh else {
+            metrics.count(Metrics.Families.dbReads, [("pool", "primary"), ("reason", "replica_behind")])
+            return nil
+        }
+        do {
+            let rows = try reads.query(sql)
+            guard found(rows) else {
+                metrics.count(Metrics.Families.dbReads, [("pool", "primary"), ("reason", "not_on_replica")])
+                return nil
+            }
+            metrics.count(Metrics.Families.dbReads, [("pool", "replica"), ("reason", "current")])
+            return rows
+        } catch {
+            reads.markStale()
+            metrics.count(Metrics.Families.dbReads, [("pool", "primary"), ("reason", "replica_failed")])
+            logger.warning("read replica: \(error.logged); reading from the primary")
+            return nil
+        }
     }
 
     package func share(documentID: String, ownerID: String, with userID: String, audit: AuditEntry) throws -> Bool {

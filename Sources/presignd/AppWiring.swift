@@ -31,7 +31,8 @@ enum AppWiring {
         let pool = PostgresPool(settings: config.database,
                                 observer: poolObserver(metrics, worker: config.environment.string("PRESIGND_WORKER_SLOT") ?? "0", logger: logger))
         let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics, bucket: s3Flow.bucket,
-                                                                events: eventOutbox(config.webhooks)), metrics: metrics)
+                                                                events: eventOutbox(config.webhooks), reads: replicaReads(config, logger: logger)),
+                                          metrics: metrics)
         let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
@@ -53,6 +54,15 @@ enum AppWiring {
         return Application(routes: routes, authenticator: authenticator, scopes: jwt.scopes,
                            clock: clock, limits: RequestLimits(maxBodyBytes: config.server.bodyLimit), middleware: [cors], logger: logger,
                            metrics: metrics)
+    }
+
+    /// The replica's pool and its watcher (a thread of this worker), when one is configured.
+    static func replicaReads(_ config: PresigndConfig, logger: Logger) -> ReplicaReads? {
+        guard let replica = config.readReplica else { return nil }
+        let reads = ReplicaReads(settings: replica.settings, maxLagMilliseconds: replica.maxLagMilliseconds,
+                                 observer: PoolObserver(notice: databaseNotices(logger)))
+        if !Threads.start({ reads.watch() }) { logger.error("cannot start the read replica's watcher: every read goes to the primary") }
+        return reads
     }
 
     /// How serve's and sweep's stores write events: nil when events are off.

@@ -23,6 +23,8 @@ struct PresigndConfig {
     let jwt: JWTConfig
     let s3: S3Config
     let database: PostgresSettings
+    /// The replica the read-only routes use, when `PRESIGND_DATABASE_READ_URL` names one.
+    let readReplica: ReadReplicaConfig?
     let flows: FlowsConfig
     let cors: CORSConfig
     /// Loaded when a CDN is configured (`PRESIGND_CDN_DOMAIN`).
@@ -114,7 +116,10 @@ struct PresigndConfig {
                             : env.string("AWS_PROFILE") ?? "default"),
             ]
         }
-        let database = section("database", { try PostgresSettings.from(env) }) { settings in [
+        let database = section("database", { () throws -> (PostgresSettings, ReadReplicaConfig?) in
+            let settings = try PostgresSettings.from(env)
+            return (settings, try ReadReplicaConfig.from(env, primary: settings))
+        }) { settings, replica in [
             ConfigEntry("DATABASE_URL", env.string("DATABASE_URL").map(ConnectionString.masked)),
             ConfigEntry("PGHOST", env.string("PGHOST")),
             ConfigEntry("PGDATABASE", env.string("PGDATABASE")),
@@ -123,6 +128,9 @@ struct PresigndConfig {
             ConfigEntry("PGCONNECT_TIMEOUT", "\(settings.connectTimeoutSeconds) s"),
             ConfigEntry("PRESIGND_DB_STATEMENT_TIMEOUT_MS", "\(settings.statementTimeoutMilliseconds) ms"),
             ConfigEntry("PRESIGND_DB_POOLER", settings.pooler.rawValue),
+            ConfigEntry("PRESIGND_DATABASE_READ_URL", env.string("PRESIGND_DATABASE_READ_URL").map(ConnectionString.masked)
+                        ?? "(unset: every read on the primary)"),
+            ConfigEntry("PRESIGND_DATABASE_READ_MAX_LAG_MS", "\(replica?.maxLagMilliseconds ?? 1_000) ms"),
         ] }
         let flows = section("flows", { try FlowsConfig.from(env) }) { flows in
             flows.purposes.all.map { purpose in
@@ -186,7 +194,8 @@ struct PresigndConfig {
               let cloudFront, let media, let webhooks, let retention else {
             throw Invalid(sections: sections, errors: errors)
         }
-        return PresigndConfig(server: server, observability: observability, jwt: jwt, s3: s3, database: database, flows: flows,
+        return PresigndConfig(server: server, observability: observability, jwt: jwt, s3: s3, database: database.0, readReplica: database.1,
+                              flows: flows,
                               cors: cors, cloudFront: cloudFront, media: media, webhooks: webhooks, auditRetentionMonths: retention,
                               sections: sections, environment: env.throwing)
     }

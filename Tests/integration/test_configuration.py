@@ -82,6 +82,8 @@ BAD = {
     "PGCONNECT_TIMEOUT": "0",
     "PRESIGND_DB_STATEMENT_TIMEOUT_MS": "1",
     "PRESIGND_DB_POOLER": "pgbouncer",
+    "PRESIGND_DATABASE_READ_URL": "postgresql://[::1",
+    "PRESIGND_DATABASE_READ_MAX_LAG_MS": "5",
     "AWS_REGION": "not a region!",
     "AWS_DEFAULT_REGION": "Not_A_Region",
     "AWS_ENDPOINT_URL_S3": "ftp://store.example",
