@@ -204,11 +204,14 @@ def throughput(pg, s3, work, stopped, url):
         "contentType": "image/png", "checksum": None, "reason": None}})
     time.sleep(1)
     before, started = fast.cpu(pg), time.monotonic()
-    fast.psql(f"""INSERT INTO events (id, type, document_id, owner_id, purpose, at, body, fanned_out)
-                  SELECT gen_random_uuid(), 'upload.ready', gen_random_uuid(), 'alice', 'avatar', now(),
-                         '{body.replace("'", "''")}', false FROM generate_series(1, {EVENTS})""")
-    while fast.psql("SELECT EXISTS (SELECT 1 FROM events WHERE NOT fanned_out) "
-                    "OR EXISTS (SELECT 1 FROM event_deliveries WHERE state = 'pending')") == "t":
+    fast.psql(f"""WITH e AS (
+                      INSERT INTO events (id, type, document_id, owner_id, purpose, at, body)
+                      SELECT gen_random_uuid(), 'upload.ready', gen_random_uuid(), 'alice', 'avatar', now(),
+                             '{body.replace("'", "''")}' FROM generate_series(1, {EVENTS})
+                      RETURNING seq, document_id, at)
+                  INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
+                  SELECT seq, 'app', document_id, 'pending', at FROM e""")
+    while fast.psql("SELECT EXISTS (SELECT 1 FROM event_deliveries WHERE state = 'pending')") == "t":
         time.sleep(0.05)
     assert int(fast.psql("SELECT count(*) FROM event_deliveries WHERE state = 'delivered'")) == EVENTS
     elapsed, after = time.monotonic() - started, fast.cpu(pg)

@@ -300,10 +300,11 @@ package enum Migrations {
             ALTER TABLE documents ADD COLUMN bucket text;
             """),
         Migration(version: 15, name: "events: an outbox written with each change, and its webhook deliveries", sql: """
-            -- One row per change an application hears of, written in the statement of the change,
-            -- so it exists exactly when the change committed. `seq` orders them (per document it
-            -- is commit order: the change's row lock is taken before its event is numbered);
-            -- `body` is the webhook payload, fixed at commit, so every attempt sends the same bytes.
+            -- One row per change an application hears of, written in the statement of the change
+            -- (with a pending delivery per webhook endpoint that wants it), so both exist exactly
+            -- when the change committed. `seq` orders them (per document it is commit order: the
+            -- change's row lock is taken before its event is numbered); `body` is the webhook
+            -- payload, fixed at commit, so every attempt sends the same bytes.
             CREATE TABLE events (
                 seq             bigserial PRIMARY KEY,
                 id              uuid NOT NULL UNIQUE,
@@ -312,11 +313,8 @@ package enum Migrations {
                 owner_id        text NOT NULL,
                 purpose         text NOT NULL,
                 at              timestamptz NOT NULL,
-                body            text NOT NULL,
-                -- false until the deliverer has made this event's deliveries (one per endpoint that wants it)
-                fanned_out      boolean NOT NULL
+                body            text NOT NULL
             );
-            CREATE INDEX events_to_fan_out ON events (seq) WHERE NOT fanned_out;
             CREATE INDEX events_at ON events (at);
 
             CREATE TABLE event_deliveries (

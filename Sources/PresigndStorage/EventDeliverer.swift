@@ -12,11 +12,11 @@ import PresigndUploads
 /// runs at a time across every worker and host: the holder of a session advisory lock, on its
 /// own connection, which also `LISTEN`s, so it sleeps until an event commits, a replay is asked
 /// for, or the next retry is due. Per endpoint, an event of a document goes out only once every
-/// earlier event of that document was delivered or dead-lettered (commit order per document): a
-/// delivery is never due before an earlier pending one of its document (fan-out and each retry
-/// push the later ones back), and of what is due only each document's first pending one is sent.
+/// earlier event of that document was delivered or dead-lettered (commit order per document): of
+/// what is due only each document's first pending delivery is sent, and one found waiting behind
+/// another is made due no sooner than that one (as a retry makes the later ones of its document).
 /// Every statement is an index range scan whatever the planner's statistics say (the tables fill
-/// in bursts): no anti-join, the per-document check in code.
+/// in bursts): no anti-join.
 /// Delivery is at least once: a deliverer that dies after a receiver's 2xx and before recording
 /// it sends that event again, with the same `webhook-id`.
 package final class EventDeliverer: @unchecked Sendable {
@@ -79,7 +79,6 @@ package final class EventDeliverer: @unchecked Sendable {
 
     func deliver(on connection: PostgresConnection, while running: () -> Bool) throws(PostgresError) {
         while running() {
-            while try fanOut(on: connection) == batchSize {}
             var more = false
             for endpoint in config.endpoints { more = try deliverDue(to: endpoint, on: connection) == batchSize || more }
             // A full batch may have left more behind; otherwise what committed meanwhile has sent
@@ -88,35 +87,6 @@ package final class EventDeliverer: @unchecked Sendable {
             try reportOldest(on: connection)
             _ = try connection.notifications(waitingAtMost: retriesMayWait ? try untilNextDue(on: connection) : idleMilliseconds)
         }
-    }
-
-    /// Makes the deliveries of up to a batch of new events, one per endpoint that wants each,
-    /// in one statement (each due no sooner than the latest pending one of its document); answers
-    /// how many events it took.
-    func fanOut(on connection: PostgresConnection) throws(PostgresError) -> Int {
-        let names = config.endpoints.map(\.name)
-        let types = config.endpoints.map { $0.events.map { $0.map(\.rawValue).sorted().joined(separator: ",") } ?? "" }
-        let purposes = config.endpoints.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" }
-        let rows = try connection.query("""
-            WITH batch AS (
-                UPDATE events SET fanned_out = true
-                WHERE seq = ANY (ARRAY(SELECT seq FROM events WHERE NOT fanned_out ORDER BY seq LIMIT \(batchSize) FOR UPDATE))
-                RETURNING seq, type, purpose, document_id, at
-            ), made AS (
-                INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
-                SELECT b.seq, ep.name, b.document_id, 'pending',
-                       greatest(b.at, (SELECT p.next_at FROM event_deliveries p
-                                       WHERE p.endpoint = ep.name AND p.document_id = b.document_id AND p.state = 'pending'
-                                       ORDER BY p.event_seq DESC LIMIT 1))
-                FROM batch b JOIN unnest(\(Self.textArray(names))::text[], \(Self.textArray(types))::text[],
-                                         \(Self.textArray(purposes))::text[]) AS ep (name, types, purposes)
-                  ON (ep.types = '' OR b.type = ANY (string_to_array(ep.types, ',')))
-                 AND (ep.purposes = '' OR b.purpose = ANY (string_to_array(ep.purposes, ',')))
-                ON CONFLICT DO NOTHING
-            )
-            SELECT count(*) FROM batch
-            """)
-        return Int(rows.first?.int64(0) ?? 0)
     }
 
     struct Due {
@@ -133,23 +103,32 @@ package final class EventDeliverer: @unchecked Sendable {
     func deliverDue(to endpoint: WebhookEndpoint, on connection: PostgresConnection) throws(PostgresError) -> Int {
         let now = Self.monotonicMilliseconds()
         if let down = unreachable[endpoint.name], down.until > now { return 0 }
+        // With each, its document's first pending delivery: only a document's first may go now.
         let candidates = try connection.query("""
-            SELECT d.event_seq, e.id::text, e.body, d.attempts, extract(epoch from e.at)::float8, d.document_id::text
+            SELECT d.event_seq, e.id::text, e.body, d.attempts, extract(epoch from e.at)::float8, d.document_id::text,
+                   (SELECT p.event_seq FROM event_deliveries p
+                    WHERE p.endpoint = d.endpoint AND p.document_id = d.document_id AND p.state = 'pending'
+                    ORDER BY p.event_seq LIMIT 1)
             FROM event_deliveries d JOIN events e ON e.seq = d.event_seq
             WHERE d.endpoint = \(endpoint.name) AND d.state = 'pending' AND d.next_at <= now()
             ORDER BY d.next_at, d.event_seq
             LIMIT \(batchSize)
             """)
         guard !candidates.isEmpty else { return 0 }
-        // Each document's first pending delivery: only that one may go now.
-        let firsts = Set(try connection.query("""
-            SELECT first.event_seq
-            FROM unnest(\(Self.textArray(candidates.map { $0.string(5) }))::uuid[]) AS doc (id)
-            CROSS JOIN LATERAL (SELECT event_seq FROM event_deliveries
-                                WHERE endpoint = \(endpoint.name) AND document_id = doc.id AND state = 'pending'
-                                ORDER BY event_seq LIMIT 1) first
-            """).map { $0.string(0) })
-        let due = candidates.filter { firsts.contains($0.string(0)) }.map {
+        let waiting = candidates.filter { $0[6] != $0[0] }
+        if !waiting.isEmpty {
+            // Behind an earlier delivery of their document (one backing off, or due in this very
+            // batch): due no sooner than it, so they are not read again until then.
+            _ = try connection.query("""
+                UPDATE event_deliveries d SET next_at = greatest(d.next_at, first.next_at)
+                FROM unnest(\(Self.textArray(waiting.map { $0.string(0) }))::bigint[],
+                            \(Self.textArray(waiting.map { $0[6] ?? $0.string(0) }))::bigint[]) AS w (seq, first_seq),
+                     event_deliveries first
+                WHERE d.endpoint = \(endpoint.name) AND d.event_seq = w.seq AND first.endpoint = \(endpoint.name)
+                  AND first.event_seq = w.first_seq
+                """)
+        }
+        let due = candidates.filter { $0[6] == $0[0] }.map {
             Due(seq: $0.string(0), id: $0.string(1), body: $0.string(2), attempts: Int($0.int64(3) ?? 0),
                 committedAt: Double($0.string(4)) ?? 0, documentID: $0.string(5))
         }
@@ -256,20 +235,17 @@ package final class EventDeliverer: @unchecked Sendable {
         return max(wait, 10)
     }
 
-    /// The age of each endpoint's oldest undelivered event (events not fanned out yet count for all).
+    /// The age of each endpoint's oldest undelivered event.
     func reportOldest(on connection: PostgresConnection) throws(PostgresError) {
         let now = Self.monotonicMilliseconds()
         guard metrics.isEnabled, now - reportedAt >= 1_000 else { return }
         reportedAt = now
-        let unassigned = try connection.query("""
-            SELECT extract(epoch from now() - at)::bigint FROM events WHERE NOT fanned_out ORDER BY seq LIMIT 1
-            """).first?.int64(0) ?? 0
         for endpoint in config.endpoints {
             let oldest = try connection.query("""
                 SELECT extract(epoch from now() - e.at)::bigint FROM events e
                 WHERE e.seq = (SELECT min(event_seq) FROM event_deliveries WHERE endpoint = \(endpoint.name) AND state = 'pending')
                 """).first?.int64(0) ?? 0
-            metrics.set(Metrics.Families.webhookOldest, [("endpoint", endpoint.name)], to: max(oldest, unassigned))
+            metrics.set(Metrics.Families.webhookOldest, [("endpoint", endpoint.name)], to: oldest)
         }
     }
 

@@ -7,7 +7,7 @@ package struct EventLog: Sendable {
     package init(pool: PostgresPool) { self.pool = pool }
 
     /// One event's delivery to one endpoint (or, when `endpoint` is nil, an event no endpoint
-    /// wants or that is not fanned out yet).
+    /// wanted: state `none`).
     package struct Entry: Sendable, Equatable {
         package let id: String
         package let type: String
@@ -24,7 +24,7 @@ package struct EventLog: Sendable {
     package func list(state: String?, endpoint: String?, limit: Int) throws(PostgresError) -> [Entry] {
         try pool.query("""
             SELECT e.id::text, e.type, e.document_id::text, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                   d.endpoint, coalesce(d.state, CASE WHEN e.fanned_out THEN 'none' ELSE 'new' END), coalesce(d.attempts, 0), d.last_error
+                   d.endpoint, coalesce(d.state, 'none'), coalesce(d.attempts, 0), d.last_error
             FROM events e LEFT JOIN event_deliveries d ON d.event_seq = e.seq
             WHERE (\(state)::text IS NULL OR d.state = \(state)) AND (\(endpoint)::text IS NULL OR d.endpoint = \(endpoint))
             ORDER BY e.seq DESC
@@ -59,7 +59,7 @@ package struct EventLog: Sendable {
             let rows = try pool.query("""
                 WITH old AS (
                     SELECT e.seq FROM events e
-                    WHERE e.at < now() - \(days) * interval '1 day' AND e.fanned_out
+                    WHERE e.at < now() - \(days) * interval '1 day'
                       AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_seq = e.seq AND d.state = 'pending')
                     ORDER BY e.at
                     LIMIT \(batch)

@@ -1,16 +1,17 @@
+package import PresigndApp
 import PresigndPostgres
 package import PresigndUploads
 
 /// How the document store writes events (the outbox): each change that an application hears of
 /// (`DocumentEventType`) inserts its event in the statement of the change, from the changed row,
-/// so an event exists exactly when its change committed, and the insert's trigger announces it on
+/// with one pending delivery for each webhook endpoint that wants it, so an event and its
+/// deliveries exist exactly when the change committed; the insert's trigger announces it on
 /// `presignd_events` at commit.
 package struct EventOutbox: Sendable {
-    /// Whether webhook endpoints are configured: without them an event is written as already
-    /// fanned out, for `LISTEN`ers and readers of the table only.
-    package let delivers: Bool
+    /// The webhook endpoints (none: events for `LISTEN`ers and readers of the table only).
+    package let endpoints: [WebhookEndpoint]
 
-    package init(delivers: Bool) { self.delivers = delivers }
+    package init(endpoints: [WebhookEndpoint]) { self.endpoints = endpoints }
 
     /// The document columns an event is made from, as a `RETURNING` or select list of `alias`.
     static func sourceColumns(of alias: String) -> SQL {
@@ -18,14 +19,34 @@ package struct EventOutbox: Sendable {
                         "actual_type", "checksum", "rejection"].map { "\(alias).\($0)" }.joined(separator: ", "))
     }
 
-    /// `INSERT INTO events … SELECT … FROM <rows> r`, for the one document row `rows` yields (a
-    /// CTE's name or a subquery selecting `sourceColumns`); `user` is the user a share names.
-    func insert(_ type: DocumentEventType, from rows: SQL, user: String? = nil) -> SQL {
+    /// `, event AS (INSERT …)[, deliveries AS (INSERT …)]` for a statement's WITH list, when events
+    /// are on and the audited change is one an application hears of; empty otherwise. `rows` is
+    /// the one changed document (a CTE's name or a subquery selecting `sourceColumns`); `user` the
+    /// user a share names.
+    static func clause(_ outbox: EventOutbox?, _ action: AuditAction?, from rows: SQL, user: String? = nil) -> SQL {
+        guard let outbox, let action, let type = DocumentEventType(action) else { return "" }
+        let event: SQL = ", event AS (\(fragment: outbox.insert(type, from: rows, user: user)))"
+        // Endpoints filter by type here, by purpose in SQL (the row's purpose is known there).
+        let wanting = outbox.endpoints.filter { $0.events?.contains(type) ?? true }
+        guard !wanting.isEmpty else { return event }
+        let names = EventDeliverer.textArray(wanting.map(\.name))
+        let purposes = EventDeliverer.textArray(wanting.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" })
+        return """
+            \(fragment: event), deliveries AS (
+                INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
+                SELECT e.seq, ep.name, e.document_id, 'pending', e.at
+                FROM event e JOIN unnest(\(names)::text[], \(purposes)::text[]) AS ep (name, purposes)
+                  ON ep.purposes = '' OR e.purpose = ANY (string_to_array(ep.purposes, ','))
+            )
+            """
+    }
+
+    /// `INSERT INTO events … SELECT … FROM <rows> r RETURNING …`: the event and its webhook body.
+    func insert(_ type: DocumentEventType, from rows: SQL, user: String?) -> SQL {
         let id = DocumentID.random()
         let userPair: SQL = user.map { ", 'user', \($0)::text" } ?? ""
-        let fannedOut: SQL = delivers ? "false" : "true"
         return """
-            INSERT INTO events (id, type, document_id, owner_id, purpose, at, body, fanned_out)
+            INSERT INTO events (id, type, document_id, owner_id, purpose, at, body)
             SELECT \(id)::uuid, \(type.rawValue)::text, r.id, r.owner_id, r.purpose, now(),
                    json_build_object('type', \(type.rawValue)::text,
                                      'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
@@ -33,16 +54,9 @@ package struct EventOutbox: Sendable {
                                                                'key', r.object_key, 'fileName', r.file_name,
                                                                'size', coalesce(r.actual_size, r.declared_size),
                                                                'contentType', coalesce(r.actual_type, r.declared_type),
-                                                               'checksum', r.checksum, 'reason', r.rejection\(fragment: userPair)))::text,
-                   \(fragment: fannedOut)
+                                                               'checksum', r.checksum, 'reason', r.rejection\(fragment: userPair)))::text
             FROM \(fragment: rows) r
+            RETURNING seq, document_id, purpose, at
             """
-    }
-
-    /// `, event AS (INSERT …)` for a statement's WITH list, when events are on and the audited
-    /// change is one an application hears of; empty otherwise.
-    static func clause(_ outbox: EventOutbox?, _ action: AuditAction?, from rows: SQL, user: String? = nil) -> SQL {
-        guard let outbox, let action, let type = DocumentEventType(action) else { return "" }
-        return ", event AS (\(fragment: outbox.insert(type, from: rows, user: user)))"
     }
 }

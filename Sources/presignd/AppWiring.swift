@@ -67,7 +67,7 @@ enum AppWiring {
 
     /// How serve's and sweep's stores write events: nil when events are off.
     static func eventOutbox(_ webhooks: WebhookConfig) -> EventOutbox? {
-        webhooks.eventsEnabled ? EventOutbox(delivers: !webhooks.endpoints.isEmpty) : nil
+        webhooks.eventsEnabled ? EventOutbox(endpoints: webhooks.endpoints) : nil
     }
 
     /// The log as `PRESIGND_LOG_FORMAT` and `PRESIGND_ACCESS_LOG` say, on stderr.

@@ -198,7 +198,9 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// statement: a change that did not happen (the row had moved on, the share existed) writes
     /// none; an internal step writes none; the body is the webhook payload, with no URL or token.
     func testEventsAreWrittenWithTheirChangesOnly() throws {
-        let events = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(delivers: true))
+        let app = WebhookEndpoint(name: "app", url: "http://127.0.0.1:9/", secrets: [])
+        let thumbs = WebhookEndpoint(name: "thumbs", url: "http://127.0.0.1:9/", secrets: [], events: [.uploadReady], purposes: ["avatar"])
+        let events = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(endpoints: [app, thumbs]))
         let record = pending(1)
         try events.insert(record, audit: entry("upload.presign", record.id))
         XCTAssertTrue(try events.transition(id: record.id, from: .pending, ready(record.id), audit: entry("upload.confirm", record.id)))
@@ -215,10 +217,12 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertTrue(try events.transition(id: multipart.id, from: .completing, UploadChange(to: .rejected, audit: "upload.reject", rejection: "too \"big\""),
                                             audit: entry("upload.reject", multipart.id)))
 
-        let rows = try pool.query("SELECT type, document_id::text, owner_id, purpose, body, fanned_out FROM events ORDER BY seq")
+        let rows = try pool.query("SELECT type, document_id::text, owner_id, purpose, body, seq FROM events ORDER BY seq")
         XCTAssertEqual(rows.map { $0.string(0) }, ["upload.ready", "share.added", "share.revoked", "upload.rejected"])
         XCTAssertEqual(rows.map { $0.string(1) }, [record.id, record.id, record.id, multipart.id])
-        XCTAssertEqual(rows.map { $0.string(5) }, ["f", "f", "f", "f"], "left for the deliverer to fan out")
+        // One pending delivery per event for `app`; none for `thumbs` (ready avatars only: these are documents).
+        XCTAssertEqual(try pool.query("SELECT endpoint, event_seq::text, state FROM event_deliveries ORDER BY event_seq").map(\.values),
+                       rows.map { ["app", $0.string(5), "pending"] })
         let ready = try JSONParser().parse(Array(rows[0].string(4).utf8))
         XCTAssertEqual(ready["type"]?.stringValue, "upload.ready")
         XCTAssertEqual(ready["data"]?["id"]?.stringValue, record.id)
@@ -227,11 +231,12 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertEqual(ready["data"]?["fileName"]?.stringValue, "a \"b\".pdf")
         XCTAssertEqual(try JSONParser().parse(Array(rows[1].string(4).utf8))["data"]?["user"]?.stringValue, "bob")
         XCTAssertEqual(try JSONParser().parse(Array(rows[3].string(4).utf8))["data"]?["reason"]?.stringValue, "too \"big\"")
-        // Without endpoints, events are written for LISTENers only: nothing is left to fan out.
-        let listenOnly = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(delivers: false))
+        // Without endpoints, events are written for LISTENers only: no delivery.
+        let listenOnly = PostgresDocumentStore(pool: pool, logger: .discarding, events: EventOutbox(endpoints: []))
         XCTAssertTrue(try listenOnly.transition(id: record.id, from: .ready, UploadChange(to: .deleting, audit: .documentDelete),
                                                 audit: entry("document.delete", record.id)))
-        XCTAssertEqual(try pool.query("SELECT type, fanned_out FROM events ORDER BY seq DESC LIMIT 1").first?.values, ["document.deleted", "t"])
+        XCTAssertEqual(try pool.query("SELECT type FROM events ORDER BY seq DESC LIMIT 1").first?.values, ["document.deleted"])
+        XCTAssertEqual(try pool.query("SELECT count(*) FROM event_deliveries").first?.int64(0), 4)
         // The default store writes none.
         XCTAssertFalse(try store.share(documentID: multipart.id, ownerID: "alice", with: "bob", audit: entry("document.share", multipart.id)))
         XCTAssertEqual(try pool.query("SELECT count(*) FROM events").first?.int64(0), 5)
