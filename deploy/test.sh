@@ -8,7 +8,8 @@ root=$(pwd)
 
 . deploy/setup-lib.sh
 ensure_packages pkg-config libfcgi-dev libfcgi-bin libssl-dev libpq-dev libcurl4-openssl-dev \
-    nginx-light spawn-fcgi fcgiwrap postgresql pgbouncer curl python3-venv chromium chromium-driver prometheus
+    nginx-light spawn-fcgi fcgiwrap postgresql pgbouncer curl python3-venv chromium chromium-driver prometheus \
+    patroni etcd-server
 
 venv="$root/.venv"
 ensure_venv "$venv"

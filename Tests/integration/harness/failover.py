@@ -138,6 +138,32 @@ def run_load(base, during, post_clients=3, get_clients=2):
     return list(records)
 
 
+def unexpected_answers(records):
+    """What presignd must never answer while the database fails over: anything but a 200 or a
+    `503 database_unavailable` with a Retry-After of at least 1 s (a 500, nginx's 502 or 504, a
+    dropped connection, a 503 without Retry-After)."""
+    return [r for r in records if not (r["status"] == 200 or (
+        r["status"] == 503 and r["code"] == "database_unavailable" and r["retry_after"] and int(r["retry_after"]) >= 1))]
+
+
+def first_write(records, after, by="start"):
+    """When (time.monotonic()) the first acknowledged write (200 presign) whose `by` ("start" or
+    "end") is at or after `after` was answered, or None."""
+    return min((r["end"] for r in records if r["kind"] == "POST" and r["status"] == 200 and r[by] >= after),
+               default=None)
+
+
+def wait_for_write(records, after, by="start", bound=LIVENESS_BOUND):
+    """Waits at most `bound` seconds for first_write(records, after, by); returns it or None."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        found = first_write(records[:], after, by)
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    return None
+
+
 def acknowledged_writes_on(cluster, records):
     """The acknowledged writes (2xx presigns) whose document row or audit row `cluster` lacks."""
     acked = {r["file_id"] for r in records if r["kind"] == "POST" and r["status"] == 200}
