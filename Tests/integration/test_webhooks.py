@@ -339,11 +339,14 @@ def test_two_hosts_deliver_each_event_once_and_one_takes_over(postgres, ministac
         both.stop()
 
 
-@pytest.mark.parametrize("mode", ["error", "slow", "close"])
+@pytest.mark.parametrize("mode", ["error", "slow", "close", "tls"])
 def test_a_failing_receiver_is_retried_with_back_off_then_dead_then_replayed(postgres, ministack, tmp_path, mode):
+    """500s, timeouts, dropped connections, and a TLS handshake that fails (an https:// URL whose
+    server speaks plain HTTP): each retried, dead-lettered, listed, replayed."""
     failing = Receiver(SECRET, slow_seconds=1.5)
-    failing.mode = mode
-    env = database_env(postgres, ministack, f"dead_{mode}", PRESIGND_WEBHOOKS=webhooks(app={"url": failing.url, "secrets": [SECRET]}),
+    failing.mode = "ok" if mode == "tls" else mode
+    url = failing.url.replace("http://", "https://") if mode == "tls" else failing.url
+    env = database_env(postgres, ministack, f"dead_{mode}", PRESIGND_WEBHOOKS=webhooks(app={"url": url, "secrets": [SECRET]}),
                        PRESIGND_WEBHOOK_TIMEOUT_MS="500", PRESIGND_WEBHOOK_RETRY_BASE_MS="300",
                        PRESIGND_WEBHOOK_RETRY_MAX_MS="5000", PRESIGND_WEBHOOK_MAX_ATTEMPTS="4")
     server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
@@ -354,23 +357,29 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_then_replayed(pos
         while time.monotonic() < deadline and psql(env, "SELECT state FROM event_deliveries") != [["dead"]]:
             time.sleep(0.1)
         assert psql(env, "SELECT state, attempts FROM event_deliveries") == [["dead", "4"]]
-        times = [t for t, i, _ in failing.attempts if i == event_id]
-        assert len(times) == 4, failing.attempts
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        # 300 ms doubling, each drawn from its upper half: 150–300, 300–600, 600–1200 ms (+ the attempt's own time).
-        assert gaps[0] >= 0.14 and gaps[1] >= 0.29 and gaps[2] >= 0.59, gaps
-        assert gaps[2] > gaps[0], gaps
+        if mode != "tls":  # a failed handshake never reaches the receiver's handler
+            times = [t for t, i, _ in failing.attempts if i == event_id]
+            assert len(times) == 4, failing.attempts
+            gaps = [b - a for a, b in zip(times, times[1:])]
+            # 300 ms doubling, each drawn from its upper half: 150–300, 300–600, 600–1200 ms (+ the attempt's own time).
+            assert gaps[0] >= 0.14 and gaps[1] >= 0.29 and gaps[2] >= 0.59, gaps
+            assert gaps[2] > gaps[0], gaps
         listed = presignd(env, "events", "list", "--state", "dead")
         assert listed.returncode == 0, listed.stderr
         line, = [ln for ln in listed.stdout.splitlines() if event_id in ln]
         assert "upload.ready" in line and "app dead attempts 4" in line and doc in line
-        reason = {"error": "(HTTP 500)", "slow": "(Timeout was reached)", "close": "(Server returned nothing"}[mode]
+        reason = {"error": "(HTTP 500)", "slow": "(Timeout was reached)", "close": "(Server returned nothing",
+                  "tls": "(SSL connect error)"}[mode]
         assert reason in line, line
         metrics = scrape(proxy)
         assert metrics['presignd_webhook_deliveries_total{endpoint="app",outcome="retried"}'] == 3
         assert metrics['presignd_webhook_deliveries_total{endpoint="app",outcome="dead"}'] == 1
         assert failing.snapshot() == [] or mode == "slow"  # a slow receiver may have verified what presignd gave up on
         failing.mode = "ok"
+        if mode == "tls":  # the endpoint is fixed (an operator's config change): the replay goes to plain HTTP
+            stop_stack(server, proxy)
+            env["PRESIGND_WEBHOOKS"] = webhooks(app={"url": failing.url, "secrets": [SECRET]})
+            server, proxy = start_stack(tmp_path / "fixed", env, workers=2, threads=4)
         replayed = presignd(env, "events", "replay", event_id)
         assert replayed.returncode == 0 and "1 dead delivery due again" in replayed.stdout, replayed.stdout + replayed.stderr
         failing.wait_for(lambda ms: any(m["id"] == event_id for m in ms), timeout=10, what="the replayed event")
@@ -448,3 +457,25 @@ def test_a_documents_later_events_wait_for_its_earlier_one_being_retried(postgre
     finally:
         stop_stack(server, proxy)
         picky.stop()
+
+
+def test_sweep_removes_old_events_that_wait_for_nothing(main_stack, receiver):
+    """PRESIGND_EVENT_RETENTION_DAYS (7): sweep removes delivered and dead events older than that,
+    with their deliveries, and keeps one still waiting for a delivery, however old."""
+    env, api, *_ = main_stack
+    delivered = upload_ready(api, user="frank")["fileId"]
+    waiting = upload_ready(api, user="frank", name="b.png")["fileId"]
+    receiver.wait_for(lambda ms: {m["data"]["id"] for m in ms} >= {delivered, waiting}, what="both")
+    deadline = time.monotonic() + 5
+    while psql(env, f"SELECT count(*) FROM event_deliveries d JOIN events e ON e.seq = d.event_seq "
+                    f"WHERE e.document_id IN ('{delivered}', '{waiting}') AND d.state = 'pending'") != [["0"]]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    psql(env, f"UPDATE events SET at = now() - interval '8 days' WHERE document_id IN ('{delivered}', '{waiting}')")
+    psql(env, "UPDATE event_deliveries d SET state = 'pending', next_at = now() + interval '1 day' FROM events e "
+              f"WHERE e.seq = d.event_seq AND e.document_id = '{waiting}'")
+    swept = presignd(env, "sweep")
+    assert swept.returncode == 0, swept.stderr
+    assert "events: 1 older than 7 days removed" in swept.stdout, swept.stdout
+    assert psql(env, f"SELECT document_id FROM events WHERE document_id IN ('{delivered}', '{waiting}')") == [[waiting]]
+    assert psql(env, f"SELECT count(*) FROM event_deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = d.event_seq)") == [["0"]]
