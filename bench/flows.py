@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from common import SECRET, Stopping, run_wrk, start_peers, token, wrk_knobs
 from harness.postgres import PG_BIN
+from harness.common import honest
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS, CONNECTIONS, WORKERS, THREADS = wrk_knobs("FLOWS")
@@ -59,8 +60,10 @@ def main():
         # One ready document to download.
         auth = {"Authorization": "Bearer " + token("bench-user")}
         body = {"purpose": "document", "fileName": "bench.pdf", "contentType": "application/pdf", "fileSize": 4}
-        p = requests.post(base + "/api/uploads/presign", json=body, headers=auth, timeout=10).json()
-        requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("f", b"%PDF")}, timeout=10).raise_for_status()
+        # A real PDF's first bytes: confirm checks what the file is (ContentCheck.swift).
+        pdf = honest("pdf", 64)
+        p = requests.post(base + "/api/uploads/presign", json=dict(body, fileSize=len(pdf)), headers=auth, timeout=10).json()
+        requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("f", pdf)}, timeout=10).raise_for_status()
         requests.post(base + "/api/uploads/confirm", json={"fileId": p["fileId"]}, headers=auth, timeout=10).raise_for_status()
 
         token_env = {"FLOWS_TOKEN": token("bench-user")}
