@@ -100,4 +100,23 @@ final class S3XMLTests: XCTestCase {
         let body = String(decoding: S3XML.completeMultipartUpload([(1, "\"a&b\""), (2, "c")]), as: UTF8.self)
         XCTAssertEqual(body, #"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber><ETag>&quot;a&amp;b&quot;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>c</ETag></Part></CompleteMultipartUpload>"#)
     }
+
+    /// Issue 21: a client that comes back after a reload is told what to send by presignd's plan,
+    /// not by the store's list: a part of the wrong size (tampered, or from another file), a part
+    /// outside the plan, or (with the client's digests) a part of other content is sent again.
+    func testResumeCountsOnlyPartsThatMatchThePlan() throws {
+        let plan = try MultipartPlan(fileSize: 12 << 20, preferredPartSize: 5 << 20)  // 5 + 5 + 2 MiB
+        XCTAssertEqual(plan.partCount, 3)
+        let stored = [UploadedPartInfo(number: 3, etag: "c", size: 2 << 20),
+                      UploadedPartInfo(number: 1, etag: "a", size: 5 << 20, checksumSHA256: "one"),
+                      UploadedPartInfo(number: 2, etag: "b", size: (5 << 20) - 1),
+                      UploadedPartInfo(number: 4, etag: "d", size: 5 << 20)]
+        let resumed = plan.resume(stored: stored)
+        XCTAssertEqual(resumed.done.map(\.number), [1, 3], "in order; part 2 is a byte short, part 4 is not in the plan")
+        XCTAssertEqual(resumed.missing, [2])
+        let other = plan.resume(stored: stored, checksums: [1: "not one", 3: "three"])
+        XCTAssertEqual(other.done.map(\.number), [3], "part 1's stored digest is not the client's; part 3 has none stored to compare")
+        XCTAssertEqual(other.missing, [1, 2])
+        XCTAssertEqual(plan.resume(stored: []).missing, [1, 2, 3])
+    }
 }

@@ -45,6 +45,7 @@ OPERATIONS = [
     "POST /api/uploads/multipart",
     "POST /api/uploads/{id}/parts",
     "GET /api/uploads/{id}/parts",
+    "POST /api/uploads/{id}/resume",
     "POST /api/uploads/{id}/complete",
     "DELETE /api/uploads/{id}",
     "GET /api/usage",

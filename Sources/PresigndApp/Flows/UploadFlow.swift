@@ -33,6 +33,7 @@ package struct UploadFlow: Sendable {
             uploads.route("POST", "/multipart") { try createMultipart($0) },
             uploads.route("POST", "/{id}/parts") { try signParts($0) },
             uploads.route("GET", "/{id}/parts") { try listParts($0) },
+            uploads.route("POST", "/{id}/resume") { try resume($0) },
             uploads.route("POST", "/{id}/complete") { try complete($0) },
             uploads.route("DELETE", "/{id}") { try abort($0) },
             // What the caller holds, in the uploads group's scope.
@@ -225,19 +226,7 @@ package struct UploadFlow: Sendable {
         let record = try ownedUpload(id: context.parameter("id"), user: user)
         let body = try context.jsonBody()
         let numbers = try body.integers("partNumbers", in: 1...Int64(MultipartPlan.maximumParts)).map { Int($0) }
-        var checksums: [Int: String] = [:]
-        if let given = body.object["checksums"] {
-            guard let object = given.objectValue else {
-                throw APIError.badRequest(.invalidField, "the field \"checksums\" must be an object of part number to base64 digest")
-            }
-            for (name, value) in object.members {
-                guard let number = Int(name), let digest = value.stringValue else {
-                    throw APIError.badRequest(.invalidField, "the field \"checksums\" must map part numbers (\"1\") to base64 digests")
-                }
-                checksums[number] = digest
-            }
-        }
-        let signed = try partURLs(record, numbers: numbers, checksums: checksums, now: context.now)
+        let signed = try partURLs(record, numbers: numbers, checksums: try partChecksums(body), now: context.now)
         return .json([
             "parts": .array(signed.map { part in
                 var entry: JSONObject = ["partNumber": .int(Int64(part.number)), "url": .string(part.url.url)]
@@ -286,6 +275,52 @@ package struct UploadFlow: Sendable {
                                                    contentLength: size, checksum: checksum, expiresIn: config.expiries.upload, now: now)
             return (number, url, size)
         }
+    }
+
+    /// `"checksums": {"1": "<base64 digest>", …}` of a request body, if it has one.
+    func partChecksums(_ body: JSONBody) throws -> [Int: String] {
+        var checksums: [Int: String] = [:]
+        guard let given = body.object["checksums"] else { return checksums }
+        guard let object = given.objectValue else {
+            throw APIError.badRequest(.invalidField, "the field \"checksums\" must be an object of part number to base64 digest")
+        }
+        for (name, value) in object.members {
+            guard let number = Int(name), let digest = value.stringValue else {
+                throw APIError.badRequest(.invalidField, "the field \"checksums\" must map part numbers (\"1\") to base64 digests")
+            }
+            checksums[number] = digest
+        }
+        return checksums
+    }
+
+    /// `POST /api/uploads/{id}/resume`: what a client that comes back to its multipart upload
+    /// (after a reload or a crash: it kept only the fileId) still has to send, by presignd's plan.
+    /// The store's ListParts is checked against the plan (`MultipartPlan.resume`): a part of the
+    /// wrong size, or (with `checksums`, the client's SHA-256 of each part) of other content, is
+    /// missing again. The client then signs the missing parts (`POST …/parts`) and completes as
+    /// usual. Another user's upload is a 404 before the store is asked anything.
+    func resume(_ context: RequestContext) throws -> HTTPResponse {
+        let user = try context.requireUser()
+        let record = try ownedUpload(id: context.parameter("id"), user: user)
+        let checksums = context.request.body.isEmpty ? [:] : try partChecksums(try context.jsonBody())
+        guard let plan = try plan(of: record) else {
+            throw APIError.badRequest(.invalidField, "this upload's client chose its part sizes (Uppy); list its parts with GET …/parts")
+        }
+        let (done, missing) = plan.resume(stored: try storedParts(record, lifecycleRequest(context, user)), checksums: checksums)
+        let sent = done.reduce(Int64(0)) { $0 + $1.size }
+        return .json([
+            "fileId": .string(record.id),
+            "fileName": .string(record.fileName),
+            "fileSize": .int(record.declaredSize),
+            "contentType": .string(record.declaredType),
+            "partSize": .int(plan.partSize),
+            "partCount": .int(Int64(plan.partCount)),
+            "checksumAlgorithm": record.boundChecksum?.partAlgorithm.map { .string($0.rawValue) } ?? .null,
+            "parts": .array(done.map { ["partNumber": .int(Int64($0.number)), "etag": .string($0.etag), "size": .int($0.size)] }),
+            "missing": .array(missing.map { .int(Int64($0)) }),
+            "bytesSent": .int(sent),
+            "bytesMissing": .int(record.declaredSize - sent),
+        ])
     }
 
     func listParts(_ context: RequestContext) throws -> HTTPResponse {

@@ -116,6 +116,23 @@ package struct MultipartPlan: Sendable, Equatable {
         }
     }
 
+    /// Where a multipart upload stands when its client comes back (after a reload, a crash, a
+    /// restart), with presignd's plan as the truth, not the store's list: a stored part counts as
+    /// done only when its number is in the plan, its size is the planned one, and (when the
+    /// client says what each part's SHA-256 is, and the store kept one) its digest is the
+    /// client's; every other part is still to send (a part of the wrong size or content is sent
+    /// again, which replaces it).
+    package func resume(stored: [UploadedPartInfo], checksums: [Int: String] = [:]) -> (done: [UploadedPartInfo], missing: [Int]) {
+        var done: [UploadedPartInfo] = []
+        for part in stored.sorted(by: { $0.number < $1.number }) {
+            guard let expected = size(ofPart: part.number), part.size == expected else { continue }
+            if let declared = checksums[part.number], let held = part.checksumSHA256, declared != held { continue }
+            done.append(part)
+        }
+        let held = Set(done.map(\.number))
+        return (done, (1...partCount).filter { !held.contains($0) })
+    }
+
     /// ETags compare without their quotes (browsers and SDKs hand them out either way).
     static func sameETag(_ a: String, _ b: String) -> Bool {
         func bare(_ s: String) -> Substring {

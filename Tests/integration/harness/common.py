@@ -146,7 +146,7 @@ def download(api, file_id, user="alice"):
 
 def assert_a_lost_upload_ends_aborted(api, postgres, store, route):
     """A multipart upload `store` (a harness S3 peer) aborts behind presignd's back: `route` (list,
-    complete or uppy-list) answers 409 upload_aborted twice, the row ends aborted with one audit
+    complete, uppy-list or resume) answers 409 upload_aborted twice, the row ends aborted with one audit
     row, and signing its parts says aborted too."""
     data = honest("mp4", 6 << 20)
     upload = create_multipart(api, len(data))
@@ -157,6 +157,7 @@ def assert_a_lost_upload_ends_aborted(api, postgres, store, route):
         "list": lambda: api.call("GET", f"/api/uploads/{upload['fileId']}/parts"),
         "complete": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/complete", body={"parts": parts}),
         "uppy-list": lambda: api.call("GET", uppy, params={"key": upload["key"]}),
+        "resume": lambda: api.call("POST", f"/api/uploads/{upload['fileId']}/resume"),
     }
     for _ in range(2):
         r = calls[route]()
