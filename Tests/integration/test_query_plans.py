@@ -9,11 +9,12 @@ vacuumed and analysed. The fill is written against schema version
 FILL_SCHEMA_VERSION (`presignd migrate --to` it first) and the later migrations are then applied to
 the full tables, as an upgrade in production would.
 
-The cluster logs every statement with its bind parameters (`log_statement = all`, JSON log). presignd
-runs behind nginx against ministack exactly as in the other modules (conftest.py's module_stack),
-once as configured by default and once with quotas (the reservation then has limits to check), and every route that
-reaches PostgreSQL is called as a normal user ("alice") and as the whale, including a second and a
-deep listing page; then `presignd sweep` runs once.
+The cluster logs every statement with its bind parameters (`log_statement = all`, JSON log:
+harness/statement_log.py, shared with test_distribution_keys.py). presignd runs behind nginx
+against ministack exactly as in the other modules (conftest.py's module_stack), once as configured
+by default and once with quotas (the reservation then has limits to check), and every route that
+reaches PostgreSQL (harness/every_route.py) is called as a normal user ("alice") and as the whale,
+including a second and a deep listing page; then `presignd sweep` runs once.
 
 Each distinct statement presignd sent is then replayed from the log, with each set of parameters it
 was sent with, as `PREPARE` + `EXPLAIN (FORMAT JSON) EXECUTE` under `plan_cache_mode =
@@ -27,21 +28,19 @@ the plans test pass with nothing to look at.
 Runs in about 45 s on two cores, most of it the fill (about 30 s).
 """
 import json
-import os
-import pathlib
 import re
 import subprocess
 import time
-from urllib.parse import quote
 
 import pytest
-import requests
 
-from harness.common import API, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, PURPOSES, upload_ready
+from harness.common import API, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, PURPOSES
+from harness.every_route import exercise, exercise_quotas
 from harness.fill import FILL_SCHEMA_VERSION, Fill, cursor_at
 from harness.postgres import PostgresCluster
 from harness.presignd import binary
 from harness.stack import migrate, stack_env
+from harness.statement_log import LOG_SETTINGS, mark, statements_between_marks
 
 # The database ---------------------------------------------------------------------------------
 
@@ -57,13 +56,10 @@ WHALE, USER = "whale", "alice"
 FILL = Fill(documents=DOCUMENTS, users=USERS, whales=((WHALE, WHALE_DOCUMENTS),), shares=SHARES, audit_rows=AUDIT_ROWS,
             audit_months=AUDIT_MONTHS, user=USER)
 
-# Every statement with its parameters, in a JSON log in the data directory; and, for a test
-# cluster only, no durability (the fill is 2 million rows).
-LOG_DIRECTORY = "statement-log"
+# Every statement with its parameters, in a JSON log in the data directory (harness/statement_log.py);
+# and, for a test cluster only, no durability (the fill is 2 million rows).
 SETTINGS = {
-    "logging_collector": "on", "log_destination": "jsonlog", "log_directory": LOG_DIRECTORY,
-    "log_filename": "postgres.log", "log_rotation_age": "0", "log_rotation_size": "0",
-    "log_statement": "all", "log_parameter_max_length": "-1",
+    **LOG_SETTINGS,
     "shared_buffers": "256MB", "fsync": "off", "full_page_writes": "off", "synchronous_commit": "off",
     "max_wal_size": "4GB", "checkpoint_timeout": "30min",
 }
@@ -111,159 +107,11 @@ def envs(postgres, ministack, cloudfront_key):
     return plain, quota, seconds
 
 
-# The requests ---------------------------------------------------------------------------------
-
-def ok(response, *statuses):
-    """The response, asserted to have one of `statuses` (200 by default)."""
-    assert response.status_code in (statuses or (200,)), \
-        f"{response.request.method} {response.request.url}: {response.status_code} {response.text[:300]}"
-    return response
-
-
-def upload_parts(api, user, signed, data):
-    """PUTs each signed part's bytes; returns their ETags by part number."""
-    etags = {}
-    for number, url in signed.items():
-        r = ok(requests.put(url, data=data, timeout=30))
-        etags[number] = r.headers["ETag"]
-    return etags
-
-
-def exercise(api, user, other, limit, deep_cursor=None):
-    """Every route that reaches PostgreSQL, as `user` (and `other` where a second user is needed),
-    each answer checked."""
-    # Single uploads: a POST form confirmed by id, a PUT confirmed by key (twice: the same answer),
-    # a confirm before the upload (409).
-    posted = upload_ready(api, user)
-    data = b"%PDF-1.4 query plans"
-    put = api.presign(user, purpose="document", name="plans.pdf", content_type="application/pdf", size=len(data), method="PUT")
-    ok(requests.put(put["url"], data=data, headers=put["headers"], timeout=30))
-    ok(api.call("POST", "/api/uploads/confirm", user, {"key": put["key"]}))
-    ok(api.confirm(put["fileId"], user))
-    early = api.presign(user)
-    ok(api.confirm(early["fileId"], user), 409)
-
-    # Listing: the first page, the next one with the cursor the first returned, a deep page.
-    first = ok(api.call("GET", "/api/documents", user, params={"limit": limit})).json()
-    assert len(first["documents"]) == limit and first["nextCursor"], first
-    assert put["fileId"] in [d["id"] for d in first["documents"]]
-    second = ok(api.call("GET", "/api/documents", user, params={"limit": limit, "cursor": first["nextCursor"]})).json()
-    assert second["documents"] and not {d["id"] for d in second["documents"]} & {d["id"] for d in first["documents"]}
-    if deep_cursor:
-        deep = ok(api.call("GET", "/api/documents", user, params={"limit": limit, "cursor": deep_cursor})).json()
-        assert len(deep["documents"]) == limit and deep["nextCursor"]
-
-    # Downloads: attachment and inline; another user's is a 404.
-    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", user))
-    ok(api.call("GET", f"/api/documents/{posted['fileId']}/download", user, params={"disposition": "inline"}))
-    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", other), 404)
-
-    # Sharing: share, the other user lists and downloads it, revoke, revoke again (404).
-    ok(api.call("POST", f"/api/documents/{put['fileId']}/shares", user, {"userId": other}), 201)
-    ok(api.call("POST", f"/api/documents/{put['fileId']}/shares", user, {"userId": other}), 201)
-    listed = ok(api.call("GET", "/api/documents", other, params={"limit": 100})).json()
-    assert [d["owned"] for d in listed["documents"] if d["id"] == put["fileId"]] == [False]
-    ok(api.call("GET", f"/api/documents/{put['fileId']}/download", other))
-    ok(api.call("DELETE", f"/api/documents/{put['fileId']}/shares/{quote(other, safe='')}", user), 204)
-    ok(api.call("DELETE", f"/api/documents/{put['fileId']}/shares/{quote(other, safe='')}", user), 404)
-
-    # Multipart: create, sign, PUT, list, complete; another created, then aborted.
-    part = os.urandom(3000)
-    created = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "big.bin",
-                                                                  "contentType": "application/octet-stream",
-                                                                  "fileSize": len(part)})).json()
-    signed = ok(api.call("POST", f"/api/uploads/{created['fileId']}/parts", user, {"partNumbers": [1]})).json()["parts"]
-    etags = upload_parts(api, user, {p["partNumber"]: p["url"] for p in signed}, part)
-    assert ok(api.call("GET", f"/api/uploads/{created['fileId']}/parts", user)).json()["parts"][0]["etag"] == etags[1]
-    ok(api.call("POST", f"/api/uploads/{created['fileId']}/complete", user, {"parts": [{"partNumber": 1, "etag": etags[1]}]}))
-    aborted = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "gone.bin",
-                                                                  "contentType": "application/octet-stream",
-                                                                  "fileSize": 100})).json()
-    ok(api.call("DELETE", f"/api/uploads/{aborted['fileId']}", user))
-
-    # Uppy's routes: a simple upload confirmed by key; a multipart upload (batch, one part, list,
-    # complete); another aborted.
-    uppy = "/api/uppy/s3"
-    params = ok(api.call("GET", uppy + "/params", user, params={"filename": "notes.pdf", "type": "application/pdf"})).json()
-    ok(requests.post(params["url"], data=list(params["fields"].items()), files={"file": ("notes.pdf", b"%PDF-1.7 notes")},
-                     timeout=30), 200, 201, 204)
-    ok(api.call("POST", "/api/uploads/confirm", user, {"key": params["fields"]["key"]}))
-    made = ok(api.call("POST", uppy + "/multipart", user, {"filename": "movie.bin", "type": "application/octet-stream",
-                                                           "metadata": {"name": "movie.bin"}})).json()
-    base, key = f"{uppy}/multipart/{quote(made['uploadId'], safe='')}", {"key": made["key"]}
-    batch = ok(api.call("GET", base + "/batch", user, params={**key, "partNumbers": "1"})).json()["presignedUrls"]
-    ok(api.call("GET", base + "/1", user, params=key))
-    etags = upload_parts(api, user, {int(n): url for n, url in batch.items()}, part)
-    assert [p["ETag"] for p in ok(api.call("GET", base, user, params=key)).json()] == [etags[1]]
-    ok(api.call("POST", base + "/complete", user, {"parts": [{"PartNumber": 1, "ETag": etags[1]}]}, params=key))
-    other_upload = ok(api.call("POST", uppy + "/multipart", user, {"filename": "x.bin", "type": "", "metadata": {}})).json()
-    ok(api.call("DELETE", f"{uppy}/multipart/{quote(other_upload['uploadId'], safe='')}", user,
-                params={"key": other_upload["key"]}))
-
-    # Usage, CDN cookies (an audit row), logout.
-    assert ok(api.call("GET", "/api/usage", user)).json()["purposes"]
-    ok(api.call("POST", "/api/auth/cdn-cookies", user))
-    ok(api.call("POST", "/api/auth/logout", user))
-
-    # Deletes: a ready document, an unfinished upload, a completed multipart one.
-    for doc in (posted["fileId"], early["fileId"], created["fileId"]):
-        ok(api.call("DELETE", f"/api/documents/{doc}", user), 204)
-    ok(api.call("DELETE", f"/api/documents/{posted['fileId']}", user), 404)
-    ok(requests.get(api.base + "/readyz", timeout=10))
-
-
-def exercise_quotas(api, user):
-    """What quotas change: the reservation on presign and multipart create, its correction on
-    confirm, its release on abort and delete, usage read from upload_usage."""
-    posted = upload_ready(api, user)
-    created = ok(api.call("POST", "/api/uploads/multipart", user, {"purpose": "document", "fileName": "q.bin",
-                                                                  "contentType": "application/octet-stream",
-                                                                  "fileSize": 100})).json()
-    ok(api.call("DELETE", f"/api/uploads/{created['fileId']}", user))
-    assert ok(api.call("GET", "/api/usage", user)).json()["purposes"]
-    ok(api.call("DELETE", f"/api/documents/{posted['fileId']}", user), 204)
-
-
 # The log --------------------------------------------------------------------------------------
 
-EXECUTED = re.compile(r"(?:execute [^:]*|statement): (.*)", re.S)
-PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')", re.S)
 # Not presignd's data statements: transactions, settings, locks, schema changes, catalogue reads.
 NOISE = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|START|END|SET|SHOW|RESET|LOCK|DISCARD|DEALLOCATE|CREATE|ALTER|DROP|"
                    r"ANALYZE|VACUUM)\b|pg_catalog|pg_inherits|pg_class|pg_index|schema_migrations|pg_advisory", re.I)
-
-
-def log_entries(postgres):
-    directory = pathlib.Path(postgres.data) / LOG_DIRECTORY
-    entries = []
-    for path in sorted(directory.glob("*.json")):
-        entries += [json.loads(line) for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return entries
-
-
-def statements_between_marks(postgres):
-    """[(text, (parameter literals…))] of every statement presignd sent between the marks."""
-    postgres.psql(f"SELECT '{END_MARK}'")
-    deadline = time.monotonic() + 15
-    while True:
-        entries = log_entries(postgres)
-        marks = [i for i, e in enumerate(entries) if e.get("message", "").endswith(f"SELECT '{END_MARK}'")]
-        if marks:
-            break
-        assert time.monotonic() < deadline, "the end mark never reached the PostgreSQL log"
-        time.sleep(0.1)
-    starts = [i for i, e in enumerate(entries) if e.get("message", "").endswith(f"SELECT '{START_MARK}'")]
-    assert starts, "the start mark is not in the PostgreSQL log"
-    sent = []
-    for entry in entries[starts[0] + 1:marks[0]]:
-        match = EXECUTED.fullmatch(entry.get("message", ""))
-        if entry.get("application_name") != "presignd" or entry.get("error_severity") != "LOG" or not match:
-            continue
-        detail = entry.get("detail", "")
-        numbered = sorted((int(n), value) for n, value in PARAMETER.findall(detail)) if detail.startswith("parameters: ") else []
-        assert [n for n, _ in numbered] == list(range(1, len(numbered) + 1)), detail
-        sent.append((match.group(1), tuple(value for _, value in numbered)))
-    return sent
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +125,7 @@ def sent(envs, postgres, module_stack):
     _, quota_proxy = module_stack("plans-quota-stack", quota, workers=1, threads=4)
     api, quota_api = API(proxy.url), API(quota_proxy.url)
     deep_cursor, deep_id = cursor_at(postgres, WHALE, WHALE_DOCUMENTS // 2)
-    postgres.psql(f"SELECT '{START_MARK}'")
+    mark(postgres, START_MARK)
     exercise(api, USER, WHALE, limit=10)
     exercise(api, WHALE, USER, limit=100, deep_cursor=deep_cursor)
     for user in (USER, WHALE):
@@ -285,7 +133,7 @@ def sent(envs, postgres, module_stack):
     swept = subprocess.run([binary(), "sweep"], env=plain, capture_output=True, text=True, timeout=120)
     assert swept.returncode == 0, swept.stdout + swept.stderr
     assert "3 row(s)" in swept.stdout and swept.stdout.count("delete object: done") == 3, swept.stdout
-    statements = statements_between_marks(postgres)
+    statements = statements_between_marks(postgres, START_MARK, END_MARK)
     return statements, deep_id, {"fill": fill_seconds, "requests": time.monotonic() - started}
 
 

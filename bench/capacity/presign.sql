@@ -1,0 +1,5 @@
+-- presign of one avatar without a quota: PostgresDocumentStore.InsertUnlimited, the text presignd
+-- sends with its parameters as pgbench variables. presignd sends NULL for a single upload's
+-- upload_id, part_size and checksum; pgbench's prepared mode cannot send a NULL parameter, so the
+-- row gets its own id as upload_id (unique, as NULLs are), its size as part_size, and '' as checksum.
+WITH audit AS ( INSERT INTO audit_log (at, actor, action, resource, client_address) VALUES (to_timestamp(:now::bigint), :owner_id, :presign_action, :resource, :client) ), reserved AS ( INSERT INTO upload_usage AS u (owner_id, purpose, files, bytes) VALUES (:owner_id, :purpose, 1, :size::bigint) ON CONFLICT (owner_id, purpose) DO UPDATE SET files = u.files + 1, bytes = u.bytes + :size::bigint ) INSERT INTO documents (id, owner_id, object_key, purpose, file_name, declared_size, declared_type, status, upload_id, part_size, created_at, updated_at, checksum, bucket) VALUES (:id::uuid, :owner_id, :key, :purpose, :file_name, :size::bigint, :type, :pending, :id, :size::bigint, to_timestamp(:now::bigint), to_timestamp(:now::bigint), :none, :bucket);
