@@ -23,8 +23,8 @@ on a database of its own: `plain` (events off, as configured by default, with CD
    and 2), `pgbench -M prepared -c CAPACITY_PGBENCH_CLIENTS -j 2 -T CAPACITY_PGBENCH_SECONDS` on a
    third database (migrated by presignd) with autovacuum on: the helper statement alone (ids.sql,
    taken off the others), presign, presign + confirm (one upload), the same with events on, one
-   upload at a time per owner for a single owner, and events on with the outbox's NOTIFY trigger
-   disabled (what its lock costs). TPS, PostgreSQL CPU per transaction (/proc),
+   upload at a time per owner for a single owner (the event's announcement, a NOTIFY after the
+   commit in a statement of its own, included with events on). TPS, PostgreSQL CPU per transaction (/proc),
    uploads per second per PostgreSQL core, pgbench's own CPU, WAL bytes per transaction.
 
 Markdown tables on stdout, progress on stderr. PRESIGND_BINARY: the release presignd.
@@ -394,9 +394,9 @@ def shape(text):
     text = re.sub(r"--[^\n]*", " ", text).replace("' || chr(58) || '", ":")
     text = re.sub(r"(?<!:):[A-Za-z_]\w*", "?", text)
     text = re.sub(r"'(?:[^']|'')*'|\$\d+|\b\d+\b", "?", text)
-    # Also constants to pg_stat_statements: extract's field, true and false.
+    # Also constants to pg_stat_statements: extract's field, true, false and NULL.
     text = re.sub(r"\bextract\(\w+ from ", "extract(? from ", text, flags=re.I)
-    text = re.sub(r"\b(?:true|false)\b", "?", text, flags=re.I)
+    text = re.sub(r"\b(?:true|false|null)\b", "?", text, flags=re.I)
     return " ".join(text.split()).rstrip(";").strip()
 
 
@@ -404,7 +404,7 @@ def script_statements(name):
     """The SQL statements of bench/capacity/NAME.sql (meta-commands and comments left out)."""
     text = "\n".join(line for line in open(os.path.join(SCRIPTS, name + ".sql")).read().splitlines()
                      if not line.startswith("\\") and not line.lstrip().startswith("--"))
-    return [s.strip() for s in text.split(";\n") if s.strip()]
+    return [s.strip() for s in re.split(r";\n|\\gset\n", text) if s.strip()]
 
 
 def check_scripts(pg):
@@ -467,12 +467,6 @@ def measure_pgbench(pg, s3, plain, hooks):
             ("one upload, events on, 1 endpoint (+ confirm-events.sql)", ["ids", "presign", "confirm-events"], OWNERS),
             ("one upload, every client the same owner", ["ids", "presign", "confirm"], 1)]
     rows = [pgbench(pg, url, label, fragments, owners) for label, fragments, owners in runs]
-    # What the outbox's NOTIFY costs: a transaction that notifies holds one lock per database from
-    # just before its commit until after it, so such commits go one at a time.
-    notify = ["psql", url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c"]
-    subprocess.run(notify + ["ALTER TABLE events DISABLE TRIGGER events_notify"], check=True, capture_output=True)
-    rows.append(pgbench(pg, url, "one upload, events on, the NOTIFY trigger disabled", ["ids", "presign", "confirm-events"], OWNERS))
-    subprocess.run(notify + ["ALTER TABLE events ENABLE TRIGGER events_notify"], check=True, capture_output=True)
     return checked, rows
 
 

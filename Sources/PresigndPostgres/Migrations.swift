@@ -333,15 +333,10 @@ package enum Migrations {
             CREATE INDEX event_deliveries_document ON event_deliveries (endpoint, document_id, event_seq) WHERE state = 'pending';
             CREATE INDEX event_deliveries_dead ON event_deliveries (endpoint, event_seq) WHERE state = 'dead';
 
-            -- Every event is announced on the channel presignd_events (its id, type, document and
-            -- owner as JSON), at commit: the deliverer and any application may LISTEN.
-            CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                PERFORM pg_notify('presignd_events', json_build_object('id', NEW.id, 'seq', NEW.seq, 'type', NEW.type,
-                                                                       'document', NEW.document_id, 'owner', NEW.owner_id)::text);
-                RETURN NULL;
-            END $$;
-            CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_notify();
+            -- No trigger sends NOTIFY here: a transaction that notifies holds a database-wide lock
+            -- from its commit's start to its end (WAL flush included), so every change with an
+            -- event would commit one at a time. presignd announces each event on presignd_events
+            -- just after its commit, in a statement of its own.
             """),
     ]
 }

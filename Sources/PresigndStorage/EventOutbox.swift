@@ -5,8 +5,10 @@ package import PresigndUploads
 /// How the document store writes events (the outbox): each change that an application hears of
 /// (`DocumentEventType`) inserts its event in the statement of the change, from the changed row,
 /// with one pending delivery for each webhook endpoint that wants it, so an event and its
-/// deliveries exist exactly when the change committed; the insert's trigger announces it on
-/// `presignd_events` at commit.
+/// deliveries exist exactly when the change committed. The statement answers the event's
+/// announcement, which the store sends on `presignd_events` just after the commit, in a statement
+/// of its own: a NOTIFY inside the change would hold PostgreSQL's database-wide notify lock through
+/// the commit's WAL flush, and every change with an event would commit one at a time.
 package struct EventOutbox: Sendable {
     /// The webhook endpoints (none: events for `LISTEN`ers and readers of the table only).
     package let endpoints: [WebhookEndpoint]
@@ -41,6 +43,15 @@ package struct EventOutbox: Sendable {
             """
     }
 
+    /// The announcement of the event the statement wrote, for its final select list: the JSON
+    /// `{"id", "seq", "type", "document", "owner"}` when `clause` wrote one, else NULL.
+    static func announcement(_ outbox: EventOutbox?, _ action: AuditAction?) -> SQL {
+        guard outbox != nil, let action, DocumentEventType(action) != nil else { return "NULL::text" }
+        return """
+            (SELECT json_build_object('id', id, 'seq', seq, 'type', type, 'document', document_id, 'owner', owner_id)::text FROM event)
+            """
+    }
+
     /// `INSERT INTO events … SELECT … FROM <rows> r RETURNING …`: the event and its webhook body.
     func insert(_ type: DocumentEventType, from rows: SQL, user: String?) -> SQL {
         let id = DocumentID.random()
@@ -56,7 +67,7 @@ package struct EventOutbox: Sendable {
                                                                'contentType', coalesce(r.actual_type, r.declared_type),
                                                                'checksum', r.checksum, 'reason', r.rejection\(fragment: userPair)))::text
             FROM \(fragment: rows) r
-            RETURNING seq, document_id, purpose, at
+            RETURNING seq, id, type, document_id, owner_id, purpose, at
             """
     }
 }

@@ -120,9 +120,9 @@ package struct PostgresDocumentStore: DocumentStore {
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM updated WHERE \(change.audit?.rawValue)::text IS NOT NULL
             )\(fragment: EventOutbox.clause(events, change.audit, from: "updated"))
-            SELECT count(*) FROM updated
+            SELECT (SELECT count(*) FROM updated), \(fragment: EventOutbox.announcement(events, change.audit))
             """)
-        return counted(rows.first?.int64(0) == 1, change.audit)
+        return announced(rows.first?[1], counted(rows.first?.int64(0) == 1, change.audit))
     }
 
     /// How a state change moves its owner's usage row, as SQL over the `updated` row: leaving
@@ -255,9 +255,9 @@ package struct PostgresDocumentStore: DocumentStore {
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM shared
             )\(fragment: EventOutbox.clause(events, audit.action, from: "(SELECT doc.* FROM doc JOIN shared ON shared.document_id = doc.id)", user: userID))
-            SELECT (SELECT count(*) FROM doc), (SELECT count(*) FROM shared)
+            SELECT (SELECT count(*) FROM doc), (SELECT count(*) FROM shared), \(fragment: EventOutbox.announcement(events, audit.action))
             """)
-        _ = counted(rows.first?.int64(1) == 1, audit.action)
+        _ = announced(rows.first?[2], counted(rows.first?.int64(1) == 1, audit.action))
         return rows.first?.int64(0) == 1
     }
 
@@ -272,9 +272,9 @@ package struct PostgresDocumentStore: DocumentStore {
                 INSERT INTO audit_log (at, actor, action, resource, client_address)
                 SELECT \(fragment: Self.auditValues(audit)) FROM removed
             )\(fragment: EventOutbox.clause(events, audit.action, from: "removed", user: userID))
-            SELECT count(*) FROM removed
+            SELECT (SELECT count(*) FROM removed), \(fragment: EventOutbox.announcement(events, audit.action))
             """)
-        return counted(rows.first?.int64(0) == 1, audit.action)
+        return announced(rows.first?[1], counted(rows.first?.int64(0) == 1, audit.action))
     }
 
     /// Counts the event a change wrote (`changed`: the change committed, with its event when
@@ -282,6 +282,19 @@ package struct PostgresDocumentStore: DocumentStore {
     func counted(_ changed: Bool, _ action: AuditAction?) -> Bool {
         if changed, events != nil, let type = action.flatMap(DocumentEventType.init) {
             metrics.count(Metrics.Families.eventsWritten, [("type", type.rawValue)])
+        }
+        return changed
+    }
+
+    /// Announces a committed event on `presignd_events` (the deliverer and applications `LISTEN`),
+    /// in a statement of its own. A failure is logged, never the request's: the change and its
+    /// event are committed, and the deliverer finds them at its next look (within 5 s).
+    func announced(_ payload: String?, _ changed: Bool) -> Bool {
+        guard let payload else { return changed }
+        do {
+            _ = try pool.query("SELECT pg_notify('presignd_events', \(payload))")
+        } catch {
+            logger.warning("events: the announcement of a committed event failed (\(error.logged)); the deliverer finds it within 5 s")
         }
         return changed
     }

@@ -175,7 +175,10 @@ STATEMENTS = [
     kind("deliverer: the one deliverer's lock", r"^SELECT pg_try_advisory_lock\(\$1\)$", set(),
          "coordinator: an advisory lock"),
     kind("deliverer: LISTEN", r"^LISTEN presignd_events; LISTEN presignd_deliveries$", set(),
-         "coordinator: no table (but see the events trigger below: its NOTIFY would fire on a worker)"),
+         "coordinator: no table"),
+    kind("an event announced just after its change committed", r"^SELECT pg_notify\('presignd_events', \$1\)$", set(),
+         "coordinator: no table (sent where the deliverer and applications LISTEN; not from a trigger, which on Citus "
+         "would run on the worker holding the shard, and which would hold the notify lock through every commit)"),
     kind("deliverer: what is due for an endpoint",
          r"^SELECT d\.event_seq, e\.id::text, e\.body, .* FROM event_deliveries d JOIN events e ON e\.seq = d\.event_seq "
          r"WHERE d\.endpoint = \$1 ", {"events", "event_deliveries"}, "multi-shard: by endpoint, across every owner"),
@@ -232,10 +235,6 @@ RUN_FOR_IT = [
     kind("foreign key cascade: a removed document's shares",
          r'^DELETE FROM ONLY "public"\."document_shares" WHERE \$1 OPERATOR\(pg_catalog\.=\) "document_id"$',
          {"document_shares"}, "multi-shard: by document id alone (the same key, with owner_id)"),
-    kind("the events trigger's NOTIFY (events_notify)", r"^SELECT pg_notify\(\$\d+, json_build_object\(", set(),
-         "multi-shard: a trigger of a distributed table runs on the worker holding the shard (Citus needs "
-         "citus.enable_unsafe_triggers), so its NOTIFY would not reach the deliverer LISTENing on the coordinator; "
-         "the statement of the change must notify instead"),
     kind("audit partition upkeep inside presignd_audit_partition()",
          r"^(CREATE TABLE audit_log_y\d{4}m\d{2} \(LIKE audit_log |EXISTS \(SELECT \$\d+ FROM audit_log_default WHERE |"
          r"ALTER TABLE audit_log ATTACH PARTITION audit_log_y\d{4}m\d{2} |CREATE TRIGGER audit_log_append_only .* ON "
