@@ -70,15 +70,72 @@ async function sha256Base64(blob) {
 }
 
 /**
+ * Where unfinished multipart uploads are remembered across reloads, crashes and restarts: the
+ * browser's IndexedDB (database `presignd`, store `uploads`), by file identity. Only the fileId
+ * and what names the file are kept: never a signed URL or a token. Where there is no IndexedDB
+ * (a worker without it, Node), nothing is remembered.
+ */
+export function indexedDbUploads(name = 'presignd') {
+  if (!globalThis.indexedDB) return null
+  let opened = null
+  const open = () => (opened ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1)
+    request.onupgradeneeded = () => request.result.createObjectStore('uploads')
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  }))
+  const run = async (mode, act) => {
+    const db = await open()
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction('uploads', mode)
+      const request = act(transaction.objectStore('uploads'))
+      transaction.oncomplete = () => resolve(request.result)
+      transaction.onerror = () => reject(transaction.error)
+    })
+  }
+  return {
+    get: (key) => run('readonly', (store) => store.get(key)),
+    put: (key, value) => run('readwrite', (store) => store.put(value, key)),
+    delete: (key) => run('readwrite', (store) => store.delete(key)),
+    all: () => run('readonly', (store) => store.getAll()),
+  }
+}
+
+/** The same interface in memory (tests, or a page that wants no persistence across reloads). */
+export function memoryUploads() {
+  const kept = new Map()
+  return {
+    get: async (key) => kept.get(key),
+    put: async (key, value) => { kept.set(key, value) },
+    delete: async (key) => { kept.delete(key) },
+    all: async () => [...kept.values()],
+  }
+}
+
+/**
+ * What identifies a file picked again: its name, size and last-modified time, and the SHA-256
+ * of its first and last MiB, so another file under the same name and size is not taken for it.
+ */
+export async function fileIdentity(file) {
+  const mib = 1 << 20
+  const ends = file.size > 2 * mib ? new Blob([file.slice(0, mib), file.slice(file.size - mib)]) : file
+  return `${file.name}|${file.size}|${file.lastModified ?? 0}|${await sha256Base64(ends)}`
+}
+
+/**
  * A client for one presignd API. `token` or `getToken()` gives the bearer token; uploads of
  * `multipartThreshold` bytes or more go in parts. With `checksum` (the default), a single upload
  * declares the file's SHA-256, which presignd binds into the PUT so the store refuses any other
  * bytes; a store that does not check SHA-256 (answer `checksum_not_checked`) gets the upload
- * without it.
+ * without it. A multipart upload is remembered (`uploads`, IndexedDB by default) until it ends:
+ * picking the same file again, after a reload or a crash, resumes it from what presignd says is
+ * left (`POST /api/uploads/{id}/resume`, its plan checked against the store), sending only the
+ * missing parts. An upload that fails for a reason that may pass (the network, a 5xx) is kept
+ * for that; one cancelled or refused is aborted and forgotten.
  */
 export function createClient({
   baseUrl = '', token, getToken, multipartThreshold = 64 * 1024 * 1024, fetch: fetcher,
-  tries = 4, retryDelay = 500, concurrency = 4, checksum = true,
+  tries = 4, retryDelay = 500, concurrency = 4, checksum = true, uploads = indexedDbUploads(),
 } = {}) {
   const doFetch = fetcher || ((...args) => globalThis.fetch(...args))
   const stops = []
@@ -184,8 +241,30 @@ export function createClient({
     }
   }
 
+  /** The remembered upload of `key`, resumed: {upload, parts} from presignd, or null when there
+   * is none or it cannot be resumed (ended, expired, another size): then it is forgotten. */
+  async function resumable(key, file, signal) {
+    const kept = key && await uploads.get(key).catch(() => undefined)
+    if (!kept) return null
+    try {
+      const state = await call('POST', `/api/uploads/${encodeURIComponent(kept.fileId)}/resume`, {}, signal)
+      if (state.fileSize === file.size) return { upload: state, parts: state.parts }
+    } catch (e) {
+      // Unreachable or a 5xx says nothing about the upload: keep it for the next try.
+      if (signal?.aborted || e.code === 'network_error' || e.status >= 500) throw signal?.aborted ? aborted() : e
+    }
+    await uploads.delete(key).catch(() => {})
+    return null
+  }
+
   async function multipart(file, declared, progress, outer) {
-    const upload = await createMultipart(declared, outer)
+    const key = uploads ? await fileIdentity(file) : null
+    const resumed = await resumable(key, file, outer)
+    const upload = resumed?.upload ?? await createMultipart(declared, outer)
+    if (key && !resumed) {
+      await uploads.put(key, { key, fileId: upload.fileId, fileName: declared.fileName, fileSize: file.size,
+        purpose: declared.purpose, savedAt: Date.now() }).catch(() => {})
+    }
     const digests = upload.checksumAlgorithm === 'SHA256'
     const id = encodeURIComponent(upload.fileId)
     // One failing part stops the others.
@@ -195,6 +274,13 @@ export function createClient({
     outer?.addEventListener('abort', relay, { once: true })
     const urls = new Map(), batches = new Map(), etags = new Map(), loaded = new Map()
     const report = () => progress([...loaded.values()].reduce((a, b) => a + b, 0))
+    // What presignd counts as sent already (its plan checked against the store) is not sent again.
+    for (const part of resumed?.parts ?? []) {
+      etags.set(part.partNumber, part.etag)
+      loaded.set(part.partNumber, part.size)
+    }
+    if (resumed) report()
+    const todo = Array.from({ length: upload.partCount }, (_, i) => i + 1).filter((n) => !etags.has(n))
     const sign = async (numbers, checksums) => {
       const signed = await call('POST', `/api/uploads/${id}/parts`, { partNumbers: numbers, ...(checksums && { checksums }) }, signal)
       for (const part of signed.parts) urls.set(part.partNumber, part)
@@ -210,7 +296,9 @@ export function createClient({
       const batch = Math.floor((n - 1) / 100)
       if (!batches.has(batch)) {
         const first = batch * 100 + 1
-        batches.set(batch, sign(Array.from({ length: Math.min(100, upload.partCount - first + 1) }, (_, i) => first + i)))
+        // Only the parts still to send (a resumed upload has some already).
+        batches.set(batch, sign(Array.from({ length: Math.min(100, upload.partCount - first + 1) }, (_, i) => first + i)
+          .filter((number) => !etags.has(number))))
       }
       await batches.get(batch)
       if (!urls.has(n)) await sign([n])
@@ -231,22 +319,28 @@ export function createClient({
       if (r.status === 403) { urls.delete(n); error.retry = true } // most likely expired: sign it again
       throw error
     }
-    let next = 1
     const worker = async () => {
-      while (next <= upload.partCount) {
-        const n = next++
+      while (todo.length) {
+        const n = todo.shift()
         await retrying(() => putPart(n), signal)
       }
     }
     try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, upload.partCount) }, worker))
+      await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(todo.length, 1)) }, worker))
       const parts = [...etags].sort((a, b) => a[0] - b[0]).map(([partNumber, etag]) => ({ partNumber, etag }))
       // A 5xx here (the store still combining a large upload) is retried: the server finishes
       // a completion that was cut short instead of starting again.
-      return await retrying(() => call('POST', `/api/uploads/${id}/complete`, { parts }, outer), outer)
+      const done = await retrying(() => call('POST', `/api/uploads/${id}/complete`, { parts }, outer), outer)
+      if (key) await uploads.delete(key).catch(() => {})
+      return done
     } catch (e) {
       controller.abort()
-      await discard(upload.fileId)
+      // Kept for a resume when it may pass (the network, a 5xx); otherwise aborted and forgotten.
+      const passing = !outer?.aborted && (e.code === 'network_error' || e.status >= 500)
+      if (!(key && passing)) {
+        await discard(upload.fileId)
+        if (key) await uploads.delete(key).catch(() => {})
+      }
       throw outer?.aborted ? aborted() : e
     } finally {
       outer?.removeEventListener('abort', relay)
@@ -268,6 +362,17 @@ export function createClient({
       return file.size >= multipartThreshold
         ? multipart(file, declared, progress, signal)
         : single(file, declared, method, progress, signal)
+    },
+
+    /** The multipart uploads remembered for a resume: [{key, fileId, fileName, fileSize, purpose, savedAt}]. */
+    pendingUploads: () => (uploads ? uploads.all() : Promise.resolve([])),
+
+    /** Forgets a remembered upload and aborts it at presignd (the user will not pick the file again). */
+    async forgetUpload(fileId) {
+      for (const kept of uploads ? await uploads.all() : []) {
+        if (kept.fileId === fileId) await uploads.delete(kept.key)
+      }
+      await discard(fileId)
     },
 
     /** A page of the caller's documents and those shared with them: {documents, nextCursor}. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { File as BufferFile } from 'node:buffer'
 import { test } from 'node:test'
-import { createClient, PresignError } from '../presignd.js'
+import { createClient, fileIdentity, memoryUploads, PresignError } from '../presignd.js'
 
 // File is global from Node 20; Debian 12's Node 18 has it in node:buffer.
 const File = globalThis.File ?? BufferFile
@@ -293,4 +293,73 @@ test('list, download, share, revoke, remove and the CDN cookie calls hit the doc
 test('an unreachable API is network_error', async () => {
   const error = await createClient({ fetch: async () => { throw new TypeError('Failed to fetch') } }).list().catch((e) => e)
   assert.deepEqual([error.code, error.status], ['network_error', 0])
+})
+
+test('a multipart upload cut off by the network is kept, and picking the same file again resumes it: only the missing part is sent', async () => {
+  const data = new Uint8Array(250).map((_, i) => i)
+  const file = new File([data], 'v.mp4', { type: 'video/mp4', lastModified: 1 })
+  const uploads = memoryUploads()
+  let down = true
+  const requests = fakeStore((r) => {
+    const n = Number(new URL(r.url).searchParams.get('partNumber'))
+    return n === 3 && down ? 'network' : { status: 200, etag: `"etag-${n}"` }
+  })
+  const first = multipartApi(100, data.length)
+  const error = await createClient({ fetch: first.fetch, multipartThreshold: 200, retryDelay: 1, tries: 2, uploads, concurrency: 1 })
+    .upload(file, { purpose: 'document' }).catch((e) => e)
+  assert.equal(error.code, 'network_error')
+  assert.ok(!first.calls.some((c) => c.key.startsWith('DELETE')), 'not aborted: kept for a resume')
+  const kept = await uploads.all()
+  assert.deepEqual(kept.map((k) => [k.fileId, k.fileName, k.fileSize, k.purpose]), [['m1', 'v.mp4', 250, 'document']])
+  assert.equal(kept[0].key, await fileIdentity(file))
+  assert.ok(!JSON.stringify(kept).includes('http'), 'no URL is kept')
+
+  // The page is reloaded: a new client, the same remembered uploads, the same file picked again.
+  down = false
+  requests.length = 0
+  const second = multipartApi(100, data.length)
+  const routes = second.fetch
+  const resumed = []
+  const fetch = (url, init) => {
+    if (url.endsWith('/api/uploads/m1/resume')) {
+      resumed.push(url)
+      return Promise.resolve({ ok: true, status: 200, text: async () => JSON.stringify({
+        fileId: 'm1', fileName: 'v.mp4', fileSize: 250, contentType: 'video/mp4', partSize: 100, partCount: 3, checksumAlgorithm: null,
+        parts: [{ partNumber: 1, etag: '"etag-1"', size: 100 }, { partNumber: 2, etag: '"etag-2"', size: 100 }],
+        missing: [3], bytesSent: 200, bytesMissing: 50 }) })
+    }
+    return routes(url, init)
+  }
+  const seen = []
+  const doc = await createClient({ fetch, multipartThreshold: 200, uploads })
+    .upload(file, { purpose: 'document', onProgress: (l) => seen.push(l) })
+  assert.equal(resumed.length, 1)
+  assert.ok(!second.calls.some((c) => c.key === 'POST /api/uploads/multipart'), 'no new upload is created')
+  assert.deepEqual(requests.map((r) => new URL(r.url).searchParams.get('partNumber')), ['3'])
+  assert.deepEqual(second.signs, [[3]], 'only the missing part is signed')
+  assert.deepEqual(doc.parts, [1, 2, 3].map((n) => ({ partNumber: n, etag: `"etag-${n}"` })))
+  assert.equal(seen[0], 200, 'progress starts from what was sent')
+  assert.deepEqual(await uploads.all(), [], 'forgotten once complete')
+})
+
+test('another file under the same name and size is not resumed; an upload that ended is forgotten', async () => {
+  fakeStore((r) => ({ status: 200, etag: `"e${new URL(r.url).searchParams.get('partNumber')}"` }))
+  const uploads = memoryUploads()
+  const original = new File([new Uint8Array(250).fill(1)], 'v.mp4', { lastModified: 1 })
+  const other = new File([new Uint8Array(250).fill(2)], 'v.mp4', { lastModified: 1 })
+  assert.notEqual(await fileIdentity(original), await fileIdentity(other))
+  await uploads.put(await fileIdentity(original), { key: await fileIdentity(original), fileId: 'gone', fileName: 'v.mp4', fileSize: 250 })
+  const api = multipartApi(100, 250)
+  await createClient({ fetch: api.fetch, multipartThreshold: 200, uploads }).upload(other, { purpose: 'document' })
+  assert.ok(!api.calls.some((c) => c.key.includes('/resume')), 'the other file is not taken for the remembered one')
+  assert.equal((await uploads.all()).length, 1, 'the original is still remembered')
+
+  // The original's upload expired at presignd (409): it is forgotten and a new one starts.
+  const expired = multipartApi(100, 250)
+  const fetch = (url, init) => url.endsWith('/api/uploads/gone/resume')
+    ? Promise.resolve({ ok: false, status: 409, text: async () => JSON.stringify({ error: { code: 'upload_expired', message: 'expired' } }) })
+    : expired.fetch(url, init)
+  await createClient({ fetch, multipartThreshold: 200, uploads }).upload(original, { purpose: 'document' })
+  assert.ok(expired.calls.some((c) => c.key === 'POST /api/uploads/multipart'))
+  assert.deepEqual(await uploads.all(), [])
 })
