@@ -38,6 +38,46 @@ export interface ClientOptions {
   retryDelay?: number
   /** Parts sent at once in a multipart upload; default 4. */
   concurrency?: number
+  /**
+   * Where unfinished multipart uploads are remembered for a resume after a reload, a crash or a
+   * restart: default `indexedDbUploads()` (null where there is no IndexedDB); null remembers none.
+   */
+  uploads?: RememberedUploads | null
+}
+
+/** A remembered multipart upload: what names the file and presignd's fileId, never a URL or a token. */
+export interface RememberedUpload {
+  /** The file's identity (`fileIdentity`). */
+  key: string
+  fileId: string
+  fileName: string
+  fileSize: number
+  purpose: string
+  /** Date.now() when it was created. */
+  savedAt: number
+}
+
+export interface RememberedUploads {
+  get(key: string): Promise<RememberedUpload | undefined>
+  put(key: string, value: RememberedUpload): Promise<void>
+  delete(key: string): Promise<void>
+  all(): Promise<RememberedUpload[]>
+}
+
+/** IndexedDB (database `name`, default 'presignd'); null where the browser has none. */
+export function indexedDbUploads(name?: string): RememberedUploads | null
+/** The same in memory (forgotten on reload). */
+export function memoryUploads(): RememberedUploads
+/** Name, size, last-modified and the SHA-256 of the first and last MiB. */
+export function fileIdentity(file: File): Promise<string>
+
+/** An upload under way (`start`). */
+export interface UploadHandle {
+  done: Promise<UploadedDocument>
+  /** Stops the requests under way and starts none until `resume()`. */
+  pause(): void
+  resume(): void
+  readonly paused: boolean
 }
 
 export interface UploadOptions {
@@ -82,6 +122,12 @@ export interface DocumentPage {
 
 export interface PresigndClient {
   upload(file: Blob | File, options: UploadOptions): Promise<UploadedDocument>
+  /** `upload` with pause and resume; offline it waits by itself for the browser to be back. */
+  start(file: Blob | File, options: UploadOptions): UploadHandle
+  /** The multipart uploads remembered for a resume (pick the same file again to resume one). */
+  pendingUploads(): Promise<RememberedUpload[]>
+  /** Forgets a remembered upload and aborts it at presignd. */
+  forgetUpload(fileId: string): Promise<void>
   list(options?: { limit?: number; cursor?: string }): Promise<DocumentPage>
   /** A short-lived signed URL; `save: true` also starts the browser's download. */
   download(id: string, options?: { disposition?: 'attachment' | 'inline'; save?: boolean }): Promise<string>

@@ -35,6 +35,57 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
   signal?.addEventListener('abort', stop, { once: true })
 })
 
+/** Until the browser is online again (at once when it is, or cannot say). */
+function online(signal) {
+  if (globalThis.navigator?.onLine !== false || !globalThis.addEventListener) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const back = () => { signal?.removeEventListener('abort', stop); resolve() }
+    const stop = () => { removeEventListener('online', back); reject(aborted()) }
+    addEventListener('online', back, { once: true })
+    signal?.addEventListener('abort', stop, { once: true })
+  })
+}
+
+/**
+ * An upload's pause switch. Paused, no request starts and those under way are stopped; resumed,
+ * the stopped ones start again (a part from its beginning). A pause never counts as a failed try.
+ */
+function pauseSwitch() {
+  let paused = false, release = () => {}, reopened = Promise.resolve()
+  const running = new Set()
+  return {
+    get paused() { return paused },
+    pause() {
+      if (paused) return
+      paused = true
+      reopened = new Promise((resolve) => { release = resolve })
+      for (const stop of [...running]) stop()
+    },
+    resume() {
+      if (!paused) return
+      paused = false
+      release()
+    },
+    /** Resolves when not paused (rejects if `signal` aborts first). */
+    wait(signal) {
+      if (!paused) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        const stop = () => reject(aborted())
+        signal?.addEventListener('abort', stop, { once: true })
+        reopened.then(() => { signal?.removeEventListener('abort', stop); resolve() })
+      })
+    },
+    /** A signal for one request: aborted by `signal` or by a pause; `end()` when it is over. */
+    request(signal) {
+      const controller = new AbortController()
+      const stop = () => controller.abort()
+      running.add(stop)
+      signal?.addEventListener('abort', stop, { once: true })
+      return { signal: controller.signal, end: () => { running.delete(stop); signal?.removeEventListener('abort', stop) } }
+    },
+  }
+}
+
 /** The store's XML error (`<Code>`, `<Message>`) as a PresignError. */
 function storeError(status, text) {
   const tag = (name) => (text.match(new RegExp(`<${name}>([^<]*)</${name}>`)) || [])[1]
@@ -167,14 +218,21 @@ export function createClient({
   }
 
   // Network errors and 5xx are retried with exponential back-off (with jitter), `tries` in all;
-  // an error with `retry` set (an expired part URL) is retried too.
-  async function retrying(attempt, signal) {
+  // an error with `retry` set (an expired part URL) is retried too. A try stopped by a pause, or
+  // one that failed while the browser is offline, does not count: the upload waits for the
+  // resume, or for the browser to be online again, and goes on by itself.
+  async function retrying(attempt, signal, control) {
     for (let n = 1; ; n++) {
+      await control?.wait(signal)
+      await online(signal)
       try {
         return await attempt()
       } catch (e) {
+        if (signal?.aborted) throw aborted()
+        if (control?.paused) { n--; continue }
         const transient = e.code === 'network_error' || e.status >= 500 || e.retry
-        if (!transient || n >= tries || signal?.aborted) throw signal?.aborted ? aborted() : e
+        if (transient && globalThis.navigator?.onLine === false) { n--; continue }
+        if (!transient || n >= tries) throw e
         await sleep(retryDelay * 2 ** (n - 1) * (0.75 + Math.random() / 2), signal)
       }
     }
@@ -202,11 +260,12 @@ export function createClient({
     }
   }
 
-  async function single(file, declared, method, progress, signal) {
+  async function single(file, declared, method, progress, signal, control) {
     const presigned = await presign(file, declared, method, signal)
     let confirming = false
     try {
       await retrying(async () => {
+        const request = control.request(signal)
         let body = file
         if (presigned.method !== 'PUT') {
           body = new FormData()
@@ -216,10 +275,11 @@ export function createClient({
         // A POST body is larger than the file (the form fields), so progress is scaled to the file.
         const r = await send(presigned.method || 'POST', presigned.url, body,
           presigned.method === 'PUT' ? presigned.headers : null,
-          (loaded, total) => progress(total ? Math.min(file.size, Math.round(loaded / total * file.size)) : 0), signal)
+          (loaded, total) => progress(total ? Math.min(file.size, Math.round(loaded / total * file.size)) : 0), request.signal)
+          .finally(request.end)
         if (r.status < 200 || r.status > 299) throw storeError(r.status, r.text)
         progress(file.size)
-      }, signal)
+      }, signal, control)
       confirming = true
       return await call('POST', '/api/uploads/confirm', { fileId: presigned.fileId }, signal)
     } catch (e) {
@@ -257,7 +317,7 @@ export function createClient({
     return null
   }
 
-  async function multipart(file, declared, progress, outer) {
+  async function multipart(file, declared, progress, outer, control) {
     const key = uploads ? await fileIdentity(file) : null
     const resumed = await resumable(key, file, outer)
     const upload = resumed?.upload ?? await createMultipart(declared, outer)
@@ -306,8 +366,11 @@ export function createClient({
     }
     const putPart = async (n) => {
       const part = await urlFor(n)
+      const request = control.request(signal)
       const r = await send('PUT', part.url, sliceOf(n), part.headers,
-        (bytes) => { loaded.set(n, bytes); report() }, signal)
+        (bytes) => { loaded.set(n, bytes); report() }, request.signal)
+        .catch((e) => { loaded.set(n, 0); report(); throw e })
+        .finally(request.end)
       if (r.status >= 200 && r.status <= 299) {
         if (!r.etag) throw new PresignError('etag_not_exposed', 'the storage hides the ETag header from this page; its CORS rule must expose ETag', r.status)
         etags.set(n, r.etag)
@@ -322,7 +385,7 @@ export function createClient({
     const worker = async () => {
       while (todo.length) {
         const n = todo.shift()
-        await retrying(() => putPart(n), signal)
+        await retrying(() => putPart(n), signal, control)
       }
     }
     try {
@@ -350,18 +413,31 @@ export function createClient({
   let lastRefresh = 0, refreshing = null
   const client = {
     /** Presigns, sends the bytes straight to the store, confirms; resolves to the document. */
-    async upload(file, { purpose, onProgress, signal, method, contentType, fileName } = {}) {
-      if (signal?.aborted) throw aborted()
-      const declared = {
-        purpose,
-        fileName: fileName || file.name || 'upload',
-        contentType: contentType || file.type || 'application/octet-stream',
-        fileSize: file.size,
+    upload(file, options) {
+      return client.start(file, options).done
+    },
+
+    /**
+     * `upload`, with a handle: `{done, pause(), resume(), paused}`. Paused, the requests under way
+     * stop and none starts; resumed, it goes on (a part from its beginning). Offline, it waits by
+     * itself for the browser to be online again.
+     */
+    start(file, { purpose, onProgress, signal, method, contentType, fileName } = {}) {
+      const control = pauseSwitch()
+      const run = async () => {
+        if (signal?.aborted) throw aborted()
+        const declared = {
+          purpose,
+          fileName: fileName || file.name || 'upload',
+          contentType: contentType || file.type || 'application/octet-stream',
+          fileSize: file.size,
+        }
+        const progress = (loaded) => onProgress?.(loaded, file.size)
+        return file.size >= multipartThreshold
+          ? multipart(file, declared, progress, signal, control)
+          : single(file, declared, method, progress, signal, control)
       }
-      const progress = (loaded) => onProgress?.(loaded, file.size)
-      return file.size >= multipartThreshold
-        ? multipart(file, declared, progress, signal)
-        : single(file, declared, method, progress, signal)
+      return { done: run(), pause: control.pause, resume: control.resume, get paused() { return control.paused } }
     },
 
     /** The multipart uploads remembered for a resume: [{key, fileId, fileName, fileSize, purpose, savedAt}]. */

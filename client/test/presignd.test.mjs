@@ -363,3 +363,57 @@ test('another file under the same name and size is not resumed; an upload that e
   assert.ok(expired.calls.some((c) => c.key === 'POST /api/uploads/multipart'))
   assert.deepEqual(await uploads.all(), [])
 })
+
+test('pause stops the parts under way and starts none; resume sends them again, and a pause is never a failed try', async () => {
+  const requests = fakeStore(async () => { await new Promise((resolve) => setTimeout(resolve, 20)); return { status: 200, etag: '"e"' } })
+  const api = multipartApi(100, 250)
+  const upload = createClient({ fetch: api.fetch, multipartThreshold: 200, tries: 1, concurrency: 2 })
+    .start(new File([new Uint8Array(250)], 'x'), { purpose: 'document' })
+  while (requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 1))
+  upload.pause()
+  assert.equal(upload.paused, true)
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  assert.equal(requests.length, 2, 'nothing starts while paused')
+  assert.ok(requests.every((r) => r.xhr.done), 'the parts under way were stopped')
+  upload.resume()
+  const doc = await upload.done
+  assert.equal(doc.status, 'ready')
+  const sent = requests.map((r) => new URL(r.url).searchParams.get('partNumber'))
+  assert.deepEqual(sent.slice(0, 2).sort(), ['1', '2'])
+  assert.deepEqual(sent.slice(2).sort(), ['1', '2', '3'], 'the stopped parts are sent again, then the rest')
+  assert.ok(!api.calls.some((c) => c.key.startsWith('DELETE')))
+})
+
+test('offline, a failed part waits for the browser to be online and goes on by itself, however many tries it took', async () => {
+  const events = new EventTarget()
+  globalThis.navigator ??= {}
+  Object.defineProperty(globalThis.navigator, 'onLine', { value: true, writable: true, configurable: true })
+  globalThis.addEventListener = events.addEventListener.bind(events)
+  globalThis.removeEventListener = events.removeEventListener.bind(events)
+  try {
+    let failures = 0
+    const requests = fakeStore(() => {
+      // The connection drops while the first part is under way.
+      if (failures === 0) globalThis.navigator.onLine = false
+      if (globalThis.navigator.onLine) return { status: 200, etag: '"e"' }
+      failures++
+      return 'network'
+    })
+    const api = multipartApi(100, 250)
+    const pending = createClient({ fetch: api.fetch, multipartThreshold: 200, tries: 1, retryDelay: 1, concurrency: 1 })
+      .upload(new File([new Uint8Array(250)], 'x'), { purpose: 'document' })
+    while (failures < 1) await new Promise((resolve) => setTimeout(resolve, 1))
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    const whileOffline = requests.length
+    globalThis.navigator.onLine = true
+    events.dispatchEvent(new Event('online'))
+    const doc = await pending
+    assert.equal(doc.status, 'ready')
+    assert.equal(whileOffline, 1, 'no retry while offline')
+    assert.equal(requests.length, 4, 'the failed part again, then the other two')
+  } finally {
+    delete globalThis.addEventListener
+    delete globalThis.removeEventListener
+    globalThis.navigator.onLine = undefined
+  }
+})
