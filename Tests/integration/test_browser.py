@@ -9,7 +9,6 @@ import hashlib
 import os
 import pathlib
 import time
-import urllib.parse
 
 import pytest
 import requests
@@ -24,7 +23,8 @@ if harness_browser.missing():
 
 from selenium.webdriver.common.by import By  # noqa: E402
 
-from harness.demo_page import JWT_SECRET, PURPOSES, choose_file, finished, png, token, upload_row  # noqa: E402
+from harness.demo_page import (JWT_SECRET, PURPOSES, choose_file, finished, open_demo, png, progress, token,  # noqa: E402
+                               upload_row)
 
 ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 MiB = 1024 * 1024
@@ -109,21 +109,6 @@ def multipart_routes(base):
 
 
 # --- driving the page ---------------------------------------------------------------------------
-
-def open_demo(driver, base, user, origin=None, **params):
-    query = urllib.parse.urlencode(params)
-    # A URL that differs from the open one only after '#' would not load the page again, so a
-    # test would inherit the previous one's page (its user, or an element it added).
-    driver.get("about:blank")
-    driver.get(f"{origin or base}/app/demo/index.html?{query}#token={token(user)}")
-    wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"),
-               message="the document list to load")
-
-
-def progress(row):
-    element = row.find_element(By.CSS_SELECTOR, "[data-testid=progress]")
-    return int(element.get_attribute("data-progress")), element.text
-
 
 def error_text(row):
     element = row.find_element(By.CSS_SELECTOR, "[data-testid=upload-error]")

@@ -10,7 +10,9 @@ tokenInput.value = hash.get('token') || query.get('token') || sessionStorage.get
 const number = (name) => (query.has(name) ? Number(query.get(name)) : undefined)
 const client = createClient({
   getToken: () => tokenInput.value.trim(),
-  multipartThreshold: number('multipartThreshold'),
+  // 8 MiB: with presignd's default purposes (documents up to 20 MiB) the page reaches multipart,
+  // and with it pause, resume and coming back after a reload.
+  multipartThreshold: number('multipartThreshold') ?? 8 * 1024 * 1024,
   retryDelay: number('retryDelay'),
   // ?checksum=0: uploads declare no SHA-256 (the client's default is to declare it).
   checksum: query.get('checksum') !== '0',
@@ -35,6 +37,8 @@ function uploadFile(file) {
   const percent = row.querySelector('[data-testid=progress]')
   const status = row.querySelector('[data-testid=upload-status]')
   const cancel = row.querySelector('[data-testid=cancel]')
+  const pause = row.querySelector('[data-testid=pause]')
+  const remaining = row.querySelector('[data-testid=remaining]')
   const setState = (state, text = state) => {
     status.dataset.state = state
     status.textContent = text
@@ -48,7 +52,7 @@ function uploadFile(file) {
   cancel.onclick = () => controller.abort()
   const started = performance.now()
   const timing = (row.timing = { started, firstProgress: null })
-  client.upload(file, {
+  const upload = client.start(file, {
     purpose: $('purpose').value,
     // Empty: the client declares the file's SHA-256 and presignd picks the method (a PUT).
     method: $('method').value || undefined,
@@ -62,11 +66,33 @@ function uploadFile(file) {
       bar.value = value
       percent.dataset.progress = value
       percent.textContent = `${value} %`
+      remaining.dataset.bytes = total - loaded
+      remaining.textContent = `${formatSize(total - loaded)} to send`
     },
-  }).then((doc) => {
+  })
+  pause.onclick = () => {
+    if (upload.paused) upload.resume()
+    else upload.pause()
+    pause.textContent = upload.paused ? 'Resume' : 'Pause'
+    setState(upload.paused ? 'paused' : 'uploading')
+  }
+  // The browser's network goes away: the upload waits by itself, and says so.
+  const offline = () => setState('offline', 'offline: waiting for the network')
+  const online = () => setState(upload.paused ? 'paused' : 'uploading')
+  addEventListener('offline', offline)
+  addEventListener('online', online)
+  upload.done.finally(() => {
+    removeEventListener('offline', offline)
+    removeEventListener('online', online)
+    pause.disabled = true
+    showPending()
+  }).catch(() => {})
+  upload.done.then((doc) => {
     bar.value = 100
     percent.dataset.progress = 100
     percent.textContent = '100 %'
+    remaining.dataset.bytes = 0
+    remaining.textContent = ''
     row.dataset.fileId = doc.fileId
     row.dataset.durationMs = (performance.now() - started).toFixed(1)
     setState('done', `done (${doc.contentType})`)
@@ -163,6 +189,23 @@ async function refresh() {
     state.textContent = 'Could not load the documents.'
   }
 }
+
+/** The unfinished uploads this browser remembers (IndexedDB): pick the same file to resume one. */
+async function showPending() {
+  const list = $('pending')
+  const uploads = await client.pendingUploads().catch(() => [])
+  list.replaceChildren(...uploads.map((kept) => {
+    const row = $('pending-row').content.firstElementChild.cloneNode(true)
+    row.dataset.fileId = kept.fileId
+    row.dataset.fileName = kept.fileName
+    row.querySelector('.name').textContent = kept.fileName
+    row.querySelector('.size').textContent = formatSize(kept.fileSize)
+    row.querySelector('[data-testid=forget]').onclick = () => client.forgetUpload(kept.fileId).finally(showPending)
+    return row
+  }))
+  $('pending-section').hidden = uploads.length === 0
+}
+showPending()
 
 $('file-input').addEventListener('change', (event) => {
   for (const file of event.target.files) uploadFile(file)

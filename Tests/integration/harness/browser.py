@@ -36,9 +36,11 @@ def missing():
     return None
 
 
-def chromium(download_dir=None, width=1280, height=1000, network_log=False):
+def chromium(download_dir=None, width=1280, height=1000, network_log=False, profile=None):
     """A headless Chromium (Selenium 4); the caller quits it. With network_log the DevTools
-    Network events can be read with driver.get_log("performance")."""
+    Network events can be read with driver.get_log("performance"). With `profile` (a directory)
+    the browser keeps its data there (IndexedDB included), so a browser started after it on the
+    same directory finds what the page stored."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -48,6 +50,8 @@ def chromium(download_dir=None, width=1280, height=1000, network_log=False):
                 f"--window-size={width},{height}", "--no-first-run", "--no-default-browser-check",
                 "--disable-background-networking", "--disable-extensions", "--lang=en-US"):
         options.add_argument(arg)
+    if profile:
+        options.add_argument(f"--user-data-dir={profile}")
     if download_dir:
         options.add_experimental_option("prefs", {
             "download.default_directory": str(download_dir),
@@ -83,3 +87,26 @@ def bucket_setup(env, origin):
                          capture_output=True, text=True, timeout=60)
     if out.returncode != 0 or "cors: set" not in out.stdout and "cors: unchanged" not in out.stdout:
         raise RuntimeError(f"presignd bucket-setup failed:\n{out.stdout}\n{out.stderr}")
+
+
+def kill(driver):
+    """Kills the browser as a crash would (SIGKILL to every Chromium process under its driver),
+    then its driver."""
+    import signal
+    service = driver.service.process.pid
+
+    def tree(pid):
+        try:
+            children = pathlib.Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except FileNotFoundError:
+            return []
+        return [int(c) for c in children] + [g for c in children for g in tree(int(c))]
+    for pid in tree(service):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        driver.quit()
+    except Exception:  # the browser is gone: the driver cannot end its session
+        driver.service.stop()

@@ -2,6 +2,7 @@
 the one token maker, the client for the API through nginx, and the small upload and database
 helpers. Test modules import these from here, never from each other."""
 import base64
+import hashlib
 import os
 import re
 import subprocess
@@ -193,3 +194,18 @@ def preflight(store, bucket, origin, method="PUT"):
     return requests.options(f"{store.endpoint}/{bucket}/documents/x.pdf", timeout=10,
                             headers={"Origin": origin, "Access-Control-Request-Method": method,
                                      "Access-Control-Request-Headers": "content-type"})
+
+
+def media_file(path, size, seed):
+    """A file of `size` bytes at `path` that confirm takes for an MP4 (its signature first), the
+    rest pseudo-random from `seed` (the same seed, the same bytes), written a MiB at a time."""
+    mib = 1 << 20
+    with open(path, "wb") as f:
+        f.write(SIGNATURES["mp4"])
+        left, n = size - len(SIGNATURES["mp4"]), 0
+        while left > 0:
+            block = hashlib.sha256(seed + n.to_bytes(4, "big")).digest() * (mib // 32)
+            f.write(block[:left])
+            left -= min(left, len(block))
+            n += 1
+    return path

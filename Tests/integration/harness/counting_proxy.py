@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import threading
+import time
 import urllib.parse
 
 
@@ -15,6 +16,8 @@ class CountingProxy:
         target = urllib.parse.urlsplit(upstream)
         self.upstream = (target.hostname, target.port)
         self.requests: list[tuple[str, str, str, str | None]] = []
+        # Every request's arrival (monotonic seconds), method, path, query and the body bytes received.
+        self.transfers: list[tuple[float, str, str, str, int]] = []
         self.lock = threading.Lock()
         proxy = self
 
@@ -30,6 +33,9 @@ class CountingProxy:
                 split = urllib.parse.urlsplit(self.path)
                 with proxy.lock:
                     proxy.requests.append((self.command, urllib.parse.unquote(split.path), split.query, self.headers.get("Range")))
+                    # The bytes that arrived: fewer than announced when the client died mid-body.
+                    proxy.transfers.append((time.monotonic(), self.command, urllib.parse.unquote(split.path), split.query,
+                                            len(body) if body else 0))
                 upstream = http.client.HTTPConnection(*proxy.upstream, timeout=30)
                 try:
                     headers = {name: value for name, value in self.headers.items() if name.lower() != "connection"}
@@ -58,6 +64,13 @@ class CountingProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def part_puts(self, since: float) -> list[tuple[float, int, int]]:
+        """(arrival, part number, bytes received) of every multipart part sent to the store after `since`."""
+        with self.lock:
+            transfers = list(self.transfers)
+        return [(at, int(query.split("partNumber=")[1].split("&")[0]), length)
+                for at, method, _, query, length in transfers if at >= since and method == "PUT" and "partNumber=" in query]
 
     def seen(self, method: str, key: str) -> list[tuple[str, str, str, str | None]]:
         """The requests for `key` (any bucket) with that method, in order."""

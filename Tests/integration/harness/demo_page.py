@@ -2,6 +2,7 @@
 purposes, the token it is opened with, a real PNG for it to show, and picking a file the way a
 user does. Imports Selenium: import it after checking harness.browser.missing()."""
 import struct
+import urllib.parse
 import zlib
 
 from selenium.webdriver.common.by import By
@@ -54,3 +55,18 @@ def finished(row, timeout=60):
     status = row.find_element(By.CSS_SELECTOR, "[data-testid=upload-status]")
     return wait_until(lambda: status.get_attribute("data-state") != "uploading" and status.get_attribute("data-state"),
                       timeout=timeout, message="the upload to finish")
+
+
+def open_demo(driver, base, user, origin=None, **params):
+    query = urllib.parse.urlencode(params)
+    # A URL that differs from the open one only after '#' would not load the page again, so a
+    # test would inherit the previous one's page (its user, or an element it added).
+    driver.get("about:blank")
+    driver.get(f"{origin or base}/app/demo/index.html?{query}#token={token(user)}")
+    wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"),
+               message="the document list to load")
+
+
+def progress(row):
+    element = row.find_element(By.CSS_SELECTOR, "[data-testid=progress]")
+    return int(element.get_attribute("data-progress")), element.text
