@@ -440,8 +440,25 @@ export function createClient({
       return { done: run(), pause: control.pause, resume: control.resume, get paused() { return control.paused } }
     },
 
-    /** The multipart uploads remembered for a resume: [{key, fileId, fileName, fileSize, purpose, savedAt}]. */
-    pendingUploads: () => (uploads ? uploads.all() : Promise.resolve([])),
+    /**
+     * The multipart uploads remembered for a resume: [{key, fileId, fileName, fileSize, purpose,
+     * savedAt}]. Each is checked with presignd first: one that has ended (expired by the sweeper,
+     * aborted, completed elsewhere) is forgotten; one presignd cannot be asked about now is kept.
+     */
+    async pendingUploads() {
+      const kept = uploads ? await uploads.all() : []
+      const alive = await Promise.all(kept.map(async (upload) => {
+        try {
+          await call('POST', `/api/uploads/${encodeURIComponent(upload.fileId)}/resume`, {})
+          return upload
+        } catch (e) {
+          if (e.code === 'network_error' || e.status >= 500 || e.status === 401 || e.status === 403) return upload
+          await uploads.delete(upload.key).catch(() => {})
+          return null
+        }
+      }))
+      return alive.filter(Boolean)
+    },
 
     /** Forgets a remembered upload and aborts it at presignd (the user will not pick the file again). */
     async forgetUpload(fileId) {

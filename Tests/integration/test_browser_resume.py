@@ -10,8 +10,8 @@ another file under the same name and size is not spliced into the old upload; th
 off mid-upload (DevTools) makes the page wait and say so, and the upload completes when it is back;
 pause stops the parts under way and resume finishes it (screenshots of both kept in artifacts/)."""
 import hashlib
-import json
 import os
+import subprocess
 import pathlib
 import time
 
@@ -45,10 +45,15 @@ def proxy(ministack):
 
 
 @pytest.fixture(scope="module")
-def base(postgres, ministack, proxy, module_stack):
+def env(postgres, ministack, proxy):
     env = stack_env(postgres, ministack, PURPOSES, JWT_SECRET, AWS_ENDPOINT_URL_S3=proxy.url,
                     PRESIGND_MULTIPART_PART_SIZE=str(PART))
     migrate(env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def base(env, ministack, module_stack):
     _, nginx = module_stack("resume-browser", env, workers=2, threads=16, extra_server_lines=harness_browser.STATIC_LOCATION)
     harness_browser.bucket_setup(env, nginx.url)
     yield nginx.url
@@ -210,5 +215,28 @@ def test_pause_and_resume_with_screenshots(base, proxy, tmp_path):
         assert finished(row, timeout=120) == "done", row.text
         driver.save_screenshot(str(ARTIFACTS / "resume-done.png"))
         assert downloaded_digest(base, row.get_attribute("data-file-id")) == digest(path)
+    finally:
+        driver.quit()
+
+
+def test_an_abandoned_upload_is_swept_and_the_page_forgets_it(base, env, proxy, ministack, postgres, tmp_path):
+    """Killed, never picked again: the sweeper aborts it at the store and releases its quota, and
+    the page that opens next no longer lists it (the client asked presignd, which said it ended)."""
+    path = media_file(tmp_path / "draft.mp4", 4 * PART, b"draft")
+    profile = tmp_path / "profile"
+    killed_half_way(base, proxy, profile, path, at_percent=30, user="erin")
+    file_id, upload_id = postgres.psql("SELECT id, upload_id FROM documents WHERE owner_id = 'erin' AND status = 'uploading'")[0]
+    time.sleep(2.1)  # rows keep whole seconds
+    swept = subprocess.run([os.environ["PRESIGND_BINARY"], "sweep", "--older-than", "1"], env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert swept.returncode == 0 and f"{file_id} uploading: abort multipart upload: done" in swept.stdout, swept.stdout + swept.stderr
+    assert upload_id not in [u["UploadId"] for u in ministack.client().list_multipart_uploads(Bucket=ministack.bucket).get("Uploads", [])]
+    assert postgres.psql("SELECT coalesce(sum(bytes), 0) FROM upload_usage WHERE owner_id = 'erin'") == [["0"]]
+    driver = harness_browser.chromium(profile=profile)
+    try:
+        open_demo(driver, base, "erin")
+        wait_until(lambda: driver.execute_script("return window.presigndDemo.client.pendingUploads()") == [],
+                   message="the client to forget it")
+        assert pending(driver) == []
     finally:
         driver.quit()

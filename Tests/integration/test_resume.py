@@ -107,3 +107,33 @@ def test_a_bad_body_names_what_to_fix(api):
 
 def test_an_upload_the_store_lost_ends_aborted(api, postgres, ministack):
     assert_a_lost_upload_ends_aborted(api, postgres, ministack, "resume")
+
+
+def test_uppys_resume_after_a_reload_lists_the_parts_for_the_owner_only(api, proxy):
+    """Uppy's own resume (its Golden Retriever plugin keeps {uploadId, key} across a reload and
+    asks Companion's list-parts route): the owner gets the parts sent before the reload and
+    finishes the upload; another user gets a 404 and the store hears nothing."""
+    from urllib.parse import quote
+    prefix = "/api/uppy/s3/multipart"
+    created = api.call("POST", prefix, body={"filename": "talk.mp4", "type": "video/mp4", "metadata": {"purpose": "media"}})
+    assert created.status_code == 200, created.text
+    key, upload_id = created.json()["key"], created.json()["uploadId"]
+    base = f"{prefix}/{quote(upload_id, safe='')}"
+    first = api.call("GET", base + "/1", params={"key": key}).json()["url"]
+    r = requests.put(first, data=DATA[:5 * MIB], timeout=60)
+    assert r.status_code == 200
+    # The page is reloaded; Golden Retriever restores {uploadId, key} and lists the parts.
+    listed = api.call("GET", base, params={"key": key})
+    assert listed.status_code == 200
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in listed.json()] == [(1, r.headers["ETag"], 5 * MIB)]
+    before = len(proxy.requests)
+    stranger = api.call("GET", base, "mallory", params={"key": key})
+    assert stranger.status_code == 404
+    assert len(proxy.requests) == before, "nothing reached the store"
+    second = api.call("GET", base + "/2", params={"key": key}).json()["url"]
+    r2 = requests.put(second, data=DATA[5 * MIB:7 * MIB], timeout=60)
+    assert r2.status_code == 200
+    done = api.call("POST", base + "/complete", params={"key": key},
+                    body={"parts": [{"PartNumber": 1, "ETag": r.headers["ETag"]}, {"PartNumber": 2, "ETag": r2.headers["ETag"]}]})
+    assert done.status_code == 200, done.text
+    assert download(api, done.json()["fileId"]).content == DATA[:7 * MIB]

@@ -417,3 +417,19 @@ test('offline, a failed part waits for the browser to be online and goes on by i
     globalThis.navigator.onLine = undefined
   }
 })
+
+test('pendingUploads forgets what presignd says has ended and keeps what it cannot ask about', async () => {
+  const uploads = memoryUploads()
+  for (const fileId of ['alive', 'expired', 'gone', 'unreachable']) await uploads.put(fileId, { key: fileId, fileId, fileName: `${fileId}.mp4`, fileSize: 1 })
+  const answers = { alive: [200, { parts: [], missing: [1] }], expired: [409, { error: { code: 'upload_expired', message: 'expired' } }],
+    gone: [404, { error: { code: 'not_found', message: 'none' } }] }
+  const fetch = async (url) => {
+    const id = url.split('/')[3]
+    if (id === 'unreachable') throw new TypeError('Failed to fetch')
+    const [status, data] = answers[id]
+    return { ok: status < 300, status, text: async () => JSON.stringify(data) }
+  }
+  const pending = await createClient({ fetch, uploads }).pendingUploads()
+  assert.deepEqual(pending.map((u) => u.fileId).sort(), ['alive', 'unreachable'])
+  assert.deepEqual((await uploads.all()).map((u) => u.fileId).sort(), ['alive', 'unreachable'])
+})
