@@ -101,6 +101,8 @@ def resumed(base, profile, path, user="alice", expect_listed=True):
     open_demo(driver, base, user)
     if expect_listed:
         wait_until(lambda: (path.name, ) == tuple(n for n, _ in pending(driver)[:1]), message="the unfinished upload listed")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / f"resume-after-reload-{path.stem}.png"))
     picked = time.monotonic()
     row = choose_file(driver, path, purpose="document", method="")
     return driver, row, picked
