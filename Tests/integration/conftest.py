@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from harness import ceph_rgw as _ceph_rgw  # noqa: E402
 from harness import ministack as _ministack  # noqa: E402
+from harness.counting_proxy import CountingProxy  # noqa: E402
 from harness.common import (API, BINARY, CDN_DOMAIN, JWT_SECRET, KEY_PAIR_ID, LOG_SECRET_PATTERNS,  # noqa: E402
                             PURPOSES)
 from harness.postgres import PostgresCluster  # noqa: E402
@@ -25,6 +26,15 @@ def ministack():
     stack = _ministack.start()
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(ministack):
+    """A counting proxy in front of ministack (harness/counting_proxy.py), for a module whose
+    presignd and browser reach the store through it: every request and the bytes it carried."""
+    counting = CountingProxy(ministack.endpoint)
+    yield counting
+    counting.stop()
 
 
 @pytest.fixture(scope="session")

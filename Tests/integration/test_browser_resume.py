@@ -21,7 +21,6 @@ import requests
 from harness import browser as harness_browser
 from harness.browser import wait_until
 from harness.common import media_file
-from harness.counting_proxy import CountingProxy
 from harness.stack import migrate, stack_env
 
 if harness_browser.missing():
@@ -35,13 +34,6 @@ ARTIFACTS = pathlib.Path(__file__).resolve().parent / "artifacts"
 MiB = 1024 * 1024
 PART = 8 * MiB
 PURPOSES = {"document": {"prefix": "documents", "maxSize": 512 * MiB}}
-
-
-@pytest.fixture(scope="module")
-def proxy(ministack):
-    counting = CountingProxy(ministack.endpoint)
-    yield counting
-    counting.stop()
 
 
 @pytest.fixture(scope="module")

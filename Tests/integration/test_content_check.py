@@ -17,7 +17,6 @@ import pytest
 import requests
 
 from harness.common import API, PNG, audit_actions, post_form, status_of
-from harness.counting_proxy import CountingProxy
 
 MIB = 1 << 20
 PURPOSES = {
@@ -61,13 +60,6 @@ CRAFTED = [
     ("SVG to an image-only purpose", "avatar", "logo.svg", "image/svg+xml", SVG,
      "the file is SVG markup, which can run scripts; avatar files must be images without active content"),
 ]
-
-
-@pytest.fixture(scope="module")
-def proxy(ministack):
-    counting = CountingProxy(ministack.endpoint)
-    yield counting
-    counting.stop()
 
 
 @pytest.fixture(scope="module")

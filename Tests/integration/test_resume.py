@@ -17,18 +17,10 @@ import pytest
 import requests
 
 from harness.common import API, PURPOSES, assert_a_lost_upload_ends_aborted, create_multipart, download, put_parts
-from harness.counting_proxy import CountingProxy
 
 MIB = 1 << 20
 PURPOSES = dict(PURPOSES, media={"prefix": "media", "maxSize": 64 * MIB})
 DATA = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + os.urandom(12 * MIB - 24)  # 5 + 5 + 2 MiB parts
-
-
-@pytest.fixture(scope="module")
-def proxy(ministack):
-    counting = CountingProxy(ministack.endpoint)
-    yield counting
-    counting.stop()
 
 
 @pytest.fixture(scope="module")
