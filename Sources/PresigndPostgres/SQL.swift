@@ -110,6 +110,14 @@ package struct SQL: Sendable, ExpressibleByStringInterpolation {
         package mutating func appendInterpolation(_ value: Int64?) { bind(value.map { String($0) }) }
         package mutating func appendInterpolation(_ value: Int?) { bind(value.map { String($0) }) }
 
+        /// A list as one bind, in PostgreSQL's array text form (each element quoted), for a
+        /// `::text[]`, `::bigint[]` or `::uuid[]` cast: `unnest(\(array: names)::text[])`.
+        package mutating func appendInterpolation(array values: [String]) {
+            bind("{" + values.map { value in
+                "\"" + String(value.flatMap { $0 == "\\" || $0 == "\"" ? ["\\", $0] : [$0] }) + "\""
+            }.joined(separator: ",") + "}")
+        }
+
         /// Embeds a fragment (itself built by interpolation), renumbering its binds after
         /// the ones already here, so a repeated clause is written once.
         package mutating func appendInterpolation(fragment: SQL) {

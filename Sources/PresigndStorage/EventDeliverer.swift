@@ -22,10 +22,6 @@ import PresigndUploads
 package final class EventDeliverer: @unchecked Sendable {
     /// The advisory lock the deliverer holds (the bytes of "presignE").
     static let lockKey: Int64 = 0x7072_6573_6967_6E45
-    /// Where every event is announced at commit (migration 15's trigger).
-    package static let eventsChannel = "presignd_events"
-    /// Where `presignd events replay` wakes the deliverer.
-    package static let replayChannel = "presignd_deliveries"
 
     let settings: PostgresSettings
     let config: WebhookConfig
@@ -101,7 +97,7 @@ package final class EventDeliverer: @unchecked Sendable {
     /// Sends what is due to `endpoint`, a batch at most (one event per document: the earliest
     /// not yet delivered), and records each outcome; answers how many were due.
     func deliverDue(to endpoint: WebhookEndpoint, on connection: PostgresConnection) throws(PostgresError) -> Int {
-        let now = Self.monotonicMilliseconds()
+        let now = MonotonicTime.milliseconds()
         if let down = unreachable[endpoint.name], down.until > now { return 0 }
         // With each, its document's first pending delivery: only a document's first may go now.
         let candidates = try connection.query("""
@@ -121,8 +117,8 @@ package final class EventDeliverer: @unchecked Sendable {
             // batch): due no sooner than it, so they are not read again until then.
             _ = try connection.query("""
                 UPDATE event_deliveries d SET next_at = greatest(d.next_at, first.next_at)
-                FROM unnest(\(Self.textArray(waiting.map { $0.string(0) }))::bigint[],
-                            \(Self.textArray(waiting.map { $0[6] ?? $0.string(0) }))::bigint[]) AS w (seq, first_seq),
+                FROM unnest(\(array: waiting.map { $0.string(0) })::bigint[],
+                            \(array: waiting.map { $0[6] ?? $0.string(0) })::bigint[]) AS w (seq, first_seq),
                      event_deliveries first
                 WHERE d.endpoint = \(endpoint.name) AND d.event_seq = w.seq AND first.endpoint = \(endpoint.name)
                   AND first.event_seq = w.first_seq
@@ -149,7 +145,7 @@ package final class EventDeliverer: @unchecked Sendable {
                 try failed(event, at: endpoint, reason: reason, on: connection)
                 let failures = (unreachable[endpoint.name]?.failures ?? 0) + 1
                 let wait = config.retry.delayMilliseconds(afterAttempt: failures, random: Double.random(in: 0..<1))
-                unreachable[endpoint.name] = (Self.monotonicMilliseconds() + Int64(wait), failures)
+                unreachable[endpoint.name] = (MonotonicTime.milliseconds() + Int64(wait), failures)
                 logger.warning("webhook \(endpoint.name): \(reason); not trying it again for \(wait) ms")
                 break sending
             }
@@ -157,7 +153,7 @@ package final class EventDeliverer: @unchecked Sendable {
         if !delivered.isEmpty {
             _ = try connection.query("""
                 UPDATE event_deliveries SET state = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = NULL
-                WHERE endpoint = \(endpoint.name) AND event_seq = ANY (\(Self.textArray(delivered))::bigint[]) AND state = 'pending'
+                WHERE endpoint = \(endpoint.name) AND event_seq = ANY (\(array: delivered)::bigint[]) AND state = 'pending'
                 """)
         }
         return candidates.count
@@ -215,7 +211,7 @@ package final class EventDeliverer: @unchecked Sendable {
     /// due later); at most `idleMilliseconds` (a NOTIFY ends the sleep sooner).
     func untilNextDue(on connection: PostgresConnection) throws(PostgresError) -> Int {
         var wait = idleMilliseconds
-        let now = Self.monotonicMilliseconds()
+        let now = MonotonicTime.milliseconds()
         var waiting = false
         for endpoint in config.endpoints {
             if let down = unreachable[endpoint.name], down.until > now {
@@ -237,7 +233,7 @@ package final class EventDeliverer: @unchecked Sendable {
 
     /// The age of each endpoint's oldest undelivered event.
     func reportOldest(on connection: PostgresConnection) throws(PostgresError) {
-        let now = Self.monotonicMilliseconds()
+        let now = MonotonicTime.milliseconds()
         guard metrics.isEnabled, now - reportedAt >= 1_000 else { return }
         reportedAt = now
         for endpoint in config.endpoints {
@@ -249,14 +245,5 @@ package final class EventDeliverer: @unchecked Sendable {
         }
     }
 
-    /// A PostgreSQL array literal of `values` (each quoted), for a `::text[]` or `::bigint[]` bind.
-    static func textArray(_ values: [String]) -> String {
-        "{" + values.map { value in
-            "\"" + String(value.flatMap { $0 == "\\" || $0 == "\"" ? ["\\", $0] : [$0] }) + "\""
-        }.joined(separator: ",") + "}"
-    }
-
     static func sleep(milliseconds: Int) { usleep(useconds_t(milliseconds) * 1_000) }
-
-    static func monotonicMilliseconds() -> Int64 { Int64(MonotonicTime.now() * 1_000) }
 }

@@ -31,13 +31,13 @@ package struct EventOutbox: Sendable {
         // Endpoints filter by type here, by purpose in SQL (the row's purpose is known there).
         let wanting = outbox.endpoints.filter { $0.events?.contains(type) ?? true }
         guard !wanting.isEmpty else { return event }
-        let names = EventDeliverer.textArray(wanting.map(\.name))
-        let purposes = EventDeliverer.textArray(wanting.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" })
+        let names = wanting.map(\.name)
+        let purposes = wanting.map { $0.purposes.map { $0.sorted().joined(separator: ",") } ?? "" }
         return """
             \(fragment: event), deliveries AS (
                 INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
                 SELECT e.seq, ep.name, e.document_id, 'pending', e.at
-                FROM event e JOIN unnest(\(names)::text[], \(purposes)::text[]) AS ep (name, purposes)
+                FROM event e JOIN unnest(\(array: names)::text[], \(array: purposes)::text[]) AS ep (name, purposes)
                   ON ep.purposes = '' OR e.purpose = ANY (string_to_array(ep.purposes, ','))
             )
             """

@@ -28,7 +28,7 @@ package final class ReplicaReads: Sendable {
     }
 
     /// Whether a read may go to the replica now.
-    package var isFresh: Bool { Self.monotonicMilliseconds() < freshUntil.load(ordering: .relaxed) }
+    package var isFresh: Bool { MonotonicTime.milliseconds() < freshUntil.load(ordering: .relaxed) }
 
     /// A read on the replica failed: the primary serves until the next good check.
     func markStale() { freshUntil.store(0, ordering: .relaxed) }
@@ -48,7 +48,7 @@ package final class ReplicaReads: Sendable {
             let lag = try pool.query(Self.lag).first?.int64(0)
             lastLag.store(lag ?? -1, ordering: .relaxed)
             if let lag, lag <= Int64(maxLagMilliseconds) {
-                freshUntil.store(Self.monotonicMilliseconds() + Int64(2 * checkIntervalMilliseconds), ordering: .relaxed)
+                freshUntil.store(MonotonicTime.milliseconds() + Int64(2 * checkIntervalMilliseconds), ordering: .relaxed)
             } else {
                 markStale()
             }
@@ -68,6 +68,4 @@ package final class ReplicaReads: Sendable {
 
     /// Runs `sql` on the replica; errors are the caller's to handle (it falls back).
     func query(_ sql: SQL) throws(PostgresError) -> [PostgresRow] { try pool.query(sql) }
-
-    static func monotonicMilliseconds() -> Int64 { Int64(MonotonicTime.now() * 1_000) }
 }

@@ -25,6 +25,13 @@ final class SQLTests: XCTestCase {
         XCTAssertNoThrow(try clean.checkBinds())
     }
 
+    /// A list is one bind in PostgreSQL's array text form, every element quoted and escaped.
+    func testAnArrayIsOneBindWithEachElementQuoted() {
+        let sql: SQL = "SELECT unnest(\(array: ["app", "a,b", "say \"hi\"", "back\\slash", ""])::text[])"
+        XCTAssertEqual(sql.text, "SELECT unnest($1::text[])")
+        XCTAssertEqual(sql.binds, [#"{"app","a,b","say \"hi\"","back\\slash",""}"#])
+    }
+
     func testLiteralsAndUnsafeSQLCarryNoBinds() {
         let literal: SQL = "SELECT 1"
         XCTAssertEqual(literal.text, "SELECT 1")

@@ -199,6 +199,13 @@ package enum MonotonicTime {
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
+
+    /// The same clock in whole milliseconds: for deadlines and back-off.
+    package static func milliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
+    }
 }
 
 /// The wall clock with milliseconds: for log lines (`2026-12-01T12:49:54.123Z`) and ids.
