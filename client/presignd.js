@@ -35,6 +35,12 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
   signal?.addEventListener('abort', stop, { once: true })
 })
 
+/** A failure that may pass by itself (the network, the server): tried again, and an upload kept for it. */
+const mayPass = (e) => e.code === 'network_error' || e.status >= 500
+/** An answer that says nothing about a remembered upload (it may pass, or the caller is not
+ * signed in just now): the upload is kept. Any other refusal means presignd has ended it. */
+const saysNothingOfIt = (e) => mayPass(e) || e.status === 401 || e.status === 403
+
 /** Until the browser is online again (at once when it is, or cannot say). */
 function online(signal) {
   if (globalThis.navigator?.onLine !== false || !globalThis.addEventListener) return Promise.resolve()
@@ -230,7 +236,7 @@ export function createClient({
       } catch (e) {
         if (signal?.aborted) throw aborted()
         if (control?.paused) { n--; continue }
-        const transient = e.code === 'network_error' || e.status >= 500 || e.retry
+        const transient = mayPass(e) || e.retry
         if (transient && globalThis.navigator?.onLine === false) { n--; continue }
         if (!transient || n >= tries) throw e
         await sleep(retryDelay * 2 ** (n - 1) * (0.75 + Math.random() / 2), signal)
@@ -310,8 +316,7 @@ export function createClient({
       const state = await call('POST', `/api/uploads/${encodeURIComponent(kept.fileId)}/resume`, {}, signal)
       if (state.fileSize === file.size) return { upload: state, parts: state.parts }
     } catch (e) {
-      // Unreachable or a 5xx says nothing about the upload: keep it for the next try.
-      if (signal?.aborted || e.code === 'network_error' || e.status >= 500) throw signal?.aborted ? aborted() : e
+      if (signal?.aborted || saysNothingOfIt(e)) throw signal?.aborted ? aborted() : e
     }
     await uploads.delete(key).catch(() => {})
     return null
@@ -399,7 +404,7 @@ export function createClient({
     } catch (e) {
       controller.abort()
       // Kept for a resume when it may pass (the network, a 5xx); otherwise aborted and forgotten.
-      const passing = !outer?.aborted && (e.code === 'network_error' || e.status >= 500)
+      const passing = !outer?.aborted && mayPass(e)
       if (!(key && passing)) {
         await discard(upload.fileId)
         if (key) await uploads.delete(key).catch(() => {})
@@ -452,7 +457,7 @@ export function createClient({
           await call('POST', `/api/uploads/${encodeURIComponent(upload.fileId)}/resume`, {})
           return upload
         } catch (e) {
-          if (e.code === 'network_error' || e.status >= 500 || e.status === 401 || e.status === 403) return upload
+          if (saysNothingOfIt(e)) return upload
           await uploads.delete(upload.key).catch(() => {})
           return null
         }

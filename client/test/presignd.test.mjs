@@ -433,3 +433,15 @@ test('pendingUploads forgets what presignd says has ended and keeps what it cann
   assert.deepEqual(pending.map((u) => u.fileId).sort(), ['alive', 'unreachable'])
   assert.deepEqual((await uploads.all()).map((u) => u.fileId).sort(), ['alive', 'unreachable'])
 })
+
+test('a resume refused for the caller (401) keeps the remembered upload, as pendingUploads does', async () => {
+  const uploads = memoryUploads()
+  const file = new File([new Uint8Array(250).fill(3)], 'v.mp4', { lastModified: 1 })
+  const key = await fileIdentity(file)
+  await uploads.put(key, { key, fileId: 'm1', fileName: 'v.mp4', fileSize: 250 })
+  const api = fakeApi({ 'POST /api/uploads/m1/resume': () => [401, { error: { code: 'missing_token', message: 'sign in' } }] })
+  const error = await createClient({ fetch: api.fetch, multipartThreshold: 200, uploads }).upload(file, { purpose: 'document' }).catch((e) => e)
+  assert.equal(error.status, 401)
+  assert.ok(!api.calls.some((c) => c.key === 'POST /api/uploads/multipart'))
+  assert.deepEqual((await uploads.all()).map((u) => u.fileId), ['m1'])
+})
