@@ -11,9 +11,7 @@
 # CAPACITY_WORKERS (2), CAPACITY_THREADS (4) (see bench/capacity.py); SCRATCH_PATH: swift build's
 # directory; SKIP_BUILD=1 uses what it holds; PRESIGND_BINARY: measure that binary instead (no build).
 set -euo pipefail
-[ -n "${PRESIGND_BINARY:-}" ] && export SKIP_BUILD=1
 . "$(dirname "$0")/common.sh"
 . deploy/setup-lib.sh
 ensure_packages postgresql-15 postgresql-contrib nginx-light >&2
-export PRESIGND_BINARY="${PRESIGND_BINARY:-$scratch/release/presignd}"
 exec "$python" bench/capacity.py

@@ -9,4 +9,4 @@
 # FAILOVER_RUNS, HOSTS_SECONDS, HOSTS_CONNECTIONS, HOSTS_WORKERS, HOSTS_THREADS, SKIP_FAILOVER, SKIP_HOSTS.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/failover.py
+"$python" bench/failover.py

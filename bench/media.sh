@@ -4,6 +4,8 @@
 # runs bench/media.py: a cached 10 kB image through the media route next to the same file from
 # nginx's disk and presignd's /healthz, in one run. SCRATCH_PATH: swift build's directory.
 set -euo pipefail
+# presignd-bench comes from the same build: always build (or SKIP_BUILD=1 reuse) it, never a given binary.
+unset PRESIGND_BINARY
 . "$(dirname "$0")/common.sh"
 
 work=$(mktemp -d)

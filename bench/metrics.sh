@@ -4,4 +4,4 @@
 # SCRATCH_PATH: swift build's directory; SKIP_BUILD=1 uses the existing build.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/metrics.py
+"$python" bench/metrics.py

@@ -8,6 +8,8 @@
 # Knobs: SCRATCH_PATH (swift build directory, default .build), SIGNING_SCALE (1), SKIP_BUILD=1 (use
 # what SCRATCH_PATH holds), SKIP_SIGNING=1, SKIP_FLOWS=1, and bench/multipart.py's MULTIPART_* / UPLOAD_* variables.
 set -euo pipefail
+# presignd-bench comes from the same build: always build (or SKIP_BUILD=1 reuse) it, never a given binary.
+unset PRESIGND_BINARY
 . "$(dirname "$0")/common.sh"
 
 if [ "${SKIP_SIGNING:-}" != 1 ]; then

@@ -9,9 +9,7 @@
 # PRESIGND_BINARY (measure that binary instead, no build), and bench/patroni.py's PATRONI_RUNS,
 # PATRONI_HARMS, SYNC_SECONDS, SYNC_CONNECTIONS, SYNC_WORKERS, SYNC_THREADS, SKIP_FAILOVER, SKIP_SYNC.
 set -euo pipefail
-[ -n "${PRESIGND_BINARY:-}" ] && export SKIP_BUILD=1
 . "$(dirname "$0")/common.sh"
 . deploy/setup-lib.sh
 ensure_packages patroni etcd-server >&2
-export PRESIGND_BINARY="${PRESIGND_BINARY:-$scratch/release/presignd}"
 exec "$python" bench/patroni.py

@@ -4,4 +4,4 @@
 # Knob: REPLICA_SECONDS (20). SCRATCH_PATH: swift build's directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/replica_lag.py
+"$python" bench/replica_lag.py

@@ -4,4 +4,4 @@
 # (300), RESUME_KILLS (10), RESUME_SEED (21). SCRATCH_PATH: swift build's directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/resume.py
+"$python" bench/resume.py

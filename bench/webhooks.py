@@ -211,6 +211,7 @@ def throughput(pg, s3, work, stopped, url):
                       RETURNING seq, document_id, at)
                   INSERT INTO event_deliveries (event_seq, endpoint, document_id, state, next_at)
                   SELECT seq, 'app', document_id, 'pending', at FROM e""")
+    fast.psql("SELECT pg_notify('presignd_events', '')")  # as presignd announces what it committed
     while fast.psql("SELECT EXISTS (SELECT 1 FROM event_deliveries WHERE state = 'pending')") == "t":
         time.sleep(0.05)
     assert int(fast.psql("SELECT count(*) FROM event_deliveries WHERE state = 'delivered'")) == EVENTS

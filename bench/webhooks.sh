@@ -5,4 +5,4 @@
 # (600 per round), WEBHOOK_EVENTS (20000). SCRATCH_PATH: swift build's directory.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-PRESIGND_BINARY="$scratch/release/presignd" "$python" bench/webhooks.py
+"$python" bench/webhooks.py
