@@ -18,7 +18,9 @@ import PresigndUploads
 /// a CDN is set. `serve` calls it in each worker after the fork, so connections are never shared.
 /// `metrics` is the table the supervisor shares with every worker (`Metrics.off` for CGI).
 enum AppWiring {
-    static func makeApplication(_ config: PresigndConfig, metrics: Metrics) throws -> Application {
+    /// `serving`: a long-lived worker, which watches the read replica (a CGI process answers one
+    /// request and reads from the primary: a watcher would only open a connection it never uses).
+    static func makeApplication(_ config: PresigndConfig, metrics: Metrics, serving: Bool) throws -> Application {
         let observability = config.observability
         let logger = self.logger(config)
         let clock = WallClock()
@@ -31,7 +33,7 @@ enum AppWiring {
         let pool = PostgresPool(settings: config.database,
                                 observer: poolObserver(metrics, worker: config.environment.string("PRESIGND_WORKER_SLOT") ?? "0", logger: logger))
         let store = CountingDocumentStore(PostgresDocumentStore(pool: pool, logger: logger, metrics: metrics, bucket: s3Flow.bucket,
-                                                                events: eventOutbox(config.webhooks), reads: replicaReads(config, logger: logger)),
+                                                                events: eventOutbox(config.webhooks), reads: serving ? replicaReads(config, logger: logger) : nil),
                                           metrics: metrics)
         let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
 

@@ -29,7 +29,7 @@ enum ServeCommand: Command {
             let config = loadOrReport(arguments: [])
             return Server.runCGI(config: config?.server ?? ServerConfig(), makeHandler: {
                 guard let config else { throw ConfigError(variable: "environment", problem: "the configuration is invalid") }
-                return try makeHandler(config, metrics: .off)
+                return try makeHandler(config, metrics: .off, serving: false)
             })
         case .systemdSocket, .inheritedSocket:
             guard var config = loadOrReport(arguments: []) else { return 78 }
@@ -69,7 +69,7 @@ enum ServeCommand: Command {
             // Runs in every worker after the fork: `*_FILE` secrets and `PRESIGND_ENV_FILE` are read again.
             var fresh = try PresigndConfig.load(arguments: arguments)
             fresh.server.listen = listen
-            let handler = try makeHandler(fresh, metrics: metrics)
+            let handler = try makeHandler(fresh, metrics: metrics, serving: true)
             startDelivery(fresh, metrics: metrics)
             return handler
         })
@@ -86,8 +86,8 @@ enum ServeCommand: Command {
         if !Threads.start({ deliverer.run() }) { logger.error("cannot start the webhook deliverer's thread") }
     }
 
-    static func makeHandler(_ config: PresigndConfig, metrics: Metrics) throws -> RequestHandler {
-        let application = try AppWiring.makeApplication(config, metrics: metrics)
+    static func makeHandler(_ config: PresigndConfig, metrics: Metrics, serving: Bool) throws -> RequestHandler {
+        let application = try AppWiring.makeApplication(config, metrics: metrics, serving: serving)
         let handler: RequestHandler = { application.handle($0) }
         return try TestDelay.enabled(in: config.environment) ? TestDelay.wrap(handler) : handler
     }
