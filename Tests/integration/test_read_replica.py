@@ -16,18 +16,12 @@ import time
 import pytest
 import requests
 
-from harness.common import API, PNG, PURPOSES, make_token, post_form
+from harness.common import API, PNG, PURPOSES, post_form
 from harness.postgres import PostgresCluster, PostgresStandby
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 JWT_SECRET = "replica-jwt-secret-9e8d7c6b5a4f3e2d1c0b"
 MAX_LAG_MS = 500
-
-
-class API(API):
-    @staticmethod
-    def token(user):
-        return make_token(user, secret=JWT_SECRET)
 
 
 def scrape(proxy):
@@ -70,7 +64,7 @@ def stack(clusters, ministack, tmp_path_factory):
     migrate(env)
     standby.wait_for_replay(primary)
     server, proxy = start_stack(tmp_path_factory.mktemp("replica"), env, workers=2, threads=8)
-    yield env, API(proxy.url), proxy
+    yield env, API(proxy.url, JWT_SECRET), proxy
     stop_stack(server, proxy)
 
 
@@ -167,7 +161,7 @@ def test_a_replica_that_lags_within_the_bound_falls_back_for_what_it_lacks(clust
                     PRESIGND_DATABASE_READ_MAX_LAG_MS="10000")
     server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
     try:
-        api = API(proxy.url)
+        api = API(proxy.url, JWT_SECRET)
         ready(api, name="warmup.png")
         time.sleep(3)
         before = scrape(proxy)

@@ -34,15 +34,6 @@ PURPOSES = dict(PURPOSES, media={"prefix": "media", "maxSize": 64 << 20})
 FORBIDDEN_IN_PAYLOADS = ("X-Amz-Signature", "Signature=", "X-Amz-Credential", "eyJ", "Bearer", SECRET)
 
 
-class API(API):
-    """harness/common.py's client with this module's JWT secret."""
-
-    @staticmethod
-    def token(user):
-        from harness.common import make_token
-        return make_token(user, secret=JWT_SECRET)
-
-
 def database_env(postgres, ministack, name, **extra):
     """presignd's environment on a database of its own in the module's cluster (advisory locks and
     the outbox are per database, so each stack here has its own deliverer), migrated."""
@@ -112,7 +103,7 @@ def main_stack(postgres, ministack, module_stack, receiver):
         thumbs={"url": thumbs.url, "secrets": [SECRET], "events": ["upload.ready"], "purposes": ["avatar"]}),
         PRESIGND_WEBHOOK_RETRY_BASE_MS="100", PRESIGND_WEBHOOK_RETRY_MAX_MS="1000", PRESIGND_WEBHOOK_MAX_ATTEMPTS="100")
     server, proxy = module_stack("hooks", env, workers=2, threads=8)
-    yield env, API(proxy.url), thumbs, server, proxy
+    yield env, API(proxy.url, JWT_SECRET), thumbs, server, proxy
     thumbs.stop()
 
 
@@ -242,7 +233,7 @@ def test_1000_uploads_while_the_receiver_is_down_all_arrive_once_up(postgres, mi
                        PRESIGND_WEBHOOK_MAX_ATTEMPTS="100")
     server, proxy = start_stack(tmp_path, env, workers=2, threads=16)
     try:
-        api = API(proxy.url)
+        api = API(proxy.url, JWT_SECRET)
 
         def one(i):
             user = f"user{i % 50}"
@@ -290,7 +281,7 @@ def test_an_event_cut_off_by_sigkill_arrives_after_the_restart(postgres, minista
                        PRESIGND_WEBHOOK_TIMEOUT_MS="10000", PRESIGND_WEBHOOK_RETRY_BASE_MS="100")
     server, proxy = start_stack(tmp_path / "first", env, workers=2, threads=4)
     try:
-        doc = upload_ready(API(proxy.url))["fileId"]
+        doc = upload_ready(API(proxy.url, JWT_SECRET))["fileId"]
         deadline = time.monotonic() + 10
         while not slow.attempts and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -316,7 +307,7 @@ def test_two_hosts_deliver_each_event_once_and_one_takes_over(postgres, ministac
     first = start_stack(tmp_path / "a", env, workers=2, threads=8)
     second = start_stack(tmp_path / "b", env, workers=2, threads=8)
     try:
-        apis = [API(first[1].url), API(second[1].url)]
+        apis = [API(first[1].url, JWT_SECRET), API(second[1].url, JWT_SECRET)]
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             documents = list(pool.map(lambda i: upload_ready(apis[i % 2], name=f"h{i}.png")["fileId"], range(200)))
         messages = both.wait_for(lambda ms: {m["data"]["id"] for m in ms} >= set(documents), what="200 events")
@@ -351,7 +342,7 @@ def test_a_failing_receiver_is_retried_with_back_off_then_dead_then_replayed(pos
                        PRESIGND_WEBHOOK_RETRY_MAX_MS="5000", PRESIGND_WEBHOOK_MAX_ATTEMPTS="4")
     server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
     try:
-        doc = upload_ready(API(proxy.url))["fileId"]
+        doc = upload_ready(API(proxy.url, JWT_SECRET))["fileId"]
         event_id = psql(env, f"SELECT id FROM events WHERE document_id = '{doc}'")[0][0]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and psql(env, "SELECT state FROM event_deliveries") != [["dead"]]:
@@ -417,12 +408,12 @@ def test_a_separate_deliverer_delivers_when_serve_does_not(postgres, ministack, 
     server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
     deliverer = None
     try:
-        doc = upload_ready(API(proxy.url))["fileId"]
+        doc = upload_ready(API(proxy.url, JWT_SECRET))["fileId"]
         time.sleep(1.5)
         assert apart.snapshot() == [] and psql(env, "SELECT count(*) FROM events") == [["1"]]
         deliverer = subprocess.Popen([BINARY, "deliver"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         apart.wait_for(lambda ms: any(m["data"]["id"] == doc for m in ms), what="the event from presignd deliver")
-        later = upload_ready(API(proxy.url), name="later.png")["fileId"]
+        later = upload_ready(API(proxy.url, JWT_SECRET), name="later.png")["fileId"]
         apart.wait_for(lambda ms: any(m["data"]["id"] == later for m in ms), what="an event written while it runs")
         assert "this process delivers" not in server.log()
     finally:
@@ -442,7 +433,7 @@ def test_a_documents_later_events_wait_for_its_earlier_one_being_retried(postgre
                        PRESIGND_WEBHOOK_RETRY_BASE_MS="400", PRESIGND_WEBHOOK_RETRY_MAX_MS="2000")
     server, proxy = start_stack(tmp_path, env, workers=2, threads=4)
     try:
-        api = API(proxy.url)
+        api = API(proxy.url, JWT_SECRET)
         doc = upload_ready(api)["fileId"]
         assert api.call("POST", f"/api/documents/{doc}/shares", "alice", {"userId": "bob"}).status_code == 201
         assert api.call("DELETE", f"/api/documents/{doc}/shares/bob", "alice").status_code == 204
