@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 package import PresigndHTTP
 import PresigndJWT
 import PresigndMetrics
@@ -28,6 +31,10 @@ struct LifecycleRunner {
     /// How many times a lost race is re-decided before giving up with 409: each retry means
     /// another request changed the row in between, which the lifecycle allows only a few times.
     static let maxRereads = 3
+    /// How often, and how far apart, a row is read again before an object found missing is
+    /// answered as not uploaded (a confirm sent before the upload waits this long for its 409).
+    static let settleLooks = 3
+    static let settleMicroseconds: UInt32 = 25_000
 
     func run(_ event: UploadEvent, on record: DocumentRecord, _ request: Request) throws -> UploadOutcome {
         var record = record
@@ -46,7 +53,17 @@ struct LifecycleRunner {
                 // concurrent delete's doing: if the row moved on meanwhile, decide the request's
                 // own event again from where the row is now (a deleted upload is 404, not 409).
                 if case .headObserved = event, rereads < LifecycleRunner.maxRereads {
-                    guard let current = try store.document(id: record.id) else { throw UploadRefusal.notFound }
+                    guard var current = try store.document(id: record.id) else { throw UploadRefusal.notFound }
+                    // A racing request that rejects the upload deletes its object first and
+                    // changes the row right after: an object found missing on a row that has not
+                    // moved yet is looked at again shortly, before it is answered as not uploaded.
+                    var looks = 0
+                    while refusal == .notUploaded, current.status == record.status, looks < LifecycleRunner.settleLooks {
+                        looks += 1
+                        usleep(LifecycleRunner.settleMicroseconds)
+                        guard let again = try store.document(id: record.id) else { throw UploadRefusal.notFound }
+                        current = again
+                    }
                     if current.status != record.status {
                         rereads += 1
                         record = current
