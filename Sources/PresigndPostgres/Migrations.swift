@@ -338,6 +338,22 @@ package enum Migrations {
             -- event would commit one at a time. presignd announces each event on presignd_events
             -- just after its commit, in a statement of its own.
             """),
+        Migration(version: 16, name: "revocations: per-user cutoffs and retired CloudFront keys", sql: """
+            -- presignd refuses a user's credentials (tokens, media cookies) issued before the
+            -- user's cutoff, and every cookie a retired CloudFront key signed. Each process keeps
+            -- this small table in memory: it reads it whole when it starts (or reconnects) and
+            -- hears each change on the channel presignd_revocations, whose payload is
+            -- "<kind> <cutoff epoch seconds> <subject>", sent by the statement that changed it.
+            CREATE TABLE revocations (
+                kind            text NOT NULL CHECK (kind IN ('user', 'cdn_key')),
+                subject         text NOT NULL,
+                cutoff          timestamptz NOT NULL,
+                reason          text,
+                revoked_by      text NOT NULL,
+                revoked_at      timestamptz NOT NULL,
+                PRIMARY KEY (kind, subject)
+            );
+            """),
     ]
 }
 

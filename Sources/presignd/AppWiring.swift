@@ -25,8 +25,6 @@ enum AppWiring {
         let logger = self.logger(config)
         let clock = WallClock()
         let jwt = config.jwt
-        let authenticator = jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
-                                                  log: { logger.warning($0) })
         let flows = config.flows
         let s3Flow = s3Signer(config.s3)
         let s3 = CountingURLSigner(s3Flow, metrics: metrics)
@@ -36,6 +34,10 @@ enum AppWiring {
                                                                 events: eventOutbox(config.webhooks), reads: serving ? replicaReads(config, logger: logger) : nil),
                                           metrics: metrics)
         let objects = objectStore(s3Flow, logger: logger, metrics: metrics)
+        let revocations = self.revocations(config, pool: pool, logger: logger, watching: serving)
+        let authenticator = RevokingAuthenticator(jwt.makeAuthenticator(fetch: jwksFetch(HTTPClient(maxResponseBytes: 512 * 1024)),
+                                                                        log: { logger.warning($0) }),
+                                                  revocations: revocations, log: { logger.warning($0) })
 
         var routes = HealthRoutes.routes() + ReadinessRoutes.routes(store: store)
         routes += OpenAPIRoutes.routes()
@@ -44,18 +46,34 @@ enum AppWiring {
         routes += uploads.routes
         routes += UppyFlow(uploads: uploads, bucket: s3Flow.bucket, objectURL: { [s3Flow] in s3Flow.objectURL(key: $0) }).routes
         routes += DocumentFlow(config: flows, store: store, objects: objects, signer: s3).routes
+        routes += RevocationFlow(store: revocations).routes
         if let cdn = flows.cdn, let cloudFront = config.cloudFront {
+            let session = MediaSessionCookie(keys: cloudFront.privateKeyPEMs.map(MediaSessionCookie.key(fromPrivateKeyPEM:)))
             routes += CDNCookieFlow(cdn: cdn, lifetime: flows.expiries.cdnCookies,
                                    signer: CountingCookieSigner(CloudFrontCookieSigner(signer: cloudFront.signer), metrics: metrics),
-                                   store: store).routes
-            routes += MediaFlow(config: config.media, cdn: cdn, verifier: cloudFront.verifier,
-                                signer: s3, authenticator: authenticator, logger: logger, metrics: metrics).routes
+                                   store: store, session: session, revocations: revocations, keyPairID: cloudFront.signer.keyPairID).routes
+            routes += MediaFlow(config: config.media, cdn: cdn, verifier: cloudFront.verifier, session: session, revocations: revocations,
+                                signer: s3, objects: objects, authenticator: authenticator, logger: logger, metrics: metrics).routes
         }
         let cors = CORSMiddleware(config: config.cors, allowCredentials: jwt.cookieName != nil,
                                   methods: { [router = Router(routes)] in router.methods(for: $0) })
         return Application(routes: routes, authenticator: authenticator, scopes: jwt.scopes,
                            clock: clock, limits: RequestLimits(maxBodyBytes: config.server.bodyLimit), middleware: [cors], logger: logger,
                            metrics: metrics)
+    }
+
+    /// The revocations every request is checked against, read before the first request; a
+    /// serving worker keeps them current on a thread of its own (`LISTEN`), a CGI process (one
+    /// request) needs only the first read.
+    static func revocations(_ config: PresigndConfig, pool: PostgresPool, logger: Logger, watching: Bool) -> PostgresRevocations {
+        let revocations = PostgresRevocations(pool: pool, settings: config.database, logger: logger)
+        do {
+            try revocations.load()
+        } catch {
+            logger.error("revocations: cannot read them (\(error.logged)); \(watching ? "the watcher reads them once the database answers" : "none applies to this request")")
+        }
+        if watching, !Threads.start({ revocations.watch() }) { logger.error("cannot start the revocation watcher: revocations made from now on do not reach this worker") }
+        return revocations
     }
 
     /// The replica's pool and its watcher (a thread of this worker), when one is configured.

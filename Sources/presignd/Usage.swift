@@ -15,6 +15,9 @@ enum Usage {
                        for a unit of its own (serve's first worker delivers otherwise)
       events           events list [--state pending|delivered|dead] [--endpoint NAME] [--limit N];
                        events replay EVENT_ID|--dead [--endpoint NAME] (dead letters due again)
+      revoke           revoke --user USER_ID: refuse every token and media cookie issued to the user
+                       before now; revoke --cdn-key KEY_PAIR_ID: refuse every cookie the key signed
+                       (within 1 s on every host) [--reason TEXT]
       presign          sign an S3 URL or POST form: presign get|put|post|head|delete s3://BUCKET/KEY …
       cloudfront       sign a CloudFront URL or cookies: cloudfront url|cookies …
       --version        print the version

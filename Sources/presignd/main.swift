@@ -17,6 +17,7 @@ let commands: [String: any Command.Type] = [
     "migrate": MigrateCommand.self,
     "deliver": DeliverCommand.self,
     "events": EventsCommand.self,
+    "revoke": RevokeCommand.self,
 ]
 
 switch arguments.first {

@@ -18,6 +18,8 @@ final class FlowRouteTests: XCTestCase {
     var cookieSigner: CountingCookieSigner!
     var clock: SettableClock!
     var app: Application!
+    let session = MediaSessionCookie(keys: [Array("test media session key".utf8)])
+    let revocations = MemoryRevocations()
     final class Counter: Sendable { let value = Mutex(0) }
     let ids = Counter()
 
@@ -33,9 +35,11 @@ final class FlowRouteTests: XCTestCase {
             return "00000000-0000-4000-8000-\(String(repeating: "0", count: 12 - String(n).count))\(n)"
         })
         let documents = DocumentFlow(config: config, store: store, objects: objects, signer: FakeURLSigner())
-        let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: cookieSigner, store: store)
-        app = Application(routes: upload.routes + UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" }).routes + documents.routes + cookies.routes
-                              + ReadinessRoutes.routes(store: store),
+        let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: cookieSigner, store: store,
+                                    session: session, revocations: revocations, keyPairID: "K1")
+        let uppy = UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" })
+        let routes: [Route<Endpoint>] = upload.routes + uppy.routes + documents.routes + cookies.routes + ReadinessRoutes.routes(store: store)
+        app = Application(routes: routes,
                           authenticator: HeaderAuthenticator(), clock: clock, logger: .discarding)
     }
 
@@ -306,7 +310,11 @@ final class FlowRouteTests: XCTestCase {
         let expiry = 1_700_000_000 - 1_700_000_000 % 300 + 3600
         XCTAssertEqual(first.body["expiresAt"]?.stringValue, UTCDateTime(Int64(expiry)).iso8601)
         let cookies = first.headers.values("Set-Cookie")
-        XCTAssertEqual(cookies.count, 3)
+        XCTAssertEqual(cookies.count, 4)
+        let sessionValue = String(cookies[3].dropFirst("Presignd-Media=".count).prefix { $0 != ";" })
+        XCTAssertTrue(cookies[3].hasPrefix("Presignd-Media=") && cookies[3].hasSuffix("; HttpOnly; Secure; SameSite=Lax"), cookies[3])
+        XCTAssertEqual(session.verify(sessionValue, now: 1_700_000_000)?.user, "alice", "the media session names its user")
+        XCTAssertEqual(session.verify(sessionValue, now: 1_700_000_000)?.issuedAt, 1_700_000_000)
         XCTAssertEqual(cookies[0], "CloudFront-Policy=p\(expiry); Domain=.app.test; Path=/; Expires=\(UTCDateTime(Int64(expiry)).httpDate); Max-Age=\(expiry - 1_700_000_000); HttpOnly; Secure; SameSite=Lax")
         clock.advance(50)
         XCTAssertEqual(send("POST", "/api/auth/cdn-cookies", as: "bob").headers.values("Set-Cookie")[1], "CloudFront-Signature=s\(expiry); Domain=.app.test; Path=/; Expires=\(UTCDateTime(Int64(expiry)).httpDate); Max-Age=\(expiry - 1_700_000_050); HttpOnly; Secure; SameSite=Lax")
@@ -320,7 +328,15 @@ final class FlowRouteTests: XCTestCase {
 
         let logout = send("POST", "/api/auth/logout")
         XCTAssertEqual(logout.headers.values("Set-Cookie").map { String($0.prefix(while: { $0 != ";" })) },
-                       ["CloudFront-Policy=", "CloudFront-Signature=", "CloudFront-Key-Pair-Id="])
+                       ["CloudFront-Policy=", "CloudFront-Signature=", "CloudFront-Key-Pair-Id=", "Presignd-Media="])
         XCTAssertTrue(logout.headers.values("Set-Cookie").allSatisfy { $0.contains("Max-Age=0") && $0.contains("Domain=.app.test") })
+    }
+
+    func testCookiesAreRefusedWhileTheSigningKeyIsRetired() throws {
+        _ = try revocations.revoke(.cdnKey("K1"), cutoff: 1, reason: nil,
+                                   audit: AuditEntry(actor: "ops", action: .cdnKeyRetire, resource: "cdn-key:K1", clientAddress: "", at: 0))
+        let refused = send("POST", "/api/auth/cdn-cookies")
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertTrue(refused.headers.values("Set-Cookie").isEmpty)
     }
 }

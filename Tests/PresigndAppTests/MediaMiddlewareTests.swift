@@ -5,6 +5,7 @@ import PresigndHTTP
 import PresigndJWT
 import PresigndSigning
 import PresigndCrypto
+import PresigndUploads
 
 /// The media route without nginx: cookies signed by a real CloudFront signer, verified by the
 /// real verifier; path tricks never reach another key; owner-only paths.
@@ -18,32 +19,47 @@ final class MediaMiddlewareTests: XCTestCase {
         """
     let clock = SettableClock()
     let cdn = CDNConfig(domain: "cdn.app.test", pathPattern: "/*", cookieDomain: ".app.test")
+    let session = MediaSessionCookie(keys: [MediaSessionCookie.key(fromPrivateKeyPEM: Array(MediaMiddlewareTests.pem.utf8))])
+    let revocations = MemoryRevocations()
+    let objects = MemoryObjectStore()
+    let presets = ["thumb": MediaConfig.Preset(width: 64, height: 64, mode: .crop), "small": MediaConfig.Preset(width: 256, height: 256)]
 
     func app(ownerPaths: [String] = ["/images/{user}/*"]) throws -> Application {
         let verifier = CloudFrontVerifier(keys: ["K1": try AsymmetricKey.privateKey(pem: Self.pem)])
-        let media = MediaFlow(config: MediaConfig(ownerPatterns: ownerPaths.compactMap(MediaConfig.OwnerPattern.init), maxAge: 600),
-                              cdn: cdn, verifier: verifier, signer: FakeURLSigner(), authenticator: HeaderAuthenticator(), logger: .discarding)
+        let config = MediaConfig(ownerPatterns: ownerPaths.compactMap(MediaConfig.OwnerPattern.init), maxAge: 600, presets: presets,
+                                 imageMaxBytes: 100_000, imageMaxPixels: 1_000_000)
+        let media = MediaFlow(config: config, cdn: cdn, verifier: verifier, session: session, revocations: revocations,
+                              signer: FakeURLSigner(), objects: objects, authenticator: HeaderAuthenticator(), logger: .discarding)
         return Application(routes: media.routes, authenticator: HeaderAuthenticator(), clock: clock, logger: .discarding)
     }
 
-    func cookies(_ resource: String = "https://cdn.app.test/*", expires: UnixSeconds? = nil) throws -> String {
+    /// The CloudFront cookies and `user`'s media session cookie, issued at `issuedAt` (now).
+    func cookies(_ resource: String = "https://cdn.app.test/*", expires: UnixSeconds? = nil, user: String? = "alice",
+                 issuedAt: UnixSeconds? = nil) throws -> String {
         let signer = try CloudFrontSigner(keyPairID: "K1", privateKeyPEM: Self.pem, hashAlgorithm: .sha256)
-        return try signer.cookies(policy: .custom(resource: resource, dateLessThan: expires ?? clock.now() + 3600))
-            .map { "\($0.name)=\($0.value)" }.joined(separator: "; ")
+        let expiresAt = expires ?? clock.now() + 3600
+        var pairs = try signer.cookies(policy: .custom(resource: resource, dateLessThan: expiresAt)).map { "\($0.name)=\($0.value)" }
+        if let user {
+            pairs.append("Presignd-Media=" + session.value(user: user, issuedAt: issuedAt ?? clock.now(), expiresAt: expiresAt))
+        }
+        return pairs.joined(separator: "; ")
     }
 
-    func get(_ app: Application, _ path: String, cookie: String?, user: String? = nil, method: String = "GET") -> HTTPResponse {
+    func get(_ app: Application, _ path: String, query: String = "", cookie: String?, user: String? = nil, method: String = "GET",
+             headers extra: [(String, String)] = []) -> HTTPResponse {
         var headers = HTTPHeaders()
         if let cookie { headers.add("Cookie", cookie) }
         if let user { headers.add("Authorization", "Test \(user)") }
-        return app.handle(HTTPRequest(method: method, path: path, query: "", headers: headers, body: [], remoteAddress: "192.0.2.1"))
+        for (name, value) in extra { headers.add(name, value) }
+        return app.handle(HTTPRequest(method: method, path: path, query: query, headers: headers, body: [], remoteAddress: "192.0.2.1"))
     }
 
     func testValidCookiesRedirectToNginxWithAShortPresignedGet() throws {
         let r = get(try app(), "/media/avatars/alice/a%20b.png", cookie: try cookies())
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.headers["X-Accel-Redirect"], "/_presignd_media")
-        XCTAssertEqual(r.headers["X-Presignd-Media-Key"], "avatars/alice/a b.png", "the cache key is the object key, not the signature")
+        XCTAssertEqual(r.headers["X-Presignd-Media-Key"], "original avatars/alice/a b.png", "the cache key is the variant and the object key, not the signature")
+        XCTAssertEqual(r.headers["X-Presignd-Media-Variant"], "original")
         XCTAssertEqual(r.headers["X-Presignd-Media-URL"], "https://s3.test/bucket/avatars/alice/a b.png?get&cd=&ct=&exp=60")
         XCTAssertEqual(r.headers["X-Presignd-Media-Cache-Control"], "private, max-age=600")
         XCTAssertEqual(r.body, [])
@@ -93,5 +109,84 @@ final class MediaMiddlewareTests: XCTestCase {
     func testOtherPathsPassThrough() throws {
         XCTAssertEqual(get(try app(), "/mediafile", cookie: nil).status, 404)
         XCTAssertEqual(get(try app(), "/api/documents", cookie: nil).status, 404)
+    }
+
+    func testTheDecisionIsA204ForNginxsAuthRequestAndNamesThePresetsVariant() throws {
+        let a = try app()
+        let decide = [("X-Presignd-Media-Decide", "1")]
+        let r = get(a, "/media/avatars/a.png", query: "size=thumb", cookie: try cookies(), headers: decide)
+        XCTAssertEqual(r.status, 204)
+        XCTAssertNil(r.headers["X-Accel-Redirect"])
+        XCTAssertEqual(r.headers["X-Presignd-Media-Variant"], "crop/64/64")
+        XCTAssertEqual(r.headers["X-Presignd-Media-Key"], "crop/64/64 avatars/a.png")
+        XCTAssertEqual(r.headers["X-Presignd-Media-URL"], "https://s3.test/bucket/avatars/a.png?get&cd=&ct=&exp=60", "nginx fetches the original")
+        XCTAssertNil(r.headers["X-Accel-Expires"], "nginx may keep this decision for its half-second slot")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", query: "size=small", cookie: try cookies(), headers: decide).headers["X-Presignd-Media-Variant"],
+                       "resize/256/256")
+        let expiring = get(a, "/media/avatars/a.png", cookie: try cookies(expires: clock.now() + 1), headers: decide)
+        XCTAssertEqual(expiring.headers["X-Accel-Expires"], "0", "not kept past the cookies' expiry")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: try cookies(user: nil), headers: decide).status, 403)
+
+        let unknown = get(a, "/media/avatars/a.png", query: "size=huge", cookie: try cookies())
+        XCTAssertEqual(unknown.status, 404, "only configured sizes exist")
+        XCTAssertEqual(try JSONParser().parse(unknown.body)["error"]?["message"], "no image size by that name; the sizes are small, thumb")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", query: "size=128x128", cookie: try cookies()).status, 404)
+    }
+
+    func testMediaNeedsTheSessionCookieOfAUserWhoIsNotRevoked() throws {
+        let a = try app()
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: try cookies(user: nil)).status, 403, "CloudFront cookies alone")
+        let forged = try cookies().replacingOccurrences(of: "Presignd-Media=1.", with: "Presignd-Media=1.Ym9i")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: forged).status, 403, "a session whose MAC does not match")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: try cookies() + "; " + (try cookies(user: "bob")).split(separator: ";").last!.trimmingSpaces()).status,
+                       403, "two sessions")
+
+        let before = try cookies(issuedAt: clock.now() - 10)
+        let bobs = try cookies(user: "bob", issuedAt: clock.now() - 10)
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: before).status, 200)
+        _ = try revocations.revoke(.user("alice"), cutoff: RevocationSubject.cutoff(revokedAt: clock.now()), reason: "left",
+                                   audit: AuditEntry(actor: "ops", action: .userRevoke, resource: "user:alice", clientAddress: "", at: clock.now()))
+        let refused = get(a, "/media/avatars/a.png", cookie: before)
+        XCTAssertEqual(refused.status, 403, "issued before the cutoff")
+        XCTAssertEqual(try JSONParser().parse(refused.body)["error"]?["message"], "access was revoked after these cookies were issued; sign in again")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: try cookies(), headers: [("X-Presignd-Media-Decide", "1")]).status, 403,
+                       "issued in the second of the revocation: refused too")
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: bobs).status, 200, "other users are unaffected")
+        clock.advance(1)
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: try cookies()).status, 200, "cookies issued after the cutoff (a new sign-in)")
+
+        _ = try revocations.revoke(.cdnKey("K1"), cutoff: clock.now() + 1, reason: nil,
+                                   audit: AuditEntry(actor: "ops", action: .cdnKeyRetire, resource: "cdn-key:K1", clientAddress: "", at: clock.now()))
+        XCTAssertEqual(get(a, "/media/avatars/a.png", cookie: bobs).status, 403, "a retired key's cookies, whoever holds them")
+    }
+
+    func testTheImageCheckRefusesWhatTheImageFilterMustNotDecode() throws {
+        let a = try app()
+        let check = [("X-Presignd-Media-Check", "image")]
+        func png(_ width: Int, _ height: Int) -> [UInt8] {
+            func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+            return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8) + be32(width) + be32(height) + [8, 6, 0, 0, 0]
+        }
+        objects.state.withLock { s in
+            s.objects["ok.png"] = ObjectHead(size: 5_000, contentType: "image/png")
+            s.contents["ok.png"] = png(800, 600)
+            s.objects["bomb.png"] = ObjectHead(size: 5_000, contentType: "image/png")
+            s.contents["bomb.png"] = png(50_000, 50_000)
+            s.objects["big.png"] = ObjectHead(size: 200_000, contentType: "image/png")
+            s.contents["big.png"] = png(100, 100)
+            s.objects["doc.pdf"] = ObjectHead(size: 5_000, contentType: "application/pdf")
+        }
+        // No cookies come with nginx's check: the decision before it has been made.
+        XCTAssertEqual(get(a, "/media/ok.png", query: "size=thumb", cookie: nil, headers: check).status, 204)
+        let bomb = get(a, "/media/bomb.png", query: "size=thumb", cookie: nil, headers: check)
+        XCTAssertEqual(bomb.status, 413)
+        XCTAssertEqual(try JSONParser().parse(bomb.body)["error"]?["code"], "image_too_large")
+        XCTAssertEqual(get(a, "/media/big.png", query: "size=thumb", cookie: nil, headers: check).status, 413)
+        let pdf = get(a, "/media/doc.pdf", query: "size=thumb", cookie: nil, headers: check)
+        XCTAssertEqual(pdf.status, 415)
+        XCTAssertEqual(try JSONParser().parse(pdf.body)["error"]?["code"], "not_an_image")
+        XCTAssertEqual(get(a, "/media/gone.png", query: "size=thumb", cookie: nil, headers: check).status, 404)
+        XCTAssertEqual(get(a, "/media/ok.png", cookie: nil, headers: check).status, 400, "a check is for a preset")
+        XCTAssertEqual(get(a, "/media/ok.png", query: "size=thumb", cookie: nil).status, 403, "without the check header, cookies are needed")
     }
 }

@@ -25,11 +25,16 @@ final class OpenAPIDocumentTests: XCTestCase {
         let upload = UploadFlow(config: config, store: store, objects: objects, signer: FakeURLSigner(),
                                 newID: { "00000000-0000-4000-8000-000000000001" })
         let documents = DocumentFlow(config: config, store: store, objects: objects, signer: FakeURLSigner())
-        let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: CountingCookieSigner(), store: store)
-        let media = MediaFlow(config: MediaConfig(), cdn: config.cdn!, verifier: CloudFrontVerifier(keys: [:]), signer: FakeURLSigner(),
-                              authenticator: HeaderAuthenticator(), logger: .discarding)
-        return HealthRoutes.routes() + ReadinessRoutes.routes(store: store) + OpenAPIRoutes.routes()
-            + upload.routes + UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" }).routes + documents.routes + cookies.routes + media.routes
+        let session = MediaSessionCookie(keys: [[1]])
+        let revocations = MemoryRevocations()
+        let cookies = CDNCookieFlow(cdn: config.cdn!, lifetime: 3600, signer: CountingCookieSigner(), store: store,
+                                    session: session, revocations: revocations, keyPairID: "K1")
+        let media = MediaFlow(config: MediaConfig(), cdn: config.cdn!, verifier: CloudFrontVerifier(keys: [:]), session: session,
+                              revocations: revocations, signer: FakeURLSigner(), objects: objects, authenticator: HeaderAuthenticator(), logger: .discarding)
+        let uppy = UppyFlow(uploads: upload, bucket: "bucket", objectURL: { "https://s3.test/bucket/\($0)" })
+        let routes: [Route<Endpoint>] = HealthRoutes.routes() + ReadinessRoutes.routes(store: store) + OpenAPIRoutes.routes()
+            + upload.routes + uppy.routes + documents.routes + cookies.routes + media.routes
+        return routes + RevocationFlow(store: revocations).routes
     }
 
     /// `(method, path)` of every operation in the document, e.g. `GET /api/documents`.

@@ -4,10 +4,11 @@ import PresigndJWT
 import PresigndMetrics
 import PresigndSigning
 import PresigndSupport
-import PresigndUploads
+package import PresigndUploads
 
 /// `POST /api/auth/cdn-cookies` and `POST /api/auth/logout`: CloudFront signed cookies for
-/// the configured CDN, and clearing them.
+/// the configured CDN with the user's media session cookie beside them (`MediaSessionCookie`:
+/// whose they are and since when, for revocations), and clearing them.
 ///
 /// The policy depends only on the resource and the expiry, and expiries are rounded to a
 /// window (`CDNCookieWindow`), so one RSA signature (about 1 ms) serves every caller in that
@@ -20,11 +21,19 @@ package final class CDNCookieFlow: Sendable {
     let signer: any CDNCookieSigner
     let store: any DocumentStore
     let attributes: CookieAttributes
+    let session: MediaSessionCookie
+    let revocations: any Revocations
+    /// The key the cookies are signed with: refused while retired.
+    let keyPairID: String
     /// The window's signed cookies, each with its `Set-Cookie` up to `Max-Age=`.
     let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)], prefixes: [String])?>(nil)
 
-    package init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore) {
+    package init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore,
+                session: MediaSessionCookie, revocations: any Revocations, keyPairID: String) {
         self.cdn = cdn
+        self.session = session
+        self.revocations = revocations
+        self.keyPairID = keyPairID
         self.window = CDNCookieWindow(lifetime: lifetime)
         self.signer = signer
         self.store = store
@@ -41,6 +50,10 @@ package final class CDNCookieFlow: Sendable {
 
     func issue(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
+        guard !revocations.isRetired(cdnKey: keyPairID) else {
+            throw APIError(status: 503, code: .signingFailed,
+                           message: "the CloudFront signing key is retired (presignd revoke --cdn-key); the operator must configure a new one")
+        }
         let expiresAt = window.expiry(at: context.now)
         let prefixes = try signedCookies(expiresAt: expiresAt).prefixes
         try store.record(AuditEntry(actor: user.id, action: .cdnCookies, resource: "cdn:\(cdn.domain)",
@@ -49,13 +62,16 @@ package final class CDNCookieFlow: Sendable {
         for prefix in prefixes {
             headers.add("Set-Cookie", CookieAttributes.setCookie(prefix: prefix, expiresAt: expiresAt, now: context.now))
         }
+        headers.add("Set-Cookie", attributes.setCookie(name: MediaSessionCookie.name,
+                                                       value: session.value(user: user.id, issuedAt: context.now, expiresAt: expiresAt),
+                                                       expiresAt: expiresAt, now: context.now))
         return .json(["expiresAt": .string(UTCDateTime(expiresAt).iso8601)], headers: headers)
     }
 
     func logout(_ context: RequestContext) throws -> HTTPResponse {
         _ = try context.requireUser()
         var headers = HTTPHeaders()
-        for name in CDNCookieFlow.cookieNames { headers.add("Set-Cookie", attributes.clearCookie(name: name)) }
+        for name in CDNCookieFlow.cookieNames + [MediaSessionCookie.name] { headers.add("Set-Cookie", attributes.clearCookie(name: name)) }
         return .json(["ok": true], headers: headers)
     }
 

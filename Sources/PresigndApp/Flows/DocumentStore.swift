@@ -65,6 +65,14 @@ package struct AuditEntry: Sendable, Equatable {
     package let resource: String
     package let clientAddress: String
     package let at: UnixSeconds
+
+    package init(actor: String, action: AuditAction?, resource: String, clientAddress: String, at: UnixSeconds) {
+        self.actor = actor
+        self.action = action
+        self.resource = resource
+        self.clientAddress = clientAddress
+        self.at = at
+    }
 }
 
 /// Upload metadata, sharing and the audit log. Every write that comes with an audit entry

@@ -3,17 +3,27 @@ import PresigndJWT
 package import PresigndMetrics
 package import PresigndSigning
 import PresigndSupport
-import PresigndUploads
+package import PresigndUploads
 
-/// `GET {prefix}/{key}`: a route group whose `CloudFrontCookieMiddleware` checks the request's
-/// CloudFront signed cookies for `https://<CDN domain>/<key>` exactly as CloudFront would (so the
-/// same cookies work there and here); the route keeps owner-only paths to their owner and
-/// answers nginx with `X-Accel-Redirect` to its internal `/_presignd_media` location, which
-/// fetches the object with a short presigned GET, caches it by key, and serves Range and
-/// conditional requests. presignd never carries the bytes.
+/// `GET {prefix}/{key}[?size=<preset>]`: a route group whose `CloudFrontCookieMiddleware` checks
+/// the request's CloudFront signed cookies for `https://<CDN domain>/<key>` exactly as CloudFront
+/// would (so the same cookies work there and here), and the media session cookie beside them
+/// against the user's revocation; the route keeps owner-only paths to their owner. presignd never
+/// carries the bytes. nginx asks in three ways, told apart by a header only nginx sets:
+///
+/// - **decide** (`X-Presignd-Media-Decide`, nginx's `auth_request`, whose answer nginx caches for
+///   at most half a second): 204 with the presigned GET nginx fetches the object with, the cache
+///   key, the variant (`original` or a preset's `/resize/W/H`, `/crop/W/H`) and the browser's
+///   cache time; any refusal is an error status, and nginx then asks again plainly for its body.
+/// - **check** (`X-Presignd-Media-Check: image`, before nginx's image filter decodes an image for
+///   a preset): 204 when the object is a PNG, JPEG, GIF or WebP within the byte and pixel limits,
+///   413 or 415 otherwise (it reads the object's size and first bytes from the store).
+/// - **plainly**: the refusal's JSON error; when allowed, `X-Accel-Redirect` to
+///   `/_presignd_media` with the same headers (the configuration before the decision cache).
 package struct MediaFlow: Sendable {
     let config: MediaConfig
     let signer: any ObjectURLSigner
+    let objects: any ObjectStore
     let authenticator: any Authenticator
     let cookies: CloudFrontCookieMiddleware
     let logger: Logger
@@ -24,13 +34,20 @@ package struct MediaFlow: Sendable {
     /// The header nginx's shipped configuration adds (and clears from clients) when it asks again
     /// after the store refused its fetch: the store's status.
     package static let refusedHeader = "x-presignd-media-refused"
+    /// Set (and cleared from clients) by nginx's decision subrequest.
+    package static let decideHeader = "x-presignd-media-decide"
+    /// Set (and cleared from clients) by nginx's image server before it filters an image: `image`.
+    package static let checkHeader = "x-presignd-media-check"
 
-    package init(config: MediaConfig, cdn: CDNConfig, verifier: CloudFrontVerifier, signer: any ObjectURLSigner,
+    package init(config: MediaConfig, cdn: CDNConfig, verifier: CloudFrontVerifier, session: MediaSessionCookie,
+                revocations: any Revocations, signer: any ObjectURLSigner, objects: any ObjectStore,
                 authenticator: any Authenticator, logger: Logger, metrics: Metrics = .off) {
         self.config = config
         self.signer = signer
+        self.objects = objects
         self.authenticator = authenticator
-        self.cookies = CloudFrontCookieMiddleware(prefix: config.prefix, cdn: cdn, verifier: verifier, logger: logger)
+        self.cookies = CloudFrontCookieMiddleware(prefix: config.prefix, cdn: cdn, verifier: verifier, session: session,
+                                                  revocations: revocations, logger: logger, metrics: metrics)
         self.logger = logger
         self.metrics = metrics
     }
@@ -43,6 +60,10 @@ package struct MediaFlow: Sendable {
 
     func serve(_ context: RequestContext) throws -> HTTPResponse {
         let key = context.parameter("key")
+        let preset = try self.preset(context.request)
+        if MediaFlow.isSet(MediaFlow.checkHeader, in: context.request) {
+            return try checkImage(key: key, preset: preset)
+        }
         guard let policy = context.cookiePolicy else { preconditionFailure("the media route runs behind CloudFrontCookieMiddleware") }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         for pattern in config.ownerPatterns {
@@ -51,9 +72,11 @@ package struct MediaFlow: Sendable {
             do {
                 user = try authenticator.authenticate(context.request, now: context.now)
             } catch {
+                metrics.count(Metrics.Families.mediaDenials, [("reason", "owner")])
                 throw APIError(status: 403, code: .mediaForbidden, message: "only its owner may see this file; sign in")
             }
             guard UserKeySegment.make(user.id).map({ $0[...] == owner }) == true else {
+                metrics.count(Metrics.Families.mediaDenials, [("reason", "owner")])
                 throw APIError(status: 403, code: .mediaForbidden, message: "only its owner may see this file")
             }
         }
@@ -69,12 +92,68 @@ package struct MediaFlow: Sendable {
         let signed = try signer.presignGet(key: key, responseContentDisposition: nil, responseContentType: nil,
                                            expiresIn: config.urlExpires, now: context.now)
         let maxAge = max(0, min(config.maxAge, policy.dateLessThan - context.now - 1))
-        return HTTPResponse(status: 200, headers: [
-            "X-Accel-Redirect": MediaFlow.internalLocation,
+        let variant = preset?.variant ?? "original"
+        var headers: HTTPHeaders = [
             "X-Presignd-Media-URL": signed.url,
-            "X-Presignd-Media-Key": key,
+            // The variant first: it has no space, so no key can make another variant's cache key.
+            "X-Presignd-Media-Key": variant + " " + key,
+            "X-Presignd-Media-Variant": variant,
             "X-Presignd-Media-Cache-Control": "private, max-age=\(maxAge)",
-        ])
+        ]
+        guard MediaFlow.isSet(MediaFlow.decideHeader, in: context.request) else {
+            headers.add("X-Accel-Redirect", MediaFlow.internalLocation)
+            return HTTPResponse(status: 200, headers: headers)
+        }
+        // nginx keeps a decision for the rest of its half-second slot; not one about cookies
+        // that expire within the next second.
+        if policy.dateLessThan - context.now <= 1 { headers.add("X-Accel-Expires", "0") }
+        return HTTPResponse(status: 204, headers: headers)
+    }
+
+    /// The preset `?size=` names, nil without one; a name that is not configured is a 404.
+    func preset(_ request: HTTPRequest) throws(APIError) -> MediaConfig.Preset? {
+        guard let name = request.queryValue("size") else { return nil }
+        guard let preset = config.presets[name] else {
+            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
+            let known = config.presets.keys.sorted()
+            throw APIError.notFound(known.isEmpty ? "this server makes no image sizes; ask without ?size="
+                                                  : "no image size by that name; the sizes are \(known.joined(separator: ", "))")
+        }
+        return preset
+    }
+
+    /// The check before a preset is made: the object must be an image nginx can filter, within
+    /// the configured bytes and pixels (its dimensions read from its first bytes, never decoded).
+    func checkImage(key: String, preset: MediaConfig.Preset?) throws -> HTTPResponse {
+        guard preset != nil else { throw APIError.badRequest(.badQuery, "an image check is for a preset: ?size= is missing") }
+        guard let head = try objects.head(key: key) else { throw APIError.notFound("no such file") }
+        guard head.size <= config.imageMaxBytes else {
+            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
+            throw APIError(status: 413, code: .imageTooLarge,
+                           message: "the image is \(head.size) bytes; sizes are made from images of at most \(config.imageMaxBytes) bytes")
+        }
+        let bytes = try objects.firstBytes(key: key, count: ImageHeader.readLength) ?? []
+        switch ImageHeader.read(bytes) {
+        case .success(let image) where image.pixels > config.imageMaxPixels:
+            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
+            throw APIError(status: 413, code: .imageTooLarge,
+                           message: "the image is \(image.width) × \(image.height) pixels; sizes are made from images of at most \(config.imageMaxPixels) pixels")
+        case .success:
+            return HTTPResponse(status: 204)
+        case .failure(let problem):
+            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
+            let what: String
+            switch problem {
+            case .notAnImage: what = "the file is not a PNG, JPEG, GIF or WebP image"
+            case .unreadable(let format): what = "the \(format.rawValue.uppercased()) image's dimensions cannot be read (damaged, or its header is beyond the first \(ImageHeader.readLength / 1024) KiB)"
+            }
+            throw APIError(status: 415, code: .notAnImage, message: "\(what); only images have sizes: ask without ?size=")
+        }
+    }
+
+    /// Whether nginx set `name` (its configuration sends the client's own as empty).
+    static func isSet(_ name: String, in request: HTTPRequest) -> Bool {
+        !(request.headers[name] ?? "").isEmpty
     }
 }
 
@@ -86,22 +165,51 @@ package struct CloudFrontCookieMiddleware: Middleware {
     let prefix: String
     let cdn: CDNConfig
     let verifier: CloudFrontVerifier
+    let session: MediaSessionCookie
+    let revocations: any Revocations
     let logger: Logger
+    let metrics: Metrics
 
     package func handle(_ request: HTTPRequest, context: inout RequestContext, next: Next) throws -> HTTPResponse {
         guard request.path.hasPrefix(prefix + "/") else { throw APIError.notFound("no route for \(Loggable.path(request.path))") }
         let key = try CloudFrontCookieMiddleware.objectKey(rawPath: request.path.dropFirst(prefix.utf8.count + 1))
+        context.parameters["key"] = key
+        // nginx's image server checks an image it already has an answer for: no cookies come.
+        if MediaFlow.isSet(MediaFlow.checkHeader, in: request) { return next(request, &context) }
         let url = "https://\(cdn.domain)/" + PercentEncoding.encode(key, keepSlash: true)
-        switch verifier.verify(cookieHeaders: request.headers.values("Cookie"), url: url, clientAddress: request.remoteAddress, now: context.now) {
+        let cookies = request.headers.values("Cookie")
+        switch verifier.verify(cookieHeaders: cookies, url: url, clientAddress: request.remoteAddress, now: context.now) {
         case .success(let verified):
+            try checkSession(cookies, keyPairID: verified.keyPairID, now: context.now)
             context.cookiePolicy = verified
         case .failure(let refusal):
-            logger.warning("media refused: \(refusal.reason)")
-            throw APIError(status: 403, code: .mediaForbidden,
-                           message: "the signed cookies do not allow this URL; get fresh ones with POST /api/auth/cdn-cookies")
+            try refuse("cookies", refusal.reason, "the signed cookies do not allow this URL; get fresh ones with POST /api/auth/cdn-cookies")
         }
-        context.parameters["key"] = key
         return next(request, &context)
+    }
+
+    /// The revocations: cookies signed with a retired key, and CloudFront cookies without the
+    /// media session cookie of a user, or issued to that user before their cutoff, are refused.
+    func checkSession(_ cookies: [String], keyPairID: String, now: UnixSeconds) throws(APIError) {
+        if revocations.isRetired(cdnKey: keyPairID) {
+            try refuse("key_retired", "the key that signed the cookies is retired",
+                       "the key that signed these cookies was retired; get fresh ones with POST /api/auth/cdn-cookies")
+        }
+        let values = BearerToken.cookieValues(cookies, named: MediaSessionCookie.name)
+        guard values.count == 1, let user = session.verify(values[0], now: now) else {
+            try refuse("session", values.count > 1 ? "two media session cookies" : "no valid media session cookie",
+                       "the media session cookie is missing or invalid; get fresh cookies with POST /api/auth/cdn-cookies")
+        }
+        if revocations.revokes(user: user.user, issuedAt: user.issuedAt) {
+            try refuse("revoked", "the user's access was revoked after these cookies were issued",
+                       "access was revoked after these cookies were issued; sign in again")
+        }
+    }
+
+    func refuse(_ reason: String, _ logged: String, _ message: String) throws(APIError) -> Never {
+        metrics.count(Metrics.Families.mediaDenials, [("reason", reason)])
+        logger.warning("media refused: \(logged)")
+        throw APIError(status: 403, code: .mediaForbidden, message: message)
     }
 
     /// The object key a media path names, decoded once; every spelling that could leave its

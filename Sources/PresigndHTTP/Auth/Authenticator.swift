@@ -6,9 +6,14 @@ package struct AuthenticatedUser: Sendable, Equatable {
     package let id: String
     /// Scopes and roles the token grants, for per-route-group checks.
     package let scopes: Set<String>
-    package init(id: String, scopes: Set<String> = []) {
+    /// When the credentials were issued (the token's `iat`), if they say: a revocation refuses
+    /// credentials issued before its cutoff, and ones that do not say.
+    package let issuedAt: UnixSeconds?
+
+    package init(id: String, scopes: Set<String> = [], issuedAt: UnixSeconds? = nil) {
         self.id = id
         self.scopes = scopes
+        self.issuedAt = issuedAt
     }
 
     /// Longest user id accepted, in UTF-8 bytes.

@@ -27,6 +27,7 @@ package struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStr
     package static let insufficientScope: ErrorCode = "insufficient_scope"
     package static let internalError: ErrorCode = "internal_error"
     package static let invalidBucket: ErrorCode = "invalid_bucket"
+    package static let imageTooLarge: ErrorCode = "image_too_large"
     package static let invalidEndpoint: ErrorCode = "invalid_endpoint"
     package static let invalidExpiry: ErrorCode = "invalid_expiry"
     package static let invalidField: ErrorCode = "invalid_field"
@@ -54,6 +55,7 @@ package struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStr
     package static let missingPart: ErrorCode = "missing_part"
     package static let missingToken: ErrorCode = "missing_token"
     package static let multipartUpload: ErrorCode = "multipart_upload"
+    package static let notAnImage: ErrorCode = "not_an_image"
     package static let notFound: ErrorCode = "not_found"
     package static let notMultipart: ErrorCode = "not_multipart"
     package static let originNotAllowed: ErrorCode = "origin_not_allowed"
@@ -77,13 +79,13 @@ package struct ErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStr
     package static let documented: [ErrorCode] = [
         .authUnavailable, .badContentLength, .badMethod, .badPath, .badQuery,
         .bodyTooLarge, .checksumNotChecked, .contentTypeNotAllowed, .credentialsExpired, .crossSiteRequest, .databaseUnavailable,
-        .fileTooLarge, .headersTooLarge, .insufficientScope, .internalError, .invalidBucket,
+        .fileTooLarge, .headersTooLarge, .imageTooLarge, .insufficientScope, .internalError, .invalidBucket,
         .invalidEndpoint, .invalidExpiry, .invalidField, .invalidHeader, .invalidKey,
         .invalidMethod, .invalidPartNumber, .invalidPartSize, .invalidParts, .invalidPath,
         .invalidPolicy, .invalidPurpose, .invalidQuery, .invalidRegion, .invalidRequest,
         .invalidSigningKey, .invalidToken, .invalidUrl, .invalidUser, .malformedJson,
         .mediaForbidden, .methodNotAllowed, .missingBody, .missingField, .missingPart,
-        .missingToken, .multipartUpload, .notFound, .notMultipart, .originNotAllowed,
+        .missingToken, .multipartUpload, .notAnImage, .notFound, .notMultipart, .originNotAllowed,
         .partTooSmall, .pathTooLong, .quotaExceeded, .signingFailed, .storageRefused,
         .storageUnavailable, .truncatedBody, .unauthenticated, .unsupportedMediaType, .uploadAborted,
         .uploadCompleted, .uploadExpired, .uploadIncomplete, .uploadNotStale, .uploadRejected,

@@ -60,7 +60,7 @@ package enum BearerToken {
     }
 
     /// The values of cookie `name` across `Cookie` headers (`a=1; b=2`, RFC 6265 §5.4).
-    static func cookieValues(_ headers: [String], named name: String) -> [String] {
+    package static func cookieValues(_ headers: [String], named name: String) -> [String] {
         var values: [String] = []
         for header in headers {
             for pair in header.split(separator: ";") {

@@ -54,7 +54,7 @@ package struct ClaimsPolicy: Sendable, Equatable {
             }
             guard granted.contains(where: audiences.contains) else { throw .wrongAudience }
         }
-        return AuthenticatedUser(id: try userID(claims), scopes: scopes(claims))
+        return AuthenticatedUser(id: try userID(claims), scopes: scopes(claims), issuedAt: issuedAt)
     }
 
     /// A NumericDate: seconds, possibly fractional (RFC 7519 §2); fractions are dropped.

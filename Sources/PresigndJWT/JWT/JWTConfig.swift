@@ -19,12 +19,14 @@ package import PresigndSupport
 /// | `PRESIGND_JWT_COOKIE` | a cookie to read the token from when there is no Authorization header |
 /// | `PRESIGND_JWT_REQUIRE_EXP` | refuse tokens without `exp` (true) |
 /// | `PRESIGND_JWT_MAX_LIFETIME` | seconds a token may still have to live (off: 0 or unset) |
-/// | `PRESIGND_JWT_SCOPES_<GROUP>` | scopes every token must hold for that route group, e.g. `_UPLOADS` |
+/// | `PRESIGND_JWT_SCOPES_<GROUP>` | scopes every token must hold for that route group, e.g. `_UPLOADS`; `_ADMIN` (the revocation route) is `presignd:admin` unless set |
 package struct JWTConfig: ConfigSection {
     package static let prefix = "PRESIGND_JWT_"
     static let scopesPrefix = "PRESIGND_JWT_SCOPES_"
     /// The route groups whose scopes `PRESIGND_JWT_SCOPES_<GROUP>` sets.
-    package static let routeGroups = ["uploads", "documents", "cdn"]
+    package static let routeGroups = ["uploads", "documents", "cdn", "admin"]
+    /// Groups that are never open to every user: the scopes they require unless set.
+    package static let defaultScopes = ["admin": ["presignd:admin"]]
 
     package let keys: KeySet
     package let jwksURL: String?
@@ -91,7 +93,7 @@ package struct JWTConfig: ConfigSection {
         if let cookieName, cookieName.contains(where: { ";=, \t\"".contains($0) }) {
             try env.refuse(ConfigError(variable: "PRESIGND_JWT_COOKIE", problem: "not a valid cookie name"))
         }
-        var requiredScopes: [String: [String]] = [:]
+        var requiredScopes = defaultScopes
         for (name, value) in env.variables where name.hasPrefix(scopesPrefix) && !value.isEmpty {
             requiredScopes[String(name.dropFirst(scopesPrefix.count)).lowercased()] = list(value)
         }

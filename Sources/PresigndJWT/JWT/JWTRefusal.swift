@@ -33,4 +33,7 @@ package enum JWTRefusal: String, Error, Sendable, CaseIterable {
     case wrongIssuer = "wrong issuer"
     case wrongAudience = "wrong audience"
     case missingUser = "token has no usable user id claim"
+    /// The user's access was revoked (`presignd revoke --user`) after this token was issued,
+    /// or the token does not say when it was issued.
+    case revoked = "token issued before the user's access was revoked; sign in again"
 }

@@ -46,6 +46,8 @@ package struct Metrics: Sendable {
 
         package static let mediaRefusals = Family(name: "presignd_media_fetch_refusals_total", kind: .counter,
                                                  help: "Media objects whose presigned fetch by nginx the store refused (403: keys, permissions or clock).")
+        package static let mediaDenials = Family(name: "presignd_media_denials_total", kind: .counter,
+                                                help: "Media requests refused, by reason (cookies, session, revoked, key_retired, owner, image).")
 
         package static let dbReads = Family(name: "presignd_db_reads_total", kind: .counter,
                                            help: "Read-only statements with a replica configured, by the database that served (replica, primary) and why.")
@@ -59,7 +61,7 @@ package struct Metrics: Sendable {
                                                  help: "Age of the oldest event not yet delivered, by endpoint (0: none waits).")
 
         package static let all = [buildInfo, requests, duration, jwtRefusals, signatures, dbInUse, dbOpened, dbErrors,
-                                 s3Requests, mediaRefusals, transitions, dbReads, eventsWritten, webhookDeliveries, webhookLatency, webhookOldest,
+                                 s3Requests, mediaRefusals, mediaDenials, transitions, dbReads, eventsWritten, webhookDeliveries, webhookLatency, webhookOldest,
                                  workers, restarts, reloads, dropped]
     }
 

@@ -13,6 +13,9 @@ package struct CloudFrontConfig: ConfigSection {
     package let signer: CloudFrontSigner
     /// The keys whose cookies the media route accepts: the signing key and the trusted ones.
     package let verifierKeys: [String: AsymmetricKey]
+    /// The private keys' PEM files, the signing key's first: the media session cookie's MAC
+    /// keys derive from them (a trusted key given as a private key keeps sessions across a rotation).
+    package let privateKeyPEMs: [[UInt8]]
     package let entries: [ConfigEntry]
 
     package static func load(_ env: Environment) throws(ConfigError) -> CloudFrontConfig {
@@ -20,7 +23,11 @@ package struct CloudFrontConfig: ConfigSection {
         let path = env.string("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE")
         let signing = try signingKey(env, keyPairID: keyPairID, path: path)
         var keys: [String: AsymmetricKey] = [:]
-        if let signing { keys[signing.signer.keyPairID] = signing.key }
+        var privateKeyPEMs: [[UInt8]] = []
+        if let signing {
+            keys[signing.signer.keyPairID] = signing.key
+            privateKeyPEMs.append(signing.pem)
+        }
         let trusted = env.string("PRESIGND_CLOUDFRONT_TRUSTED_KEYS")
         for entry in (trusted ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { String($0.trimmingSpaces()) }
@@ -32,7 +39,12 @@ package struct CloudFrontConfig: ConfigSection {
                 try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "cannot read \(parts[1])"))
                 continue
             }
-            guard let key = (try? AsymmetricKey.publicKey(pem: pem)) ?? (try? AsymmetricKey.privateKey(pem: pem)) else {
+            if let key = try? AsymmetricKey.privateKey(pem: pem) {
+                keys[parts[0]] = key
+                privateKeyPEMs.append(Array(pem.utf8))
+                continue
+            }
+            guard let key = try? AsymmetricKey.publicKey(pem: pem) else {
                 try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_TRUSTED_KEYS", problem: "\(parts[1]) is not a PEM public key, certificate or private key"))
                 continue
             }
@@ -42,7 +54,7 @@ package struct CloudFrontConfig: ConfigSection {
             // Reported already (the environment collects problems); named again for one that throws.
             throw ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "no CloudFront signing key")
         }
-        return CloudFrontConfig(signer: signing.signer, verifierKeys: keys, entries: [
+        return CloudFrontConfig(signer: signing.signer, verifierKeys: keys, privateKeyPEMs: privateKeyPEMs, entries: [
             ConfigEntry("PRESIGND_CLOUDFRONT_KEY_PAIR_ID", keyPairID),
             ConfigEntry("PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", path),
             ConfigEntry("PRESIGND_CLOUDFRONT_TRUSTED_KEYS", trusted ?? "(none: only the signing key)"),
@@ -51,7 +63,7 @@ package struct CloudFrontConfig: ConfigSection {
 
     /// The signing key, or nil with its problems reported.
     static func signingKey(_ env: Environment, keyPairID: String?, path: String?) throws(ConfigError)
-        -> (signer: CloudFrontSigner, key: AsymmetricKey)? {
+        -> (signer: CloudFrontSigner, key: AsymmetricKey, pem: [UInt8])? {
         var valid = true
         if keyPairID == nil {
             try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_KEY_PAIR_ID", problem: "required when PRESIGND_CDN_DOMAIN is set"))
@@ -69,7 +81,7 @@ package struct CloudFrontConfig: ConfigSection {
         do {
             let key = try AsymmetricKey.privateKey(pem: pem)
             guard valid, let keyPairID else { return nil }
-            return (try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem), key)
+            return (try CloudFrontSigner(keyPairID: keyPairID, privateKeyPEM: pem), key, Array(pem.utf8))
         } catch {
             return try env.refuse(ConfigError(variable: "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE", problem: "\(path) is not a PEM RSA or ECDSA private key"),
                                   fallback: nil)

@@ -46,6 +46,8 @@ package struct VerifiedCloudFrontPolicy: Sendable, Equatable {
     package let dateLessThan: UnixSeconds
     package let dateGreaterThan: UnixSeconds?
     package let ipRange: IPRange?
+    /// The key that signed it (`CloudFront-Key-Pair-Id`), for a check against retired keys.
+    package internal(set) var keyPairID = ""
 }
 
 /// Verifies CloudFront signed cookies exactly as CloudFront does: `CloudFront-Policy` (custom)
@@ -142,9 +144,10 @@ package final class CloudFrontVerifier: Sendable {
         }
         guard let key = keys[keyPairID] else { return .failure(.unknownKey) }
         guard key.verify(signature, message: policyJSON, digest: digest, padding: .pkcs1v15) else { return .failure(.badSignature) }
-        guard let parsed = CloudFrontVerifier.parsePolicy(policyJSON, canned: canned) else {
+        guard var parsed = CloudFrontVerifier.parsePolicy(policyJSON, canned: canned) else {
             return .failure(.malformed("policy JSON"))
         }
+        parsed.keyPairID = keyPairID
         cache.store(cacheKey, parsed)
         return .success(parsed)
     }

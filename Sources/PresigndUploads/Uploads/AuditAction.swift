@@ -17,6 +17,10 @@ package enum AuditAction: String, Sendable, CaseIterable, ExpressibleByStringLit
     case documentUnshare = "document.unshare"
     case documentDelete = "document.delete"
     case cdnCookies = "cdn.cookies"
+    /// `presignd revoke --user` or the admin route: the user's credentials issued before now are refused.
+    case userRevoke = "user.revoke"
+    /// `presignd revoke --cdn-key`: every cookie signed with the CloudFront key is refused.
+    case cdnKeyRetire = "cdn.key.retire"
 
     /// `"upload.presign"` in code and tests; a name that is not an action stops at once.
     package init(stringLiteral name: String) {

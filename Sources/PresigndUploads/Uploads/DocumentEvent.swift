@@ -11,7 +11,7 @@ package enum DocumentEventType: String, Sendable, CaseIterable {
     case shareRevoked = "share.revoked"
 
     /// The event a change audited as `action` writes; nil for what an application need not hear
-    /// of (a presign, a multipart upload's creation, a download, CDN cookies).
+    /// of (a presign, a multipart upload's creation, a download, CDN cookies, a revocation).
     package init?(_ action: AuditAction) {
         switch action {
         case .uploadConfirm, .uploadComplete: self = .uploadReady
@@ -21,7 +21,7 @@ package enum DocumentEventType: String, Sendable, CaseIterable {
         case .documentDelete: self = .documentDeleted
         case .documentShare: self = .shareAdded
         case .documentUnshare: self = .shareRevoked
-        case .uploadPresign, .uploadCreate, .documentDownload, .cdnCookies: return nil
+        case .uploadPresign, .uploadCreate, .documentDownload, .cdnCookies, .userRevoke, .cdnKeyRetire: return nil
         }
     }
 
