@@ -45,11 +45,7 @@ gcc -O2 -o "$work/c-fastcgi-hello" bench/c-fastcgi-hello.c -lfcgi
 start_nginx() {
     local prefix="$work/nginx-$1"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
-    cp /etc/nginx/fastcgi_params nginx/presignd.conf "$prefix/conf/"
-    sed -e "s|{{USER}}|$(id -un) $(id -gn)|" -e "s|{{NGINX_WORKERS}}|1|" -e "s|{{PREFIX}}|$prefix|g" \
-        -e "s|{{ACCESS_LOG}}|off|" -e "s|{{UPSTREAM}}|$2|" -e "s|{{KEEPALIVE}}|$3|" -e "s|{{PORT}}|$port|" \
-        nginx/example-server.conf > "$prefix/conf/nginx.conf"
+    nginx/render-example.sh "$prefix" "$2" "$3" "$port"
     nginx -p "$prefix" -c "$prefix/conf/nginx.conf" -e "$prefix/logs/error.log" >>"$prefix/logs/stderr.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/nginx-static" >/dev/null 2>&1 && break; sleep 0.05; done

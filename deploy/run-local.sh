@@ -13,7 +13,7 @@ port=${PORT:-8080}
 workers=${WORKERS:-2}
 
 . deploy/setup-lib.sh
-ensure_packages pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light curl postgresql python3-venv jq
+ensure_packages pkg-config libfcgi-dev libssl-dev libpq-dev libcurl4-openssl-dev nginx-light libnginx-mod-http-js libnginx-mod-http-image-filter curl postgresql python3-venv jq
 
 echo "== building presignd (release)"
 scratch=${SCRATCH_PATH:-$root/.build}
@@ -26,11 +26,7 @@ ensure_venv "$venv"
 run="$root/.run"
 prefix="$run/nginx"
 rm -rf "$prefix"
-mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp"
-cp /etc/nginx/fastcgi_params nginx/presignd.conf "$prefix/conf/"
-sed -e "s|{{USER}}|$(id -un) $(id -gn)|" -e "s|{{NGINX_WORKERS}}|1|" -e "s|{{PREFIX}}|$prefix|g" \
-    -e "s|{{ACCESS_LOG}}|$prefix/logs/access.log|" -e "s|{{UPSTREAM}}|unix:$run/presignd.sock|" \
-    -e "s|{{KEEPALIVE}}|keepalive 8;|" -e "s|{{PORT}}|$port|" nginx/example-server.conf > "$prefix/conf/nginx.conf"
+nginx/render-example.sh "$prefix" "unix:$run/presignd.sock" "keepalive 8;" "$port" "$prefix/logs/access.log"
 # The browser client and its demo page on the API's own origin: /app/presignd.js, /app/demo/.
 sed -i "s|        include presignd.conf;|        include presignd.conf;\n        location /app/ { alias $root/client/; }|" "$prefix/conf/nginx.conf"
 

@@ -9,7 +9,7 @@ root=$(pwd)
 . deploy/setup-lib.sh
 ensure_packages pkg-config libfcgi-dev libfcgi-bin libssl-dev libpq-dev libcurl4-openssl-dev \
     nginx-light spawn-fcgi fcgiwrap postgresql pgbouncer curl python3-venv chromium chromium-driver prometheus \
-    patroni etcd-server
+    patroni etcd-server libnginx-mod-http-js libnginx-mod-http-image-filter
 
 venv="$root/.venv"
 ensure_venv "$venv"

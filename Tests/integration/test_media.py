@@ -134,20 +134,27 @@ def upload(base, user="alice", purpose="avatar", name="me.png", content_type="im
 
 
 def issued_cookies(base, user="alice"):
-    """The cookie header a browser would send after POST /api/auth/cdn-cookies."""
+    """The cookie header a browser would send after POST /api/auth/cdn-cookies: the CloudFront
+    cookies and the user's media session cookie."""
     r = api(base, "POST", "/api/auth/cdn-cookies", user)
     assert r.status_code == 200, r.text
     pairs = [c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")]
-    assert len(pairs) == 3
+    assert len(pairs) == 4 and pairs[3].startswith("Presignd-Media=")
     return "; ".join(pairs)
+
+
+def session_cookie(base, user="alice"):
+    """The user's media session cookie alone, to go with CloudFront cookies signed here."""
+    return issued_cookies(base, user).split("; ")[-1]
 
 
 def cf64(data):
     return base64.b64encode(data).decode().replace("+", "-").replace("=", "_").replace("/", "~")
 
 
-def signed_cookies(key, key_id, resource, less_than, greater_than=None, ip=None, sha256=True):
-    """Cookies signed here, as any CloudFront SDK would, for the refusal cases."""
+def signed_cookies(key, key_id, resource, less_than, greater_than=None, ip=None, sha256=True, session=None):
+    """Cookies signed here, as any CloudFront SDK would, for the refusal cases; with `session`
+    (a media session cookie), as a browser holds them."""
     condition = {"DateLessThan": {"AWS:EpochTime": less_than}}
     if ip:
         condition["IpAddress"] = {"AWS:SourceIp": ip}
@@ -162,6 +169,8 @@ def signed_cookies(key, key_id, resource, less_than, greater_than=None, ip=None,
     cookies = [f"CloudFront-Policy={cf64(policy)}", f"CloudFront-Signature={cf64(signature)}", f"CloudFront-Key-Pair-Id={key_id}"]
     if sha256:
         cookies.append("CloudFront-Hash-Algorithm=SHA256")
+    if session:
+        cookies.append(session)
     return "; ".join(cookies)
 
 
@@ -234,31 +243,65 @@ def test_image_served_with_its_bytes_type_and_cache(media):
     assert counting.gets() == before + 1
 
 
+# Every header the client may see from the media route: the object's own (allow-listed by
+# nginx/presignd-media.js before the cache), nginx's, and the route's.
+ALLOWED_HEADERS = {"content-type", "content-length", "etag", "last-modified", "accept-ranges", "content-range",
+                   "cache-control", "x-content-type-options", "x-presignd-cache", "date", "server", "connection",
+                   "keep-alive", "content-disposition", "content-security-policy"}
+
+
+def test_only_the_objects_allow_listed_headers_reach_the_client(media, ministack):
+    """Issue 23 §3: the store's headers were hidden by a deny-list, and ministack's
+    x-amzn-requestid (and any x-amz-meta-*) got through, from the cache too."""
+    base, _ = media
+    key = "avatars/alice/with-metadata.png"
+    ministack.client().put_object(Bucket=ministack.bucket, Key=key, Body=IMAGE, ContentType="image/png",
+                                  Metadata={"owner": "alice", "secret-note": "do-not-leak"}, ServerSideEncryption="AES256",
+                                  CacheControl="public, max-age=99999", ContentDisposition="attachment; filename=x.png")
+    cookie = issued_cookies(base)
+    for attempt in ("MISS", "HIT"):
+        r = media_get(base, key, cookie)
+        assert r.status_code == 200 and r.content == IMAGE
+        assert r.headers["X-Presignd-Cache"] == attempt
+        names = {name.lower() for name in r.headers}
+        assert names <= ALLOWED_HEADERS, f"{attempt}: the store's headers leaked: {sorted(names - ALLOWED_HEADERS)}"
+        assert not any(name.startswith("x-amz") for name in names)
+        assert r.headers["Content-Type"] == "image/png" and r.headers["ETag"] and r.headers["Last-Modified"]
+        assert r.headers["Cache-Control"].startswith("private, max-age="), "the route's cache time, not the upload's"
+        assert "Content-Disposition" not in r.headers, "the upload's own disposition is not the media route's"
+        assert "do-not-leak" not in str(r.headers)
+    partial = media_get(base, key, cookie, {"Range": "bytes=0-9"})
+    assert partial.status_code == 206 and {name.lower() for name in partial.headers} <= ALLOWED_HEADERS
+
+
 def test_bad_cookies_are_refused(media, keys):
     base, counting = media
     key = upload(base)
     now = int(time.time())
     url = f"https://{CDN}/{key}"
-    good = signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/avatars/*", now + 300)
+    session = session_cookie(base)
+    good = signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/avatars/*", now + 300, session=session)
     assert media_get(base, key, good).status_code == 200, "the refusal cases differ from this one in one thing each"
     cases = {
         "none": None,
         "forged": good.replace("CloudFront-Signature=", "CloudFront-Signature=AAAA"),
         "truncated": good.split("; CloudFront-Key-Pair-Id")[0][:-20] + "; CloudFront-Key-Pair-Id=" + KEY_ID + "; CloudFront-Hash-Algorithm=SHA256",
-        "expired": signed_cookies(keys["new"], KEY_ID, url, now - 1),
-        "not yet valid": signed_cookies(keys["new"], KEY_ID, url, now + 600, greater_than=now + 300),
-        "wrong key": signed_cookies(keys["untrusted"], KEY_ID, url, now + 300),
-        "unknown key id": signed_cookies(keys["untrusted"], "KSOMEONEELSE", url, now + 300),
-        "wrong resource": signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/documents/*", now + 300),
-        "wrong domain": signed_cookies(keys["new"], KEY_ID, f"https://cdn.other.test/{key}", now + 300),
-        "wrong IP": signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="203.0.113.0/24"),
+        "expired": signed_cookies(keys["new"], KEY_ID, url, now - 1, session=session),
+        "not yet valid": signed_cookies(keys["new"], KEY_ID, url, now + 600, greater_than=now + 300, session=session),
+        "wrong key": signed_cookies(keys["untrusted"], KEY_ID, url, now + 300, session=session),
+        "unknown key id": signed_cookies(keys["untrusted"], "KSOMEONEELSE", url, now + 300, session=session),
+        "wrong resource": signed_cookies(keys["new"], KEY_ID, f"https://{CDN}/documents/*", now + 300, session=session),
+        "wrong domain": signed_cookies(keys["new"], KEY_ID, f"https://cdn.other.test/{key}", now + 300, session=session),
+        "wrong IP": signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="203.0.113.0/24", session=session),
+        "no media session": signed_cookies(keys["new"], KEY_ID, url, now + 300),
+        "another key's session": signed_cookies(keys["new"], KEY_ID, url, now + 300, session="Presignd-Media=1.YWxpY2U.1.9999999999.AAAA"),
     }
     before = counting.gets()
     for name, cookie in cases.items():
         r = media_get(base, key, cookie)
         assert r.status_code == 403, (name, r.status_code, r.text)
         assert r.json()["error"]["code"] == "media_forbidden", name
-    assert media_get(base, key, signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="127.0.0.1")).status_code == 200
+    assert media_get(base, key, signed_cookies(keys["new"], KEY_ID, url, now + 300, ip="127.0.0.1", session=session)).status_code == 200
     assert counting.gets() == before, "refused requests never reach the store"
 
 
@@ -267,7 +310,8 @@ def test_key_rotation_old_and_new_keys_both_verify(media, keys):
     key = upload(base)
     now = int(time.time())
     url = f"https://{CDN}/{key}"
-    assert media_get(base, key, signed_cookies(keys["old"], OLD_KEY_ID, url, now + 300, sha256=False)).status_code == 200, \
+    old = signed_cookies(keys["old"], OLD_KEY_ID, url, now + 300, sha256=False, session=session_cookie(base))
+    assert media_get(base, key, old).status_code == 200, \
         "cookies from the old RSA key (SHA-1, CloudFront's default) still work during the rotation"
     assert media_get(base, key, issued_cookies(base)).status_code == 200, "new cookies are signed by the new ECDSA key"
     assert f"CloudFront-Key-Pair-Id={KEY_ID}" in issued_cookies(base)

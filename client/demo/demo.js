@@ -120,13 +120,20 @@ function documentRow(doc) {
   if (doc.purpose === 'avatar') {
     // ?media=/media: avatars at fixed, cacheable URLs through nginx's media route, authorised by
     // the CDN cookies (run-local.sh opens the page so); otherwise a presigned download URL.
+    // &sizes=thumb,small: the same avatar at each of those configured presets as well, made
+    // (once, then cached) by nginx's image filter: /media/<key>?size=thumb.
     const media = query.get('media')
-    const source = media && doc.key ? Promise.resolve(`${media}/${doc.key.split('/').map(encodeURIComponent).join('/')}`)
-      : client.download(doc.id, { disposition: 'inline' })
+    const fixed = media && doc.key ? `${media}/${doc.key.split('/').map(encodeURIComponent).join('/')}` : null
+    const source = fixed ? Promise.resolve(fixed) : client.download(doc.id, { disposition: 'inline' })
     source.then((url) => {
       const img = Object.assign(document.createElement('img'), { src: url, alt: doc.fileName })
       img.dataset.testid = 'thumb'
       row.querySelector('.thumb').append(img)
+      for (const size of fixed ? (query.get('sizes') || '').split(',').filter(Boolean) : []) {
+        const sized = Object.assign(document.createElement('img'), { src: `${fixed}?size=${encodeURIComponent(size)}`, alt: `${doc.fileName} (${size})` })
+        sized.dataset.testid = `avatar-${size}`
+        row.querySelector('.thumb').append(sized)
+      }
     }, (error) => show(note, error.message))
   }
   // Each action reports the API's message (or what it did) under the row.

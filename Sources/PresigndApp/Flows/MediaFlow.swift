@@ -17,7 +17,8 @@ package import PresigndUploads
 ///   cache time; any refusal is an error status, and nginx then asks again plainly for its body.
 /// - **check** (`X-Presignd-Media-Check: image`, before nginx's image filter decodes an image for
 ///   a preset): 204 when the object is a PNG, JPEG, GIF or WebP within the byte and pixel limits,
-///   413 or 415 otherwise (it reads the object's size and first bytes from the store).
+///   otherwise 403 naming the 404, 413 or 415 nginx answers (it reads the object's size and
+///   first bytes from the store).
 /// - **plainly**: the refusal's JSON error; when allowed, `X-Accel-Redirect` to
 ///   `/_presignd_media` with the same headers (the configuration before the decision cache).
 package struct MediaFlow: Sendable {
@@ -124,30 +125,31 @@ package struct MediaFlow: Sendable {
 
     /// The check before a preset is made: the object must be an image nginx can filter, within
     /// the configured bytes and pixels (its dimensions read from its first bytes, never decoded).
+    /// nginx asks with `auth_request`, which passes only 2xx and 401/403: a refusal is a 403
+    /// naming the status nginx answers (`X-Presignd-Media-Refusal`: 404, 413 or 415) and the
+    /// message (`X-Presignd-Media-Refusal-Message`, printable ASCII without quotes, so nginx
+    /// can put it in its JSON answer as it is).
     func checkImage(key: String, preset: MediaConfig.Preset?) throws -> HTTPResponse {
         guard preset != nil else { throw APIError.badRequest(.badQuery, "an image check is for a preset: ?size= is missing") }
-        guard let head = try objects.head(key: key) else { throw APIError.notFound("no such file") }
+        func refuse(_ status: Int, _ message: String) -> HTTPResponse {
+            if status != 404 { metrics.count(Metrics.Families.mediaDenials, [("reason", "image")]) }
+            return HTTPResponse(status: 403, headers: ["X-Presignd-Media-Refusal": String(status),
+                                                       "X-Presignd-Media-Refusal-Message": message])
+        }
+        guard let head = try objects.head(key: key) else { return refuse(404, "no such file") }
         guard head.size <= config.imageMaxBytes else {
-            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
-            throw APIError(status: 413, code: .imageTooLarge,
-                           message: "the image is \(head.size) bytes; sizes are made from images of at most \(config.imageMaxBytes) bytes")
+            return refuse(413, "the image is \(head.size) bytes; sizes are made from images of at most \(config.imageMaxBytes) bytes")
         }
         let bytes = try objects.firstBytes(key: key, count: ImageHeader.readLength) ?? []
         switch ImageHeader.read(bytes) {
         case .success(let image) where image.pixels > config.imageMaxPixels:
-            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
-            throw APIError(status: 413, code: .imageTooLarge,
-                           message: "the image is \(image.width) × \(image.height) pixels; sizes are made from images of at most \(config.imageMaxPixels) pixels")
+            return refuse(413, "the image is \(image.width) x \(image.height) pixels; sizes are made from images of at most \(config.imageMaxPixels) pixels")
         case .success:
             return HTTPResponse(status: 204)
-        case .failure(let problem):
-            metrics.count(Metrics.Families.mediaDenials, [("reason", "image")])
-            let what: String
-            switch problem {
-            case .notAnImage: what = "the file is not a PNG, JPEG, GIF or WebP image"
-            case .unreadable(let format): what = "the \(format.rawValue.uppercased()) image's dimensions cannot be read (damaged, or its header is beyond the first \(ImageHeader.readLength / 1024) KiB)"
-            }
-            throw APIError(status: 415, code: .notAnImage, message: "\(what); only images have sizes: ask without ?size=")
+        case .failure(.notAnImage):
+            return refuse(415, "the file is not a PNG, JPEG, GIF or WebP image; only images have sizes: ask without ?size=")
+        case .failure(.unreadable(let format)):
+            return refuse(415, "the \(format.rawValue.uppercased()) image's dimensions cannot be read (damaged, or its header is beyond the first \(ImageHeader.readLength / 1024) KiB); ask without ?size=")
         }
     }
 

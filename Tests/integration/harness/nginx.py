@@ -1,11 +1,6 @@
 """A real nginx with its own prefix, temp dirs and a rendered copy of nginx/example-server.conf,
 listening on a free loopback port. Stopped by PID; its exit status is checked."""
-import grp
-import os
-import pwd
 import pathlib
-import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -48,15 +43,6 @@ def wait_for_port(port, timeout=10.0, process=None):
     wait_for_listener(f"127.0.0.1:{port}", timeout, process)
 
 
-def render(template, values):
-    text = template
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", str(value))
-    if re.search(r"\{\{[A-Z_]+\}\}", text):
-        raise ValueError("unrendered placeholder in nginx config")
-    return text
-
-
 class Nginx:
     """nginx in front of `upstream` ("unix:/path" or "127.0.0.1:PORT")."""
 
@@ -79,25 +65,17 @@ class Nginx:
         return f"http://127.0.0.1:{self.port}"
 
     def write_config(self):
-        for sub in ("conf", "logs", "tmp"):
-            (self.prefix / sub).mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        subprocess.run([str(NGINX_DIR / "render-example.sh"), str(self.prefix), self.upstream,
+                        f"keepalive {self.keepalive};" if self.keepalive else "", str(self.port), "off", str(self.workers)],
+                       check=True, capture_output=True)
         conf = self.prefix / "conf"
-        shutil.copy("/etc/nginx/fastcgi_params", conf / "fastcgi_params")
-        snippet = (NGINX_DIR / "presignd.conf").read_text()
         if self.extra_location_lines:
             # What an operator adds for a different peer, e.g. fcgiwrap's SCRIPT_FILENAME.
-            snippet = snippet.replace("    fastcgi_pass presignd;", self.extra_location_lines + "\n    fastcgi_pass presignd;")
-        (conf / "presignd.conf").write_text(snippet)
-        self.port = free_port()
-        text = render((NGINX_DIR / "example-server.conf").read_text(), {
-            "USER": f"{pwd.getpwuid(os.getuid()).pw_name} {grp.getgrgid(os.getgid()).gr_name}",
-            "NGINX_WORKERS": self.workers,
-            "PREFIX": self.prefix,
-            "ACCESS_LOG": "off",
-            "UPSTREAM": self.upstream,
-            "KEEPALIVE": f"keepalive {self.keepalive};" if self.keepalive else "",
-            "PORT": self.port,
-        })
+            snippet = (conf / "presignd.conf").read_text()
+            (conf / "presignd.conf").write_text(
+                snippet.replace("    fastcgi_pass presignd;", self.extra_location_lines + "\n    fastcgi_pass presignd;"))
+        text = (conf / "nginx.conf").read_text()
         if self.extra_server_lines:
             assert "        include presignd.conf;" in text, "example-server.conf no longer includes presignd.conf"
             text = text.replace("        include presignd.conf;", self.extra_server_lines + "\n        include presignd.conf;")
