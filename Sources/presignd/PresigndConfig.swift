@@ -173,6 +173,10 @@ struct PresigndConfig {
             ConfigEntry("PRESIGND_MEDIA_OWNER_PATHS", env.string("PRESIGND_MEDIA_OWNER_PATHS") ?? "(none: every path is shared by its cookies)"),
             ConfigEntry("PRESIGND_MEDIA_URL_EXPIRES", "\(media.urlExpires) s"),
             ConfigEntry("PRESIGND_MEDIA_MAX_AGE", "\(media.maxAge) s"),
+            ConfigEntry("PRESIGND_MEDIA_PRESETS", media.presets.isEmpty ? "(none: no ?size= exists)"
+                        : media.presets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.width)x\($0.value.height):\($0.value.mode.rawValue)" }.joined(separator: ",")),
+            ConfigEntry("PRESIGND_MEDIA_IMAGE_MAX_BYTES", "\(media.imageMaxBytes) bytes"),
+            ConfigEntry("PRESIGND_MEDIA_IMAGE_MAX_PIXELS", "\(media.imageMaxPixels) pixels"),
         ] }
         let webhooks = section("events", { () throws -> WebhookConfig in
             let webhooks = try WebhookConfig.from(env)

@@ -125,6 +125,10 @@ struct FakeURLSigner: ObjectURLSigner {
         SignedURL(url: "https://s3.test/bucket/\(key)?get&cd=\(PercentEncoding.encode(responseContentDisposition ?? ""))&ct=\(responseContentType ?? "")&exp=\(expiresIn)",
                   expiresAt: now + expiresIn)
     }
+    func signGet(key: String, now: UnixSeconds) throws -> SignedURL {
+        SignedURL(url: "https://s3.test/bucket/\(key)", headers: [("Authorization", "AWS4-HMAC-SHA256 test"), ("X-Amz-Date", "\(now)"),
+                                                                  ("X-Amz-Content-SHA256", "UNSIGNED-PAYLOAD")], expiresAt: now + 900)
+    }
 }
 
 final class CountingCookieSigner: CDNCookieSigner {

@@ -43,6 +43,10 @@ package protocol ObjectURLSigner: Sendable {
                            expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
     func presignGet(key: String, responseContentDisposition: String?, responseContentType: String?,
                     expiresIn: Int64, now: UnixSeconds) throws -> SignedURL
+    /// A GetObject signed in its headers (`Authorization`, `X-Amz-Date`, `X-Amz-Content-SHA256`,
+    /// and the session token if any), for nginx's media fetch: the URL carries no signature, so
+    /// no log line that names it ever shows one. Valid for the store's 15 minutes of clock skew.
+    func signGet(key: String, now: UnixSeconds) throws -> SignedURL
 }
 
 /// Signs CloudFront custom-policy cookies for one resource pattern.

@@ -12,8 +12,8 @@ package import PresigndUploads
 /// carries the bytes. nginx asks in three ways, told apart by a header only nginx sets:
 ///
 /// - **decide** (`X-Presignd-Media-Decide`, nginx's `auth_request`, whose answer nginx caches for
-///   at most half a second): 204 with the presigned GET nginx fetches the object with, the cache
-///   key, the variant (`original` or a preset's `/resize/W/H`, `/crop/W/H`) and the browser's
+///   at most half a second): 204 with the GET nginx fetches the object with (signed in headers:
+///   its URL holds no signature for a log line to show), the cache key, the variant (`original` or a preset's `/resize/W/H`, `/crop/W/H`) and the browser's
 ///   cache time; any refusal is an error status, and nginx then asks again plainly for its body.
 /// - **check** (`X-Presignd-Media-Check: image`, before nginx's image filter decodes an image for
 ///   a preset): 204 when the object is a PNG, JPEG, GIF or WebP within the byte and pixel limits,
@@ -61,10 +61,9 @@ package struct MediaFlow: Sendable {
 
     func serve(_ context: RequestContext) throws -> HTTPResponse {
         let key = context.parameter("key")
+        // nginx's image server checks only for a size: its request names the object alone.
+        if MediaFlow.isSet(MediaFlow.checkHeader, in: context.request) { return try checkImage(key: key) }
         let preset = try self.preset(context.request)
-        if MediaFlow.isSet(MediaFlow.checkHeader, in: context.request) {
-            return try checkImage(key: key, preset: preset)
-        }
         guard let policy = context.cookiePolicy else { preconditionFailure("the media route runs behind CloudFrontCookieMiddleware") }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         for pattern in config.ownerPatterns {
@@ -90,20 +89,33 @@ package struct MediaFlow: Sendable {
             logger.error("the object store refused nginx's media fetch (status \(status)): check the storage credentials, permissions and clock")
             throw StorageRefused(operation: "media GET")
         }
-        let signed = try signer.presignGet(key: key, responseContentDisposition: nil, responseContentType: nil,
-                                           expiresIn: config.urlExpires, now: context.now)
         let maxAge = max(0, min(config.maxAge, policy.dateLessThan - context.now - 1))
         let variant = preset?.variant ?? "original"
         var headers: HTTPHeaders = [
-            "X-Presignd-Media-URL": signed.url,
             // The variant first: it has no space, so no key can make another variant's cache key.
             "X-Presignd-Media-Key": variant + " " + key,
             "X-Presignd-Media-Variant": variant,
             "X-Presignd-Media-Cache-Control": "private, max-age=\(maxAge)",
         ]
         guard MediaFlow.isSet(MediaFlow.decideHeader, in: context.request) else {
+            // Asked plainly and allowed: the configuration before the decision cache fetched in
+            // its internal location with a presigned GET.
+            let signed = try signer.presignGet(key: key, responseContentDisposition: nil, responseContentType: nil,
+                                               expiresIn: config.urlExpires, now: context.now)
+            headers.add("X-Presignd-Media-URL", signed.url)
             headers.add("X-Accel-Redirect", MediaFlow.internalLocation)
             return HTTPResponse(status: 200, headers: headers)
+        }
+        // nginx's image server fetches the object with these: the URL holds no signature.
+        let signed = try signer.signGet(key: key, now: context.now)
+        headers.add("X-Presignd-Media-URL", signed.url)
+        for (name, value) in signed.headers {
+            switch name.lowercased() {
+            case "authorization": headers.add("X-Presignd-Media-Authorization", value)
+            case "x-amz-date": headers.add("X-Presignd-Media-Date", value)
+            case "x-amz-security-token": headers.add("X-Presignd-Media-Token", value)
+            default: break  // X-Amz-Content-SHA256 is UNSIGNED-PAYLOAD, which nginx sends itself
+            }
         }
         // nginx keeps a decision for the rest of its half-second slot; not one about cookies
         // that expire within the next second.
@@ -129,8 +141,7 @@ package struct MediaFlow: Sendable {
     /// naming the status nginx answers (`X-Presignd-Media-Refusal`: 404, 413 or 415) and the
     /// message (`X-Presignd-Media-Refusal-Message`, printable ASCII without quotes, so nginx
     /// can put it in its JSON answer as it is).
-    func checkImage(key: String, preset: MediaConfig.Preset?) throws -> HTTPResponse {
-        guard preset != nil else { throw APIError.badRequest(.badQuery, "an image check is for a preset: ?size= is missing") }
+    func checkImage(key: String) throws -> HTTPResponse {
         func refuse(_ status: Int, _ message: String) -> HTTPResponse {
             if status != 404 { metrics.count(Metrics.Families.mediaDenials, [("reason", "image")]) }
             return HTTPResponse(status: 403, headers: ["X-Presignd-Media-Refusal": String(status),

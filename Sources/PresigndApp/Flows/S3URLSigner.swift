@@ -81,6 +81,12 @@ package struct S3URLSigner: ObjectURLSigner {
         return SignedURL(url: signed.url, expiresAt: signed.expiresAt)
     }
 
+    package func signGet(key: String, now: UnixSeconds) throws -> SignedURL {
+        let signed = try requestSigner.sign(method: "GET", bucket: bucket, key: key, payloadHash: S3Presigner.unsignedPayload, at: now)
+        // Host is the URL's: nginx sends it so.
+        let headers = signed.request.headers.filter { $0.name.lowercased() != "host" }.map { (name: $0.name, value: $0.value) }
+        return SignedURL(url: signed.url, headers: headers, expiresAt: now + 900)
+    }
 }
 
 /// CloudFront custom-policy cookies for the configured resource pattern.

@@ -61,6 +61,10 @@ extension CountingSigner: ObjectURLSigner where Base == any ObjectURLSigner {
                                 responseContentType: responseContentType, expiresIn: expiresIn, now: now)
         }
     }
+
+    package func signGet(key: String, now: UnixSeconds) throws -> SignedURL {
+        try counter.counted("get_headers") { try base.signGet(key: key, now: now) }
+    }
 }
 
 extension CountingSigner: CDNCookieSigner where Base == any CDNCookieSigner {
