@@ -56,6 +56,7 @@ def main():
             "PRESIGND_CDN_DOMAIN": "cdn.app.localhost",
             "PRESIGND_CDN_PATH_PATTERN": "/avatars/*",
             "PRESIGND_CDN_COOKIE_DOMAIN": ".app.localhost",
+            "PRESIGND_MEDIA_PRESETS": "thumb=64x64:crop,small=256x256",
             "PRESIGND_CLOUDFRONT_KEY_PAIR_ID": "K2JCJMDEHXQW5F",
             "PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE": key_path,
         }

@@ -76,7 +76,7 @@ cat <<TRY
 presignd is running behind nginx on http://127.0.0.1:$port ($workers workers, socket $run/presignd.sock).
 
 Open the demo page (uploads with progress, multipart above 64 MiB, list, share, delete):
-  http://app.localhost:$port/app/demo/?media=/media#token=$TOKEN_ALICE
+  http://app.localhost:$port/app/demo/?media=/media&sizes=thumb,small#token=$TOKEN_ALICE
 It must be app.localhost, not 127.0.0.1: the CDN cookies are for .app.localhost, and a browser
 refuses cookies for a domain the page is not on. Chromium and Firefox resolve *.localhost
 to this machine by themselves. Bob's token, for sharing: $TOKEN_BOB

@@ -1,7 +1,8 @@
 """The demo page as run-local.sh serves it: opened at http://app.localhost:PORT (Chromium sends
 *.localhost to this machine), it gets the CDN cookies for .app.localhost from
 POST /api/auth/cdn-cookies, and shows avatars at fixed URLs through nginx's media route, which
-checks those cookies. Logging out clears them, and the media route then refuses the image.
+checks those cookies, as they are and at two configured sizes (nginx's image filter). Logging
+out clears them, and the media route then refuses the image.
 """
 import pytest
 import requests
@@ -29,6 +30,7 @@ def localhost_stack(postgres, ministack, module_stack, tmp_path_factory):
         postgres, ministack, PURPOSES, JWT_SECRET,
         PRESIGND_CDN_DOMAIN="cdn.app.localhost", PRESIGND_CDN_PATH_PATTERN="/avatars/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.localhost",
         PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KLOCALEC256", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(key), PGCONNECT_TIMEOUT="2",
+        PRESIGND_MEDIA_PRESETS="thumb=64x64:crop,small=256x256",
     )
     migrate(env)
     _, proxy = module_stack("browser-media-stack", env, extra_server_lines=harness_browser.STATIC_LOCATION)
@@ -41,22 +43,31 @@ def test_demo_shows_avatars_through_the_media_route(localhost_stack, tmp_path):
     origin = localhost_stack
     driver = harness_browser.chromium()
     try:
-        driver.get(f"{origin}/app/demo/index.html?media=/media#token={token('alice')}")
+        driver.get(f"{origin}/app/demo/index.html?media=/media&sizes=thumb,small#token={token('alice')}")
         wait_until(lambda: driver.find_element(By.ID, "documents-state").get_attribute("data-loaded"), message="the list")
         cookies = wait_until(lambda: {c["name"]: c for c in driver.get_cookies() if c["name"].startswith("CloudFront-")} or None,
                              message="the CDN cookies")
         assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
         assert all(c["domain"] == ".app.localhost" and c["httpOnly"] for c in cookies.values()), cookies
+        session = [c for c in driver.get_cookies() if c["name"] == "Presignd-Media"]
+        assert len(session) == 1 and session[0]["domain"] == ".app.localhost" and session[0]["httpOnly"], session
 
         path = tmp_path / "face.png"
-        path.write_bytes(png(64, 48))
+        path.write_bytes(png(640, 480))
         row = choose_file(driver, path, purpose="avatar")
         assert finished(row) == "done"
         img = wait_until(lambda: (driver.find_elements(By.CSS_SELECTOR, "img[data-testid=thumb]") or [None])[0], message="the avatar")
         assert "/media/avatars/alice/" in img.get_attribute("src"), "a fixed URL, not a presigned one"
         assert "X-Amz-Signature" not in img.get_attribute("src")
-        wait_until(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) == 64,
+        wait_until(lambda: driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) == 640,
                    message="the avatar to decode")
+        # The same avatar at two configured sizes, as the browser decoded them.
+        for size, (width, height) in {"thumb": (64, 64), "small": (256, 192)}.items():
+            sized = wait_until(lambda: (driver.find_elements(By.CSS_SELECTOR, f"img[data-testid=avatar-{size}]") or [None])[0],
+                               message=f"the {size} avatar")
+            assert sized.get_attribute("src").endswith(f"?size={size}")
+            wait_until(lambda: driver.execute_script("return arguments[0].complete && [arguments[0].naturalWidth, arguments[0].naturalHeight]",
+                                                     sized) == [width, height], message=f"the {size} avatar to decode at {width}x{height}")
 
         # The same URL without the cookies (another client): refused by the media route.
         media_url = img.get_attribute("src")

@@ -71,6 +71,7 @@ SCHEME = {
     "event_deliveries": "owner_id",  # MISSING: the event's owner, to add
     "audit_log": "actor",  # the owner, for everything an owner does
     "schema_migrations": None,
+    "revocations": None,  # small, read whole by every worker: a reference table on Citus
 }
 MISSING = {"document_shares": "owner_id", "event_deliveries": "owner_id"}
 # Which distribution columns each single-shard key stands for.
@@ -79,7 +80,7 @@ DISTRIBUTED = {table for table, column in SCHEME.items() if column}
 
 # Table names as statements write them: audit_log's partitions (and migration 4's old table) are audit_log.
 TABLE_NAME = re.compile(r"\b(documents|document_shares|upload_usage|audit_log(?:_y\d{4}m\d{2}|_default|_unpartitioned)?|"
-                        r"events|event_deliveries|schema_migrations)\b")
+                        r"events|event_deliveries|schema_migrations|revocations)\b")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +197,15 @@ STATEMENTS = [
     kind("deliverer: the oldest undelivered event's age",
          r"^SELECT extract\(epoch from now\(\) - e\.at\)::bigint FROM events e WHERE e\.seq = \(SELECT min\(event_seq\) ",
          {"events", "event_deliveries"}, "multi-shard: by endpoint, across every owner"),
+    # Revocations (presignd revoke, POST /api/admin/revocations, every worker's watcher).
+    kind("revoke: the cutoff, its audit row and its announcement",
+         r"^WITH revoked AS \( INSERT INTO revocations AS r .* INSERT INTO audit_log .* pg_notify\('presignd_revocations', ",
+         {"revocations", "audit_log"},
+         "multi-shard: revocations is a reference table (every node holds it); the audit row goes to the revoker's shard"),
+    kind("revocations: every cutoff, read whole when a worker starts or reconnects",
+         r"^SELECT kind, subject, extract\(epoch from cutoff\)::bigint FROM revocations$", {"revocations"},
+         "coordinator: a reference table, read whole"),
+    kind("revocations: LISTEN", r"^LISTEN presignd_revocations$", set(), "coordinator: no table"),
     # presignd events list|replay.
     kind("events list", r"^SELECT e\.id::text, e\.type, .* FROM events e LEFT JOIN event_deliveries d ",
          {"events", "event_deliveries"}, "multi-shard: the newest events of every owner"),
@@ -212,8 +222,8 @@ STATEMENTS = [
          "coordinator: schema_migrations is a local table of the coordinator"),
     kind("migrate: an index left invalid by a failed build", r"^SELECT 1 FROM pg_index i JOIN pg_class c ", set(),
          "coordinator: the catalogue"),
-    kind("migrate: migrations' schema changes (1-5, 7, 8, 13-15)", r"^(CREATE TABLE (?!IF NOT EXISTS)|ALTER TABLE )",
-         {"documents", "document_shares", "upload_usage", "audit_log", "events", "event_deliveries"}, DDL),
+    kind("migrate: migrations' schema changes (1-5, 7, 8, 13-16)", r"^(CREATE TABLE (?!IF NOT EXISTS)|ALTER TABLE )",
+         {"documents", "document_shares", "upload_usage", "audit_log", "events", "event_deliveries", "revocations"}, DDL),
     kind("migrate: indexes built concurrently (9-11)", r"^(CREATE|DROP) INDEX CONCURRENTLY ", {"documents", "document_shares"},
          DDL),
     kind("migrate: migration 6's backfill batch", r"^UPDATE document_shares s SET document_created_at = d\.created_at ",
@@ -335,6 +345,10 @@ def run_everything(postgres, ministack, cloudfront_key, module_stack, app, close
         assert post_form(html, HTML).status_code in (200, 201, 204)
         ok(api.confirm(html["fileId"], "carol"), 422)
     exercise_quotas(apis["quota"], "alice")
+    # A revocation by each way: the command and the admin route.
+    for name, env in envs.items():
+        assert "user mallory" in presignd(env, "revoke", "--user", "mallory", "--reason", "test")
+        ok(apis[name].call("POST", "/api/admin/revocations", "ops", {"cdnKey": "KRETIRED"}, scope="presignd:admin"))
     # A document's second event while its first waits for its retry.
     doc = upload_ready(apis["hooks"], "dave")["fileId"]
     ok(apis["hooks"].call("POST", f"/api/documents/{doc}/shares", "dave", {"userId": "erin"}), 201)

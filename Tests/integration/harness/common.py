@@ -73,8 +73,9 @@ class API:
     def token(user):
         return make_token(user)
 
-    def call(self, method, path, user="alice", body=None, params=None):
-        headers = {"Authorization": f"Bearer {make_token(user, secret=self.secret)}"} if user else {}
+    def call(self, method, path, user="alice", body=None, params=None, **claims):
+        """`claims` go into the token (scope="presignd:admin", iat=…)."""
+        headers = {"Authorization": f"Bearer {make_token(user, secret=self.secret, **claims)}"} if user else {}
         return requests.request(method, self.base + path, headers=headers, json=body, params=params, timeout=30)
 
     def presign(self, user="alice", purpose="avatar", name="me.png", content_type="image/png", size=len(PNG), method=None):
