@@ -157,7 +157,7 @@ def warm(url, cookie, what):
     assert again.headers.get("X-Presignd-Cache") == "HIT", (what, again.headers.get("X-Presignd-Cache"))
 
 
-def throughput(base, old_base, rows, cpu):
+def throughput(base, rows, cpu):
     results = {name: [] for name in rows}
     for _ in range(ROUNDS):
         for name, (url, extra) in rows.items():
@@ -340,7 +340,7 @@ def main():
                 HEALTHZ: (base + "/healthz", {}),
                 TODAY: (old_url, {"FLOWS_COOKIE": cookie}),
                 NEW: (new_url, {"FLOWS_COOKIE": cookie})}
-        throughput(base, old_base, rows, cpu)
+        throughput(base, rows, cpu)
         for url, what in ((old_url, "today's route"), (new_url, "new route")):
             after = requests.get(url, headers={"Cookie": cookie}, timeout=30)
             assert after.status_code == 200 and after.headers.get("X-Presignd-Cache") == "HIT", (what, "after the run")

@@ -82,6 +82,15 @@ def test_the_whole_flow_through_each_pool_mode(flows_env, pgbouncer, module_stac
     if pool_mode == "transaction":
         # The test's role has no statement_timeout of its own: said once per new connection.
         assert "no statement_timeout behind the transaction pooler" in log, log[-3000:]
+    # A revocation reaches the workers behind the pooler too: through LISTEN on a session pool,
+    # asked for every 250 ms on a transaction pool (where LISTEN cannot work).
+    user, issued = f"{pool_mode}-user-0", int(time.time()) - 5
+    assert api.call("GET", "/api/documents", user, iat=issued).status_code == 200
+    revoked = subprocess.run([binary(), "revoke", "--user", user], env=flows_env, capture_output=True, text=True, timeout=30)
+    assert revoked.returncode == 0, revoked.stderr
+    time.sleep(1.0)
+    assert all(api.call("GET", "/api/documents", user, iat=issued).status_code == 401 for _ in range(10))
+    assert api.call("GET", "/api/documents", f"{pool_mode}-user-1", iat=issued).status_code == 200
 
 
 def test_the_session_pool_gets_the_statement_timeout(flows_env, pgbouncer, postgres, module_stack):

@@ -7,6 +7,8 @@ cached too). Another user's identical requests keep succeeding throughout. Then:
 works again, the admin route needs its scope, a watcher whose connection is cut still applies a
 revocation within the second, and `--cdn-key` retires every cookie a key signed.
 """
+import calendar
+import concurrent.futures
 import subprocess
 import threading
 import time
@@ -187,6 +189,30 @@ def test_the_admin_route_needs_its_scope_and_writes_one_audit_row(hosts, postgre
                          "WHERE subject = 'erin' AND action = 'user.revoke'") == [["ops", "left"]]
     bad = call(bases[0], "POST", "/api/admin/revocations", "ops", {"user": "erin", "cdnKey": "K1"}, scope="presignd:admin")
     assert bad.status_code == 400 and "exactly one of user" in bad.json()["error"]["message"]
+
+
+def test_revocations_sent_at_the_same_moment_keep_one_row_and_an_audit_row_each(hosts, postgres):
+    """Eight admins revoke the same user at once, on both hosts: one revocation row whose cutoff is
+    the latest, one audit row per revocation, and every host refuses the user's older tokens."""
+    _, bases = hosts
+    barrier = threading.Barrier(8)
+
+    def revoke_at_once(n):
+        barrier.wait()
+        return call(bases[n % 2], "POST", "/api/admin/revocations", f"admin{n}", {"user": "ivan", "reason": f"r{n}"},
+                    scope="presignd:admin")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(revoke_at_once, range(8)))
+    assert [r.status_code for r in answers] == [200] * 8, [r.text for r in answers]
+    cutoffs = {r.json()["cutoff"] for r in answers}
+    rows = postgres.psql("SELECT count(*), max(extract(epoch from cutoff))::bigint FROM revocations WHERE kind = 'user' AND subject = 'ivan'")
+    assert rows[0][0] == "1"
+    assert int(rows[0][1]) == max(calendar.timegm(time.strptime(c, "%Y-%m-%dT%H:%M:%SZ")) for c in cutoffs), \
+        "the row keeps the latest cutoff any of them set"
+    assert audit_rows(postgres, "user.revoke", "user:ivan") == 8
+    time.sleep(1.0)
+    issued = int(rows[0][1]) - 1
+    assert all(call(base, "GET", "/api/documents", "ivan", issued_at=issued).status_code == 401 for base in bases)
 
 
 def test_a_watcher_that_lost_its_connection_still_applies_a_revocation_within_a_second(hosts, postgres):
