@@ -21,8 +21,6 @@ package final class PostgresRevocations: Revocations, RevocationStore {
     let settings: PostgresSettings
     let logger: Logger
     let cutoffs = Mutex<[RevocationSubject: UnixSeconds]>([:])
-    /// When the watcher last heard from the database (monotonic ms), for the log and readiness.
-    let heardAt = Atomic<Int64>(0)
 
     package static let channel = "presignd_revocations"
     /// How long the watcher sleeps on `LISTEN` before checking its connection (and, behind a
@@ -53,7 +51,6 @@ package final class PostgresRevocations: Revocations, RevocationStore {
             loaded[subject] = cutoff
         }
         cutoffs.withLock { $0 = loaded }
-        heardAt.store(MonotonicTime.milliseconds(), ordering: .relaxed)
     }
 
     /// "<kind> <cutoff> <subject>": the payload the revoking statement sends.
@@ -88,7 +85,6 @@ package final class PostgresRevocations: Revocations, RevocationStore {
                         usleep(useconds_t(intervalMilliseconds) * 1_000)
                         replace(with: try connection.query(Self.all))
                     }
-                    heardAt.store(MonotonicTime.milliseconds(), ordering: .relaxed)
                 }
             } catch {
                 if !failing { logger.error("revocations: lost the database (\(error.logged)); revocations made meanwhile apply once it is back") }

@@ -244,5 +244,6 @@ def test_a_retired_cdn_key_refuses_every_cookie_it_signed(hosts, postgres):
             r = requests.get(f"{base}/media/{key}", headers={"Cookie": cookie}, timeout=10)
             assert r.status_code == 403 and "retired" in r.json()["error"]["message"]
         issued = call(base, "POST", "/api/auth/cdn-cookies", "gina")
-        assert issued.status_code == 503 and "retired" in issued.json()["error"]["message"]
+        assert issued.status_code == 500 and issued.json()["error"]["code"] == "signing_failed"
+        assert "retired" in issued.json()["error"]["message"]
     assert audit_rows(postgres, "cdn.key.retire", "cdn-key:KREVOKE1") == 1

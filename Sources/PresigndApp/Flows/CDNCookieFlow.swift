@@ -51,7 +51,7 @@ package final class CDNCookieFlow: Sendable {
     func issue(_ context: RequestContext) throws -> HTTPResponse {
         let user = try context.requireUser()
         guard !revocations.isRetired(cdnKey: keyPairID) else {
-            throw APIError(status: 503, code: .signingFailed,
+            throw APIError(status: 500, code: .signingFailed,
                            message: "the CloudFront signing key is retired (presignd revoke --cdn-key); the operator must configure a new one")
         }
         let expiresAt = window.expiry(at: context.now)
