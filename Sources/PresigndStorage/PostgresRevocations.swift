@@ -15,7 +15,8 @@ import Synchronization
 /// records a revocation also sends its notification, which PostgreSQL delivers at commit to every
 /// listening connection, on every host, in milliseconds. A request reads only memory. Behind a
 /// transaction pooler (where `LISTEN` cannot work) the watcher asks for what changed every 250 ms
-/// instead. When its connection fails it reconnects, reads the table again, and goes on.
+/// instead. When its connection fails, or its server becomes read-only (a switchover), it
+/// reconnects, reads the table again, and goes on.
 package final class PostgresRevocations: Revocations, RevocationStore {
     let pool: PostgresPool
     let settings: PostgresSettings
@@ -80,12 +81,19 @@ package final class PostgresRevocations: Revocations, RevocationStore {
                     if listens {
                         let heard = try connection.notifications(waitingAtMost: intervalMilliseconds)
                         for notification in heard where notification.channel == Self.channel { apply(payload: notification.payload) }
-                        if heard.isEmpty { try connection.execute("SELECT 1") }
+                        // Revocations commit on the primary, whose NOTIFY reaches its own
+                        // listeners only: a server that became read-only (a fenced primary after
+                        // a switchover, a standby) hears none, so the watcher connects again.
+                        if heard.isEmpty, try connection.query("SHOW transaction_read_only").first?[0] != "off" {
+                            logger.warning("revocations: the database became read-only; connecting to the primary again")
+                            break
+                        }
                     } else {
                         usleep(useconds_t(intervalMilliseconds) * 1_000)
                         replace(with: try connection.query(Self.all))
                     }
                 }
+                usleep(useconds_t(intervalMilliseconds) * 1_000)
             } catch {
                 if !failing { logger.error("revocations: lost the database (\(error.logged)); revocations made meanwhile apply once it is back") }
                 failing = true

@@ -1,4 +1,5 @@
 import XCTest
+import Synchronization
 import Foundation
 @testable import PresigndApp
 import PresigndSupport
@@ -30,7 +31,7 @@ final class PostgresDocumentStoreTests: XCTestCase {
     /// Everything the migrations make, gone: the next Migrator run starts from nothing.
     static func dropSchema(_ connection: PostgresConnection) throws(PostgresError) {
         try connection.execute("""
-            DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations, events, event_deliveries CASCADE;
+            DROP TABLE IF EXISTS document_shares, documents, audit_log, upload_usage, schema_migrations, events, event_deliveries, revocations CASCADE;
             DROP FUNCTION IF EXISTS events_notify CASCADE;
             DROP FUNCTION IF EXISTS audit_log_is_append_only CASCADE; DROP FUNCTION IF EXISTS presignd_audit_partition;
             DROP FUNCTION IF EXISTS document_shares_created_at CASCADE
@@ -352,5 +353,45 @@ final class PostgresDocumentStoreTests: XCTestCase {
         XCTAssertThrowsError(try store.share(documentID: record.id, ownerID: "alice", with: "bob\u{0}x", audit: entry("document.share", record.id)))
         XCTAssertEqual(try pool.query("SELECT count(*) FROM document_shares"), [PostgresRow(["0"])])
         XCTAssertEqual(try pool.query("SELECT \("bob")::text"), [PostgresRow(["bob"])], "the connection is still usable")
+    }
+
+    func testARevocationIsOneRowItsAuditRowAndANotificationEveryWatcherApplies() throws {
+        guard let url = ProcessInfo.processInfo.environment["PRESIGND_TEST_DATABASE_URL"] else { return }
+        let settings = PostgresSettings(conninfo: url)
+        let revoker = PostgresRevocations(pool: pool, settings: settings, logger: .discarding)
+        let watcher = PostgresRevocations(pool: PostgresPool(settings: settings), settings: settings, logger: .discarding,
+                                          intervalMilliseconds: 50)
+        let stop = Mutex(false)
+        let watching = Thread { watcher.watch(while: { !stop.withLock { $0 } }) }
+        watching.start()
+        defer { stop.withLock { $0 = true } }
+        func audit(_ subject: RevocationSubject, at: UnixSeconds) -> AuditEntry {
+            AuditEntry(actor: "ops", action: subject.auditAction, resource: subject.auditResource, clientAddress: "192.0.2.1", at: at)
+        }
+        Thread.sleep(forTimeInterval: 0.3)  // the watcher listens
+
+        XCTAssertEqual(try revoker.revoke(.user("alice"), cutoff: 1_000, reason: "left", audit: audit(.user("alice"), at: 999)), 1_000)
+        XCTAssertEqual(try revoker.revoke(.user("alice"), cutoff: 900, reason: nil, audit: audit(.user("alice"), at: 899)), 1_000,
+                       "an earlier cutoff never moves it back")
+        XCTAssertEqual(try revoker.revoke(.cdnKey("K1"), cutoff: 2_000, reason: nil, audit: audit(.cdnKey("K1"), at: 1_999)), 2_000)
+        XCTAssertEqual(revoker.cutoff(.user("alice")), 1_000, "the revoking process applies it at once")
+        let deadline = Date().addingTimeInterval(5)
+        while (watcher.cutoff(.user("alice")) == nil || !watcher.isRetired(cdnKey: "K1")) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertEqual(watcher.cutoff(.user("alice")), 1_000, "heard through NOTIFY")
+        XCTAssertTrue(watcher.isRetired(cdnKey: "K1"))
+        XCTAssertNil(watcher.cutoff(.user("bob")))
+        XCTAssertEqual(try pool.query("SELECT kind, subject, extract(epoch from cutoff)::bigint FROM revocations ORDER BY kind"),
+                       [PostgresRow(["cdn_key", "K1", "2000"]), PostgresRow(["user", "alice", "1000"])])
+        XCTAssertEqual(try pool.query("SELECT action, resource, actor FROM audit_log ORDER BY at"),
+                       [PostgresRow(["user.revoke", "user:alice", "ops"]), PostgresRow(["user.revoke", "user:alice", "ops"]),
+                        PostgresRow(["cdn.key.retire", "cdn-key:K1", "ops"])], "one audit row per revocation")
+
+        // A process that starts later reads them all before its first request.
+        let late = PostgresRevocations(pool: PostgresPool(settings: settings), settings: settings, logger: .discarding)
+        try late.load()
+        XCTAssertEqual(late.cutoff(.user("alice")), 1_000)
+        XCTAssertTrue(late.isRetired(cdnKey: "K1"))
     }
 }

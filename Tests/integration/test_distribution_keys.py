@@ -206,6 +206,8 @@ STATEMENTS = [
          r"^SELECT kind, subject, extract\(epoch from cutoff\)::bigint FROM revocations$", {"revocations"},
          "coordinator: a reference table, read whole"),
     kind("revocations: LISTEN", r"^LISTEN presignd_revocations$", set(), "coordinator: no table"),
+    kind("revocations: is the watcher's server still the primary?", r"^SHOW transaction_read_only$", set(),
+         "coordinator: a session setting"),
     # presignd events list|replay.
     kind("events list", r"^SELECT e\.id::text, e\.type, .* FROM events e LEFT JOIN event_deliveries d ",
          {"events", "event_deliveries"}, "multi-shard: the newest events of every owner"),

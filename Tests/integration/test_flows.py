@@ -208,7 +208,7 @@ def test_cdn_cookies_verify_with_the_public_key(api, cloudfront_key, postgres):
     r = api.call("POST", "/api/auth/cdn-cookies")
     assert r.status_code == 200, r.text
     cookies = r.raw.headers.getlist("Set-Cookie")
-    assert len(cookies) == 3
+    assert len(cookies) == 4
     values = {}
     for cookie in cookies:
         parts = [part.strip() for part in cookie.split(";")]
@@ -226,15 +226,23 @@ def test_cdn_cookies_verify_with_the_public_key(api, cloudfront_key, postgres):
     assert time.time() + 3600 - 300 - 5 <= expires <= time.time() + 3600 + 5
     assert r.json()["expiresAt"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
 
-    # Someone else in the same window gets the very same signed policy.
+    # The media session cookie names its user (base64url) and when it was issued, under a MAC.
+    version, user, issued, session_expires, mac = values["Presignd-Media"].split(".")
+    assert version == "1" and base64.urlsafe_b64decode(user + "=" * (-len(user) % 4)) == b"alice"
+    assert abs(int(issued) - time.time()) <= 5 and int(session_expires) == expires and len(mac) == 43
+
+    # Someone else in the same window gets the very same signed policy, and a session of their own.
     other = api.call("POST", "/api/auth/cdn-cookies", "bob").raw.headers.getlist("Set-Cookie")
-    assert sorted(c.split(";")[0] for c in other) == sorted(c.split(";")[0] for c in cookies)
+    cloudfront = sorted(c.split(";")[0] for c in cookies if c.startswith("CloudFront-"))
+    assert sorted(c.split(";")[0] for c in other if c.startswith("CloudFront-")) == cloudfront
+    assert [c for c in other if c.startswith("Presignd-Media=")] != [c for c in cookies if c.startswith("Presignd-Media=")]
     after = int(postgres.psql("SELECT count(*) FROM audit_log WHERE action = 'cdn.cookies'")[0][0])
     assert after - before == 2
 
     out = api.call("POST", "/api/auth/logout")
     cleared = out.raw.headers.getlist("Set-Cookie")
-    assert sorted(c.split(";")[0] for c in cleared) == ["CloudFront-Key-Pair-Id=", "CloudFront-Policy=", "CloudFront-Signature="]
+    assert sorted(c.split(";")[0] for c in cleared) == ["CloudFront-Key-Pair-Id=", "CloudFront-Policy=", "CloudFront-Signature=",
+                                                        "Presignd-Media="]
     assert all("Max-Age=0" in c and "Domain=.app.test" in c for c in cleared)
 
 

@@ -63,6 +63,7 @@ OPERATIONS = [
     "DELETE /api/documents/{id}",
     "POST /api/auth/cdn-cookies",
     "POST /api/auth/logout",
+    "POST /api/admin/revocations",
     "GET /media/{key}",
 ]
 
