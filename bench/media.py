@@ -42,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -54,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from common import CPU, ROOT, SECRET, Stopping, children, run_wrk, start_peers, token
 from harness.nginx import Nginx, free_port
 from harness.presignd import binary
+from harness.hammer import Hammer  # noqa: E402
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("MEDIA_SECONDS", "8"))
@@ -196,37 +196,6 @@ def throughput(base, rows, cpu):
           f"user, address and URL); today's route: {med[TODAY]['presignd']:.1f} µs "
           f"({med[TODAY]['per1000']:.0f} per 1,000)")
     return med
-
-
-class Hammer:
-    """Threads repeating one request as fast as they can; each keeps (sent, status) per request."""
-
-    def __init__(self, attempts):
-        self.attempts = attempts  # list of (kind, callable(session) -> response)
-        self.results = [[] for _ in attempts]
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True) for i in range(len(attempts))]
-
-    def run(self, i):
-        session = requests.Session()
-        call = self.attempts[i][1]
-        while not self.stopping.is_set():
-            sent = time.monotonic()
-            try:
-                status = call(session).status_code
-            except requests.RequestException:
-                status = 0
-            self.results[i].append((sent, status))
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        for t in self.threads:
-            t.join(timeout=30)
 
 
 def revocation_trial(base, env, n):

@@ -7,6 +7,7 @@ import PresigndCrypto
 import PresigndHTTP
 import PresigndJWT
 import PresigndMetrics
+import PresigndPostgres
 import PresigndSigning
 import PresigndSupport
 import PresigndUploads
@@ -67,6 +68,27 @@ func reportingErrors(usage: String, _ body: () throws -> Int32) -> Int32 {
         return 2
     } catch let error as SigningError {
         writeError(error.message)
+        return 1
+    } catch {
+        writeError("\(error)")
+        return 1
+    }
+}
+
+/// Runs a command that works on the database and reports what it throws: a configuration
+/// error (exit 78, naming the variable), a PostgreSQL error by its logged form, an API error by
+/// its message (the database unavailable), anything else by its description (exit 1).
+func reportingDatabaseErrors(_ body: () throws -> Int32) -> Int32 {
+    do {
+        return try body()
+    } catch let error as ConfigError {
+        writeError("\(error)")
+        return 78
+    } catch let error as PostgresError {
+        writeError(error.logged)
+        return 1
+    } catch let error as any APIErrorConvertible {
+        writeError(error.apiError.message)
         return 1
     } catch {
         writeError("\(error)")

@@ -50,7 +50,7 @@ enum EventsCommand: Command {
             writeError("replay takes one event id or --dead\n\(usage)")
             return 2
         }
-        do {
+        return reportingDatabaseErrors {
             let log = EventLog(pool: PostgresPool(settings: try PostgresSettings.from(environment)))
             if verb == "list" {
                 let entries = try log.list(state: state, endpoint: endpoint, limit: limit)
@@ -65,15 +65,6 @@ enum EventsCommand: Command {
                 if count == 0 && id != nil { return 1 }
             }
             return 0
-        } catch let error as ConfigError {
-            writeError("\(error)")
-            return 78
-        } catch let error as PostgresError {
-            writeError(error.logged)
-            return 1
-        } catch {
-            writeError("\(error)")
-            return 1
         }
     }
 }

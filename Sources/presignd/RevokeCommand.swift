@@ -48,7 +48,7 @@ enum RevokeCommand: Command {
             writeError("--reason takes at most 500 bytes")
             return 2
         }
-        do {
+        return reportingDatabaseErrors {
             let settings = try PostgresSettings.from(environment)
             let revocations = PostgresRevocations(pool: PostgresPool(settings: settings), settings: settings,
                                                   logger: Logger(sink: Logger.standardError))
@@ -60,15 +60,6 @@ enum RevokeCommand: Command {
                                               : "CloudFront key \(subject.name): every cookie it signed, from"
             writeOut("presignd revoke: \(what) \(UTCDateTime(cutoff).iso8601) are refused by every presignd within \(RevocationFlow.effectiveWithinSeconds) s\n")
             return 0
-        } catch let error as ConfigError {
-            writeError("\(error)")
-            return 78
-        } catch let error as PostgresError {
-            writeError(error.logged)
-            return 1
-        } catch {
-            writeError("\(error)")
-            return 1
         }
     }
 }

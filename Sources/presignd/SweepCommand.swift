@@ -35,7 +35,7 @@ enum SweepCommand: Command {
                 return 2
             }
         }
-        do {
+        return reportingDatabaseErrors {
             let logger = Logger(sink: Logger.standardError)
             let flows = try FlowsConfig.from(env)
             let s3 = AppWiring.s3Signer(try S3Config.from(env))
@@ -78,18 +78,6 @@ enum SweepCommand: Command {
                 }
             }
             return failed == 0 ? 0 : 1
-        } catch let error as ConfigError {
-            writeError("\(error)")
-            return 78
-        } catch let error as PostgresError {
-            writeError(error.debugDescription)
-            return 1
-        } catch let error as any APIErrorConvertible {
-            writeError(error.apiError.message)
-            return 1
-        } catch {
-            writeError("\(error)")
-            return 1
         }
     }
 }

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.common import JWT_SECRET
+from harness.hammer import Hammer
 from harness.common import make_token as token
 from harness.presignd import binary
 from harness.stack import migrate, stack_env
@@ -80,36 +81,6 @@ def audit_rows(postgres, action, resource):
     return int(postgres.psql(f"SELECT count(*) FROM audit_log WHERE action = '{action}' AND resource = '{resource}'")[0][0])
 
 
-class Hammer:
-    """Threads that repeat one request as fast as they can and record (sent at, succeeded)."""
-
-    def __init__(self, attempts):
-        self.attempts = attempts  # name -> callable returning a response
-        self.results = {name: [] for name in attempts}
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self.run, args=(name,), daemon=True) for name in attempts]
-
-    def run(self, name):
-        session = requests.Session()
-        while not self.stopping.is_set():
-            sent = time.monotonic()
-            try:
-                ok = self.attempts[name](session).status_code == 200
-            except requests.RequestException:
-                ok = False
-            self.results[name].append((sent, ok))
-
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        for t in self.threads:
-            t.join(timeout=30)
-
-
 def test_a_revoked_user_gets_nothing_from_one_second_on_and_others_are_unaffected(hosts, postgres):
     env, bases = hosts
     issued = int(time.time()) - 5
@@ -129,11 +100,10 @@ def test_a_revoked_user_gets_nothing_from_one_second_on_and_others_are_unaffecte
         bearer = {"Authorization": f"Bearer {token(user, iat=issued)}"}
         return lambda s: s.get(f"{base}/api/documents", headers=bearer, timeout=10)
 
-    attempts = {}
+    attempts = []
     for n, base in enumerate(bases):
         for user in keys:
-            attempts[f"{user} media host {n}"] = media(user, base)
-            attempts[f"{user} api host {n}"] = api(user, base)
+            attempts += [(f"{user} media host {n}", media(user, base)), (f"{user} api host {n}", api(user, base))]
     with Hammer(attempts) as hammer:
         time.sleep(1.0)
         out = revoke(env, "--user", "carol", "--reason", "account compromised")
@@ -142,20 +112,21 @@ def test_a_revoked_user_gets_nothing_from_one_second_on_and_others_are_unaffecte
         # Until carol has made 1,000 attempts from one second after the revocation returned.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            late = sum(1 for name, results in list(hammer.results.items()) if name.startswith("carol")
-                       for sent, _ in list(results) if sent >= returned + 1.0)
+            late = sum(1 for name, results in hammer.by_name().items() if name.startswith("carol")
+                       for sent, _ in results if sent >= returned + 1.0)
             if late >= 1000:
                 break
             time.sleep(0.2)
-    for name, results in hammer.results.items():
-        before = [ok for sent, ok in results if sent < returned - 0.05]
-        after = [ok for sent, ok in results if sent >= returned + 1.0]
+    results_by_name = hammer.by_name()
+    for name, results in results_by_name.items():
+        before = [status == 200 for sent, status in results if sent < returned - 0.05]
+        after = [status == 200 for sent, status in results if sent >= returned + 1.0]
         assert before and all(before), f"{name}: every attempt before the revocation succeeded"
         if name.startswith("carol"):
             assert len(after) >= 100 and not any(after), f"{name}: {sum(after)} of {len(after)} succeeded from 1 s after the revocation"
         else:
             assert after and all(after), f"{name}: another user's {len(after) - sum(after)} of {len(after)} failed"
-    late = sum(1 for name, results in hammer.results.items() if name.startswith("carol") for sent, _ in results if sent >= returned + 1.0)
+    late = sum(1 for name, results in results_by_name.items() if name.startswith("carol") for sent, _ in results if sent >= returned + 1.0)
     assert late >= 1000
     assert audit_rows(postgres, "user.revoke", "user:carol") == 1
 
