@@ -118,8 +118,7 @@ package final class PostgresRevocations: Revocations, RevocationStore {
                     RETURNING kind, subject, extract(epoch from cutoff)::bigint AS cutoff
                 ), audited AS (
                     INSERT INTO audit_log (at, actor, action, resource, client_address)
-                    SELECT to_timestamp(\(String(audit.at))::bigint), \(audit.actor), \(audit.action?.rawValue), \(audit.resource), \(audit.clientAddress)
-                    FROM revoked
+                    SELECT \(fragment: PostgresDocumentStore.auditValues(audit)) FROM revoked
                 )
                 SELECT cutoff, pg_notify('presignd_revocations', kind || ' ' || cutoff || ' ' || subject) FROM revoked
                 """)

@@ -30,43 +30,39 @@ package struct ImageHeader: Sendable, Equatable {
         case unreadable(Format)
     }
 
-    /// The header of `bytes` (an image's first bytes).
+    /// The header of `bytes` (an image's first bytes). The format is the one `ContentCheck`
+    /// identifies; only its dimensions are read here.
     package static func read(_ bytes: [UInt8]) -> Result<ImageHeader, Problem> {
         func be16(_ i: Int) -> Int { Int(bytes[i]) << 8 | Int(bytes[i + 1]) }
         func le16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
         func be32(_ i: Int) -> Int { be16(i) << 16 | be16(i + 2) }
         func le24(_ i: Int) -> Int { le16(i) | Int(bytes[i + 2]) << 16 }
-        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
-            bytes.count >= offset + prefix.count && Array(bytes[offset..<(offset + prefix.count)]) == prefix
-        }
         func found(_ format: Format, _ width: Int, _ height: Int) -> Result<ImageHeader, Problem> {
             width > 0 && height > 0 ? .success(ImageHeader(format: format, width: width, height: height)) : .failure(.unreadable(format))
         }
 
-        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+        switch ContentCheck.signature(bytes) {
+        case ContentCheck.png?:
             // The first chunk is IHDR: width and height, 4 bytes each, big-endian.
-            guard bytes.count >= 24, starts(Array("IHDR".utf8), at: 12) else { return .failure(.unreadable(.png)) }
+            guard bytes.count >= 24, ContentCheck.starts(bytes, "IHDR", at: 12) else { return .failure(.unreadable(.png)) }
             return found(.png, be32(16), be32(20))
-        }
-        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) {
+        case ContentCheck.gif?:
             guard bytes.count >= 10 else { return .failure(.unreadable(.gif)) }
             return found(.gif, le16(6), le16(8))
-        }
-        if starts(Array("RIFF".utf8)), starts(Array("WEBP".utf8), at: 8) {
+        case ContentCheck.webp?:
             guard bytes.count >= 30 else { return .failure(.unreadable(.webp)) }
-            if starts(Array("VP8 ".utf8), at: 12), starts([0x9D, 0x01, 0x2A], at: 23) {
+            if ContentCheck.starts(bytes, "VP8 ", at: 12), ContentCheck.starts(bytes, [0x9D, 0x01, 0x2A], at: 23) {
                 return found(.webp, le16(26) & 0x3FFF, le16(28) & 0x3FFF)
             }
-            if starts(Array("VP8L".utf8), at: 12), bytes[20] == 0x2F {
+            if ContentCheck.starts(bytes, "VP8L", at: 12), bytes[20] == 0x2F {
                 let bits = Int(bytes[21]) | Int(bytes[22]) << 8 | Int(bytes[23]) << 16 | Int(bytes[24]) << 24
                 return found(.webp, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
             }
-            if starts(Array("VP8X".utf8), at: 12) {
+            if ContentCheck.starts(bytes, "VP8X", at: 12) {
                 return found(.webp, le24(24) + 1, le24(27) + 1)
             }
             return .failure(.unreadable(.webp))
-        }
-        if starts([0xFF, 0xD8, 0xFF]) {
+        case ContentCheck.jpeg?:
             // Segments after SOI: FF, a marker, then (for most) a 2-byte length that counts
             // itself. A start-of-frame segment (C0–CF but C4, C8, CC) holds the dimensions.
             var i = 2
@@ -85,7 +81,8 @@ package struct ImageHeader: Sendable, Equatable {
                 i += 2 + length
             }
             return .failure(.unreadable(.jpeg))
+        default:
+            return .failure(.notAnImage)
         }
-        return .failure(.notAnImage)
     }
 }
