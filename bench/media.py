@@ -51,9 +51,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from common import CPU, ROOT, SECRET, Stopping, children, run_wrk, start_peers, token
+from harness.common import API, upload_ready
+from harness.common import cdn_cookies as harness_cdn_cookies
+from harness.hammer import Hammer
 from harness.nginx import Nginx, free_port
 from harness.presignd import binary
-from harness.hammer import Hammer  # noqa: E402
 from harness.stack import migrate, stack_env, start_stack, stop_stack
 
 SECONDS = int(os.environ.get("MEDIA_SECONDS", "8"))
@@ -130,21 +132,11 @@ def media_requests(base):
 
 
 def upload_image(base, user):
-    auth = {"Authorization": f"Bearer {token(user)}"}
-    p = requests.post(base + "/api/uploads/presign", headers=auth, timeout=30,
-                      json={"purpose": "avatar", "fileName": "me.png", "contentType": "image/png", "fileSize": len(IMAGE)}).json()
-    assert requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("me.png", IMAGE)}, timeout=30).ok
-    assert requests.post(base + "/api/uploads/confirm", headers=auth, json={"fileId": p["fileId"]}, timeout=30).ok
-    return p["key"]
+    return upload_ready(API(base, secret=SECRET), user, data=IMAGE)["key"]
 
 
 def cdn_cookies(base, user):
-    issued = requests.post(base + "/api/auth/cdn-cookies", headers={"Authorization": f"Bearer {token(user)}"}, timeout=30)
-    assert issued.status_code == 200, issued.text
-    pairs = [c.split(";", 1)[0] for c in issued.raw.headers.getlist("Set-Cookie")]
-    names = [p.split("=", 1)[0] for p in pairs]
-    assert names == ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "Presignd-Media"], names
-    return "; ".join(pairs)
+    return harness_cdn_cookies(base, token(user))
 
 
 def warm(url, cookie, what):

@@ -1,14 +1,11 @@
 """The media route through real nginx against ministack: images at fixed URLs from the private
 bucket, authorised by CloudFront signed cookies that presignd verifies as CloudFront does, the
-bytes carried and cached by nginx. A counting proxy between nginx/presignd and ministack counts
+bytes carried and cached by nginx. A counting proxy (conftest's `proxy`) between nginx/presignd and ministack counts
 every request that reaches the store, so "served from nginx's cache" is a count, not a header.
 """
 import base64
-import http.client
-import http.server
 import json
 import os
-import threading
 import time
 
 import pytest
@@ -16,7 +13,7 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from harness.common import JWT_SECRET
+from harness.common import JWT_SECRET, cdn_cookies
 from harness.common import make_token as token  # the flows secret, 600 s; assertions below call it token
 from harness.stack import migrate, stack_env
 
@@ -31,56 +28,15 @@ IMAGE = b"\x89PNG\r\n\x1a\n" + os.urandom(10_000)
 MEDIA_ENV = {}  # the media stack's environment, for a second stack that differs in one thing
 
 
-class CountingProxy:
-    """Forwards every request to ministack unchanged (Host included, so signatures hold) and
-    counts them by method."""
+class StoreGets:
+    """The GETs that reached the store through the module's counting proxy (conftest's `proxy`)."""
 
-    def __init__(self, target_port):
-        self.counts = {}
-        self.lock = threading.Lock()
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def forward(self):
-                with proxy.lock:
-                    proxy.counts[self.command] = proxy.counts.get(self.command, 0) + 1
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                upstream = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
-                upstream.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
-                reply = upstream.getresponse()
-                data = reply.read()
-                self.send_response(reply.status)
-                for name, value in reply.getheaders():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(name, value)
-                # A HEAD answer has no body but the object's length.
-                length = reply.getheader("Content-Length") if self.command == "HEAD" else str(len(data))
-                self.send_header("Content-Length", length or "0")
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                upstream.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_OPTIONS = forward
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def __init__(self, proxy):
+        self.proxy = proxy
 
     def gets(self):
-        with self.lock:
-            return self.counts.get("GET", 0)
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        with self.proxy.lock:
+            return sum(1 for method, *_ in self.proxy.requests if method == "GET")
 
 
 def pem(key, private=True):
@@ -101,23 +57,19 @@ def keys(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def media(postgres, ministack, keys, module_stack):
-    counting = CountingProxy(ministack.port)
-    try:
-        env = stack_env(
-            postgres, ministack, PURPOSES, JWT_SECRET,
-            AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{counting.port}", PRESIGND_JWT_COOKIE="presignd_token",
-            PRESIGND_CDN_DOMAIN=CDN, PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
-            PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(keys["dir"] / "new.pem"),
-            PRESIGND_CLOUDFRONT_TRUSTED_KEYS=f"{OLD_KEY_ID}={keys['dir'] / 'old-public.pem'}",
-            PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
-        )
-        migrate(env)
-        MEDIA_ENV.update(env)
-        _, proxy = module_stack("media-stack", env, workers=2, threads=4)
-        yield proxy.url, counting
-    finally:
-        counting.stop()
+def media(postgres, ministack, proxy, keys, module_stack):
+    env = stack_env(
+        postgres, ministack, PURPOSES, JWT_SECRET,
+        AWS_ENDPOINT_URL_S3=proxy.url, PRESIGND_JWT_COOKIE="presignd_token",
+        PRESIGND_CDN_DOMAIN=CDN, PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+        PRESIGND_CLOUDFRONT_KEY_PAIR_ID=KEY_ID, PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(keys["dir"] / "new.pem"),
+        PRESIGND_CLOUDFRONT_TRUSTED_KEYS=f"{OLD_KEY_ID}={keys['dir'] / 'old-public.pem'}",
+        PRESIGND_MEDIA_OWNER_PATHS="/images/{user}/*", PRESIGND_CDN_COOKIE_EXPIRES="600", PGCONNECT_TIMEOUT="2",
+    )
+    migrate(env)
+    MEDIA_ENV.update(env)
+    _, nginx = module_stack("media-stack", env, workers=2, threads=4)
+    return nginx.url, StoreGets(proxy)
 
 
 def api(base, method, path, user="alice", body=None):
@@ -136,11 +88,7 @@ def upload(base, user="alice", purpose="avatar", name="me.png", content_type="im
 def issued_cookies(base, user="alice"):
     """The cookie header a browser would send after POST /api/auth/cdn-cookies: the CloudFront
     cookies and the user's media session cookie."""
-    r = api(base, "POST", "/api/auth/cdn-cookies", user)
-    assert r.status_code == 200, r.text
-    pairs = [c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")]
-    assert len(pairs) == 4 and pairs[3].startswith("Presignd-Media=")
-    return "; ".join(pairs)
+    return cdn_cookies(base, token(user))
 
 
 def session_cookie(base, user="alice"):

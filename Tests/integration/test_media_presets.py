@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
-from harness.common import JWT_SECRET
+from harness.common import API, JWT_SECRET, cdn_cookies, upload_ready
 from harness.common import make_token as token
 from harness.stack import migrate, stack_env
 
@@ -39,21 +39,11 @@ def media(postgres, ministack, proxy, module_stack, tmp_path_factory):
                     PRESIGND_MEDIA_IMAGE_MAX_BYTES=str(MAX_BYTES), PRESIGND_MEDIA_IMAGE_MAX_PIXELS="16000000")
     migrate(env)
     _, nginx = module_stack("presets-stack", env, workers=2, threads=4)
-    base = nginx.url
-    r = requests.post(base + "/api/auth/cdn-cookies", headers={"Authorization": f"Bearer {token('alice')}"}, timeout=30)
-    assert r.status_code == 200, r.text
-    cookie = "; ".join(c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie"))
-    return base, cookie
+    return nginx.url, cdn_cookies(nginx.url, token("alice"))
 
 
 def upload(base, data, name, content_type, purpose="avatar"):
-    auth = {"Authorization": f"Bearer {token('alice')}"}
-    p = requests.post(base + "/api/uploads/presign", headers=auth, timeout=30,
-                      json={"purpose": purpose, "fileName": name, "contentType": content_type, "fileSize": len(data)}).json()
-    assert requests.post(p["url"], data=list(p["fields"].items()), files={"file": (name, data)}, timeout=30).ok
-    confirmed = requests.post(base + "/api/uploads/confirm", headers=auth, json={"fileId": p["fileId"]}, timeout=30)
-    assert confirmed.status_code == 200, confirmed.text
-    return p["key"]
+    return upload_ready(API(base), name=name, data=data, purpose=purpose, content_type=content_type)["key"]
 
 
 def image(fmt, size=(640, 480)):

@@ -18,7 +18,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from harness.common import JWT_SECRET
+from harness.common import API, JWT_SECRET, cdn_cookies, upload_ready
 from harness.hammer import Hammer
 from harness.common import make_token as token
 from harness.presignd import binary
@@ -48,27 +48,17 @@ def hosts(postgres, ministack, module_stack, tmp_path_factory):
     return env, bases
 
 
-def call(base, method, path, user, body=None, issued_at=None, scope=None):
-    claims = {} if issued_at is None else {"iat": issued_at}
-    if scope:
-        claims["scope"] = scope
-    return requests.request(method, base + path, headers={"Authorization": f"Bearer {token(user, **claims)}"}, json=body, timeout=30)
+def call(base, method, path, user, body=None, **claims):
+    """`claims` go into the token: iat=… (when it was issued), scope=…."""
+    return API(base).call(method, path, user, body, **claims)
 
 
 def upload(base, user):
-    p = call(base, "POST", "/api/uploads/presign", user,
-             {"purpose": "avatar", "fileName": "me.png", "contentType": "image/png", "fileSize": len(IMAGE)}).json()
-    assert requests.post(p["url"], data=list(p["fields"].items()), files={"file": ("me.png", IMAGE)}, timeout=30).ok
-    assert call(base, "POST", "/api/uploads/confirm", user, {"fileId": p["fileId"]}).status_code == 200
-    return p
+    return upload_ready(API(base), user, data=IMAGE)
 
 
 def cookies(base, user):
-    r = call(base, "POST", "/api/auth/cdn-cookies", user)
-    assert r.status_code == 200, r.text
-    pairs = [c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")]
-    assert [p.split("=", 1)[0] for p in pairs] == ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "Presignd-Media"]
-    return "; ".join(pairs)
+    return cdn_cookies(base, token(user))
 
 
 def revoke(env, *arguments):
@@ -138,7 +128,7 @@ def test_a_revoked_user_gets_nothing_from_one_second_on_and_others_are_unaffecte
         assert requests.get(f"{base}/media/{keys['carol']}", headers={"Cookie": fresh}, timeout=10).status_code == 200
         refused = requests.get(f"{base}/media/{keys['carol']}", headers={"Cookie": jar[("carol", base)]}, timeout=10)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "media_forbidden"
-        old = call(base, "GET", "/api/documents", "carol", issued_at=issued)
+        old = call(base, "GET", "/api/documents", "carol", iat=issued)
         assert old.status_code == 401 and "revoked" in old.json()["error"]["message"]
         assert old.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
 
@@ -146,15 +136,15 @@ def test_a_revoked_user_gets_nothing_from_one_second_on_and_others_are_unaffecte
 def test_the_admin_route_needs_its_scope_and_writes_one_audit_row(hosts, postgres):
     _, bases = hosts
     issued = int(time.time()) - 5
-    assert call(bases[1], "GET", "/api/documents", "erin", issued_at=issued).status_code == 200
+    assert call(bases[1], "GET", "/api/documents", "erin", iat=issued).status_code == 200
     refused = call(bases[0], "POST", "/api/admin/revocations", "mallory", {"user": "erin"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
-    assert call(bases[1], "GET", "/api/documents", "erin", issued_at=issued).status_code == 200
+    assert call(bases[1], "GET", "/api/documents", "erin", iat=issued).status_code == 200
     done = call(bases[0], "POST", "/api/admin/revocations", "ops", {"user": "erin", "reason": "left"}, scope="presignd:admin")
     assert done.status_code == 200, done.text
     assert done.json()["revoked"] == {"user": "erin"} and done.json()["effectiveWithinSeconds"] == 1
     time.sleep(1.0)
-    assert call(bases[1], "GET", "/api/documents", "erin", issued_at=issued).status_code == 401, "the other host heard it"
+    assert call(bases[1], "GET", "/api/documents", "erin", iat=issued).status_code == 401, "the other host heard it"
     assert audit_rows(postgres, "user.revoke", "user:erin") == 1
     assert postgres.psql("SELECT actor, reason FROM revocations JOIN audit_log ON resource = 'user:' || subject "
                          "WHERE subject = 'erin' AND action = 'user.revoke'") == [["ops", "left"]]
@@ -183,13 +173,13 @@ def test_revocations_sent_at_the_same_moment_keep_one_row_and_an_audit_row_each(
     assert audit_rows(postgres, "user.revoke", "user:ivan") == 8
     time.sleep(1.0)
     issued = int(rows[0][1]) - 1
-    assert all(call(base, "GET", "/api/documents", "ivan", issued_at=issued).status_code == 401 for base in bases)
+    assert all(call(base, "GET", "/api/documents", "ivan", iat=issued).status_code == 401 for base in bases)
 
 
 def test_a_watcher_that_lost_its_connection_still_applies_a_revocation_within_a_second(hosts, postgres):
     env, bases = hosts
     issued = int(time.time()) - 5
-    assert all(call(base, "GET", "/api/documents", "frank", issued_at=issued).status_code == 200 for base in bases)
+    assert all(call(base, "GET", "/api/documents", "frank", iat=issued).status_code == 200 for base in bases)
     # Cut every watcher's connection (each sleeps on LISTEN): they reconnect and read the table again.
     cut = postgres.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity a "
                         "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
@@ -200,7 +190,7 @@ def test_a_watcher_that_lost_its_connection_still_applies_a_revocation_within_a_
     time.sleep(1.0)
     for base in bases:
         for _ in range(20):
-            assert call(base, "GET", "/api/documents", "frank", issued_at=issued).status_code == 401
+            assert call(base, "GET", "/api/documents", "frank", iat=issued).status_code == 401
 
 
 def test_a_retired_cdn_key_refuses_every_cookie_it_signed(hosts, postgres):

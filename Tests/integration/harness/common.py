@@ -107,6 +107,19 @@ def upload_ready(api, user="alice", name="me.png", data=PNG, purpose="avatar", c
     return p
 
 
+# What POST /api/auth/cdn-cookies sets, in order: the CloudFront cookies and the media session.
+CDN_COOKIE_NAMES = ["CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id", "Presignd-Media"]
+
+
+def cdn_cookies(base, bearer):
+    """The Cookie header a browser sends after POST /api/auth/cdn-cookies with token `bearer`."""
+    r = requests.post(base + "/api/auth/cdn-cookies", headers={"Authorization": f"Bearer {bearer}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    pairs = [c.split(";", 1)[0] for c in r.raw.headers.getlist("Set-Cookie")]
+    assert [pair.split("=", 1)[0] for pair in pairs] == CDN_COOKIE_NAMES, pairs
+    return "; ".join(pairs)
+
+
 def audit_actions(postgres, file_id):
     return [row[0] for row in postgres.psql(
         f"SELECT action FROM audit_log WHERE resource = 'document:{file_id}' ORDER BY id")]
