@@ -5,7 +5,9 @@ S3 implementation next to ministack: real nginx -> presignd (FastCGI, PRESIGND_S
 Covered with real outcomes (what RGW accepted or refused, the bytes that came back, the rows):
 the presigned POST form and PUT, bodies too large or of another size than declared, multipart
 uploads (a part of the wrong size refused by RGW), Uppy's S3 protocol, an upload RGW aborted
-behind presignd's back, `presignd bucket-setup`, and Content-MD5 / additional checksums.
+behind presignd's back, `presignd bucket-setup`, Content-MD5 / additional checksums, and the
+media route: an image and its sizes fetched by nginx with a header-signed GET, its headers
+allow-listed.
 
 What the walk against RGW found wrong in the ceph profile (issue 20 §3) is tested as it must be:
 a PUT signs its exact Content-Length; Uppy's simple upload gets a PUT (RGW's answer to a POST form
@@ -15,6 +17,7 @@ access block.
 """
 import base64
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -23,10 +26,13 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from PIL import Image
 
 from harness.common import (API, BINARY, JWT_SECRET, PNG, SETUP_ORIGIN, assert_a_lost_upload_ends_aborted, audit_actions,
-                            bucket_setup_env, create_multipart, download, honest, post_form, preflight, put_parts,
-                            run_bucket_setup, status_of)
+                            bucket_setup_env, cdn_cookies, create_multipart, download, honest, make_token, post_form,
+                            preflight, put_parts, run_bucket_setup, status_of, upload_ready)
 from harness.stack import migrate, stack_env
 
 MIB = 1 << 20
@@ -408,3 +414,44 @@ def test_rgw_verifies_content_md5_but_not_additional_checksums(ceph_rgw):
     assert r.status_code == 200, "RGW 16 does not verify x-amz-checksum-sha256"
     stored = ceph_rgw.client().head_object(Bucket=ceph_rgw.bucket, Key="checksums/sha-other", ChecksumMode="ENABLED")
     assert "ChecksumSHA256" not in stored
+
+
+# --- the media route ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def rgw_media(rgw_env, module_stack, tmp_path_factory):
+    """The media route in front of RGW: CDN cookies, two image sizes; (base, cookie)."""
+    key = tmp_path_factory.mktemp("rgw-media") / "cf.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    env = dict(rgw_env, PRESIGND_CDN_DOMAIN="cdn.app.test", PRESIGND_CDN_PATH_PATTERN="/*", PRESIGND_CDN_COOKIE_DOMAIN=".app.test",
+               PRESIGND_CLOUDFRONT_KEY_PAIR_ID="KRGWMEDIA", PRESIGND_CLOUDFRONT_PRIVATE_KEY_FILE=str(key),
+               PRESIGND_MEDIA_PRESETS="thumb=64x64:crop,small=256x256",
+               PRESIGND_PURPOSES=json.dumps(dict(PURPOSES, avatar=dict(PURPOSES["avatar"], maxSize=MIB))))
+    _, proxy = module_stack("ceph-media-stack", env, workers=2, threads=4)
+    return proxy.url, cdn_cookies(proxy.url, make_token("alice"))
+
+
+def test_media_and_its_sizes_from_rgw_with_only_the_allowed_headers(rgw_media, ceph_rgw):
+    """nginx's image server fetches from RGW with presignd's header-signed GET (RGW verifies it),
+    caches the original and each size, and passes none of RGW's own headers (x-amz-request-id,
+    x-rgw-object-type, metadata)."""
+    base, cookie = rgw_media
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(picture, format="PNG")
+    data = picture.getvalue()
+    key = upload_ready(API(base), name="photo.png", data=data)["key"]
+    allowed = {"content-type", "content-length", "etag", "last-modified", "accept-ranges", "content-range", "cache-control",
+               "x-content-type-options", "x-presignd-cache", "date", "server", "connection", "keep-alive"}
+    for size, dimensions in [(None, (640, 480)), ("thumb", (64, 64)), ("small", (256, 192))]:
+        url = f"{base}/media/{key}" + (f"?size={size}" if size else "")
+        for cached in ("MISS", "HIT"):
+            r = requests.get(url, headers={"Cookie": cookie}, timeout=30)
+            assert r.status_code == 200, (size, r.status_code, r.text[:200])
+            assert r.headers["X-Presignd-Cache"] == cached
+            assert Image.open(io.BytesIO(r.content)).size == dimensions, size
+            names = {name.lower() for name in r.headers}
+            assert names <= allowed, f"{size} {cached}: RGW's headers leaked: {sorted(names - allowed)}"
+    assert requests.get(f"{base}/media/{key}", timeout=30).status_code == 403, "no cookies, no image"
+    missing = requests.get(f"{base}/media/avatars/alice/none.png?size=thumb", headers={"Cookie": cookie}, timeout=30)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
