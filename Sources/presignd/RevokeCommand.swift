@@ -56,8 +56,11 @@ enum RevokeCommand: Command {
             let actor = "cli:" + (environment.string("USER") ?? environment.string("LOGNAME") ?? "unknown")
             let audit = AuditEntry(actor: actor, action: subject.auditAction, resource: subject.auditResource, clientAddress: "", at: now)
             let cutoff = try revocations.revoke(subject, cutoff: RevocationSubject.cutoff(revokedAt: now), reason: reason, audit: audit)
-            let what = subject.kind == "user" ? "user \(subject.name): tokens and media cookies issued before"
-                                              : "CloudFront key \(subject.name): every cookie it signed, from"
+            let what: String
+            switch subject {
+            case .user(let id): what = "user \(id): tokens and media cookies issued before"
+            case .cdnKey(let id): what = "CloudFront key \(id): every cookie it signed, from"
+            }
             writeOut("presignd revoke: \(what) \(UTCDateTime(cutoff).iso8601) are refused by every presignd within \(RevocationFlow.effectiveWithinSeconds) s\n")
             return 0
         }

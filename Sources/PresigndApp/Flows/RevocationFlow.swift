@@ -45,7 +45,7 @@ package struct RevocationFlow: Sendable {
                                clientAddress: context.request.remoteAddress, at: context.now)
         let cutoff = try store.revoke(subject, cutoff: RevocationSubject.cutoff(revokedAt: context.now), reason: reason, audit: audit)
         var revoked = JSONObject()
-        revoked[subject.kind == "user" ? "user" : "cdnKey"] = .string(subject.name)
+        revoked[subject.field] = .string(subject.name)
         return .json(["revoked": .object(revoked), "cutoff": .string(UTCDateTime(cutoff).iso8601),
                       "effectiveWithinSeconds": .int(RevocationFlow.effectiveWithinSeconds)])
     }

@@ -22,9 +22,27 @@ package enum RevocationSubject: Sendable, Hashable {
         }
     }
 
-    /// The audit row's resource and action.
-    package var auditResource: String { kind == "user" ? "user:\(name)" : "cdn-key:\(name)" }
-    package var auditAction: AuditAction { kind == "user" ? .userRevoke : .cdnKeyRetire }
+    /// The audit row's resource and action, and the admin route's field naming it.
+    package var auditResource: String {
+        switch self {
+        case .user(let id): return "user:\(id)"
+        case .cdnKey(let id): return "cdn-key:\(id)"
+        }
+    }
+
+    package var auditAction: AuditAction {
+        switch self {
+        case .user: return .userRevoke
+        case .cdnKey: return .cdnKeyRetire
+        }
+    }
+
+    package var field: String {
+        switch self {
+        case .user: return "user"
+        case .cdnKey: return "cdnKey"
+        }
+    }
 
     package init?(kind: String, name: String) {
         switch kind {
