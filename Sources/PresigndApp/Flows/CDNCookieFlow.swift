@@ -25,8 +25,15 @@ package final class CDNCookieFlow: Sendable {
     let revocations: any Revocations
     /// The key the cookies are signed with: refused while retired.
     let keyPairID: String
-    /// The window's signed cookies, each with its `Set-Cookie` up to `Max-Age=`.
-    let cache = Mutex<(expiresAt: UnixSeconds, cookies: [(name: String, value: String)], prefixes: [String])?>(nil)
+    /// The window's signed cookies, each with its `Set-Cookie` up to `Max-Age=`, and the
+    /// attributes that follow the media session cookie's value (which differs per user).
+    let cache = Mutex<Window?>(nil)
+
+    struct Window {
+        let expiresAt: UnixSeconds
+        let prefixes: [String]
+        let sessionAttributes: String
+    }
 
     package init(cdn: CDNConfig, lifetime: Int64, signer: any CDNCookieSigner, store: any DocumentStore,
                 session: MediaSessionCookie, revocations: any Revocations, keyPairID: String) {
@@ -55,16 +62,16 @@ package final class CDNCookieFlow: Sendable {
                            message: "the CloudFront signing key is retired (presignd revoke --cdn-key); the operator must configure a new one")
         }
         let expiresAt = window.expiry(at: context.now)
-        let prefixes = try signedCookies(expiresAt: expiresAt).prefixes
+        let window = try signedCookies(expiresAt: expiresAt)
         try store.record(AuditEntry(actor: user.id, action: .cdnCookies, resource: "cdn:\(cdn.domain)",
                                     clientAddress: context.request.remoteAddress, at: context.now))
         var headers = HTTPHeaders()
-        for prefix in prefixes {
+        for prefix in window.prefixes {
             headers.add("Set-Cookie", CookieAttributes.setCookie(prefix: prefix, expiresAt: expiresAt, now: context.now))
         }
-        headers.add("Set-Cookie", attributes.setCookie(name: MediaSessionCookie.name,
-                                                       value: session.value(user: user.id, issuedAt: context.now, expiresAt: expiresAt),
-                                                       expiresAt: expiresAt, now: context.now))
+        let sessionPrefix = MediaSessionCookie.name + "=" + session.value(user: user.id, issuedAt: context.now, expiresAt: expiresAt)
+            + window.sessionAttributes
+        headers.add("Set-Cookie", CookieAttributes.setCookie(prefix: sessionPrefix, expiresAt: expiresAt, now: context.now))
         return .json(["expiresAt": .string(UTCDateTime(expiresAt).iso8601)], headers: headers)
     }
 
@@ -75,16 +82,18 @@ package final class CDNCookieFlow: Sendable {
         return .json(["ok": true], headers: headers)
     }
 
-    /// The cached triple for `expiresAt`, signing only when the window has moved on. Two
+    /// The cached window for `expiresAt`, signing only when the window has moved on. Two
     /// threads crossing into a new window at once may both sign; that costs one extra
     /// signature and never a wrong cookie, and keeps the lock out of the 1 ms signing.
-    func signedCookies(expiresAt: UnixSeconds) throws -> (cookies: [(name: String, value: String)], prefixes: [String]) {
-        if let hit = cache.withLock({ $0 }), hit.expiresAt == expiresAt { return (hit.cookies, hit.prefixes) }
+    func signedCookies(expiresAt: UnixSeconds) throws -> Window {
+        if let hit = cache.withLock({ $0 }), hit.expiresAt == expiresAt { return hit }
         let cookies = try signer.cookies(resource: cdn.resource, expiresAt: expiresAt)
-        let prefixes = cookies.map { attributes.setCookiePrefix(name: $0.name, value: $0.value, expiresAt: expiresAt) }
+        let window = Window(expiresAt: expiresAt,
+                            prefixes: cookies.map { attributes.setCookiePrefix(name: $0.name, value: $0.value, expiresAt: expiresAt) },
+                            sessionAttributes: attributes.attributesPrefix(expiresAt: expiresAt))
         cache.withLock { current in
-            if current == nil || current!.expiresAt < expiresAt { current = (expiresAt, cookies, prefixes) }
+            if current == nil || current!.expiresAt < expiresAt { current = window }
         }
-        return (cookies, prefixes)
+        return window
     }
 }

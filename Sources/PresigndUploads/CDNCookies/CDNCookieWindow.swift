@@ -43,7 +43,14 @@ package struct CookieAttributes: Sendable, Equatable {
     /// The part of `setCookie` up to `Max-Age=`, which depends on the cookie and its expiry only
     /// (kept with cookies cached for a window).
     package func setCookiePrefix(name: String, value: String, expiresAt: UnixSeconds) -> String {
-        "\(name)=\(value); Domain=\(domain); Path=\(path); Expires=\(UTCDateTime(expiresAt).httpDate); Max-Age="
+        "\(name)=\(value)" + attributesPrefix(expiresAt: expiresAt)
+    }
+
+    /// `; Domain=…; Path=/; Expires=…; Max-Age=`: what follows any cookie's value up to its age,
+    /// the same for every cookie that expires at `expiresAt` (kept for a window, for the cookie
+    /// whose value differs per user).
+    package func attributesPrefix(expiresAt: UnixSeconds) -> String {
+        "; Domain=\(domain); Path=\(path); Expires=\(UTCDateTime(expiresAt).httpDate); Max-Age="
     }
 
     /// `setCookie` from its `setCookiePrefix`.

@@ -15,12 +15,14 @@ package struct MediaSessionCookie: Sendable {
     /// Longest value read: a 256-byte user id in base64url and the rest.
     static let maxLength = 512
 
-    let keys: [[UInt8]]
+    /// The MAC keys with their pads hashed once (`HMACSHA256Key`): a session is made on every
+    /// `POST /api/auth/cdn-cookies` and checked on every media decision.
+    let keys: [HMACSHA256Key]
 
     /// `keys`: MAC keys, the first signs.
     package init(keys: [[UInt8]]) {
         precondition(!keys.isEmpty, "a media session needs a key")
-        self.keys = keys
+        self.keys = keys.map(HMACSHA256Key.init)
     }
 
     /// The MAC key for a CloudFront private key (its PEM file's bytes).
@@ -31,7 +33,7 @@ package struct MediaSessionCookie: Sendable {
     /// A session's cookie value.
     package func value(user: String, issuedAt: UnixSeconds, expiresAt: UnixSeconds) -> String {
         let signed = "1.\(Base64.encodeURL(Array(user.utf8))).\(issuedAt).\(expiresAt)"
-        return signed + "." + Base64.encodeURL(HMAC.authenticationCode(.sha256, key: keys[0], data: Array(signed.utf8)))
+        return signed + "." + Base64.encodeURL(keys[0].authenticate(Array(signed.utf8)))
     }
 
     /// The user and issue time a value vouches for at `now`; nil for anything else (malformed,
@@ -42,7 +44,7 @@ package struct MediaSessionCookie: Sendable {
         guard parts.count == 5, parts[0] == "1", let issuedAt = Int64(parts[2]), let expiresAt = Int64(parts[3]),
               now < expiresAt, let mac = Base64.decodeURL(String(parts[4])) else { return nil }
         let signed = Array(value.utf8.dropLast(parts[4].utf8.count + 1))
-        guard keys.contains(where: { SecureBytes.constantTimeEquals(HMAC.authenticationCode(.sha256, key: $0, data: signed), mac) }),
+        guard keys.contains(where: { SecureBytes.constantTimeEquals($0.authenticate(signed), mac) }),
               let userBytes = Base64.decodeURL(String(parts[1])) else { return nil }
         let user = String(decoding: userBytes, as: UTF8.self)
         return Array(user.utf8) == userBytes ? (user, issuedAt) : nil
