@@ -4,12 +4,16 @@ POST /api/auth/cdn-cookies, and shows avatars at fixed URLs through nginx's medi
 checks those cookies, as they are and at two configured sizes (nginx's image filter). Logging
 out clears them, and the media route then refuses the image.
 """
+import pathlib
+
 import pytest
 import requests
 
 from harness import browser as harness_browser
 from harness.browser import wait_until
 from harness.stack import migrate, stack_env
+
+ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
 
 if harness_browser.missing():
     pytest.skip(harness_browser.missing(), allow_module_level=True)
@@ -68,6 +72,8 @@ def test_demo_shows_avatars_through_the_media_route(localhost_stack, tmp_path):
             assert sized.get_attribute("src").endswith(f"?size={size}")
             wait_until(lambda: driver.execute_script("return arguments[0].complete && [arguments[0].naturalWidth, arguments[0].naturalHeight]",
                                                      sized) == [width, height], message=f"the {size} avatar to decode at {width}x{height}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert driver.save_screenshot(str(ARTIFACTS / "browser-media-sizes.png"))
 
         # The same URL without the cookies (another client): refused by the media route.
         media_url = img.get_attribute("src")

@@ -129,11 +129,19 @@ function documentRow(doc) {
       const img = Object.assign(document.createElement('img'), { src: url, alt: doc.fileName })
       img.dataset.testid = 'thumb'
       row.querySelector('.thumb').append(img)
-      for (const size of fixed ? (query.get('sizes') || '').split(',').filter(Boolean) : []) {
+      const sizes = fixed ? (query.get('sizes') || '').split(',').filter(Boolean) : []
+      if (sizes.length === 0) return
+      const strip = Object.assign(document.createElement('div'), { className: 'sizes' })
+      for (const size of sizes) {
         const sized = Object.assign(document.createElement('img'), { src: `${fixed}?size=${encodeURIComponent(size)}`, alt: `${doc.fileName} (${size})` })
         sized.dataset.testid = `avatar-${size}`
-        row.querySelector('.thumb').append(sized)
+        const caption = Object.assign(document.createElement('figcaption'), { textContent: size })
+        sized.addEventListener('load', () => { caption.textContent = `${size} ${sized.naturalWidth}×${sized.naturalHeight}` })
+        const figure = document.createElement('figure')
+        figure.append(sized, caption)
+        strip.append(figure)
       }
+      row.querySelector('.thumb').append(strip)
     }, (error) => show(note, error.message))
   }
   // Each action reports the API's message (or what it did) under the row.
